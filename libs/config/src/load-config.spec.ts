@@ -1,0 +1,57 @@
+import { ConfigError, env, loadConfig, loadServiceConfig } from './index';
+
+describe('loadConfig', () => {
+  it('parses, applies defaults and freezes', () => {
+    const config = loadConfig(
+      'test',
+      { port: env.port('PORT', 8080), brokers: env.list('BROKERS'), name: env.string('NAME') },
+      { BROKERS: 'a:1, b:2', NAME: 'x' },
+    );
+    expect(config).toEqual({ port: 8080, brokers: ['a:1', 'b:2'], name: 'x' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every problem at once, naming the variable and the rule', () => {
+    let caught: unknown;
+    try {
+      loadConfig(
+        'order-service',
+        { port: env.port('PORT', 1), name: env.string('NAME'), lvl: env.oneOf('LVL', ['a', 'b']) },
+        { PORT: '99999', LVL: 'c' },
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as Error).message;
+    expect(message).toContain('invalid configuration for order-service');
+    expect(message).toContain('PORT: must be between 1 and 65535 (got "99999")');
+    expect(message).toContain('NAME: is required (unset)');
+    expect(message).toContain('LVL: must be one of a, b (got "c")');
+  });
+
+  it('rejects a database URL that is not postgres', () => {
+    expect(() =>
+      loadServiceConfig('order', undefined, { DATABASE_URL: 'mysql://localhost/x' }),
+    ).toThrow('DATABASE_URL: must start with postgres:// or postgresql://');
+  });
+});
+
+describe('loadServiceConfig', () => {
+  it('uses the service prefix and its well-known port', () => {
+    const config = loadServiceConfig('inventory', undefined, { INVENTORY_PORT: '6000' });
+    expect(config.port).toBe(6000);
+    expect(config.service).toBe('inventory-service');
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(config.authAddr).toBe('127.0.0.1:50051');
+  });
+
+  it('adds service-specific fields', () => {
+    const config = loadServiceConfig(
+      'order',
+      { reserveTimeoutMs: env.int('ORDER_RESERVE_TIMEOUT_MS', { default: 2000 }) },
+      {},
+    );
+    expect(config.reserveTimeoutMs).toBe(2000);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Reads environment variables once, into a typed and frozen object. Every
+ * problem is collected before failing, so one start-up shows them all.
+ */
+export type Env = Record<string, string | undefined>;
+
+export interface ConfigField<T> {
+  readonly env: string;
+  parse(raw: string | undefined): T;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly scope: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration for ${scope}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ConfigSchema = Record<string, ConfigField<unknown>>;
+export type ConfigOf<S extends ConfigSchema> = {
+  readonly [K in keyof S]: S[K] extends ConfigField<infer T> ? T : never;
+};
+
+export function loadConfig<S extends ConfigSchema>(
+  scope: string,
+  schema: S,
+  env: Env = process.env,
+): ConfigOf<S> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema)) {
+    const raw = env[field.env];
+    try {
+      out[key] = field.parse(raw === '' ? undefined : raw);
+    } catch (err) {
+      const shown = raw === undefined ? 'unset' : `got ${JSON.stringify(raw)}`;
+      problems.push(`${field.env}: ${(err as Error).message} (${shown})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(scope, problems);
+  return Object.freeze(out) as ConfigOf<S>;
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('is required');
+  return value;
+}
+
+/** Field constructors. Without a default a field is required. */
+export const env = {
+  string(name: string, options: { default?: string } = {}): ConfigField<string> {
+    return { env: name, parse: (raw) => required(raw ?? options.default) };
+  },
+
+  optionalString(name: string): ConfigField<string | undefined> {
+    return { env: name, parse: (raw) => raw };
+  },
+
+  int(name: string, options: { default?: number; min?: number; max?: number } = {}) {
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+    return {
+      env: name,
+      parse(raw: string | undefined): number {
+        if (raw === undefined) return required(options.default);
+        if (!/^-?\d+$/.test(raw.trim())) throw new Error('must be a whole number');
+        const value = Number(raw);
+        if (value < min || value > max) throw new Error(`must be between ${min} and ${max}`);
+        return value;
+      },
+    } satisfies ConfigField<number>;
+  },
+
+  port(name: string, defaultPort: number): ConfigField<number> {
+    return env.int(name, { default: defaultPort, min: 1, max: 65535 });
+  },
+
+  /** Comma-separated list, e.g. KAFKA_BROKERS=host1:9092,host2:9092. */
+  list(name: string, options: { default?: string[] } = {}): ConfigField<string[]> {
+    return {
+      env: name,
+      parse(raw) {
+        if (raw === undefined) return required(options.default);
+        const items = raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (items.length === 0) throw new Error('must list at least one value');
+        return items;
+      },
+    };
+  },
+
+  oneOf<T extends string>(name: string, values: readonly T[], options: { default?: T } = {}) {
+    return {
+      env: name,
+      parse(raw: string | undefined): T {
+        const value = raw ?? required(options.default);
+        if (!values.includes(value as T)) throw new Error(`must be one of ${values.join(', ')}`);
+        return value as T;
+      },
+    } satisfies ConfigField<T>;
+  },
+
+  /** A postgres:// or postgresql:// server URL. */
+  optionalPostgresUrl(name: string): ConfigField<string | undefined> {
+    return {
+      env: name,
+      parse(raw) {
+        if (raw === undefined) return undefined;
+        let url: URL;
+        try {
+          url = new URL(raw);
+        } catch {
+          throw new Error('must be a URL like postgres://user:pass@host:5432/db');
+        }
+        if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+          throw new Error('must start with postgres:// or postgresql://');
+        }
+        return raw;
+      },
+    };
+  },
+};

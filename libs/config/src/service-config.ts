@@ -1,0 +1,58 @@
+import { env, loadConfig, type ConfigOf, type ConfigSchema, type Env } from './load-config';
+
+/** The six services, their well-known ports and env prefixes. */
+export const services = {
+  auth: { name: 'auth-service', port: 50051 },
+  inventory: { name: 'inventory-service', port: 50052 },
+  order: { name: 'order-service', port: 50053 },
+  post: { name: 'post-service', port: 50054 },
+  notification: { name: 'notification-service', port: 50055 },
+  reporting: { name: 'reporting-service', port: 50056 },
+} as const;
+
+export type ServiceKey = keyof typeof services;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `<SERVICE>_ADDR`, the address a client dials, defaulting to the local well-known port. */
+export function serviceAddress(key: ServiceKey) {
+  return env.string(`${key.toUpperCase()}_ADDR`, { default: `127.0.0.1:${services[key].port}` });
+}
+
+/** What every service reads; a service adds its own fields through `extra`. */
+function commonSchema(key: ServiceKey) {
+  const prefix = key.toUpperCase();
+  return {
+    host: env.string(`${prefix}_HOST`, { default: 'localhost' }),
+    port: env.port(`${prefix}_PORT`, services[key].port),
+    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+    kafkaBrokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
+    /** A per-service URL wins over the shared server URL; neither means embedded PGlite. */
+    serviceDatabaseUrl: env.optionalPostgresUrl(`${prefix}_DATABASE_URL`),
+    databaseUrl: env.optionalPostgresUrl('DATABASE_URL'),
+    dataDir: env.string('DATA_DIR', { default: './.data' }),
+    authAddr: serviceAddress('auth'),
+    /** How long shutdown waits for in-flight calls before cancelling them. */
+    shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', { default: 10_000, min: 0, max: 120_000 }),
+    /** Larger requests get RESOURCE_EXHAUSTED before any handler runs. */
+    maxReceiveBytes: env.int('GRPC_MAX_RECEIVE_BYTES', {
+      default: 4 * 1024 * 1024,
+      min: 1024,
+      max: 64 * 1024 * 1024,
+    }),
+  };
+}
+
+export type ServiceConfig<Extra extends ConfigSchema = Record<string, never>> = ConfigOf<
+  ReturnType<typeof commonSchema> & Extra
+> & { readonly service: string; readonly key: ServiceKey };
+
+export function loadServiceConfig<Extra extends ConfigSchema = Record<string, never>>(
+  key: ServiceKey,
+  extra?: Extra,
+  source: Env = process.env,
+): ServiceConfig<Extra> {
+  const name = services[key].name;
+  const values = loadConfig(name, { ...commonSchema(key), ...(extra ?? {}) }, source);
+  return Object.freeze({ ...values, service: name, key }) as ServiceConfig<Extra>;
+}

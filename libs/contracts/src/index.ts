@@ -1,0 +1,14 @@
+// The public API of the contracts: generated messages and services, plus the topic registry.
+export * from './gen/grpc/health/v1/health_pb';
+export * from './gen/switchboard/auth/v1/auth_service_pb';
+export * from './gen/switchboard/auth/v1/events_pb';
+export * from './gen/switchboard/common/v1/money_pb';
+export * from './gen/switchboard/inventory/v1/events_pb';
+export * from './gen/switchboard/inventory/v1/inventory_service_pb';
+export * from './gen/switchboard/notification/v1/notification_service_pb';
+export * from './gen/switchboard/order/v1/events_pb';
+export * from './gen/switchboard/order/v1/order_service_pb';
+export * from './gen/switchboard/post/v1/events_pb';
+export * from './gen/switchboard/post/v1/post_service_pb';
+export * from './gen/switchboard/reporting/v1/reporting_service_pb';
+export * from './topics';

@@ -1,0 +1,49 @@
+/**
+ * Every domain error the services can raise, by stable code. A code never
+ * changes meaning once shipped: clients and dashboards key on it. The kind
+ * says what class of failure it is; libs/rpc maps kinds to gRPC status codes,
+ * once, at the edge.
+ */
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'already_exists'
+  | 'failed_precondition'
+  | 'permission_denied'
+  | 'unauthenticated'
+  | 'resource_exhausted'
+  | 'unavailable'
+  | 'deadline_exceeded'
+  | 'aborted'
+  | 'unimplemented'
+  | 'internal';
+
+export const errorCatalogue = {
+  // Generic, usable by any service.
+  INVALID_ARGUMENT: 'invalid_argument',
+  NOT_IMPLEMENTED: 'unimplemented',
+  UNAUTHENTICATED: 'unauthenticated',
+  PERMISSION_DENIED: 'permission_denied',
+  DEPENDENCY_UNAVAILABLE: 'unavailable',
+  DEPENDENCY_TIMEOUT: 'deadline_exceeded',
+  INTERNAL: 'internal',
+  // auth
+  EMAIL_TAKEN: 'already_exists',
+  INVALID_CREDENTIALS: 'unauthenticated',
+  INVALID_TOKEN: 'unauthenticated',
+  // inventory
+  PRODUCT_NOT_FOUND: 'not_found',
+  PRODUCT_EXISTS: 'already_exists',
+  INSUFFICIENT_STOCK: 'failed_precondition',
+  RESERVATION_NOT_FOUND: 'not_found',
+  RESERVATION_CLOSED: 'failed_precondition',
+  // order
+  ORDER_NOT_FOUND: 'not_found',
+  ORDER_NOT_CANCELLABLE: 'failed_precondition',
+  IDEMPOTENCY_KEY_REUSED: 'failed_precondition',
+  // post
+  POST_NOT_FOUND: 'not_found',
+  USER_NOT_FOUND: 'not_found',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof errorCatalogue;

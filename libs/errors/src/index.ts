@@ -1,0 +1,8 @@
+export { errorCatalogue, type ErrorCode, type ErrorKind } from './error-catalogue';
+export {
+  DomainError,
+  createValidationError,
+  isDomainError,
+  type DomainErrorOptions,
+  type FieldViolation,
+} from './domain-error';
