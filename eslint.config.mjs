@@ -29,8 +29,13 @@ export default [
               allowedExternalImports: ['@bufbuild/protobuf', '@bufbuild/protobuf/*'],
             },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts'] },
-            // A service only sees libs of its own scope or shared ones.
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts'] },
+            // Shared code never reaches into one service's scope; a service sees its own and shared.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            ...['auth', 'inventory', 'order', 'post', 'notification', 'reporting'].map((scope) => ({
+              sourceTag: `scope:${scope}`,
+              onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
+            })),
           ],
         },
       ],

@@ -1,0 +1,6 @@
+// Every project's unit and integration tests in one jest run. The end-to-end
+// smoke test (tools/e2e) is separate: it starts the whole stack on the
+// well-known ports, so it runs last and alone.
+module.exports = {
+  projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js', '<rootDir>/tools/events/jest.config.js'],
+};

@@ -1,0 +1,58 @@
+import { grpcurl } from './grpcurl';
+import { startStack, type RunningStack } from './stack';
+
+const services = [
+  { port: 50051, service: 'switchboard.auth.v1.AuthService' },
+  { port: 50052, service: 'switchboard.inventory.v1.InventoryService' },
+  { port: 50053, service: 'switchboard.order.v1.OrderService' },
+  { port: 50054, service: 'switchboard.post.v1.PostService' },
+  { port: 50055, service: 'switchboard.notification.v1.NotificationService' },
+  { port: 50056, service: 'switchboard.reporting.v1.ReportingService' },
+];
+
+describe('npm start, as a user runs it', () => {
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    stack = await startStack(240_000);
+  });
+
+  afterAll(async () => {
+    // Only if a test failed before the interrupt test ran.
+    if (stack && stack.leftovers().length > 0) await stack.interrupt();
+  });
+
+  it.each(services)('port $port lists $service, health and reflection', ({ port, service }) => {
+    const list = grpcurl(['-plaintext', `127.0.0.1:${port}`, 'list']);
+    expect(list.stderr).toBe('');
+    const names = list.stdout.trim().split('\n');
+    expect(names).toEqual(
+      expect.arrayContaining([service, 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']),
+    );
+  });
+
+  it.each(services)('port $port is SERVING', ({ port }) => {
+    const check = grpcurl(['-plaintext', '-d', '{}', `127.0.0.1:${port}`, 'grpc.health.v1.Health/Check']);
+    expect(check.stderr).toBe('');
+    expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
+  });
+
+  it.each(services)('port $port describes $service without .proto files', ({ port, service }) => {
+    const described = grpcurl(['-plaintext', `127.0.0.1:${port}`, 'describe', service]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain(`${service} is a service`);
+  });
+
+  it('stops everything on Ctrl-C and leaves no process behind', async () => {
+    const code = await stack.interrupt();
+    expect(code).toBe(0);
+    // Give the kernel a moment to reap the last children.
+    for (let i = 0; i < 50 && stack.leftovers().length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stack.leftovers()).toEqual([]);
+    for (const { port } of services) {
+      expect(grpcurl(['-plaintext', '-max-time', '2', `127.0.0.1:${port}`, 'list']).code).not.toBe(0);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+const root = resolve(__dirname, '../../..');
+
+export interface RunningStack {
+  /** Everything `npm start` printed so far. */
+  output(): string;
+  /** Ctrl-C, as a user would; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+  /** PIDs of processes still carrying this run's marker in their environment. */
+  leftovers(): number[];
+}
+
+/**
+ * Starts the system exactly as the README says (`npm start`), with a private
+ * DATA_DIR, and waits for its "all six services are SERVING" line.
+ */
+export async function startStack(timeoutMs: number): Promise<RunningStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+  const marker = randomUUID();
+  let out = '';
+  const child: ChildProcess = spawn('npm', ['start'], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, SWITCHBOARD_RUN_MARKER: marker, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack not SERVING in time:\n${out.slice(-4000)}`)), timeoutMs);
+    const poll = setInterval(() => {
+      if (out.includes('all six services are SERVING')) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolveReady();
+      }
+    }, 200);
+    void exited.then((code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}) before SERVING:\n${out.slice(-4000)}`));
+    });
+  });
+
+  return {
+    output: () => out,
+    async interrupt() {
+      // npm and start.mjs share the group the terminal would signal on Ctrl-C.
+      child.kill('SIGINT');
+      const code = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+    leftovers() {
+      const pids: number[] = [];
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+        } catch {
+          // the process ended while we looked, or is not ours to read
+        }
+      }
+      return pids;
+    },
+  };
+}

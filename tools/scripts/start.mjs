@@ -1,0 +1,82 @@
+// `npm start`: installs what is missing, then runs `nx run-many -t serve`
+// (the Kafka broker plus all six services), waits until every service reports
+// SERVING, and prints where to find them. Ctrl-C stops the whole process group.
+import './require-node.mjs';
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureWorkspace } from './ensure-workspace.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+ensureWorkspace(root);
+const { SERVICES, serviceAddress, waitForServing } = await import('./service-health.mjs');
+
+const started = Date.now();
+// The nx daemon would outlive Ctrl-C; a one-shot run leaves nothing behind.
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+// detached: nx and everything it spawns share one process group we can signal as a whole.
+const nx = spawn('npx', ['nx', 'run-many', '-t', 'serve', '--outputStyle=stream'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+  detached: true,
+});
+
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n[switchboard] ${signal}: stopping services and broker...`);
+  try {
+    process.kill(-nx.pid, 'SIGTERM');
+  } catch {
+    // the group is already gone
+  }
+  // Services drain for up to their grace period; after that nothing may linger.
+  setTimeout(() => {
+    try {
+      process.kill(-nx.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 25_000).unref();
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+function groupAlive() {
+  try {
+    process.kill(-nx.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+nx.on('exit', async (code, signal) => {
+  const unexpected = !stopping;
+  if (unexpected) {
+    console.error(`[switchboard] nx exited unexpectedly (${signal ?? code})`);
+    stop('nx exit');
+  }
+  // nx may exit before its tasks finish draining; wait for the whole group so
+  // that no service or JVM outlives this command (the SIGKILL timer is the bound).
+  while (groupAlive()) await new Promise((r) => setTimeout(r, 200));
+  process.exit(unexpected ? code || 1 : 0);
+});
+
+const timeoutMs = Number(process.env.START_TIMEOUT_MS ?? 180_000);
+const { ready, statuses } = await waitForServing({ timeoutMs, isCancelled: () => stopping });
+if (stopping) {
+  // Ctrl-C during start-up: the exit handler above finishes the job.
+} else if (!ready) {
+  console.error('[switchboard] not every service became SERVING in time:');
+  SERVICES.forEach((s, i) => console.error(`  ${s.name.padEnd(22)} ${statuses[i]}`));
+} else {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const rows = SERVICES.map((s) => `  ${s.name.padEnd(22)} ${serviceAddress(s)}`).join('\n');
+  console.log(
+    `\n[switchboard] all six services are SERVING (${seconds}s)\n${rows}\n` +
+      `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
+      `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
+  );
+}

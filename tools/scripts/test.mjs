@@ -1,0 +1,119 @@
+// `npm test`: the whole check a change must pass, in the order that fails
+// fastest. It installs what is missing, starts ONE Kafka broker for every
+// integration test (or reuses KAFKA_BROKERS), then runs:
+//   contracts (buf lint, buf breaking, generated code current) → typecheck →
+//   lint → unit + integration tests → end-to-end smoke test.
+// It ends with a plain `tests: N passed, N failed` line.
+import './require-node.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureWorkspace, run } from './ensure-workspace.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+ensureWorkspace(root);
+
+const args = new Set(process.argv.slice(2));
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+const step = (title) => console.log(`\n[test] ${title}`);
+
+step('contracts: buf lint');
+run(root, 'npx', ['buf', 'lint']);
+
+step('contracts: buf breaking');
+const against = breakingBaseline();
+if (against) run(root, 'npx', ['buf', 'breaking', '--against', against]);
+else console.log('no baseline commit with proto/ yet; skipped');
+
+step('contracts: generated code is current');
+run(root, 'npx', ['buf', 'generate']);
+const drift = spawnSync('git', ['status', '--porcelain', '--', 'libs/contracts/src/gen'], { cwd: root })
+  .stdout.toString()
+  .trim();
+if (drift) {
+  console.error(`generated code differs from proto/ (run \`npm run generate\` and commit):\n${drift}`);
+  process.exit(1);
+}
+
+step('typecheck');
+run(root, 'npx', ['tsc', '-p', 'tsconfig.json']);
+
+step('lint');
+run(root, 'npx', ['nx', 'run-many', '-t', 'lint', '--outputStyle=static'], env);
+
+const broker = await startBroker();
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exitCode = 0;
+try {
+  step(`unit and integration tests (Kafka at ${broker.brokers})`);
+  exitCode ||= await jest(['-c', 'jest.config.js'], broker.brokers);
+  if (!args.has('--no-e2e')) {
+    step('end-to-end smoke test');
+    exitCode ||= await jest(['-c', 'tools/e2e/jest.config.js', '--runInBand'], broker.brokers);
+  }
+} finally {
+  await broker.stop();
+}
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode || (totals.failed > 0 ? 1 : 0));
+
+function breakingBaseline() {
+  // On a branch, compare with main; on main itself, with the previous commit,
+  // so a breaking change cannot land either way.
+  const git = (...a) => spawnSync('git', a, { cwd: root }).stdout?.toString().trim() ?? '';
+  const branch = git('rev-parse', '--abbrev-ref', 'HEAD');
+  const ref = branch === 'main' ? 'HEAD~1' : 'main';
+  const hasProto = spawnSync('git', ['cat-file', '-e', `${ref}:proto`], { cwd: root }).status === 0;
+  return hasProto ? `.git#ref=${ref}` : undefined;
+}
+
+async function jest(jestArgs, brokers) {
+  const out = join(mkdtempSync(join(tmpdir(), 'switchboard-jest-')), 'results.json');
+  const child = spawn('npx', ['jest', ...jestArgs, '--json', `--outputFile=${out}`], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...env, KAFKA_BROKERS: brokers },
+  });
+  const code = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+  try {
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += results.numPassedTests;
+    totals.failed += results.numFailedTests;
+    totals.skipped += results.numPendingTests + results.numTodoTests;
+  } catch {
+    totals.failed += 1; // jest died before writing results: count it as a failure
+  }
+  return code;
+}
+
+/** One broker for the whole run: an existing one from KAFKA_BROKERS, or a fresh local one. */
+async function startBroker() {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-kafka-'));
+  const port = process.env.TEST_KAFKA_PORT ?? '19092';
+  const brokers = `127.0.0.1:${port}`;
+  const child = spawn('node', ['tools/kafka/local-kafka.mjs'], {
+    cwd: root,
+    env: { ...env, DATA_DIR: dataDir, KAFKA_BROKERS: brokers },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let log = '';
+  await new Promise((resolveReady, reject) => {
+    child.stdout.on('data', (chunk) => {
+      log += chunk;
+      process.stdout.write(chunk);
+      if (/ready/i.test(log)) resolveReady();
+    });
+    child.on('exit', (code) => reject(new Error(`test broker exited early (${code})`)));
+  });
+  return {
+    brokers,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
