@@ -46,4 +46,9 @@ export default [
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // Tooling configs extend the workspace's shared presets by relative path by design.
+    files: ['**/jest.config.js'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 ];

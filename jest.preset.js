@@ -21,8 +21,9 @@ module.exports = {
       },
     ],
   },
-  // ESM-only dependencies must be compiled to CommonJS like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  // ESM-only dependencies (jose, kysely) and PGlite, whose loader calls import()
+  // at start-up, must be compiled to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|kysely|@electric-sql/pglite)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],

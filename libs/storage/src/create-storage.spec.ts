@@ -1,0 +1,643 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import pg from 'pg';
+import { createLogger } from '@switchboard/logger';
+import { createTestDatabase, dropDatabase, testDatabaseUrl } from '@switchboard/testing';
+import { createStorage, type Storage, type StorageOptions } from './create-storage';
+import {
+  isRetryableTransactionError,
+  isSerializationFailure,
+  isUniqueViolation,
+  postgresErrorCode,
+} from './database-errors';
+
+interface TestDb {
+  counters: { id: string; value: number };
+  accounts: { id: string; balance: bigint };
+  migration_runs: { name: string };
+  events: { id: number };
+}
+
+const createTables: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('counters')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('balance', 'bigint', (c) => c.notNull())
+      .execute();
+    // No "if not exists": applying this migration twice would fail loudly.
+    await sql`create table migration_runs (name text not null)`.execute(db);
+    await sql`insert into migration_runs (name) values ('0001')`.execute(db);
+  },
+};
+
+const seedCounter: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Two statements in one string, as migrations often have.
+    await sql`insert into counters (id, value) values ('c', 0); insert into migration_runs (name) values ('0002')`.execute(
+      db,
+    );
+  },
+};
+
+const migrations = { '0001_create_tables': createTables, '0002_seed_counter': seedCounter };
+
+function captureLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'storage-test', level: 'info', destination }) };
+}
+
+const quiet = createLogger({ service: 'storage-test', level: 'silent' });
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface BackendUnderTest {
+  kind: 'pglite' | 'postgres';
+  /** Where one suite's storage lives; every open() of the same backend sees the same data. */
+  target(): Promise<{
+    options: Pick<StorageOptions, 'dataDir' | 'serviceDatabaseUrl'>;
+    cleanup(): Promise<void>;
+  }>;
+}
+
+const backends: [string, BackendUnderTest][] = [
+  [
+    'pglite',
+    {
+      kind: 'pglite',
+      async target() {
+        const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
+        return {
+          options: { dataDir },
+          cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+        };
+      },
+    },
+  ],
+  [
+    'postgres',
+    {
+      kind: 'postgres',
+      async target() {
+        const database = await createTestDatabase('storage_spec');
+        return {
+          options: { dataDir: '/nonexistent', serviceDatabaseUrl: database.url },
+          cleanup: () => database.drop(),
+        };
+      },
+    },
+  ],
+];
+
+describe.each(backends)('createStorage on %s', (_name, backend) => {
+  let target: Awaited<ReturnType<BackendUnderTest['target']>>;
+  let storage: Storage<TestDb>;
+  // Grows when a test adds a migration: every later open must declare it too.
+  let declared: Record<string, Migration> = migrations;
+
+  const open = (overrides: Partial<StorageOptions> = {}) =>
+    createStorage<TestDb>({
+      service: 'probe',
+      migrations: declared,
+      logger: quiet,
+      ...target.options,
+      ...overrides,
+    });
+
+  beforeAll(async () => {
+    target = await backend.target();
+    storage = await open();
+  });
+
+  afterAll(async () => {
+    await storage?.close();
+    await target?.cleanup();
+  });
+
+  it('reports its kind and location', () => {
+    expect(storage.kind).toBe(backend.kind);
+    if (backend.kind === 'pglite')
+      expect(storage.location).toBe(join(target.options.dataDir, 'probe'));
+    else expect(storage.location).toContain(':***@');
+  });
+
+  it('applies migrations once and keeps data across a reopen', async () => {
+    const rows = await storage.db
+      .selectFrom('migration_runs')
+      .select('name')
+      .orderBy('name')
+      .execute();
+    expect(rows.map((r) => r.name)).toEqual(['0001', '0002']);
+    await storage.db.updateTable('counters').set({ value: 7 }).where('id', '=', 'c').execute();
+    await storage.close();
+
+    const { lines, logger } = captureLogs();
+    storage = await open({ logger });
+    const applied = lines.filter((l) => l.msg === 'applied migration');
+    expect(applied).toEqual([]);
+    const counter = await storage.db
+      .selectFrom('counters')
+      .select('value')
+      .where('id', '=', 'c')
+      .executeTakeFirst();
+    expect(counter?.value).toBe(7);
+    await storage.db.updateTable('counters').set({ value: 0 }).where('id', '=', 'c').execute();
+  });
+
+  it('applies only the new migration when one is added', async () => {
+    await storage.close();
+    const { lines, logger } = captureLogs();
+    const addEvents: Migration = {
+      async up(db: Kysely<unknown>) {
+        await sql`create table events (id integer primary key)`.execute(db);
+      },
+    };
+    declared = { ...migrations, '0003_create_events': addEvents };
+    storage = await open({ logger });
+    expect(lines.filter((l) => l.msg === 'applied migration').map((l) => l.migration)).toEqual([
+      '0003_create_events',
+    ]);
+    const runs = await storage.db.selectFrom('migration_runs').select('name').execute();
+    expect(runs).toHaveLength(2);
+  });
+
+  it('round-trips int8 as bigint beyond 2^53, and types values the same on both backends', async () => {
+    const big = 9_007_199_254_740_993n; // 2^53 + 1: a JS number would round it
+    await storage.db.insertInto('accounts').values({ id: 'big', balance: big }).execute();
+    const row = await storage.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', 'big')
+      .executeTakeFirstOrThrow();
+    expect(row.balance).toBe(big);
+
+    const { rows } = await sql<Record<string, unknown>>`
+      select 5::int8 as small, count(*) as n, 12.50::numeric as amount, date '2024-02-29' as day,
+             array[1, 2]::int8[] as ids, 3::int4 as int4, true as flag`.execute(storage.db);
+    expect(rows[0]).toEqual({
+      small: 5n,
+      n: 1n,
+      amount: '12.50',
+      day: '2024-02-29',
+      ids: [1n, 2n],
+      int4: 3,
+      flag: true,
+    });
+    await storage.db.deleteFrom('accounts').execute();
+  });
+
+  it('recognises a unique violation, with its constraint, the same way', async () => {
+    await storage.db.insertInto('accounts').values({ id: 'dup', balance: 1n }).execute();
+    let caught: unknown;
+    try {
+      await storage.db.transaction().execute(async (trx) => {
+        await trx.insertInto('accounts').values({ id: 'dup', balance: 2n }).execute();
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(postgresErrorCode(caught)).toBe('23505');
+    expect(isUniqueViolation(caught)).toBe(true);
+    expect(isUniqueViolation(caught, 'accounts_pkey')).toBe(true);
+    expect(isUniqueViolation(caught, 'other_constraint')).toBe(false);
+    expect(isUniqueViolation(new Error('duplicate'))).toBe(false);
+    expect(isUniqueViolation(new Error('wrapped', { cause: caught }))).toBe(true);
+    await storage.db.deleteFrom('accounts').execute();
+  });
+
+  it('recognises a serialization failure the same way', async () => {
+    let caught: unknown;
+    try {
+      await sql`do $$ begin raise exception 'conflict' using errcode = 'serialization_failure'; end $$`.execute(
+        storage.db,
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(isSerializationFailure(caught)).toBe(true);
+    expect(isRetryableTransactionError(caught)).toBe(true);
+    expect(isUniqueViolation(caught)).toBe(false);
+  });
+
+  it('runs 50 concurrent read-modify-write transactions without losing an update', async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        storage.db.transaction().execute(async (trx) => {
+          // On a server the row lock serialises writers; on PGlite the single
+          // connection must be held for the whole transaction.
+          const { value } = await trx
+            .selectFrom('counters')
+            .select('value')
+            .where('id', '=', 'c')
+            .forUpdate()
+            .executeTakeFirstOrThrow();
+          await sleep(1); // give a broken lock every chance to interleave
+          await trx
+            .updateTable('counters')
+            .set({ value: value + 1 })
+            .where('id', '=', 'c')
+            .execute();
+        }),
+      ),
+    );
+    const counter = await storage.db
+      .selectFrom('counters')
+      .select('value')
+      .where('id', '=', 'c')
+      .executeTakeFirst();
+    expect(counter?.value).toBe(50);
+  });
+
+  it('never runs an outside query inside somebody else’s open transaction', async () => {
+    const inside = storage.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('accounts').values({ id: 'uncommitted', balance: 1n }).execute();
+        await sleep(50);
+        throw new Error('roll back');
+      })
+      .catch((err: Error) => err.message);
+    await sleep(5); // the transaction has begun and inserted
+    const seen = await storage.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', 'uncommitted')
+      .execute();
+    expect(seen).toEqual([]);
+    expect(await inside).toBe('roll back');
+  });
+
+  it('lets exactly the affordable conditional withdrawals through under concurrency', async () => {
+    await storage.db.insertInto('accounts').values({ id: 'wallet', balance: 100n }).execute();
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        storage.db
+          .updateTable('accounts')
+          .set({ balance: sql`balance - 10` })
+          .where('id', '=', 'wallet')
+          .where('balance', '>=', 10n)
+          .executeTakeFirst(),
+      ),
+    );
+    expect(results.filter((r) => r.numUpdatedRows === 1n)).toHaveLength(10);
+    const wallet = await storage.db
+      .selectFrom('accounts')
+      .select('balance')
+      .where('id', '=', 'wallet')
+      .executeTakeFirst();
+    expect(wallet?.balance).toBe(0n);
+    await storage.db.deleteFrom('accounts').execute();
+  });
+
+  it('delivers a notification after commit, and never for a rolled-back transaction', async () => {
+    const received: string[] = [];
+    const markers: string[] = [];
+    const stop = await storage.listen('order_events', (payload) => received.push(payload));
+    const stopMarkers = await storage.listen('markers', (payload) => markers.push(payload));
+
+    await storage.db.transaction().execute(async (trx) => {
+      await sql`select pg_notify('order_events', 'committed')`.execute(trx);
+      await sleep(100);
+      expect(received).toEqual([]); // not before commit
+    });
+    await waitFor(() => received.length === 1);
+    expect(received).toEqual(['committed']);
+
+    await storage.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select pg_notify('order_events', 'rolled-back')`.execute(trx);
+        throw new Error('abort');
+      })
+      .catch(() => undefined);
+    await stop();
+    await sql`select pg_notify('order_events', 'after-unlisten')`.execute(storage.db);
+    // Notifications arrive in commit order: once the marker is in, the others would be too.
+    await sql`select pg_notify('markers', 'end')`.execute(storage.db);
+    await waitFor(() => markers.length === 1);
+    await sleep(20);
+    expect(received).toEqual(['committed']);
+    await stopMarkers();
+  });
+
+  it('keeps other subscribers of a channel when one unsubscribes', async () => {
+    const first: string[] = [];
+    const second: string[] = [];
+    const stopFirst = await storage.listen('shared_channel', (p) => first.push(p));
+    const stopSecond = await storage.listen('shared_channel', (p) => second.push(p));
+    await sql`select pg_notify('shared_channel', 'one')`.execute(storage.db);
+    await waitFor(() => first.length === 1 && second.length === 1);
+    await stopFirst();
+    await stopFirst(); // idempotent
+    await sql`select pg_notify('shared_channel', 'two')`.execute(storage.db);
+    await waitFor(() => second.length === 2);
+    expect(first).toEqual(['one']);
+    expect(second).toEqual(['one', 'two']);
+    await stopSecond();
+  });
+
+  it('refuses to commit a transaction in which a statement failed, even if the error was caught', async () => {
+    const attempt = storage.db.transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({ id: 'half', balance: 1n }).execute();
+      await sql`select 1 / 0`.execute(trx).catch(() => undefined); // swallowed by mistake
+    });
+    await expect(attempt).rejects.toThrow('rolled back');
+    const rows = await storage.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', 'half')
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('lets an in-flight transaction finish before close completes', async () => {
+    const work = storage.db.transaction().execute(async (trx) => {
+      await sleep(100);
+      await trx.insertInto('accounts').values({ id: 'late', balance: 3n }).execute();
+    });
+    await sleep(10);
+    await storage.close();
+    await work;
+    storage = await open();
+    const row = await storage.db
+      .selectFrom('accounts')
+      .select('balance')
+      .where('id', '=', 'late')
+      .executeTakeFirst();
+    expect(row?.balance).toBe(3n);
+    await storage.db.deleteFrom('accounts').execute();
+  });
+
+  it('rejects channel names that would need quoting', async () => {
+    await expect(storage.listen('Order-Events', () => undefined)).rejects.toThrow(
+      'invalid notification channel',
+    );
+  });
+
+  it('pings while open; after close ping and listen reject, and close is idempotent', async () => {
+    // One instance at a time: two PGlite instances must never share a folder.
+    await expect(storage.ping()).resolves.toBeUndefined();
+    await Promise.all([storage.close(), storage.close()]);
+    await storage.close();
+    await expect(storage.ping()).rejects.toThrow('closed');
+    await expect(storage.listen('x', () => undefined)).rejects.toThrow('closed');
+    await expect(storage.db.selectFrom('accounts').selectAll().execute()).rejects.toThrow();
+    storage = await open();
+  });
+});
+
+describe('createStorage on a PostgreSQL server', () => {
+  const serverUrl = testDatabaseUrl();
+  const service = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+
+  async function databaseExists(name: string): Promise<boolean> {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query('select 1 from pg_database where datname = $1', [name]);
+      return rows.length === 1;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('creates switchboard_<service> on the shared server and masks the password', async () => {
+    const key = service();
+    const database = `switchboard_${key}`;
+    expect(await databaseExists(database)).toBe(false);
+    const storage = await createStorage<TestDb>({
+      service: key,
+      databaseUrl: serverUrl,
+      dataDir: '/nonexistent',
+      migrations,
+      logger: quiet,
+    });
+    try {
+      expect(await databaseExists(database)).toBe(true);
+      expect(storage.location).toBe(
+        serverUrl.replace(/:[^:@/]*@/, ':***@').replace(/\/[^/]*$/, `/${database}`),
+      );
+      const runs = await storage.db.selectFrom('migration_runs').select('name').execute();
+      expect(runs).toHaveLength(2);
+    } finally {
+      await storage.close();
+      await dropDatabase(database);
+    }
+  });
+
+  it('lets two replicas start at once: one creates and migrates, the other waits and finds it done', async () => {
+    const key = service();
+    let upCalls = 0;
+    const slow: Migration = {
+      async up(db: Kysely<unknown>) {
+        upCalls++;
+        await sql`create table slow_once (id int)`.execute(db);
+        await sql`select pg_sleep(0.3)`.execute(db); // widen the race window
+      },
+    };
+    const open = () =>
+      createStorage<TestDb>({
+        service: key,
+        databaseUrl: serverUrl,
+        dataDir: '/nonexistent',
+        migrations: { ...migrations, '0003_slow': slow },
+        logger: quiet,
+      });
+    const opened = await Promise.allSettled([open(), open()]);
+    const [a, b] = opened.map((o) => (o.status === 'fulfilled' ? o.value : undefined));
+    try {
+      expect(opened.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      if (!a || !b) return;
+      expect(upCalls).toBe(1);
+      const runs = await a.db.selectFrom('migration_runs').select('name').execute();
+      expect(runs).toHaveLength(2);
+      const { rows } = await sql<{ n: bigint }>`select count(*) as n from kysely_migration`.execute(
+        b.db,
+      );
+      expect(rows[0]?.n).toBe(3n);
+    } finally {
+      await Promise.all([a?.close(), b?.close()]);
+      await dropDatabase(`switchboard_${key}`);
+    }
+  });
+
+  it('reports a real serialization failure between two repeatable-read transactions', async () => {
+    const database = await createTestDatabase('storage_serial');
+    const storage = await createStorage<TestDb>({
+      service: 'serial',
+      serviceDatabaseUrl: database.url,
+      dataDir: '/nonexistent',
+      migrations,
+      logger: quiet,
+    });
+    try {
+      let release!: () => void;
+      const bothRead = new Promise<void>((r) => (release = r));
+      let reads = 0;
+      const bump = () =>
+        storage.db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .execute(async (trx) => {
+            await trx.selectFrom('counters').select('value').execute();
+            if (++reads === 2) release();
+            await bothRead;
+            await trx
+              .updateTable('counters')
+              .set({ value: sql`value + 1` })
+              .execute();
+          });
+      const outcomes = await Promise.allSettled([bump(), bump()]);
+      const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(failures).toHaveLength(1);
+      expect(isSerializationFailure(failures[0]?.reason)).toBe(true);
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+
+  it('fails to start with a message naming the target, password masked, when nothing listens', async () => {
+    const port = await deadPort();
+    let caught: unknown;
+    try {
+      await createStorage({
+        service: 'order',
+        databaseUrl: `postgres://postgres:hunter2hunter2@127.0.0.1:${port}/postgres`,
+        dataDir: '/nonexistent',
+        migrations: {},
+        logger: quiet,
+      });
+    } catch (err) {
+      caught = err;
+    }
+    const message = (caught as Error).message;
+    expect(message).toContain(
+      `cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:${port}/switchboard_order`,
+    );
+    expect(message).toContain('ECONNREFUSED');
+    expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('the PostgreSQL test-server helper', () => {
+  const saved = { url: process.env.TEST_DATABASE_URL, ci: process.env.CI };
+  afterEach(() => {
+    for (const [key, value] of [
+      ['TEST_DATABASE_URL', saved.url],
+      ['CI', saved.ci],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('fails, explaining how to start PostgreSQL, when no server answers', async () => {
+    process.env.TEST_DATABASE_URL = `postgres://postgres:pw@127.0.0.1:${await deadPort()}/postgres`;
+    delete process.env.CI;
+    const failure = createTestDatabase('unreachable');
+    await expect(failure).rejects.toThrow(
+      'PostgreSQL is not reachable at postgres://postgres:***@127.0.0.1:',
+    );
+    await expect(failure).rejects.toThrow('pg_ctlcluster 15 main start');
+  });
+
+  it('fails loudly in CI, saying the job must provide the server', async () => {
+    process.env.TEST_DATABASE_URL = `postgres://postgres:pw@127.0.0.1:${await deadPort()}/postgres`;
+    process.env.CI = 'true';
+    await expect(createTestDatabase('unreachable')).rejects.toThrow('CI must provide one');
+  });
+
+  it('gives each call its own database, and drop removes it', async () => {
+    const [a, b] = await Promise.all([createTestDatabase('helper'), createTestDatabase('helper')]);
+    expect(a.name).not.toBe(b.name);
+    const client = new pg.Client({ connectionString: a.url });
+    await client.connect();
+    const { rows } = await client.query<{ db: string }>('select current_database() as db');
+    await client.end();
+    expect(rows[0]?.db).toBe(a.name);
+    await Promise.all([a.drop(), b.drop()]);
+    await expect(new pg.Client({ connectionString: a.url }).connect()).rejects.toThrow(
+      'does not exist',
+    );
+  });
+});
+
+describe('createStorage on PGlite', () => {
+  it('refuses a folder another instance has open, and frees it on close', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
+    const first = await createStorage({ service: 'order', dataDir, migrations: {}, logger: quiet });
+    await expect(
+      createStorage({ service: 'order', dataDir, migrations: {}, logger: quiet }),
+    ).rejects.toThrow(
+      `the embedded database in ${join(dataDir, 'order')} is already open in this process`,
+    );
+    await first.close();
+    const second = await createStorage({
+      service: 'order',
+      dataDir,
+      migrations: {},
+      logger: quiet,
+    });
+    await second.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('takes over a lock left by a process that has exited', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
+    const lockFile = join(dataDir, 'order.lock');
+    writeFileSync(lockFile, '2147483646'); // no such process
+    const storage = await createStorage({
+      service: 'order',
+      dataDir,
+      migrations: {},
+      logger: quiet,
+    });
+    expect(readFileSync(lockFile, 'utf8')).toBe(String(process.pid));
+    await storage.close();
+    expect(existsSync(lockFile)).toBe(false);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('names the folder when it cannot open it', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'storage-spec-'));
+    const file = join(parent, 'not-a-dir');
+    writeFileSync(file, 'x');
+    await expect(
+      createStorage({ service: 'order', dataDir: file, migrations: {}, logger: quiet }),
+    ).rejects.toThrow(`cannot open the embedded PGlite database in ${join(file, 'order')}`);
+    rmSync(parent, { recursive: true, force: true });
+  });
+});
+
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}

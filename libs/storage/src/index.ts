@@ -1,0 +1,31 @@
+// A service's database: PostgreSQL server or embedded PGlite, behind Kysely.
+export { createStorage, type Storage, type StorageOptions } from './create-storage';
+export type { ListenOptions, Unlisten } from './create-pg-notification-listener';
+export {
+  resolveStorageTarget,
+  serviceDatabaseName,
+  type StorageTarget,
+  type StorageTargetInput,
+} from './resolve-storage-target';
+export { maskDatabaseUrl } from './mask-database-url';
+export { StorageError } from './storage-error';
+export {
+  isForeignKeyViolation,
+  isRetryableTransactionError,
+  isSerializationFailure,
+  isUniqueViolation,
+  postgresErrorCode,
+} from './database-errors';
+// What a service needs to declare its tables and migrations, so it depends on
+// this lib rather than on a Kysely version of its own.
+export {
+  sql,
+  type ColumnType,
+  type Generated,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+  type Updateable,
+} from 'kysely';
+export type { Migration } from 'kysely/migration';
