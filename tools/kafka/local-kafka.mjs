@@ -1,0 +1,563 @@
+#!/usr/bin/env node
+// A real Apache Kafka broker for development and tests, without Docker.
+//
+// Plain ESM JavaScript (no TypeScript) so it runs before anything is built.
+// Order of preference:
+//   1. a broker already answering at KAFKA_BROKERS: reuse it and idle, so an
+//      nx continuous task that depends on this one stays up;
+//   2. Java 17+: fetch the jars once with Maven into a cache outside the work
+//      tree, format KRaft storage under DATA_DIR once, run kafka.Kafka;
+//   3. a Docker engine: docker compose -f docker-compose.kafka.yml up;
+//   4. otherwise explain what to install and exit 1.
+//
+// Usage: node tools/kafka/local-kafka.mjs [jars] [--port N] [--controller-port N]
+//                                          [--data-dir DIR] [--quiet]
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import kafkajs from 'kafkajs';
+
+const KAFKA_VERSION = '4.3.1';
+const MIN_JAVA = 17;
+const PREFIX = '[local-kafka]';
+
+// kafkajs 2.2.4 schedules a timer with a negative delay when nothing is
+// throttled; Node 23+ warns about it on every client. Harmless (Node uses 1 ms),
+// so drop exactly that warning and keep printing every other one.
+const printWarnings = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') for (const print of printWarnings) print(warning);
+});
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Read first thing: if our parent is gone later, we stop (see onStopRequest).
+const parentPid = process.ppid;
+const workspaceRoot = resolve(here, '../..');
+const startedAt = Date.now();
+
+const usage = `usage: node tools/kafka/local-kafka.mjs [jars] [options]
+
+  (no command)          start a broker (or reuse one already answering) and run until SIGINT/SIGTERM
+  jars                  only fetch the broker jars into the cache, then exit
+
+options:
+  --port N              broker port on the KAFKA_BROKERS host (default: from KAFKA_BROKERS, 9092)
+  --controller-port N   KRaft controller port (default: KAFKA_CONTROLLER_PORT or broker port + 1)
+  --data-dir DIR        parent of the broker's storage, <DIR>/kafka (default: DATA_DIR or ./.data)
+  --quiet               keep broker log lines out of the console (they still go to broker.log)
+
+env: KAFKA_BROKERS (127.0.0.1:9092), DATA_DIR, SWITCHBOARD_CACHE (~/.cache/switchboard),
+     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT_MS (120000)`;
+
+let options;
+try {
+  options = parseArgs({
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      'controller-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (err) {
+  fail(`${err.message}\n\n${usage}`, 2);
+}
+const { values: flags, positionals } = options;
+if (flags.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const command = positionals[0] ?? 'serve';
+if (!['serve', 'jars'].includes(command) || positionals.length > 1) fail(usage, 2);
+
+const cacheRoot = resolve(
+  process.env.SWITCHBOARD_CACHE || join(homedir(), '.cache', 'switchboard'),
+);
+const kafkaHome = join(cacheRoot, `kafka-${KAFKA_VERSION}`);
+const libsDir = join(kafkaHome, 'libs');
+const stampFile = join(kafkaHome, '.complete');
+const pomFile = join(here, 'pom.xml');
+
+if (command === 'jars') {
+  await ensureJars();
+  console.log(`${PREFIX} jars ready in ${libsDir}`);
+  process.exit(0);
+}
+
+const brokerList = (process.env.KAFKA_BROKERS || '127.0.0.1:9092')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const [firstHost, firstPort] = splitHostPort(brokerList[0] ?? '127.0.0.1:9092');
+const host = firstHost;
+const port = parsePort(flags.port ?? firstPort, '--port');
+const brokers = flags.port ? [`${host}:${port}`] : brokerList;
+const controllerPort = parsePort(
+  flags['controller-port'] ?? process.env.KAFKA_CONTROLLER_PORT ?? String(port + 1),
+  '--controller-port',
+);
+const dataDir = resolve(flags['data-dir'] ?? process.env.DATA_DIR ?? './.data');
+
+if (await brokerAnswers(brokers)) {
+  // Same "ready:" line as a fresh start, so whoever waits for it needs no special case.
+  console.log(
+    `${PREFIX} ready: ${brokers.join(',')} (reusing the broker that already answers there; idle until stopped)`,
+  );
+  await idleUntilStopped();
+}
+
+if (!isLoopback(host)) {
+  fail(
+    `KAFKA_BROKERS points at ${host}, which does not answer; a local broker only ever listens on ` +
+      `loopback, so set KAFKA_BROKERS=127.0.0.1:${port} (or start that remote broker).`,
+  );
+}
+
+const javaMajor = detectJavaMajor();
+if (javaMajor !== undefined && javaMajor >= MIN_JAVA) {
+  await runJavaBroker();
+} else if (dockerAnswers()) {
+  await runDockerBroker();
+} else {
+  const found = javaMajor === undefined ? 'no java on PATH' : `java ${javaMajor} is too old`;
+  fail(
+    `cannot start Kafka: ${found} and no Docker engine answers.\n` +
+      `Install Java ${MIN_JAVA}+ and Maven (e.g. apt-get install openjdk-17-jre-headless maven) ` +
+      `or start Docker, then run this again.`,
+  );
+}
+
+// ---------------------------------------------------------------------------
+
+async function runJavaBroker() {
+  const jarsMs = await timed(ensureJars);
+  const kafkaDir = join(dataDir, 'kafka');
+  const logDirs = join(kafkaDir, 'data');
+  const propsFile = join(kafkaDir, 'server.properties');
+  const brokerLog = join(kafkaDir, 'broker.log');
+  mkdirSync(logDirs, { recursive: true });
+  // Rewritten every start so a changed port applies to a warm data dir too.
+  writeFileSync(propsFile, serverProperties(logDirs));
+
+  const formatted = existsSync(join(logDirs, 'meta.properties'));
+  let formatMs = 0;
+  if (!formatted) {
+    formatMs = await timed(() => formatStorage(propsFile));
+  }
+
+  const logStream = createWriteStream(brokerLog, { flags: 'a' });
+  logStream.write(
+    `\n==== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} on ${host}:${port}\n`,
+  );
+  const tail = [];
+  const heap = (process.env.KAFKA_HEAP_OPTS || '-Xms256m -Xmx512m').split(/\s+/).filter(Boolean);
+  const jvm = spawn(
+    'java',
+    [
+      ...heap,
+      // A development broker on a small machine: a cheap collector and C1 only
+      // keep start-up CPU low; throughput is not the point here.
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
+      `-Dkafka.logs.dir=${kafkaDir}`,
+      '-cp',
+      `${libsDir}/*`,
+      'kafka.Kafka',
+      propsFile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const jvmExited = new Promise((done) =>
+    jvm.once('exit', (code, signal) => done({ code, signal })),
+  );
+  let jvmAlive = true;
+  jvmExited.then(() => (jvmAlive = false));
+  guardAgainstOrphan(jvm.pid);
+  // Last resort for paths that skip the graceful stop (uncaught errors, process.exit).
+  process.on('exit', () => {
+    if (jvmAlive) safeKill(jvm.pid, 'SIGKILL');
+  });
+
+  for (const stream of [jvm.stdout, jvm.stderr]) {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      logStream.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        if (!flags.quiet) process.stderr.write(`${PREFIX} ${line}\n`);
+      }
+    });
+  }
+
+  let stopping = false;
+  const stop = async (reason) => {
+    if (stopping) {
+      // A second signal means "now": do not make the user wait for a slow shutdown.
+      safeKill(jvm.pid, 'SIGKILL');
+      return;
+    }
+    stopping = true;
+    console.log(`${PREFIX} stopping broker (${reason})`);
+    await stopProcess(jvm, jvmExited, Number(process.env.KAFKA_STOP_TIMEOUT_MS || 20_000));
+    logStream.end();
+    console.log(`${PREFIX} broker stopped`);
+    process.exit(0);
+  };
+  onStopRequest(stop);
+
+  const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS || 120_000);
+  const outcome = await Promise.race([
+    waitForBroker(brokers, timeoutMs).then((ok) => (ok ? 'ready' : 'timeout')),
+    jvmExited.then(() => 'died'),
+  ]);
+  if (outcome !== 'ready') {
+    if (stopping) return;
+    const why =
+      outcome === 'died'
+        ? `the broker JVM exited before it became ready`
+        : `the broker did not answer within ${timeoutMs} ms`;
+    if (outcome === 'timeout') await stopProcess(jvm, jvmExited, 5_000);
+    fail(
+      `${why}. Last log lines (full log: ${brokerLog}):\n` + tail.map((l) => `  | ${l}`).join('\n'),
+    );
+  }
+  const total = Date.now() - startedAt;
+  const rel = relative(process.cwd(), kafkaDir);
+  const where = rel && !rel.startsWith('..') ? rel : kafkaDir;
+  console.log(
+    `${PREFIX} ready: ${host}:${port} in ${total} ms ` +
+      `(java, ${formatted ? 'warm' : 'fresh'} data in ${where}; jars ${jarsMs} ms, format ${formatMs} ms)`,
+  );
+
+  const { code, signal } = await jvmExited;
+  // A supervisor that kills the whole process tree (nx does) may reach the
+  // JVM before us; give our own signal a moment to arrive before judging.
+  await sleep(500);
+  if (stopping) return;
+  if (['SIGTERM', 'SIGINT'].includes(signal) || code === 143 || code === 130) {
+    console.log(`${PREFIX} broker stopped by a signal`);
+    process.exit(0);
+  }
+  fail(`the broker JVM exited unexpectedly (code ${code}, signal ${signal}); see ${brokerLog}`);
+}
+
+function serverProperties(logDirs) {
+  const lines = [
+    '# Written by tools/kafka/local-kafka.mjs on every start; edits are overwritten.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    `controller.quorum.bootstrap.servers=${host}:${controllerPort}`,
+    `log.dirs=${logDirs}`,
+    // One node: every replication setting must be satisfiable by a single replica.
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // Fewer internal partitions make the first group join and transaction much faster here.
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.num.partitions=10',
+    // Topics come from the registry via ensureTopics, never from a typo in a producer.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    // Tests start groups constantly; the default 3 s wait for more members only slows them.
+    'group.initial.rebalance.delay.ms=0',
+    'log.retention.hours=168',
+    'log.segment.bytes=67108864',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+async function formatStorage(propsFile) {
+  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding;
+  // one starting with '-' would read as a command-line flag, so avoid it.
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
+  const result = await run('java', [
+    '-Xmx256m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
+    '-cp',
+    `${libsDir}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    '--standalone',
+    '--cluster-id',
+    clusterId,
+    '--config',
+    propsFile,
+  ]);
+  if (result.code !== 0) {
+    fail(`formatting KRaft storage failed (exit ${result.code}):\n${result.output}`);
+  }
+}
+
+async function ensureJars() {
+  const pomHash = createHash('sha256').update(readFileSync(pomFile)).digest('hex');
+  if (
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8').trim() === pomHash &&
+    existsSync(libsDir)
+  ) {
+    return;
+  }
+  if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).error) {
+    fail(
+      `the Kafka jars are not cached yet (${libsDir}) and Maven is not on PATH.\n` +
+        'Install it (e.g. apt-get install maven) or run with Docker.',
+    );
+  }
+  console.log(
+    `${PREFIX} fetching Kafka ${KAFKA_VERSION} jars with Maven into ${libsDir} (one-time)`,
+  );
+  mkdirSync(kafkaHome, { recursive: true });
+  // Copy into a private folder and rename, so an interrupted or concurrent
+  // fetch never leaves a half-filled libs folder that looks complete.
+  const staging = join(kafkaHome, `libs.partial-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  const result = await run('mvn', [
+    '-q',
+    '-B',
+    '-f',
+    pomFile,
+    `-Dmaven.repo.local=${join(cacheRoot, 'm2')}`,
+    `-Dkafka.libs.dir=${staging}`,
+    'dependency:copy-dependencies',
+  ]);
+  if (result.code !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    fail(`Maven could not fetch the Kafka jars (exit ${result.code}):\n${result.output}`);
+  }
+  rmSync(libsDir, { recursive: true, force: true });
+  renameSync(staging, libsDir);
+  writeFileSync(stampFile, pomHash + '\n');
+}
+
+async function runDockerBroker() {
+  const composeFile = join(workspaceRoot, 'docker-compose.kafka.yml');
+  console.log(
+    `${PREFIX} no Java ${MIN_JAVA}+ here; starting Kafka with docker compose (${composeFile})`,
+  );
+  const compose = spawn('docker', ['compose', '-f', composeFile, 'up'], {
+    stdio: ['ignore', flags.quiet ? 'ignore' : 'inherit', 'inherit'],
+    env: { ...process.env, KAFKA_PORT: String(port) },
+  });
+  const exited = new Promise((done) =>
+    compose.once('exit', (code, signal) => done({ code, signal })),
+  );
+  let stopping = false;
+  onStopRequest(async (reason) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${PREFIX} stopping docker compose (${reason})`);
+    // compose treats SIGINT as "stop the containers gracefully".
+    safeKill(compose.pid, 'SIGINT');
+    await exited;
+    process.exit(0);
+  });
+  const outcome = await Promise.race([
+    waitForBroker([`${host}:${port}`], Number(process.env.KAFKA_START_TIMEOUT_MS || 180_000)).then(
+      (ok) => (ok ? 'ready' : 'timeout'),
+    ),
+    exited.then(() => 'died'),
+  ]);
+  if (outcome === 'ready') {
+    console.log(`${PREFIX} ready: ${host}:${port} in ${Date.now() - startedAt} ms (docker)`);
+  } else if (!stopping) {
+    safeKill(compose.pid, 'SIGINT');
+    fail(
+      outcome === 'died'
+        ? 'docker compose exited before Kafka was ready'
+        : 'Kafka in Docker did not become ready',
+    );
+  }
+  const { code } = await exited;
+  if (!stopping) fail(`docker compose exited unexpectedly (code ${code})`);
+}
+
+// ---------------------------------------------------------------------------
+
+/** One admin round trip; quiet and quick, so it can be polled. */
+async function brokerAnswers(addresses) {
+  const kafka = new kafkajs.Kafka({
+    clientId: 'local-kafka-probe',
+    brokers: addresses,
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry: { retries: 0 },
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function waitForBroker(addresses, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await brokerAnswers(addresses)) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+async function idleUntilStopped() {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  onStopRequest((reason) => {
+    clearInterval(keepAlive);
+    console.log(`${PREFIX} stopping (${reason}); the reused broker keeps running`);
+    process.exit(0);
+  });
+  await new Promise(() => {});
+}
+
+/**
+ * Calls stop once on SIGINT/SIGTERM, and also when our parent goes away
+ * (nx, jest or a shell killed hard), so the broker is never orphaned.
+ */
+function onStopRequest(stop) {
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  const timer = setInterval(() => {
+    if (process.ppid !== parentPid) stop('parent process exited');
+  }, 1_000);
+  timer.unref();
+}
+
+/**
+ * If this Node process is SIGKILLed, no handler runs. A tiny detached
+ * watchdog holds the read end of a pipe from us; when the pipe closes (we are
+ * gone, whatever the reason) it stops the JVM.
+ */
+function guardAgainstOrphan(pid) {
+  const script = `
+    const pid = Number(process.argv[1]);
+    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    process.stdin.on('data', () => {});
+    process.stdin.on('end', () => {
+      if (!alive()) process.exit(0);
+      try { process.kill(pid, 'SIGTERM'); } catch {}
+      const deadline = Date.now() + 20000;
+      setInterval(() => {
+        if (!alive()) process.exit(0);
+        if (Date.now() > deadline) { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); }
+      }, 200);
+    });`;
+  const watchdog = spawn(process.execPath, ['-e', script, String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.unref();
+  watchdog.stdin.on('error', () => {});
+  watchdog.stdin.unref?.();
+}
+
+async function stopProcess(child, exited, graceMs) {
+  safeKill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => safeKill(child.pid, 'SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function safeKill(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function detectJavaMajor() {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error) return undefined;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr + result.stdout);
+  if (!match) return undefined;
+  const major = Number(match[1]);
+  // Java 8 and older report "1.8.0_x".
+  return major === 1 ? Number(match[2]) : major;
+}
+
+function dockerAnswers() {
+  const result = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+  return !result.error && result.status === 0;
+}
+
+function run(cmd, args) {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('error', (err) => done({ code: -1, output: String(err) }));
+    child.on('exit', (code) => done({ code, output }));
+  });
+}
+
+async function timed(fn) {
+  const t0 = Date.now();
+  await fn();
+  return Date.now() - t0;
+}
+
+function splitHostPort(address) {
+  const idx = address.lastIndexOf(':');
+  if (idx <= 0) fail(`KAFKA_BROKERS entry "${address}" must be host:port`, 2);
+  return [address.slice(0, idx).replace(/^\[|\]$/g, ''), address.slice(idx + 1)];
+}
+
+function parsePort(raw, name) {
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || n < 1 || n > 65535)
+    fail(`${name} must be a port number (got "${raw}")`, 2);
+  return n;
+}
+
+function isLoopback(h) {
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function fail(message, code = 1) {
+  console.error(`${PREFIX} ${message}`);
+  process.exit(code);
+}
