@@ -1,0 +1,32 @@
+import type { Logger } from '@switchboard/logger';
+
+export type CallerRole = 'admin' | 'customer';
+
+/** Who is calling, as established by the authenticator. */
+export interface Caller {
+  userId: string;
+  roles: CallerRole[];
+}
+
+/** What a handler knows about the call it serves, free of any transport types. */
+export interface CallContext {
+  /** `package.Service/Method`, as in logs. */
+  method: string;
+  /** Taken from `x-request-id` when the caller sent a sane one, so a trace spans services. */
+  requestId: string;
+  /** Set when the method is not public, or when a public method got a valid token. */
+  caller?: Caller;
+  /** First value of a request header (gRPC metadata); names are case-insensitive. */
+  header(name: string): string | undefined;
+  /** Aborts when the client cancels, the deadline passes or the server is forced down. */
+  signal: AbortSignal;
+  deadline?: Date;
+  /** Child logger carrying method and request id. */
+  logger: Logger;
+}
+
+/**
+ * Turns a bearer token into a caller, or throws: a DomainError of kind
+ * `unauthenticated` for a bad token, `unavailable` when it cannot tell.
+ */
+export type Authenticate = (token: string, ctx: CallContext) => Promise<Caller>;

@@ -1,0 +1,220 @@
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { InventoryService } from '@switchboard/contracts';
+import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
+import { createServiceClient } from './create-service-client';
+import { startTestServer, type TestServer } from './start-test-server';
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectError);
+    return err as ConnectError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** A loopback port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface DownstreamCall {
+  deadline: Date | undefined;
+  requestId: string;
+  aborted: boolean;
+}
+
+describe('createGrpcJsTransport', () => {
+  // downstream: a slow dependency that waits until its caller gives up.
+  let downstream: TestServer;
+  const downstreamCalls: DownstreamCall[] = [];
+  // front: a service whose handlers call downstream through the transport.
+  let front: TestServer;
+  let toDownstream: GrpcJsTransport;
+  let toFront: GrpcJsTransport;
+  let frontOutcome: { code?: Code; elapsedMs: number; message?: string } | undefined;
+
+  beforeAll(async () => {
+    downstream = await startTestServer((server) =>
+      server.addService(
+        InventoryService,
+        {
+          async getProduct(request, ctx) {
+            const call: DownstreamCall = {
+              deadline: ctx.deadline,
+              requestId: ctx.requestId,
+              aborted: false,
+            };
+            downstreamCalls.push(call);
+            if (request.sku === 'fast') return { product: { sku: 'fast', name: ctx.requestId } };
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, 10_000);
+              ctx.signal.addEventListener('abort', () => {
+                call.aborted = true;
+                clearTimeout(timer);
+                resolve();
+              });
+            });
+            return { product: { sku: request.sku } };
+          },
+        },
+        { access: { default: 'public' } },
+      ),
+    );
+    // A generous default, so that only the incoming deadline can be what cuts the call short.
+    toDownstream = createGrpcJsTransport({ address: downstream.address, defaultTimeoutMs: 10_000 });
+    const dependency = createServiceClient(InventoryService, toDownstream);
+
+    front = await startTestServer((server) =>
+      server.addService(
+        InventoryService,
+        {
+          // Calls the slow dependency with no timeout of its own.
+          async getProduct(request) {
+            const started = Date.now();
+            try {
+              return await dependency.getProduct({ sku: request.sku });
+            } catch (err) {
+              frontOutcome = {
+                elapsedMs: Date.now() - started,
+                code: err instanceof ConnectError ? err.code : undefined,
+                message: err instanceof Error ? err.message : undefined,
+              };
+              throw err;
+            }
+          },
+          // Wastes its whole budget first, then tries the dependency.
+          async listProducts(request) {
+            await sleep(request.pageSize);
+            const started = Date.now();
+            try {
+              await dependency.getProduct({ sku: 'fast' });
+              frontOutcome = { elapsedMs: Date.now() - started };
+            } catch (err) {
+              frontOutcome = {
+                elapsedMs: Date.now() - started,
+                code: err instanceof ConnectError ? err.code : undefined,
+                message: err instanceof Error ? err.message : undefined,
+              };
+            }
+            return {};
+          },
+        },
+        { access: { default: 'public' } },
+      ),
+    );
+    toFront = createGrpcJsTransport({ address: front.address });
+  });
+
+  const cleanups: (() => void)[] = [];
+  beforeEach(() => {
+    downstreamCalls.length = 0;
+    frontOutcome = undefined;
+  });
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  afterAll(async () => {
+    toDownstream.close();
+    toFront.close();
+    await Promise.all([front.server.shutdown(), downstream.server.shutdown()]);
+  });
+
+  it('bounds a downstream call by the deadline of the incoming call', async () => {
+    const client = createServiceClient(InventoryService, toFront);
+    const sentAt = Date.now();
+    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 300 }));
+    expect(err.code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - sentAt).toBeLessThan(2000);
+
+    await sleep(50);
+    // The handler saw its downstream call fail on the propagated deadline,
+    // long before the transport's 10 s default would have fired.
+    expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
+    expect(frontOutcome?.elapsedMs).toBeLessThan(1000);
+    expect(downstreamCalls).toHaveLength(1);
+    const call = downstreamCalls[0];
+    expect(call?.deadline).toBeDefined();
+    expect(call?.deadline?.getTime() ?? Infinity).toBeLessThanOrEqual(sentAt + 300 + 50);
+    expect(call?.aborted).toBe(true);
+  });
+
+  it('fails fast without calling when the incoming deadline has already passed', async () => {
+    const client = createServiceClient(InventoryService, toFront);
+    // The handler sleeps 250 ms of a 100 ms budget before calling downstream.
+    await failure(client.listProducts({ pageSize: 250 }, { timeoutMs: 100 }));
+    await sleep(250);
+    expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
+    expect(frontOutcome?.message).toMatch(/deadline has passed/);
+    expect(frontOutcome?.elapsedMs).toBeLessThan(20);
+    expect(downstreamCalls).toHaveLength(0);
+  });
+
+  it('propagates the request id to downstream calls', async () => {
+    const client = createServiceClient(InventoryService, toFront);
+    const res = await client.getProduct(
+      { sku: 'fast' },
+      { headers: { 'x-request-id': 'trace-42' } },
+    );
+    expect(res.product?.name).toBe('trace-42');
+    expect(downstreamCalls[0]?.requestId).toBe('trace-42');
+  });
+
+  it('applies defaultTimeoutMs when the caller gives none, and the caller timeout otherwise', async () => {
+    const transport = createGrpcJsTransport({ address: downstream.address, defaultTimeoutMs: 150 });
+    cleanups.push(() => transport.close());
+    const client = createServiceClient(InventoryService, transport);
+    let started = Date.now();
+    expect((await failure(client.getProduct({ sku: 'slow' }))).code).toBe(Code.DeadlineExceeded);
+    const byDefault = Date.now() - started;
+    expect(byDefault).toBeGreaterThanOrEqual(140);
+    expect(byDefault).toBeLessThan(1000);
+
+    started = Date.now();
+    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 400 }));
+    expect(err.code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+  });
+
+  it('cancels the call when the signal aborts', async () => {
+    const client = createServiceClient(InventoryService, toDownstream);
+    const controller = new AbortController();
+    const call = client.getProduct({ sku: 'slow' }, { signal: controller.signal });
+    await sleep(100);
+    controller.abort();
+    expect((await failure(call)).code).toBe(Code.Canceled);
+    await sleep(50);
+    expect(downstreamCalls[0]?.aborted).toBe(true);
+  });
+
+  it('maps "nothing listens" to UNAVAILABLE', async () => {
+    const transport = createGrpcJsTransport({ address: `127.0.0.1:${await closedPort()}` });
+    cleanups.push(() => transport.close());
+    const err = await failure(createServiceClient(InventoryService, transport).getProduct({}));
+    expect(err.code).toBe(Code.Unavailable);
+  });
+
+  it('exposes response headers and trailers', async () => {
+    const client = createServiceClient(InventoryService, toDownstream);
+    let header: Headers | undefined;
+    let trailer: Headers | undefined;
+    await client.getProduct(
+      { sku: 'fast' },
+      { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) },
+    );
+    expect(header?.get('content-type')).toBe('application/grpc+proto');
+    expect(trailer).toBeInstanceOf(Headers);
+    // Failure trailers travel on the error.
+    const err = await failure(client.reserveStock({}));
+    expect(err.metadata.get('error-code')).toBe('NOT_IMPLEMENTED');
+  });
+});

@@ -1,0 +1,364 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import * as grpc from '@grpc/grpc-js';
+import { InventoryService, NotificationService } from '@switchboard/contracts';
+import { DomainError, createValidationError } from '@switchboard/errors';
+import { createLogger } from '@switchboard/logger';
+import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
+import { createRpcServer } from './create-rpc-server';
+import { createServiceClient, type ServiceClient } from './create-service-client';
+import { startTestServer, type TestServer } from './start-test-server';
+
+/** The ConnectError a call failed with; fails the test if it succeeded. */
+async function failure(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
+  try {
+    await (typeof call === 'function' ? call() : call);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectError);
+    return err as ConnectError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe('createRpcServer', () => {
+  let t: TestServer;
+  let transport: GrpcJsTransport;
+  let inventory: ServiceClient<typeof InventoryService>;
+  let notifications: ServiceClient<typeof NotificationService>;
+
+  beforeAll(async () => {
+    t = await startTestServer((server) => {
+      server.addService(
+        InventoryService,
+        {
+          async getProduct(request, ctx) {
+            if (request.sku === 'missing') {
+              throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
+                details: { sku: request.sku },
+              });
+            }
+            if (request.sku === 'bug') throw new Error('pool exhausted, db password hunter2');
+            const tenant = ctx.header('X-Tenant') ?? '';
+            return {
+              product: { sku: request.sku, name: `widget ${tenant}`, availableQuantity: 3 },
+            };
+          },
+          async listProducts(_request, ctx) {
+            return { products: [{ sku: ctx.caller?.userId ?? 'nobody' }] };
+          },
+          async createProduct(request, ctx) {
+            return { product: { sku: request.sku, name: ctx.caller?.roles.join(',') } };
+          },
+          async checkAvailability() {
+            throw createValidationError([{ field: 'items', description: 'must not be empty' }]);
+          },
+          // reserveStock and the others are deliberately missing.
+        },
+        {
+          access: {
+            default: 'authenticated',
+            methods: { getProduct: 'public', checkAvailability: 'public', createProduct: 'admin' },
+          },
+        },
+      );
+      server.addService(NotificationService, {
+        async *watchNotifications(_request, ctx) {
+          for (let i = 0; i < 3; i++) {
+            if (i === 1 && ctx.header('x-fail') === 'yes') {
+              throw new DomainError('USER_NOT_FOUND', 'user vanished');
+            }
+            yield { notification: { notificationId: `n${i}`, actorId: ctx.caller?.userId } };
+          }
+        },
+      });
+    });
+    transport = createGrpcJsTransport({ address: t.address });
+    inventory = createServiceClient(InventoryService, transport);
+    notifications = createServiceClient(NotificationService, transport);
+  });
+
+  afterAll(async () => {
+    transport.close();
+    await t.server.shutdown();
+  });
+
+  describe('adapter', () => {
+    it('round-trips a unary call with typed messages and request headers', async () => {
+      const res = await inventory.getProduct({ sku: 'p-1' }, { headers: { 'x-tenant': 'acme' } });
+      expect(res.product).toMatchObject({ sku: 'p-1', name: 'widget acme', availableQuantity: 3 });
+    });
+
+    it('streams every message of a server-streaming method', async () => {
+      const items = await collect(notifications.watchNotifications({}, bearer('customer-token')));
+      expect(items.map((i) => i.notification?.notificationId)).toEqual(['n0', 'n1', 'n2']);
+      expect(items[0]?.notification?.actorId).toBe('u-1');
+    });
+
+    it('ends a stream with the mapped status after the messages already sent', async () => {
+      const received: string[] = [];
+      const err = await failure(async () => {
+        const opts = { headers: { authorization: 'Bearer customer-token', 'x-fail': 'yes' } };
+        for await (const item of notifications.watchNotifications({}, opts)) {
+          received.push(item.notification?.notificationId ?? '');
+        }
+      });
+      expect(received).toEqual(['n0']);
+      expect(err.code).toBe(Code.NotFound);
+      expect(err.metadata.get('error-code')).toBe('USER_NOT_FOUND');
+    });
+
+    it('answers UNIMPLEMENTED for a method missing from the implementation', async () => {
+      const err = await failure(inventory.reserveStock({ reservationId: 'r-1' }));
+      expect(err.code).toBe(Code.Unimplemented);
+      expect(err.rawMessage).toBe(
+        'switchboard.inventory.v1.InventoryService/ReserveStock is not implemented by this server',
+      );
+    });
+  });
+
+  describe('request bytes', () => {
+    let raw: grpc.Client;
+    beforeAll(() => {
+      raw = new grpc.Client(t.address, grpc.credentials.createInsecure());
+    });
+    afterAll(() => raw.close());
+
+    function sendRaw(bytes: Buffer): Promise<grpc.ServiceError | Buffer | undefined> {
+      const path = '/switchboard.inventory.v1.InventoryService/GetProduct';
+      return new Promise((resolve) => {
+        raw.makeUnaryRequest(
+          path,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          new grpc.Metadata(),
+          {},
+          (err, res) => resolve(err ?? res),
+        );
+      });
+    }
+
+    it('answers INVALID_ARGUMENT to bytes that are not the request type, then keeps serving', async () => {
+      // Field 1 claims 5 bytes of string but only one follows.
+      const answer = await sendRaw(Buffer.from([0x0a, 0x05, 0x61]));
+      expect(answer).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: 'request is not a valid switchboard.inventory.v1.GetProductRequest',
+      });
+      const next = await inventory.getProduct({ sku: 'after' });
+      expect(next.product?.sku).toBe('after');
+    });
+
+    it('answers RESOURCE_EXHAUSTED to a request over maxReceiveBytes', async () => {
+      const err = await failure(inventory.getProduct({ sku: 'x'.repeat(70 * 1024) }));
+      expect(err.code).toBe(Code.ResourceExhausted);
+      expect((await inventory.getProduct({ sku: 'small' })).product?.sku).toBe('small');
+    });
+  });
+
+  describe('errors', () => {
+    it('maps a DomainError to its status, message and error-code trailer', async () => {
+      const err = await failure(inventory.getProduct({ sku: 'missing' }));
+      expect(err.code).toBe(Code.NotFound);
+      expect(err.rawMessage).toBe('product missing not found');
+      expect(err.metadata.get('error-code')).toBe('PRODUCT_NOT_FOUND');
+      expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
+        details: { sku: 'missing' },
+      });
+    });
+
+    it('sends validation violations as error-details', async () => {
+      const err = await failure(inventory.checkAvailability({}));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toBe('items: must not be empty');
+      expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
+        violations: [{ field: 'items', description: 'must not be empty' }],
+      });
+    });
+
+    it('turns an unexpected error into INTERNAL without leaking it, and logs it with the request id', async () => {
+      const err = await failure(
+        inventory.getProduct({ sku: 'bug' }, { headers: { 'x-request-id': 'req-bug-1' } }),
+      );
+      expect(err.code).toBe(Code.Internal);
+      expect(err.rawMessage).toBe('internal error');
+      expect(JSON.stringify([err.message, [...err.metadata]])).not.toContain('hunter2');
+
+      const line = t.logs.lines.find((l) => l.requestId === 'req-bug-1');
+      expect(line).toMatchObject({
+        level: 'error',
+        method: 'switchboard.inventory.v1.InventoryService/GetProduct',
+        code: 'INTERNAL',
+      });
+      expect(JSON.stringify(line)).toContain('hunter2');
+    });
+  });
+
+  describe('access', () => {
+    it('lets anyone call a public method', async () => {
+      expect((await inventory.getProduct({ sku: 'p' })).product?.sku).toBe('p');
+    });
+
+    it('rejects an invalid token even on a public method', async () => {
+      const err = await failure(inventory.getProduct({ sku: 'p' }, bearer('forged')));
+      expect(err.code).toBe(Code.Unauthenticated);
+    });
+
+    it('requires a bearer token on an authenticated method', async () => {
+      const missing = await failure(inventory.listProducts({}));
+      expect(missing.code).toBe(Code.Unauthenticated);
+      const malformed = await failure(
+        inventory.listProducts({}, { headers: { authorization: 'Basic dTpw' } }),
+      );
+      expect(malformed.code).toBe(Code.Unauthenticated);
+      const rejected = await failure(inventory.listProducts({}, bearer('expired')));
+      expect(rejected.code).toBe(Code.Unauthenticated);
+      expect(rejected.metadata.get('error-code')).toBe('INVALID_TOKEN');
+
+      const ok = await inventory.listProducts({}, bearer('customer-token'));
+      expect(ok.products[0]?.sku).toBe('u-1');
+    });
+
+    it('requires the admin role on an admin method', async () => {
+      const denied = await failure(inventory.createProduct({ sku: 's' }, bearer('customer-token')));
+      expect(denied.code).toBe(Code.PermissionDenied);
+      const unauthenticated = await failure(inventory.createProduct({ sku: 's' }));
+      expect(unauthenticated.code).toBe(Code.Unauthenticated);
+      const ok = await inventory.createProduct({ sku: 's' }, bearer('admin-token'));
+      expect(ok.product?.name).toBe('admin,customer');
+    });
+
+    it('applies to streaming methods too', async () => {
+      const err = await failure(() => collect(notifications.watchNotifications({})));
+      expect(err.code).toBe(Code.Unauthenticated);
+    });
+
+    it('refuses to register a protected method when there is no authenticator', () => {
+      const server = createRpcServer({
+        logger: createLogger({ service: 't', level: 'silent' }),
+        host: '127.0.0.1',
+        port: 0,
+        maxReceiveBytes: 1024,
+        shutdownGraceMs: 10,
+      });
+      expect(() => server.addService(InventoryService, {})).toThrow(/no authenticate function/);
+      expect(() =>
+        server.addService(InventoryService, {}, { access: { default: 'public' } }),
+      ).not.toThrow();
+    });
+  });
+
+  describe('logging', () => {
+    it('writes one line per call with method, code and duration, and never the token', async () => {
+      const id = 'req-log-1';
+      await inventory.listProducts(
+        {},
+        { headers: { authorization: 'Bearer customer-token', 'x-request-id': id } },
+      );
+      const lines = t.logs.lines.filter((l) => l.requestId === id);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 'debug',
+        method: 'switchboard.inventory.v1.InventoryService/ListProducts',
+        code: 'OK',
+      });
+      expect(typeof lines[0]?.durationMs).toBe('number');
+
+      await failure(inventory.createProduct({ sku: 's' }, bearer('customer-token')));
+      expect(t.logs.lines.some((l) => l.code === 'PERMISSION_DENIED' && l.level === 'info')).toBe(
+        true,
+      );
+      expect(t.logs.text()).not.toContain('customer-token');
+      expect(t.logs.text()).not.toContain('admin-token');
+    });
+  });
+});
+
+describe('RpcServer.shutdown', () => {
+  // Runs even when an assertion failed, so a failing test cannot leave a server behind.
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it('lets an in-flight call finish and refuses new ones', async () => {
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const t = await startTestServer((server) =>
+      server.addService(
+        InventoryService,
+        {
+          async getProduct(request) {
+            entered();
+            await sleep(300);
+            return { product: { sku: request.sku } };
+          },
+        },
+        { access: { default: 'public' } },
+      ),
+    );
+    const before = createGrpcJsTransport({ address: t.address });
+    const after = createGrpcJsTransport({ address: t.address });
+    cleanups.push(
+      () => before.close(),
+      () => after.close(),
+      () => t.server.shutdown(),
+    );
+    const slow = createServiceClient(InventoryService, before).getProduct({ sku: 'slow' });
+    await inFlight;
+
+    const stopping = t.server.shutdown();
+    expect(t.server.shutdown()).toBe(stopping);
+    const refused = await failure(
+      createServiceClient(InventoryService, after).getProduct({ sku: 'new' }),
+    );
+    expect(refused.code).toBe(Code.Unavailable);
+
+    expect((await slow).product?.sku).toBe('slow');
+    await stopping;
+  });
+
+  it('cancels calls still running when the grace period ends', async () => {
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let handlerSawAbort = false;
+    const t = await startTestServer(
+      (server) =>
+        server.addService(
+          InventoryService,
+          {
+            async getProduct(_request, ctx) {
+              entered();
+              await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+              handlerSawAbort = true;
+              return {};
+            },
+          },
+          { access: { default: 'public' } },
+        ),
+      { shutdownGraceMs: 150 },
+    );
+    const transport = createGrpcJsTransport({ address: t.address });
+    cleanups.push(
+      () => transport.close(),
+      () => t.server.shutdown(),
+    );
+    const stuck = createServiceClient(InventoryService, transport).getProduct({ sku: 'stuck' });
+    await inFlight;
+    const started = Date.now();
+    await t.server.shutdown();
+    expect(Date.now() - started).toBeLessThan(1500);
+    const err = await failure(stuck);
+    expect([Code.Canceled, Code.Unavailable, Code.Internal]).toContain(err.code);
+    await sleep(20);
+    expect(handlerSawAbort).toBe(true);
+  });
+});

@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import * as grpc from '@grpc/grpc-js';
+import { DomainError } from '@switchboard/errors';
+import type { Logger } from '@switchboard/logger';
+import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
+import type { Authenticate, CallContext, Caller } from './call-context';
+import { incomingCall, type IncomingCall } from './incoming-call';
+import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
+
+export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  ctx: CallContext,
+) => Promise<MessageInitShape<O>>;
+
+export type ServerStreamingHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  ctx: CallContext,
+) => AsyncIterable<MessageInitShape<O>>;
+
+/** Client and bidi streaming are not supported yet: such methods answer UNIMPLEMENTED. */
+export type MethodHandler<M> =
+  M extends DescMethodUnary<infer I, infer O>
+    ? UnaryHandler<I, O>
+    : M extends DescMethodServerStreaming<infer I, infer O>
+      ? ServerStreamingHandler<I, O>
+      : never;
+
+/** The typed implementation of a protobuf-es service, keyed by method local name. */
+export type ServiceImpl<Desc extends DescService> = {
+  [K in keyof Desc['method']]: MethodHandler<Desc['method'][K]>;
+};
+
+export interface ServiceDefinitionOptions {
+  logger: Logger;
+  authenticate?: Authenticate;
+  access?: AccessPolicy;
+}
+
+export interface GrpcService {
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+/** The surface every grpc-js server call kind shares. */
+interface ServerCall {
+  readonly metadata: grpc.Metadata;
+  readonly cancelled: boolean;
+  getDeadline(): grpc.Deadline;
+  once(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
+}
+
+type AnyUnary = (request: unknown, ctx: CallContext) => Promise<unknown>;
+type AnyStream = (request: unknown, ctx: CallContext) => AsyncIterable<unknown>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BEARER = /^Bearer +(\S+) *$/i;
+
+// grpc-js only moves bytes: decoding happens inside the wrapper, where a
+// malformed request can be answered with INVALID_ARGUMENT instead of the
+// INTERNAL that a throwing grpc-js deserializer would produce.
+const passThrough = (bytes: Buffer): Buffer => bytes;
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toMetadata(trailers: Record<string, string>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
+  return metadata;
+}
+
+function deadlineOf(call: ServerCall): number | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Per-call state shared by all handler kinds: context, cancellation and the log line. */
+function openCall(call: ServerCall, methodName: string, logger: Logger) {
+  const startedAt = performance.now();
+  const controller = new AbortController();
+  const deadline = deadlineOf(call);
+  const sentId = call.metadata.get('x-request-id')[0];
+  const requestId = typeof sentId === 'string' && REQUEST_ID.test(sentId) ? sentId : randomUUID();
+
+  // grpc-js reports its own deadline expiry as a plain cancellation; downstream
+  // calls aborted by this signal should still say it was the deadline.
+  const onCancelled = () =>
+    controller.abort(
+      deadline !== undefined && Date.now() >= deadline - 2
+        ? new ConnectError('the call deadline passed', Code.DeadlineExceeded)
+        : new ConnectError('the call was cancelled by the client', Code.Canceled),
+    );
+  call.once('cancelled', onCancelled);
+  // grpc-js cancels on deadline too, but only once its own timer fires; ours
+  // makes the signal exact and independent of that detail.
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline !== undefined) {
+    timer = setTimeout(
+      () => controller.abort(new ConnectError('the call deadline passed', Code.DeadlineExceeded)),
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref();
+  }
+
+  let child: Logger | undefined;
+  const ctx: CallContext = {
+    method: methodName,
+    requestId,
+    header(name) {
+      const value = call.metadata.get(name)[0];
+      return typeof value === 'string' ? value : undefined;
+    },
+    signal: controller.signal,
+    deadline: deadline === undefined ? undefined : new Date(deadline),
+    // Most calls never log; a pino child per call would be wasted work.
+    get logger() {
+      child ??= logger.child({ method: methodName, requestId });
+      return child;
+    },
+  };
+  const store: IncomingCall = { deadline, signal: controller.signal, requestId };
+
+  function finish(status: RpcStatus | undefined) {
+    if (timer !== undefined) clearTimeout(timer);
+    call.removeListener('cancelled', onCancelled);
+    const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
+    const line = { method: methodName, requestId, durationMs };
+    // A cancelled call's status never reached the client; log why it ended instead.
+    const reason: unknown = controller.signal.reason;
+    const ended =
+      reason instanceof ConnectError && reason.code === Code.DeadlineExceeded
+        ? 'DEADLINE_EXCEEDED'
+        : 'CANCELLED';
+    if (status === undefined) {
+      logger.debug({ ...line, code: call.cancelled ? ended : 'OK' }, 'rpc');
+      return;
+    }
+    const code = call.cancelled ? ended : grpc.status[status.code];
+    const fields = { ...line, code, message: status.message };
+    // An INTERNAL is a bug: it is the one outcome that needs someone's attention.
+    if (status.code === grpc.status.INTERNAL && !call.cancelled) {
+      logger.error({ ...fields, err: status.cause }, 'rpc failed');
+    } else if (status.cause !== undefined) {
+      logger.info({ ...fields, err: status.cause }, 'rpc failed');
+    } else {
+      logger.info(fields, 'rpc failed');
+    }
+  }
+
+  return { ctx, store, finish };
+}
+
+async function authorize(
+  access: Access,
+  ctx: CallContext,
+  authenticate: Authenticate | undefined,
+): Promise<Caller | undefined> {
+  const header = ctx.header('authorization');
+  if (header === undefined) {
+    if (access === 'public') return undefined;
+    throw new DomainError('UNAUTHENTICATED', 'missing bearer token in the authorization metadata');
+  }
+  const token = BEARER.exec(header)?.[1];
+  if (token === undefined) {
+    throw new DomainError('UNAUTHENTICATED', 'authorization metadata must be "Bearer <token>"');
+  }
+  // Only public methods get here without an authenticator (checked at registration).
+  if (authenticate === undefined) return undefined;
+  const caller = await authenticate(token, ctx);
+  if (access === 'admin' && !caller.roles.includes('admin')) {
+    throw new DomainError('PERMISSION_DENIED', `${ctx.method} requires the admin role`);
+  }
+  return caller;
+}
+
+function decode(schema: DescMessage, bytes: Buffer): unknown {
+  try {
+    return fromBinary(schema, bytes);
+  } catch {
+    throw new DomainError('INVALID_ARGUMENT', `request is not a valid ${schema.typeName}`);
+  }
+}
+
+function encode(schema: DescMessage, init: unknown): Buffer {
+  return toBuffer(toBinary(schema, create(schema, init as MessageInitShape<DescMessage>)));
+}
+
+function waitForDrain(stream: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.removeListener('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function unimplemented(methodName: string, why: string): RpcStatus {
+  return {
+    code: grpc.status.UNIMPLEMENTED,
+    message: `${methodName} ${why}`,
+    trailers: { 'error-code': 'NOT_IMPLEMENTED' },
+  };
+}
+
+/**
+ * Turns a protobuf-es service descriptor and its typed implementation into a
+ * grpc-js service. Every call goes through the same wrapper: deadline and
+ * cancellation signal, authentication and access check, decoding, the
+ * handler, encoding, and one error mapping and one log line at the end.
+ */
+export function createServiceDefinition(
+  desc: DescService,
+  impl: object,
+  options: ServiceDefinitionOptions,
+): GrpcService {
+  const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  const handlers = impl as Record<string, unknown>;
+
+  for (const method of desc.methods) {
+    const path = `/${desc.typeName}/${method.name}`;
+    const methodName = `${desc.typeName}/${method.name}`;
+    const access = resolveAccess(options.access, method.localName);
+    if (access !== 'public' && options.authenticate === undefined) {
+      throw new Error(
+        `${methodName} requires '${access}' access but the server has no authenticate function`,
+      );
+    }
+    definition[method.name] = {
+      path,
+      requestStream:
+        method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+      responseStream:
+        method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
+      requestSerialize: passThrough,
+      requestDeserialize: passThrough,
+      responseSerialize: passThrough,
+      responseDeserialize: passThrough,
+      originalName: method.localName,
+    };
+    const fn = handlers[method.localName];
+    const handler = typeof fn === 'function' ? fn.bind(impl) : undefined;
+    implementation[method.name] = createHandler(method, methodName, access, handler, options);
+  }
+  return { definition, implementation };
+}
+
+function createHandler(
+  method: DescMethod,
+  methodName: string,
+  access: Access,
+  fn: ((...args: unknown[]) => unknown) | undefined,
+  options: ServiceDefinitionOptions,
+): grpc.UntypedHandleCall {
+  const { logger, authenticate } = options;
+
+  if (method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming') {
+    const status = unimplemented(methodName, 'uses client streaming, which is not supported yet');
+    if (method.methodKind === 'client_streaming') {
+      const handle: grpc.handleClientStreamingCall<Buffer, Buffer> = (call, callback) => {
+        callback({ code: status.code, details: status.message });
+        openCall(call, methodName, logger).finish(status);
+      };
+      return handle;
+    }
+    const handle: grpc.handleBidiStreamingCall<Buffer, Buffer> = (call) => {
+      call.emit('error', { code: status.code, details: status.message });
+      openCall(call, methodName, logger).finish(status);
+    };
+    return handle;
+  }
+
+  if (fn === undefined) {
+    const status = unimplemented(methodName, 'is not implemented by this server');
+    const metadata = () => toMetadata(status.trailers);
+    if (method.methodKind === 'unary') {
+      const handle: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+        callback({ code: status.code, details: status.message, metadata: metadata() });
+        openCall(call, methodName, logger).finish(status);
+      };
+      return handle;
+    }
+    const handle: grpc.handleServerStreamingCall<Buffer, Buffer> = (call) => {
+      call.emit('error', { code: status.code, details: status.message, metadata: metadata() });
+      openCall(call, methodName, logger).finish(status);
+    };
+    return handle;
+  }
+
+  if (method.methodKind === 'unary') {
+    const unary = fn as AnyUnary;
+    const handle: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+      const { ctx, store, finish } = openCall(call, methodName, logger);
+      incomingCall
+        .run(store, async () => {
+          ctx.caller = await authorize(access, ctx, authenticate);
+          const request = decode(method.input, call.request);
+          return encode(method.output, await unary(request, ctx));
+        })
+        .then(
+          (response) => {
+            callback(null, response);
+            finish(undefined);
+          },
+          (err: unknown) => {
+            const status = toGrpcStatus(err);
+            callback({
+              code: status.code,
+              details: status.message,
+              metadata: toMetadata(status.trailers),
+            });
+            finish(status);
+          },
+        );
+    };
+    return handle;
+  }
+
+  const stream = fn as AnyStream;
+  const handle: grpc.handleServerStreamingCall<Buffer, Buffer> = (call) => {
+    const { ctx, store, finish } = openCall(call, methodName, logger);
+    incomingCall
+      .run(store, async () => {
+        ctx.caller = await authorize(access, ctx, authenticate);
+        const request = decode(method.input, call.request);
+        for await (const item of stream(request, ctx)) {
+          // Leaving the loop returns the handler's iterator, so its finally blocks run.
+          if (ctx.signal.aborted) break;
+          if (!call.write(encode(method.output, item))) await waitForDrain(call, ctx.signal);
+        }
+      })
+      .then(
+        () => {
+          call.end();
+          finish(undefined);
+        },
+        (err: unknown) => {
+          const status = toGrpcStatus(err);
+          call.emit('error', {
+            code: status.code,
+            details: status.message,
+            metadata: toMetadata(status.trailers),
+          });
+          finish(status);
+        },
+      );
+  };
+  return handle;
+}

@@ -1,0 +1,35 @@
+// The public API of libs/rpc: a gRPC server for protobuf-es services with
+// access control, error mapping, health and reflection built in, and typed
+// clients whose calls always carry a deadline.
+export {
+  createRpcServer,
+  type AddServiceOptions,
+  type RpcServer,
+  type RpcServerOptions,
+} from './create-rpc-server';
+export type {
+  MethodHandler,
+  ServerStreamingHandler,
+  ServiceImpl,
+  UnaryHandler,
+} from './create-service-definition';
+export type { Access, AccessPolicy } from './access-policy';
+export type { Authenticate, CallContext, Caller, CallerRole } from './call-context';
+export {
+  createTokenAuthenticator,
+  type TokenAuthenticatorOptions,
+} from './create-token-authenticator';
+export {
+  createHealthMonitor,
+  type HealthChange,
+  type HealthMonitor,
+  type HealthMonitorOptions,
+  type HealthProbe,
+  type ProbeFailure,
+} from './create-health-monitor';
+export {
+  createGrpcJsTransport,
+  type GrpcJsTransport,
+  type GrpcJsTransportOptions,
+} from './create-grpc-js-transport';
+export { createServiceClient, type ServiceClient } from './create-service-client';
