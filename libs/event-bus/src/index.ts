@@ -34,3 +34,15 @@ export {
 } from './event-decode-error';
 export type { EventRecord, OutgoingRecord } from './event-record';
 export { createKafkaProbe } from './create-kafka-probe';
+export { appendToOutbox, OUTBOX_CHANNEL, type AppendToOutboxOptions } from './append-to-outbox';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+} from './create-outbox-relay';
+export {
+  outboxMigrations,
+  type OutboxDatabase,
+  type OutboxLeaseTable,
+  type OutboxTable,
+} from './outbox-migrations';

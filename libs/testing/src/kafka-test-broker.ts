@@ -132,11 +132,24 @@ async function tryContainerBroker(): Promise<TestBroker | undefined> {
   };
 }
 
-async function startLocalBroker(): Promise<TestBroker> {
+export interface LocalBrokerOptions {
+  /** Reuse a data directory (a restart of the same broker); kept on stop. */
+  dataDir?: string;
+  port?: number;
+  controllerPort?: number;
+}
+
+/**
+ * A broker of this test's own, for tests that stop and restart it (broker
+ * outages). Pass the same dataDir and ports again to bring the same broker
+ * back with its topics and offsets.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<TestBroker> {
   const script = findLocalKafkaScript();
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-kafka-'));
-  const port = await freePort();
-  const controllerPort = await freePort();
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchboard-kafka-')));
+  const port = options.port ?? (await freePort());
+  const controllerPort = options.controllerPort ?? (await freePort());
   const child = spawn(
     process.execPath,
     [
@@ -185,7 +198,7 @@ async function startLocalBroker(): Promise<TestBroker> {
     });
   }).catch(async (err: unknown) => {
     await stopChild(child, exited);
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   });
   // From here on its output is of no interest, but the pipes must keep draining.
@@ -195,7 +208,7 @@ async function startLocalBroker(): Promise<TestBroker> {
     brokers,
     stop: async () => {
       await stopChild(child, exited);
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -218,7 +231,7 @@ function findLocalKafkaScript(): string {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@switchboard/logger';
+import { sql, type Storage } from '@switchboard/storage';
+import { OUTBOX_CHANNEL } from './append-to-outbox';
+import type { EventProducer } from './create-event-bus';
+import type { OutboxDatabase } from './outbox-migrations';
+
+export interface OutboxRelayOptions<DB extends OutboxDatabase = OutboxDatabase> {
+  /** Any service database whose schema includes the outbox tables. */
+  storage: Storage<DB>;
+  producer: EventProducer;
+  logger: Logger;
+  /** Rows published per round trip. */
+  batchSize?: number;
+  /** The fallback poll, for a NOTIFY lost during a reconnect. */
+  pollIntervalMs?: number;
+  /** How long a relay may go silent before another replica takes over. */
+  leaseMs?: number;
+  /** Wait after a failed publish before trying the same rows again. */
+  retryDelayMs?: number;
+  /** Published rows older than this are deleted. */
+  retentionMs?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Finishes the batch in flight, then stops. */
+  close(): Promise<void>;
+  /** Resolves once every row committed so far has been published (tests, shutdown). */
+  drained(timeoutMs?: number): Promise<void>;
+}
+
+interface OutboxRow {
+  id: bigint;
+  topic: string;
+  key: string;
+  headers: string;
+  payload: Uint8Array;
+}
+
+/**
+ * Publishes outbox rows in commit (id) order and marks them published.
+ *
+ * One replica at a time holds a lease row and relays; the others wait. A
+ * lease, rather than `FOR UPDATE SKIP LOCKED` batches, is what keeps events of
+ * one key in order when two replicas run: with skip-locked, a second replica
+ * could publish rows 101–200 while the first is still sending 1–100. Nothing
+ * is held open while Kafka is called, which matters on PGlite, where an open
+ * transaction blocks the whole service.
+ *
+ * A crash between publish and mark re-publishes those rows with the same
+ * ce_id; consumers deduplicate by it.
+ */
+export function createOutboxRelay<DB extends OutboxDatabase>(
+  options: OutboxRelayOptions<DB>,
+): OutboxRelay {
+  // Only raw SQL runs against it, so the service's wider schema type is irrelevant here.
+  const db = options.storage.db;
+  const { producer } = options;
+  const logger = options.logger.child({ component: 'outbox-relay' });
+  const batchSize = options.batchSize ?? 200;
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const leaseMs = options.leaseMs ?? 10_000;
+  const retryDelayMs = options.retryDelayMs ?? 1_000;
+  const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
+  const holder = randomUUID();
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let pendingWake = false;
+  let unlisten: (() => Promise<void>) | undefined;
+  let lastCleanup = 0;
+  const drainWaiters = new Set<() => void>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pendingWake) {
+        pendingWake = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const poke = () => {
+    if (wake) wake();
+    else pendingWake = true;
+  };
+
+  /** Takes or renews the lease; true when this relay may publish. */
+  async function holdLease(): Promise<boolean> {
+    // Database time on both sides of the comparison: replicas' clocks may disagree.
+    const result = await sql<{ holder: string }>`
+      insert into outbox_lease (name, holder, expires_at)
+      values ('relay', ${holder}, now() + ${leaseMs}::int * interval '1 millisecond')
+      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+      where outbox_lease.holder = ${holder} or outbox_lease.expires_at < now()
+      returning holder`.execute(db);
+    return result.rows.length === 1;
+  }
+
+  async function publishBatch(): Promise<number> {
+    const rows = await sql<OutboxRow>`
+      select id, topic, key, headers, payload from outbox
+      where published_at is null order by id limit ${batchSize}`.execute(db);
+    if (rows.rows.length === 0) return 0;
+    await producer.publishRaw(
+      rows.rows.map((row) => ({
+        topic: row.topic,
+        key: row.key,
+        headers: JSON.parse(row.headers) as Record<string, string>,
+        value: row.payload,
+      })),
+    );
+    const ids = rows.rows.map((row) => row.id);
+    await sql`update outbox set published_at = now() where id in (${sql.join(ids)})`.execute(db);
+    return rows.rows.length;
+  }
+
+  async function cleanup() {
+    if (Date.now() - lastCleanup < 60_000) return;
+    lastCleanup = Date.now();
+    const before = new Date(Date.now() - retentionMs);
+    await sql`delete from outbox where published_at < ${before}`.execute(db);
+  }
+
+  async function settleDrainWaiters() {
+    if (drainWaiters.size === 0) return;
+    const left = await sql<{ n: bigint }>`
+      select count(*) as n from outbox where published_at is null`.execute(db);
+    if (left.rows[0]?.n === 0n) {
+      for (const resolve of drainWaiters) resolve();
+      drainWaiters.clear();
+    }
+  }
+
+  async function run() {
+    let failing = false;
+    while (running) {
+      try {
+        if (!(await holdLease())) {
+          await sleep(Math.min(pollIntervalMs, leaseMs / 2));
+          continue;
+        }
+        const published = await publishBatch();
+        if (failing) logger.info('outbox relay recovered');
+        failing = false;
+        if (published > 0) {
+          logger.debug({ published }, 'outbox rows published');
+          continue; // more may be waiting: go again without sleeping
+        }
+        await cleanup();
+        await settleDrainWaiters();
+        await sleep(pollIntervalMs);
+      } catch (err) {
+        if (!running) break;
+        // Rows stay unpublished and go out, in order, once Kafka or the database is back.
+        if (!failing) logger.warn({ err }, 'outbox relay failed; will retry');
+        failing = true;
+        await sleep(retryDelayMs);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      void options.storage
+        .listen(OUTBOX_CHANNEL, poke, { onReconnect: poke })
+        .then((stop) => {
+          if (running) unlisten = stop;
+          else void stop();
+        })
+        .catch((err: unknown) =>
+          logger.warn({ err }, 'cannot LISTEN for outbox commits; relying on polling'),
+        );
+      loop = run();
+    },
+
+    async close() {
+      if (!running) return;
+      running = false;
+      poke();
+      await loop;
+      await unlisten?.().catch(() => undefined);
+      // Hand the lease over at once rather than making a replica wait it out.
+      await sql`delete from outbox_lease where name = 'relay' and holder = ${holder}`
+        .execute(db)
+        .catch(() => undefined);
+    },
+
+    drained(timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          drainWaiters.delete(done);
+          reject(new Error(`outbox not drained within ${timeoutMs} ms`));
+        }, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        drainWaiters.add(done);
+        poke();
+      });
+    },
+  };
+}
