@@ -1,4 +1,83 @@
-import type { Migration } from '@switchboard/storage';
+import { outboxMigrations } from '@switchboard/event-bus';
+import { sql, type Kysely, type Migration } from '@switchboard/storage';
 
-/** This service's schema, in order. Applied at start; never edit one that has shipped. */
-export const migrations: Record<string, Migration> = {};
+const createUsers: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('user_id', 'uuid', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      // Named, so a duplicate e-mail is told apart from any other unique violation.
+      .addUniqueConstraint('users_email_key', ['email'])
+      // The unique constraint only ignores case if every writer lower-cases: enforce it here.
+      .addCheckConstraint('users_email_lower_case', sql`email = lower(email)`)
+      .addCheckConstraint('users_role_known', sql`role in ('admin', 'customer')`)
+      .execute();
+  },
+};
+
+const createSigningKeys: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('signing_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('algorithm', 'text', (c) => c.notNull())
+      .addColumn('private_jwk', 'text', (c) => c.notNull())
+      .addColumn('public_jwk', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('retired_at', 'timestamptz')
+      .execute();
+    // At most one key signs at a time, even when two replicas race to create one.
+    await sql`create unique index signing_keys_one_active on signing_keys ((true)) where retired_at is null`.execute(
+      db,
+    );
+  },
+};
+
+const createRevokedTokens: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('revoked_tokens')
+      .addColumn('jti', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+    // The clean-up deletes by expiry.
+    await db.schema
+      .createIndex('revoked_tokens_expires_at')
+      .on('revoked_tokens')
+      .column('expires_at')
+      .execute();
+  },
+};
+
+const createLoginFailures: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('login_failures')
+      .addColumn('email', 'text', (c) => c.primaryKey())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('last_failure_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('login_failures_last_failure_at')
+      .on('login_failures')
+      .column('last_failure_at')
+      .execute();
+  },
+};
+
+/**
+ * This service's schema, in order. Applied at start; never edit one that has
+ * shipped. The outbox's own migration (0000_create_outbox) comes first.
+ */
+export const migrations: Record<string, Migration> = {
+  ...outboxMigrations,
+  '0001_create_users': createUsers,
+  '0002_create_signing_keys': createSigningKeys,
+  '0003_create_revoked_tokens': createRevokedTokens,
+  '0004_create_login_failures': createLoginFailures,
+};

@@ -37,6 +37,8 @@ export const errorCatalogue = {
   INSUFFICIENT_STOCK: 'failed_precondition',
   RESERVATION_NOT_FOUND: 'not_found',
   RESERVATION_CLOSED: 'failed_precondition',
+  RESERVATION_MISMATCH: 'failed_precondition',
+  STOCK_LIMIT_EXCEEDED: 'failed_precondition',
   // order
   ORDER_NOT_FOUND: 'not_found',
   ORDER_NOT_CANCELLABLE: 'failed_precondition',

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { AuthService } from '@switchboard/contracts';
+import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
+import type { AccessPolicy, ServiceImpl } from '@switchboard/rpc';
+import type { LoginThrottle } from './login-throttle';
+import type { PasswordHasher } from './password-hasher';
+import { toProtoRole } from './roles';
+import type { SigningKeys } from './signing-keys';
+import type { TokenService } from './token-service';
+import type { UserAccounts } from './user-accounts';
+import {
+  EMAIL_MAX,
+  normaliseEmail,
+  PASSWORD_MAX,
+  validateRegistration,
+} from './validate-registration';
+
+/**
+ * Every method is public: Register and Login make the token, VerifyToken and
+ * GetJwks serve the other services, and for RevokeToken holding the token is
+ * the proof.
+ */
+export const authServiceAccess: AccessPolicy<typeof AuthService> = { default: 'public' };
+
+export interface AuthServiceDeps {
+  accounts: UserAccounts;
+  hasher: PasswordHasher;
+  tokens: TokenService;
+  keys: SigningKeys;
+  throttle: LoginThrottle;
+}
+
+const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
+
+/**
+ * Login input no account could match is refused before it reaches the
+ * throttle table or the hasher. Saying so reveals nothing: registration (and
+ * the admin's configuration) never accept such values.
+ */
+function checkLoginInput(email: string, password: string): void {
+  const violations: FieldViolation[] = [];
+  if (email.length === 0) violations.push({ field: 'email', description: 'is required' });
+  else if (email.length > EMAIL_MAX)
+    violations.push({ field: 'email', description: `must be at most ${EMAIL_MAX} characters` });
+  if (password.length === 0) violations.push({ field: 'password', description: 'is required' });
+  else if ([...password].length > PASSWORD_MAX)
+    violations.push({
+      field: 'password',
+      description: `must be at most ${PASSWORD_MAX} characters`,
+    });
+  if (violations.length > 0) throw createValidationError(violations);
+}
+
+export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
+  const { accounts, hasher, tokens, keys, throttle } = deps;
+
+  return {
+    async register(request) {
+      const registration = validateRegistration({
+        email: request.email,
+        password: request.password,
+        displayName: request.displayName,
+      });
+      const { userId } = await accounts.register({ ...registration, role: 'customer' });
+      return { userId };
+    },
+
+    async login(request, ctx) {
+      const email = normaliseEmail(request.email);
+      checkLoginInput(email, request.password);
+      // Held before anything is checked, for right and wrong passwords alike,
+      // so a throttled guesser learns nothing sooner. A cancelled call ends here.
+      const delayMs = await throttle.admit(email);
+      if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
+
+      const user = await accounts.findByEmail(email);
+      // An unknown address costs the same argon2 work as a real check, so the
+      // answer time does not tell which addresses exist.
+      const ok = user
+        ? await hasher.verify(user.passwordHash, request.password)
+        : await hasher.verifyAgainstNothing(request.password);
+      if (!user || !ok) {
+        ctx.logger.info({ throttledMs: delayMs }, 'login refused');
+        throw new DomainError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+      }
+      await throttle.reset(email);
+      const issued = await tokens.issue({ userId: user.userId, role: user.role });
+      ctx.logger.info({ userId: user.userId }, 'login succeeded');
+      return {
+        accessToken: issued.token,
+        expiresAt: timestampFromDate(issued.expiresAt),
+        userId: user.userId,
+      };
+    },
+
+    async verifyToken(request) {
+      const verified = await tokens.verify(request.accessToken);
+      return {
+        userId: verified.userId,
+        roles: verified.roles.map(toProtoRole),
+        expiresAt: timestampFromDate(verified.expiresAt),
+      };
+    },
+
+    async revokeToken(request, ctx) {
+      await tokens.revoke(request.accessToken);
+      ctx.logger.info('token revoked');
+      return {};
+    },
+
+    async getJwks() {
+      return { keysJson: JSON.stringify(await keys.jwks()) };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { env, loadServiceConfig, type ConfigField, type Env } from '@switchboard/config';
+import {
+  isEmailAddress,
+  normaliseEmail,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+} from './validate-registration';
+
+function password(name: string, defaultValue: string): ConfigField<string> {
+  return {
+    env: name,
+    parse(raw) {
+      const value = raw ?? defaultValue;
+      const length = [...value].length;
+      // The seeded admin obeys the same rule as everyone else; a weak one must stop the start.
+      if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+        throw new Error(`must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+      }
+      return value;
+    },
+  };
+}
+
+function flag(name: string, defaultValue: boolean): ConfigField<boolean> {
+  return {
+    env: name,
+    parse(raw) {
+      if (raw === undefined) return defaultValue;
+      const value = raw.trim().toLowerCase();
+      if (value === 'true' || value === '1') return true;
+      if (value === 'false' || value === '0') return false;
+      throw new Error('must be true or false');
+    },
+  };
+}
+
+function email(name: string, defaultValue: string): ConfigField<string> {
+  return {
+    env: name,
+    parse(raw) {
+      const value = normaliseEmail(raw ?? defaultValue);
+      if (!isEmailAddress(value)) throw new Error('must be an email address like name@example.com');
+      return value;
+    },
+  };
+}
+
+/** What the auth service reads on top of what every service reads. */
+export function authConfigSchema() {
+  return {
+    adminEmail: email('ADMIN_EMAIL', 'admin@switchboard.local'),
+    adminPassword: password('ADMIN_PASSWORD', 'switchboard-admin'),
+    seedDemoData: flag('SEED_DEMO_DATA', true),
+    tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 30, max: 86_400 }),
+    issuer: env.string('AUTH_ISSUER', { default: 'switchboard-auth' }),
+    audience: env.string('AUTH_AUDIENCE', { default: 'switchboard' }),
+    /** 0 turns periodic rotation off; the key can still be rotated by calling rotate(). */
+    keyRotationHours: env.int('AUTH_KEY_ROTATION_HOURS', { default: 0, min: 0, max: 24 * 365 }),
+  };
+}
+
+export function loadAuthConfig(source: Env = process.env) {
+  return loadServiceConfig('auth', authConfigSchema(), source);
+}
+
+export type AuthConfig = ReturnType<typeof loadAuthConfig>;

@@ -1,0 +1,111 @@
+import { Role } from '@switchboard/contracts';
+import type { Storage } from '@switchboard/storage';
+import type { AuthDatabase } from './auth-schema';
+import { DEMO_CUSTOMER } from './seed-users';
+import {
+  backends,
+  createTestTarget,
+  startAuthTestServer,
+  testSettings,
+  type TestDatabaseTarget,
+} from './testing/auth-test-harness';
+
+const USER_REGISTERED = 'switchboard.auth.v1.UserRegistered';
+
+describe.each(backends)('seeding users on %s', (backend) => {
+  let target: TestDatabaseTarget;
+  let storage: Storage<AuthDatabase>;
+
+  beforeAll(async () => {
+    target = await createTestTarget(backend);
+    storage = await target.open();
+  });
+  afterAll(async () => {
+    await storage?.close();
+    await target?.dispose();
+  });
+  beforeEach(async () => {
+    await storage.db.deleteFrom('outbox').execute();
+    await storage.db.deleteFrom('users').execute();
+  });
+
+  const users = () =>
+    storage.db.selectFrom('users').select(['email', 'role', 'user_id']).orderBy('email').execute();
+  const events = () =>
+    storage.db.selectFrom('outbox').select(['key', 'type']).orderBy('id').execute();
+
+  it('creates the admin and the demo customer once, with one UserRegistered each, however often it runs', async () => {
+    const t = await startAuthTestServer(storage);
+    try {
+      // Replicas starting together on an empty database, then a later restart.
+      await storage.db.deleteFrom('outbox').execute();
+      await storage.db.deleteFrom('users').execute();
+      await Promise.all([t.auth.seed(), t.auth.seed(), t.auth.seed()]);
+      await t.auth.seed();
+      const rows = await users();
+      expect(rows.map((u) => [u.email, u.role])).toEqual([
+        [testSettings.adminEmail, 'admin'],
+        [DEMO_CUSTOMER.email, 'customer'],
+      ]);
+      const outbox = await events();
+      expect(outbox.map((e) => e.type)).toEqual([USER_REGISTERED, USER_REGISTERED]);
+      expect(outbox.map((e) => e.key).sort()).toEqual(rows.map((u) => u.user_id).sort());
+
+      const admin = await t.client.login({
+        email: testSettings.adminEmail,
+        password: testSettings.adminPassword,
+      });
+      expect((await t.client.verifyToken({ accessToken: admin.accessToken })).roles).toEqual([
+        Role.ADMIN,
+      ]);
+      const demo = await t.client.login({
+        email: DEMO_CUSTOMER.email,
+        password: DEMO_CUSTOMER.password,
+      });
+      expect((await t.client.verifyToken({ accessToken: demo.accessToken })).roles).toEqual([
+        Role.CUSTOMER,
+      ]);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('skips the demo customer when demo data is off', async () => {
+    const t = await startAuthTestServer(storage, { seedDemoData: false });
+    await t.stop();
+    expect((await users()).map((u) => u.email)).toEqual([testSettings.adminEmail]);
+  });
+
+  it('promotes an existing account at ADMIN_EMAIL without a new event, and gives it ADMIN_PASSWORD', async () => {
+    const first = await startAuthTestServer(storage, { seedDemoData: false });
+    const { userId } = await first.client.register({
+      email: 'boss@example.com',
+      password: 'chosen-by-the-customer',
+      displayName: 'Boss',
+    });
+    await first.stop();
+    const eventsBefore = await events();
+
+    const t = await startAuthTestServer(storage, {
+      seedDemoData: false,
+      adminEmail: 'boss@example.com',
+      adminPassword: 'configured-admin-password',
+    });
+    try {
+      expect((await users()).find((u) => u.user_id === userId)?.role).toBe('admin');
+      expect(await events()).toEqual(eventsBefore);
+      await expect(
+        t.client.login({ email: 'boss@example.com', password: 'chosen-by-the-customer' }),
+      ).rejects.toThrow();
+      const login = await t.client.login({
+        email: 'boss@example.com',
+        password: 'configured-admin-password',
+      });
+      expect((await t.client.verifyToken({ accessToken: login.accessToken })).roles).toEqual([
+        Role.ADMIN,
+      ]);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,0 +1,197 @@
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { sql, type Kysely, type Transaction } from '@switchboard/storage';
+import type { AuthDatabase } from './auth-schema';
+
+/** Pinned: tokens signed with anything else (none, HS256, RS256, ...) never verify. */
+export const SIGNING_ALGORITHM = 'ES256';
+
+/** Serialises key creation and rotation across replicas (any constant unique to this use). */
+const SIGNING_KEYS_LOCK = 0x5357_4b45;
+
+/** How long a replica trusts what it read about a key before reading it again. */
+const KEY_CACHE_MS = 30_000;
+
+/** The members of a public EC key; nothing else ever leaves the service. */
+const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use'] as const;
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+export interface SigningKeys {
+  /** The key that signs new tokens; made and stored on first use. */
+  current(): Promise<SigningKey>;
+  /** The public key for a kid, if it still verifies (active, or retired less than a token lifetime ago). */
+  verificationKey(kid: string): Promise<CryptoKey | undefined>;
+  /** Public keys as a JWK Set, for GetJwks. */
+  jwks(): Promise<{ keys: JWK[] }>;
+  /** A new key signs from now on; the old one keeps verifying until its tokens expire. Returns the new kid. */
+  rotate(): Promise<string>;
+  /**
+   * Rotates only when the signing key is older than maxAgeMs. Safe to call
+   * from every replica at once: the check and the rotation run under one lock,
+   * so only the first caller rotates. Returns the new kid, if it rotated.
+   */
+  rotateIfOlderThan(maxAgeMs: number): Promise<string | undefined>;
+}
+
+interface CachedKey {
+  key: CryptoKey;
+  retiredAt: Date | null;
+  fetchedAt: number;
+}
+
+function publicMembers(jwk: JWK): JWK {
+  const out: JWK = {};
+  for (const name of PUBLIC_MEMBERS) if (jwk[name] !== undefined) out[name] = jwk[name];
+  return out;
+}
+
+async function importKey(json: string): Promise<CryptoKey> {
+  return (await importJWK(JSON.parse(json) as JWK, SIGNING_ALGORITHM)) as CryptoKey;
+}
+
+async function lockSigningKeys(trx: Transaction<AuthDatabase>): Promise<void> {
+  // PostgreSQL releases a transaction-level advisory lock at commit or rollback.
+  await sql`select pg_advisory_xact_lock(${SIGNING_KEYS_LOCK})`.execute(trx);
+}
+
+async function insertKey(trx: Transaction<AuthDatabase>): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const kid = crypto.randomUUID();
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
+  const publicJwk = publicMembers({
+    ...(await exportJWK(publicKey)),
+    kid,
+    alg: SIGNING_ALGORITHM,
+    use: 'sig',
+  });
+  await trx
+    .insertInto('signing_keys')
+    .values({
+      kid,
+      algorithm: SIGNING_ALGORITHM,
+      private_jwk: JSON.stringify(privateJwk),
+      public_jwk: JSON.stringify(publicJwk),
+      retired_at: null,
+    })
+    .execute();
+  return kid;
+}
+
+/**
+ * Keys live in the auth database, so a restart (or a second replica) keeps
+ * every issued token valid. Retired keys stay published for one token
+ * lifetime, then drop out of the JWKS, stop verifying and are deleted at the
+ * next rotation.
+ */
+export function createSigningKeys(db: Kysely<AuthDatabase>, tokenTtlSeconds: number): SigningKeys {
+  const privateKeys = new Map<string, CryptoKey>();
+  const publicKeys = new Map<string, CachedKey>();
+  const ttlMs = tokenTtlSeconds * 1000;
+
+  /** Keys retired before this have no live token left. */
+  const verifyingSince = () => new Date(Date.now() - ttlMs);
+
+  async function activeKey(executor: Kysely<AuthDatabase>) {
+    return executor
+      .selectFrom('signing_keys')
+      .select(['kid', 'private_jwk', 'created_at'])
+      .where('retired_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async function current(): Promise<SigningKey> {
+    let row = await activeKey(db);
+    if (!row) {
+      await db.transaction().execute(async (trx) => {
+        await lockSigningKeys(trx);
+        // Another replica may have made one while this one waited for the lock.
+        if (!(await activeKey(trx))) await insertKey(trx);
+      });
+      row = await activeKey(db);
+      if (!row) throw new Error('no active signing key after creating one');
+    }
+    let privateKey = privateKeys.get(row.kid);
+    if (!privateKey) {
+      privateKey = await importKey(row.private_jwk);
+      privateKeys.set(row.kid, privateKey);
+    }
+    return { kid: row.kid, privateKey };
+  }
+
+  async function rotateLocked(trx: Transaction<AuthDatabase>): Promise<string> {
+    const now = new Date();
+    await trx
+      .updateTable('signing_keys')
+      .set({ retired_at: now })
+      .where('retired_at', 'is', null)
+      .execute();
+    // Keys retired more than a token lifetime ago verify nothing any more.
+    await trx.deleteFrom('signing_keys').where('retired_at', '<', verifyingSince()).execute();
+    return insertKey(trx);
+  }
+
+  return {
+    current,
+
+    async verificationKey(kid) {
+      let entry = publicKeys.get(kid);
+      if (!entry || Date.now() - entry.fetchedAt > KEY_CACHE_MS) {
+        const row = await db
+          .selectFrom('signing_keys')
+          .select(['public_jwk', 'algorithm', 'retired_at'])
+          .where('kid', '=', kid)
+          .executeTakeFirst();
+        if (!row || row.algorithm !== SIGNING_ALGORITHM) {
+          publicKeys.delete(kid);
+          return undefined;
+        }
+        entry = {
+          // The key material of a kid never changes: only re-import when it was never seen.
+          key: entry?.key ?? (await importKey(row.public_jwk)),
+          retiredAt: row.retired_at,
+          fetchedAt: Date.now(),
+        };
+        publicKeys.set(kid, entry);
+      }
+      if (entry.retiredAt && entry.retiredAt < verifyingSince()) return undefined;
+      return entry.key;
+    },
+
+    async jwks() {
+      const rows = await db
+        .selectFrom('signing_keys')
+        .select('public_jwk')
+        .where((eb) =>
+          eb.or([eb('retired_at', 'is', null), eb('retired_at', '>=', verifyingSince())]),
+        )
+        .orderBy('created_at', 'desc')
+        .execute();
+      // Filtered again on the way out, so a bad row can never publish a private member.
+      return { keys: rows.map((r) => publicMembers(JSON.parse(r.public_jwk) as JWK)) };
+    },
+
+    async rotate() {
+      return db.transaction().execute(async (trx) => {
+        await lockSigningKeys(trx);
+        return rotateLocked(trx);
+      });
+    },
+
+    async rotateIfOlderThan(maxAgeMs) {
+      return db.transaction().execute(async (trx) => {
+        await lockSigningKeys(trx);
+        const active = await activeKey(trx);
+        if (!active) {
+          // Nothing to rotate yet: the first key is simply made.
+          await insertKey(trx);
+          return undefined;
+        }
+        if (Date.now() - active.created_at.getTime() < maxAgeMs) return undefined;
+        return rotateLocked(trx);
+      });
+    },
+  };
+}

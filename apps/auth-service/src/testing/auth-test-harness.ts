@@ -1,0 +1,121 @@
+// Test support for this service's specs: its storage on PGlite or the real
+// PostgreSQL server, and the real AuthService on a real socket. Not shipped.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { AuthService } from '@switchboard/contracts';
+import { createLogger, type Logger } from '@switchboard/logger';
+import {
+  createGrpcJsTransport,
+  createRpcServer,
+  createServiceClient,
+  type RpcServer,
+  type ServiceClient,
+} from '@switchboard/rpc';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { createTestDatabase } from '@switchboard/testing';
+import type { AuthDatabase } from '../auth-schema';
+import { createAuthModule, type AuthModule, type AuthModuleOptions } from '../auth-module';
+import { authServiceAccess } from '../auth-service-handlers';
+import { migrations } from '../migrations';
+
+export type Backend = 'pglite' | 'postgres';
+export const backends: Backend[] = ['pglite', 'postgres'];
+
+export const quietLogger: Logger = createLogger({ service: 'auth-test', level: 'silent' });
+
+/** One database that can be opened, closed and opened again, like a service restarting. */
+export interface TestDatabaseTarget {
+  open(): Promise<Storage<AuthDatabase>>;
+  dispose(): Promise<void>;
+}
+
+export async function createTestTarget(backend: Backend): Promise<TestDatabaseTarget> {
+  if (backend === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'auth-spec-'));
+    return {
+      open: () =>
+        createStorage<AuthDatabase>({ service: 'auth', dataDir, migrations, logger: quietLogger }),
+      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const database = await createTestDatabase('auth_spec');
+  return {
+    open: () =>
+      createStorage<AuthDatabase>({
+        service: 'auth',
+        dataDir: '/nonexistent',
+        serviceDatabaseUrl: database.url,
+        migrations,
+        logger: quietLogger,
+      }),
+    dispose: () => database.drop(),
+  };
+}
+
+export const testSettings = {
+  issuer: 'switchboard-auth',
+  audience: 'switchboard',
+  tokenTtlSeconds: 900,
+  adminEmail: 'admin@switchboard.local',
+  adminPassword: 'switchboard-admin',
+  seedDemoData: true,
+  eventSource: '/switchboard/auth-service',
+  // Small, so specs that fail a few logins stay fast; the throttle spec sets its own.
+  loginThrottle: { freeAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, windowMs: 60_000 },
+} satisfies Omit<AuthModuleOptions, 'db' | 'logger'>;
+
+export interface AuthTestServer {
+  auth: AuthModule;
+  client: ServiceClient<typeof AuthService>;
+  server: RpcServer;
+  /** Every log line the service wrote, as raw JSON text. */
+  logText(): string;
+  /** Stops the server and the client; the storage stays open. */
+  stop(): Promise<void>;
+}
+
+/** The service as main.ts assembles it, seeded, on 127.0.0.1 with a free port. */
+export async function startAuthTestServer(
+  storage: Storage<AuthDatabase>,
+  overrides: Partial<Omit<AuthModuleOptions, 'db' | 'logger'>> = {},
+): Promise<AuthTestServer> {
+  const raw: string[] = [];
+  const logger = createLogger({
+    service: 'auth-test',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        raw.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const auth = await createAuthModule({ ...testSettings, ...overrides, db: storage.db, logger });
+  await auth.seed();
+  const server = createRpcServer({
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+    maxReceiveBytes: 64 * 1024,
+    shutdownGraceMs: 2_000,
+    authenticate: auth.authenticate,
+  });
+  server.addService(AuthService, auth.handlers, { access: authServiceAccess });
+  const port = await server.start();
+  const transport = createGrpcJsTransport({
+    address: `127.0.0.1:${port}`,
+    defaultTimeoutMs: 15_000,
+  });
+  return {
+    auth,
+    client: createServiceClient(AuthService, transport),
+    server,
+    logText: () => raw.join(''),
+    async stop() {
+      transport.close();
+      await server.shutdown();
+    },
+  };
+}
