@@ -1,0 +1,104 @@
+import type { InventoryService } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
+import type { AccessPolicy, CallContext, ServiceImpl } from '@switchboard/rpc';
+import type { ProductCatalog } from './create-product-catalog';
+import type { Actor, ReservationLedger } from './create-reservation-ledger';
+import { encodePageToken } from './page-token';
+import { productMessage } from './product-messages';
+import {
+  validateAdjustStock,
+  validateCreateProduct,
+  validateListProducts,
+  validateReservationId,
+  validateReserveStock,
+  validateSku,
+  validateStockItems,
+  validateUpdateProduct,
+} from './validate-inventory-requests';
+
+/** Catalog changes are the admin's; reading and reserving need any signed-in caller. */
+export const inventoryAccessPolicy: AccessPolicy<typeof InventoryService> = {
+  default: 'authenticated',
+  methods: { createProduct: 'admin', updateProduct: 'admin', adjustStock: 'admin' },
+};
+
+export interface InventoryServiceDeps {
+  catalog: ProductCatalog;
+  ledger: ReservationLedger;
+}
+
+function actorOf(ctx: CallContext): Actor {
+  // The access policy guarantees a caller; this only guards a policy edited to 'public'.
+  if (ctx.caller === undefined) {
+    throw new DomainError('UNAUTHENTICATED', `${ctx.method} needs a bearer token`);
+  }
+  return { userId: ctx.caller.userId, isAdmin: ctx.caller.roles.includes('admin') };
+}
+
+/**
+ * The gRPC face of the inventory: validates each request, calls the catalog
+ * or the reservation ledger, and shapes the answer. No business rule lives
+ * here that is not also a validation rule.
+ */
+export function createInventoryService(
+  deps: InventoryServiceDeps,
+): ServiceImpl<typeof InventoryService> {
+  const { catalog, ledger } = deps;
+  return {
+    async createProduct(request) {
+      const row = await catalog.create(validateCreateProduct(request));
+      return { product: productMessage(row) };
+    },
+
+    async updateProduct(request) {
+      const row = await catalog.update(validateUpdateProduct(request));
+      return { product: productMessage(row) };
+    },
+
+    async adjustStock(request) {
+      const row = await catalog.adjustStock(validateAdjustStock(request));
+      return { product: productMessage(row) };
+    },
+
+    async getProduct(request) {
+      const row = await catalog.get(validateSku(request.sku));
+      return { product: productMessage(row) };
+    },
+
+    async listProducts(request) {
+      const page = await catalog.list(validateListProducts(request));
+      return {
+        products: page.products.map(productMessage),
+        nextPageToken: page.nextAfterSku === undefined ? '' : encodePageToken(page.nextAfterSku),
+      };
+    },
+
+    async checkAvailability(request) {
+      const items = await catalog.checkAvailability(validateStockItems(request.items));
+      return {
+        available: items.every((i) => i.available >= i.requested),
+        items: items.map((i) => ({
+          sku: i.sku,
+          requestedQuantity: i.requested,
+          availableQuantity: i.available,
+        })),
+      };
+    },
+
+    async reserveStock(request, ctx) {
+      const input = validateReserveStock(request);
+      const lines = await ledger.reserve(input, actorOf(ctx));
+      return { reservationId: input.reservationId, items: lines };
+    },
+
+    async commitReservation(request, ctx) {
+      await ledger.commit(validateReservationId(request.reservationId), actorOf(ctx));
+      return {};
+    },
+
+    async releaseReservation(request, ctx) {
+      await ledger.release(validateReservationId(request.reservationId), actorOf(ctx));
+      return {};
+    },
+  };
+}

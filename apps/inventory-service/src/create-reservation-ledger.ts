@@ -1,0 +1,360 @@
+import { DomainError } from '@switchboard/errors';
+import { sql, type Kysely, type Selectable } from '@switchboard/storage';
+import { productsNotFound } from './create-product-catalog';
+import type { InventoryDatabase, ReservationsTable } from './inventory-schema';
+import { runInTransaction } from './run-in-transaction';
+import type { Price, RequestedItem } from './validate-inventory-requests';
+
+/** Who asks: reservations belong to the user who made them; admins may act on any. */
+export interface Actor {
+  userId: string;
+  isAdmin: boolean;
+}
+
+export interface ReservedLine {
+  sku: string;
+  quantity: number;
+  unitPrice: Price;
+}
+
+export interface ReserveInput {
+  reservationId: string;
+  items: readonly RequestedItem[];
+}
+
+export interface ReservationLedger {
+  /** All or nothing; idempotent by reservation id. Returns lines in request order. */
+  reserve(input: ReserveInput, actor: Actor): Promise<ReservedLine[]>;
+  /** Held stock becomes sold stock. Idempotent. */
+  commit(reservationId: string, actor: Actor): Promise<void>;
+  /** Held stock becomes available again. Idempotent. */
+  release(reservationId: string, actor: Actor): Promise<void>;
+  /** Gives back the stock of held reservations past their expiry; returns how many it closed. */
+  expireDue(limit?: number): Promise<number>;
+}
+
+export interface ReservationLedgerOptions {
+  db: Kysely<InventoryDatabase>;
+  /** How long a reservation holds stock before it may be expired. */
+  ttlMs: number;
+}
+
+type ReservationRow = Selectable<ReservationsTable> & { past_expiry: boolean };
+type Db = Kysely<InventoryDatabase>;
+
+/**
+ * A failure decided inside a transaction whose writes must still commit (a
+ * late commit expires the reservation it finds): returned, not thrown, so the
+ * transaction commits first and the error reaches the caller afterwards.
+ */
+interface Outcome<T> {
+  value?: T;
+  error?: DomainError;
+}
+
+async function settle<T>(outcome: Promise<Outcome<T>>): Promise<T> {
+  const { value, error } = await outcome;
+  if (error !== undefined) throw error;
+  return value as T;
+}
+
+function reservationNotFound(reservationId: string): DomainError {
+  return new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`, {
+    details: { reservationId },
+  });
+}
+
+function closed(row: ReservationRow, action: string, why: string): DomainError {
+  return new DomainError(
+    'RESERVATION_CLOSED',
+    `cannot ${action} reservation ${row.reservation_id}: ${why}`,
+    { details: { reservationId: row.reservation_id, status: row.status } },
+  );
+}
+
+/** The same lines, whatever order they were listed in. */
+function sameItems(a: readonly RequestedItem[], b: readonly RequestedItem[]): boolean {
+  if (a.length !== b.length) return false;
+  const wanted = new Map(a.map((i) => [i.sku, i.quantity]));
+  return b.every((i) => wanted.get(i.sku) === i.quantity);
+}
+
+const bySku = <T extends { sku: string }>(a: T, b: T) =>
+  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
+
+async function lockReservation(
+  trx: Db,
+  reservationId: string,
+): Promise<ReservationRow | undefined> {
+  return trx
+    .selectFrom('reservations')
+    .selectAll()
+    .select(sql<boolean>`expires_at <= now()`.as('past_expiry'))
+    .where('reservation_id', '=', reservationId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Other users' reservations do not exist as far as a customer can tell. */
+function visibleTo(row: ReservationRow | undefined, actor: Actor): row is ReservationRow {
+  return row !== undefined && (actor.isAdmin || row.owner_user_id === actor.userId);
+}
+
+/**
+ * Takes the quantities of the given reservations out of `reserved` (and, when
+ * committing, out of `on_hand` too), one statement per sku in sku order: every
+ * transaction here locks product rows in that order, so two never deadlock.
+ */
+async function returnHeldStock(trx: Db, reservationIds: readonly string[], sold: boolean) {
+  const totals = await trx
+    .selectFrom('reservation_items')
+    .select(['sku', (eb) => eb.fn.sum<bigint>('quantity').as('quantity')])
+    .where('reservation_id', 'in', reservationIds)
+    .groupBy('sku')
+    .orderBy('sku')
+    .execute();
+  for (const { sku, quantity } of totals) {
+    const q = Number(quantity);
+    await trx
+      .updateTable('products')
+      .set((eb) => ({
+        reserved: eb('reserved', '-', q),
+        ...(sold ? { on_hand: eb('on_hand', '-', q) } : {}),
+      }))
+      .where('sku', '=', sku)
+      .execute();
+  }
+}
+
+async function closeReservations(
+  trx: Db,
+  reservationIds: readonly string[],
+  status: 'committed' | 'released' | 'expired',
+) {
+  await returnHeldStock(trx, reservationIds, status === 'committed');
+  await trx
+    .updateTable('reservations')
+    .set({ status, closed_at: sql<Date>`now()` })
+    .where('reservation_id', 'in', reservationIds)
+    .execute();
+}
+
+async function storedLines(trx: Db, reservationId: string): Promise<ReservedLine[]> {
+  const rows = await trx
+    .selectFrom('reservation_items')
+    .select(['sku', 'quantity', 'currency_code', 'price_minor'])
+    .where('reservation_id', '=', reservationId)
+    .orderBy('position')
+    .execute();
+  return rows.map((r) => ({
+    sku: r.sku,
+    quantity: r.quantity,
+    unitPrice: { currencyCode: r.currency_code, amountMinor: r.price_minor },
+  }));
+}
+
+/** A repeat of ReserveStock: the first result if it is the same request, else a refusal. */
+async function replay(trx: Db, input: ReserveInput, actor: Actor): Promise<ReservedLine[]> {
+  const { reservationId } = input;
+  const row = await trx
+    .selectFrom('reservations')
+    .selectAll()
+    .select(sql<boolean>`expires_at <= now()`.as('past_expiry'))
+    .where('reservation_id', '=', reservationId)
+    .executeTakeFirstOrThrow();
+  // Someone else's id: refuse without saying what they reserved.
+  if (!visibleTo(row, actor)) {
+    throw new DomainError(
+      'RESERVATION_MISMATCH',
+      `reservation id ${reservationId} is already used by another request; choose a new id`,
+      { details: { reservationId } },
+    );
+  }
+  const lines = await storedLines(trx, reservationId);
+  if (!sameItems(lines, input.items)) {
+    throw new DomainError(
+      'RESERVATION_MISMATCH',
+      `reservation ${reservationId} was made with different items; retry with the same items or use a new reservation id`,
+      { details: { reservationId } },
+    );
+  }
+  if (
+    row.status === 'released' ||
+    row.status === 'expired' ||
+    (row.status === 'held' && row.past_expiry)
+  ) {
+    // The stock went back; answering "reserved" would promise what is no longer held.
+    throw closed(
+      row,
+      'repeat',
+      `it is ${row.status === 'held' ? 'expired' : row.status}; reserve again with a new reservation id`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Reservations: stock set aside for an order before the order exists, then
+ * committed (sold) or released (given back), or expired by the sweeper.
+ */
+export function createReservationLedger(options: ReservationLedgerOptions): ReservationLedger {
+  const { db, ttlMs } = options;
+
+  return {
+    reserve(input, actor) {
+      return runInTransaction(db, async (trx) => {
+        // Claiming the id first makes the id the idempotency lock: a concurrent
+        // twin waits here for this transaction, then sees the row and replays.
+        const claimed = await trx
+          .insertInto('reservations')
+          .values({
+            reservation_id: input.reservationId,
+            owner_user_id: actor.userId,
+            status: 'held',
+            expires_at: sql<Date>`now() + ${ttlMs}::double precision * interval '1 millisecond'`,
+          })
+          .onConflict((oc) => oc.column('reservation_id').doNothing())
+          .returning('reservation_id')
+          .executeTakeFirst();
+        if (claimed === undefined) return replay(trx, input, actor);
+
+        // Row locks in sku order: concurrent reservations of overlapping skus
+        // queue up instead of deadlocking, and each sees the stock the previous
+        // one left.
+        const products = await trx
+          .selectFrom('products')
+          .select(['sku', 'on_hand', 'reserved', 'currency_code', 'price_minor'])
+          .where(
+            'sku',
+            'in',
+            input.items.map((i) => i.sku),
+          )
+          .orderBy('sku')
+          .forUpdate()
+          .execute();
+        const stock = new Map(products.map((p) => [p.sku, p]));
+        const missing = input.items.filter((i) => !stock.has(i.sku)).map((i) => i.sku);
+        if (missing.length > 0) throw productsNotFound(missing);
+
+        const shortfalls = input.items.flatMap((item) => {
+          const p = stock.get(item.sku);
+          const available = p === undefined ? 0 : p.on_hand - p.reserved;
+          return available < item.quantity
+            ? [{ sku: item.sku, requested: item.quantity, available }]
+            : [];
+        });
+        if (shortfalls.length > 0) {
+          const list = shortfalls
+            .map((s) => `${s.sku} requested ${s.requested}, available ${s.available}`)
+            .join('; ');
+          throw new DomainError(
+            'INSUFFICIENT_STOCK',
+            `insufficient stock, nothing reserved: ${list}`,
+            {
+              details: { shortfalls },
+            },
+          );
+        }
+
+        for (const item of [...input.items].sort(bySku)) {
+          // Conditional as well as locked: if anything ever bypassed the lock,
+          // the update would match no row instead of overselling.
+          const result = await trx
+            .updateTable('products')
+            .set((eb) => ({ reserved: eb('reserved', '+', item.quantity) }))
+            .where('sku', '=', item.sku)
+            .where(sql<boolean>`on_hand - reserved >= ${item.quantity}`)
+            .executeTakeFirst();
+          if (result.numUpdatedRows !== 1n) {
+            throw new Error(`stock of ${item.sku} changed under a row lock`);
+          }
+        }
+
+        const lines = input.items.map((item) => {
+          const p = stock.get(item.sku);
+          return {
+            sku: item.sku,
+            quantity: item.quantity,
+            unitPrice: { currencyCode: p?.currency_code ?? '', amountMinor: p?.price_minor ?? 0n },
+          };
+        });
+        await trx
+          .insertInto('reservation_items')
+          .values(
+            lines.map((line, position) => ({
+              reservation_id: input.reservationId,
+              sku: line.sku,
+              position,
+              quantity: line.quantity,
+              currency_code: line.unitPrice.currencyCode,
+              price_minor: line.unitPrice.amountMinor,
+            })),
+          )
+          .execute();
+        return lines;
+      });
+    },
+
+    commit(reservationId, actor) {
+      return settle(
+        runInTransaction(db, async (trx): Promise<Outcome<void>> => {
+          const row = await lockReservation(trx, reservationId);
+          if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+          switch (row.status) {
+            case 'committed':
+              return {};
+            case 'released':
+              throw closed(row, 'commit', 'it was released');
+            case 'expired':
+              throw closed(row, 'commit', 'it expired and its stock was released');
+            case 'held':
+              if (row.past_expiry) {
+                // Too late: expire it now rather than wait for the sweeper, so
+                // the refusal and the stock's return happen together.
+                await closeReservations(trx, [reservationId], 'expired');
+                return { error: closed(row, 'commit', 'it expired and its stock was released') };
+              }
+              await closeReservations(trx, [reservationId], 'committed');
+              return {};
+          }
+        }),
+      );
+    },
+
+    release(reservationId, actor) {
+      return runInTransaction(db, async (trx) => {
+        const row = await lockReservation(trx, reservationId);
+        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        switch (row.status) {
+          case 'released':
+          case 'expired':
+            return;
+          case 'committed':
+            throw closed(row, 'release', 'it was committed and its stock is sold');
+          case 'held':
+            await closeReservations(trx, [reservationId], 'released');
+        }
+      });
+    },
+
+    expireDue(limit = 100) {
+      return runInTransaction(db, async (trx) => {
+        // SKIP LOCKED: two replicas sweeping at once take different rows, and a
+        // reservation being committed right now is left to that commit.
+        const due = await trx
+          .selectFrom('reservations')
+          .select('reservation_id')
+          .where('status', '=', 'held')
+          .where('expires_at', '<=', sql<Date>`now()`)
+          .orderBy('expires_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        const ids = due.map((r) => r.reservation_id);
+        if (ids.length > 0) await closeReservations(trx, ids, 'expired');
+        return ids.length;
+      });
+    },
+  };
+}

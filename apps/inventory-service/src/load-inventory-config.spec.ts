@@ -1,0 +1,42 @@
+import { ConfigError } from '@switchboard/config';
+import { loadInventoryConfig } from './load-inventory-config';
+
+describe('loadInventoryConfig', () => {
+  it('defaults to a 15 minute TTL, a 5 s sweep and a seeded catalog', () => {
+    const config = loadInventoryConfig({});
+    expect(config).toMatchObject({
+      service: 'inventory-service',
+      port: 50052,
+      reservationTtlMs: 900_000,
+      reservationSweepIntervalMs: 5_000,
+      seedDemoData: true,
+    });
+  });
+
+  it('reads the inventory variables', () => {
+    const config = loadInventoryConfig({
+      INVENTORY_RESERVATION_TTL_MS: '60000',
+      INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: '250',
+      SEED_DEMO_DATA: 'FALSE',
+    });
+    expect(config).toMatchObject({
+      reservationTtlMs: 60_000,
+      reservationSweepIntervalMs: 250,
+      seedDemoData: false,
+    });
+  });
+
+  it('lists every bad variable at once', () => {
+    let caught: unknown;
+    try {
+      loadInventoryConfig({ INVENTORY_RESERVATION_TTL_MS: '15m', SEED_DEMO_DATA: 'yes' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems).toEqual([
+      'INVENTORY_RESERVATION_TTL_MS: must be a whole number (got "15m")',
+      'SEED_DEMO_DATA: must be true or false (got "yes")',
+    ]);
+  });
+});

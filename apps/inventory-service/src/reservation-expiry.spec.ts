@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Code } from '@connectrpc/connect';
+import { createReservationLedger } from './create-reservation-ledger';
+import { createReservationSweeper } from './create-reservation-sweeper';
+import {
+  as,
+  backends,
+  errorInfo,
+  failure,
+  silentLogger,
+  startInventoryTestServer,
+  type InventoryTestServer,
+} from './start-inventory-test-server';
+
+// Long enough that a sweep right after reserving finds nothing due even on a busy CI machine.
+const TTL_MS = 1_000;
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(25);
+  }
+}
+
+describe.each(backends)('reservation TTL on %s', (backend) => {
+  let t: InventoryTestServer;
+  let n = 0;
+  const newProduct = async (quantity: number) => {
+    const sku = `TTL-${++n}`;
+    await t.client.createProduct(
+      {
+        sku,
+        name: sku,
+        unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
+        initialQuantity: quantity,
+      },
+      as.admin,
+    );
+    return sku;
+  };
+  const stock = (sku: string) =>
+    t.storage.db
+      .selectFrom('products')
+      .select(['on_hand', 'reserved'])
+      .where('sku', '=', sku)
+      .executeTakeFirstOrThrow();
+  const statusOf = async (id: string) =>
+    (
+      await t.storage.db
+        .selectFrom('reservations')
+        .select('status')
+        .where('reservation_id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).status;
+  const reserve = (id: string, sku: string, quantity: number) =>
+    t.client.reserveStock({ reservationId: id, items: [{ sku, quantity }] }, as.alice);
+
+  beforeAll(async () => {
+    t = await startInventoryTestServer(backend, { ttlMs: TTL_MS });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the sweeper loop gives back the stock of a reservation not committed in time', async () => {
+    const sku = await newProduct(5);
+    await reserve('ttl-swept', sku, 3);
+    const sweeper = createReservationSweeper({
+      ledger: t.ledger,
+      intervalMs: 50,
+      logger: silentLogger(),
+    });
+    try {
+      // Not yet due: a sweep right now must leave it alone.
+      expect(await sweeper.sweep()).toBe(0);
+      expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 3 });
+      sweeper.start();
+      await waitFor(async () => (await stock(sku)).reserved === 0);
+    } finally {
+      await sweeper.close();
+    }
+    expect(await statusOf('ttl-swept')).toBe('expired');
+    expect((await t.client.getProduct({ sku }, as.alice)).product?.availableQuantity).toBe(5);
+
+    const commit = await failure(
+      t.client.commitReservation({ reservationId: 'ttl-swept' }, as.alice),
+    );
+    expect([commit.code, errorInfo(commit).code]).toEqual([
+      Code.FailedPrecondition,
+      'RESERVATION_CLOSED',
+    ]);
+    expect(commit.rawMessage).toBe(
+      'cannot commit reservation ttl-swept: it expired and its stock was released',
+    );
+    // Releasing what already went back is fine.
+    await t.client.releaseReservation({ reservationId: 'ttl-swept' }, as.alice);
+    expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+  });
+
+  it('a commit after the TTL is refused and releases the stock at once, sweeper or not', async () => {
+    const sku = await newProduct(5);
+    await reserve('ttl-late', sku, 2);
+    await sleep(TTL_MS + 100);
+    const err = await failure(t.client.commitReservation({ reservationId: 'ttl-late' }, as.alice));
+    expect(errorInfo(err).code).toBe('RESERVATION_CLOSED');
+    expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await statusOf('ttl-late')).toBe('expired');
+    // A replay of the expired reservation does not pretend the stock is held.
+    const replay = await failure(reserve('ttl-late', sku, 2));
+    expect(errorInfo(replay).code).toBe('RESERVATION_CLOSED');
+  });
+
+  it('a reservation committed in time is not touched by a later sweep', async () => {
+    const sku = await newProduct(5);
+    await reserve('ttl-committed', sku, 2);
+    await t.client.commitReservation({ reservationId: 'ttl-committed' }, as.alice);
+    await sleep(TTL_MS + 100);
+    expect(await t.ledger.expireDue()).toBe(0);
+    expect(await stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+    expect(await statusOf('ttl-committed')).toBe('committed');
+  });
+
+  it('two sweepers (two replicas) together expire each reservation exactly once', async () => {
+    const sku = await newProduct(100);
+    for (let i = 0; i < 40; i++) await reserve(`ttl-pair-${i}`, sku, 2);
+    expect(await stock(sku)).toEqual({ on_hand: 100, reserved: 80 });
+    await sleep(TTL_MS + 100);
+    const replicas = [1, 2].map(() =>
+      createReservationSweeper({
+        ledger: createReservationLedger({ db: t.storage.db, ttlMs: TTL_MS }),
+        intervalMs: 1_000,
+        logger: silentLogger(),
+        batchSize: 7,
+      }),
+    );
+    const expired = await Promise.all(replicas.map((r) => r.sweep()));
+    // A double release would drive `reserved` negative, which the CHECK refuses.
+    expect(expired.reduce((sum, count) => sum + count, 0)).toBe(40);
+    expect(await stock(sku)).toEqual({ on_hand: 100, reserved: 0 });
+    await Promise.all(replicas.map((r) => r.close()));
+  });
+});
