@@ -21,19 +21,6 @@ function password(name: string, defaultValue: string): ConfigField<string> {
   };
 }
 
-function flag(name: string, defaultValue: boolean): ConfigField<boolean> {
-  return {
-    env: name,
-    parse(raw) {
-      if (raw === undefined) return defaultValue;
-      const value = raw.trim().toLowerCase();
-      if (value === 'true' || value === '1') return true;
-      if (value === 'false' || value === '0') return false;
-      throw new Error('must be true or false');
-    },
-  };
-}
-
 function email(name: string, defaultValue: string): ConfigField<string> {
   return {
     env: name,
@@ -49,8 +36,8 @@ function email(name: string, defaultValue: string): ConfigField<string> {
 export function authConfigSchema() {
   return {
     adminEmail: email('ADMIN_EMAIL', 'admin@switchboard.local'),
-    adminPassword: password('ADMIN_PASSWORD', 'switchboard-admin'),
-    seedDemoData: flag('SEED_DEMO_DATA', true),
+    adminPassword: env.secret(password('ADMIN_PASSWORD', 'switchboard-admin')),
+    seedDemoData: env.flag('SEED_DEMO_DATA', { default: true }),
     tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 30, max: 86_400 }),
     issuer: env.string('AUTH_ISSUER', { default: 'switchboard-auth' }),
     audience: env.string('AUTH_AUDIENCE', { default: 'switchboard' }),

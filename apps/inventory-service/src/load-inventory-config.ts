@@ -1,18 +1,4 @@
-import { env, loadServiceConfig, type ConfigField, type Env } from '@switchboard/config';
-
-/** `true` or `false` (any case); unset means `defaultValue`. */
-function flag(name: string, defaultValue: boolean): ConfigField<boolean> {
-  return {
-    env: name,
-    parse(raw) {
-      if (raw === undefined) return defaultValue;
-      const value = raw.trim().toLowerCase();
-      if (value === 'true') return true;
-      if (value === 'false') return false;
-      throw new Error('must be true or false');
-    },
-  };
-}
+import { env, loadServiceConfig, type Env } from '@switchboard/config';
 
 const inventorySchema = {
   /** How long a reservation holds stock before the sweeper gives it back. */
@@ -28,7 +14,7 @@ const inventorySchema = {
     max: 10 * 60_000,
   }),
   // On by default: `npm start` promises a system with something to order.
-  seedDemoData: flag('SEED_DEMO_DATA', true),
+  seedDemoData: env.flag('SEED_DEMO_DATA', { default: true }),
 };
 
 export function loadInventoryConfig(source: Env = process.env) {

@@ -6,6 +6,8 @@ export type Env = Record<string, string | undefined>;
 
 export interface ConfigField<T> {
   readonly env: string;
+  /** A secret's value never appears in an error message. */
+  readonly secret?: boolean;
   parse(raw: string | undefined): T;
 }
 
@@ -36,7 +38,8 @@ export function loadConfig<S extends ConfigSchema>(
     try {
       out[key] = field.parse(raw === '' ? undefined : raw);
     } catch (err) {
-      const shown = raw === undefined ? 'unset' : `got ${JSON.stringify(raw)}`;
+      const shown =
+        raw === undefined ? 'unset' : field.secret ? 'value hidden' : `got ${JSON.stringify(raw)}`;
       problems.push(`${field.env}: ${(err as Error).message} (${shown})`);
     }
   }
@@ -53,6 +56,25 @@ function required<T>(value: T | undefined): T {
 export const env = {
   string(name: string, options: { default?: string } = {}): ConfigField<string> {
     return { env: name, parse: (raw) => required(raw ?? options.default) };
+  },
+
+  /** true/false/1/0, case-insensitive. */
+  flag(name: string, options: { default: boolean }): ConfigField<boolean> {
+    return {
+      env: name,
+      parse(raw) {
+        if (raw === undefined) return options.default;
+        const value = raw.trim().toLowerCase();
+        if (value === 'true' || value === '1') return true;
+        if (value === 'false' || value === '0') return false;
+        throw new Error('must be true or false');
+      },
+    };
+  },
+
+  /** Marks a field as secret, so a rejected value is never echoed back. */
+  secret<T>(field: ConfigField<T>): ConfigField<T> {
+    return { ...field, secret: true };
   },
 
   optionalString(name: string): ConfigField<string | undefined> {
