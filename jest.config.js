@@ -2,5 +2,11 @@
 // smoke test (tools/e2e) is separate: it starts the whole stack on the
 // well-known ports, so it runs last and alone.
 module.exports = {
-  projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js', '<rootDir>/tools/events/jest.config.js'],
+  // Global options are not taken from the projects' configs: repeat the preset's here.
+  testTimeout: require('./jest.preset.js').testTimeout,
+  projects: [
+    '<rootDir>/apps/*/jest.config.js',
+    '<rootDir>/libs/*/jest.config.js',
+    '<rootDir>/tools/events/jest.config.js',
+  ],
 };

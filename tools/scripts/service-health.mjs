@@ -28,7 +28,9 @@ export function checkHealth(address, timeoutMs = 1000) {
         client.close();
         if (err) return resolve('DOWN');
         // Field 1, varint: tag byte 0x08 then the value; absent means 0 (UNKNOWN).
-        resolve(reply.length >= 2 && reply[0] === 0x08 ? (STATUS[reply[1]] ?? 'UNKNOWN') : 'UNKNOWN');
+        resolve(
+          reply.length >= 2 && reply[0] === 0x08 ? (STATUS[reply[1]] ?? 'UNKNOWN') : 'UNKNOWN',
+        );
       },
     );
   });

@@ -29,11 +29,15 @@ else console.log('no baseline commit with proto/ yet; skipped');
 
 step('contracts: generated code is current');
 run(root, 'npx', ['buf', 'generate']);
-const drift = spawnSync('git', ['status', '--porcelain', '--', 'libs/contracts/src/gen'], { cwd: root })
+const drift = spawnSync('git', ['status', '--porcelain', '--', 'libs/contracts/src/gen'], {
+  cwd: root,
+})
   .stdout.toString()
   .trim();
 if (drift) {
-  console.error(`generated code differs from proto/ (run \`npm run generate\` and commit):\n${drift}`);
+  console.error(
+    `generated code differs from proto/ (run \`npm run generate\` and commit):\n${drift}`,
+  );
   process.exit(1);
 }
 
@@ -48,10 +52,12 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 try {
   step(`unit and integration tests (Kafka at ${broker.brokers})`);
-  exitCode ||= await jest(['-c', 'jest.config.js'], broker.brokers);
+  exitCode = await jest(['-c', 'jest.config.js'], broker.brokers);
   if (!args.has('--no-e2e')) {
     step('end-to-end smoke test');
-    exitCode ||= await jest(['-c', 'tools/e2e/jest.config.js', '--runInBand'], broker.brokers);
+    // Runs even after a failure above, so one run reports everything.
+    const e2e = await jest(['-c', 'tools/e2e/jest.config.js', '--runInBand'], broker.brokers);
+    exitCode ||= e2e;
   }
 } finally {
   await broker.stop();
@@ -90,7 +96,8 @@ async function jest(jestArgs, brokers) {
 
 /** One broker for the whole run: an existing one from KAFKA_BROKERS, or a fresh local one. */
 async function startBroker() {
-  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
+  if (process.env.KAFKA_BROKERS)
+    return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-kafka-'));
   const port = process.env.TEST_KAFKA_PORT ?? '19092';
   const brokers = `127.0.0.1:${port}`;

@@ -58,12 +58,17 @@ describe('loadServiceConfig', () => {
 
 describe('secrets and flags', () => {
   it('never echoes a rejected secret', () => {
-    const schema = { pw: env.secret(env.int('PW', { min: 5 })), on: env.flag('ON', { default: false }) };
+    const schema = {
+      pw: env.secret(env.int('PW', { min: 5 })),
+      on: env.flag('ON', { default: false }),
+    };
     expect(() => loadConfig('s', schema, { PW: 'hunter2-secret' })).toThrow(
       'PW: must be a whole number (value hidden)',
     );
     expect(() => loadConfig('s', schema, { PW: 'hunter2-secret' })).not.toThrow(/hunter2/);
     expect(loadConfig('s', schema, { PW: '7', ON: 'TRUE' }).on).toBe(true);
-    expect(() => loadConfig('s', schema, { PW: '7', ON: 'yes' })).toThrow('ON: must be true or false');
+    expect(() => loadConfig('s', schema, { PW: '7', ON: 'yes' })).toThrow(
+      'ON: must be true or false',
+    );
   });
 });

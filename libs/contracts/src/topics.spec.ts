@@ -6,7 +6,11 @@ import { create } from '@bufbuild/protobuf';
 
 function genFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? genFiles(join(dir, e.name)) : e.name.endsWith('_pb.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? genFiles(join(dir, e.name))
+      : e.name.endsWith('_pb.ts')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 

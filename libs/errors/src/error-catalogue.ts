@@ -43,9 +43,18 @@ export const errorCatalogue = {
   ORDER_NOT_FOUND: 'not_found',
   ORDER_NOT_CANCELLABLE: 'failed_precondition',
   IDEMPOTENCY_KEY_REUSED: 'failed_precondition',
+  IDEMPOTENCY_KEY_IN_USE: 'aborted',
+  ORDER_MIXED_CURRENCIES: 'failed_precondition',
   // post
   POST_NOT_FOUND: 'not_found',
   USER_NOT_FOUND: 'not_found',
+  // notification
+  /** A WatchNotifications stream whose client read too slowly; it reconnects and lists. */
+  WATCH_FELL_BEHIND: 'resource_exhausted',
+  /** One user holds too many WatchNotifications streams open at one replica. */
+  TOO_MANY_WATCHES: 'resource_exhausted',
+  /** The replica is shutting down: the client watches again, elsewhere or later. */
+  WATCH_UNAVAILABLE: 'unavailable',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -27,12 +27,22 @@ describe('npm start, as a user runs it', () => {
     expect(list.stderr).toBe('');
     const names = list.stdout.trim().split('\n');
     expect(names).toEqual(
-      expect.arrayContaining([service, 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']),
+      expect.arrayContaining([
+        service,
+        'grpc.health.v1.Health',
+        'grpc.reflection.v1.ServerReflection',
+      ]),
     );
   });
 
   it.each(services)('port $port is SERVING', ({ port }) => {
-    const check = grpcurl(['-plaintext', '-d', '{}', `127.0.0.1:${port}`, 'grpc.health.v1.Health/Check']);
+    const check = grpcurl([
+      '-plaintext',
+      '-d',
+      '{}',
+      `127.0.0.1:${port}`,
+      'grpc.health.v1.Health/Check',
+    ]);
     expect(check.stderr).toBe('');
     expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
   });
@@ -52,7 +62,9 @@ describe('npm start, as a user runs it', () => {
     }
     expect(stack.leftovers()).toEqual([]);
     for (const { port } of services) {
-      expect(grpcurl(['-plaintext', '-max-time', '2', `127.0.0.1:${port}`, 'list']).code).not.toBe(0);
+      expect(grpcurl(['-plaintext', '-max-time', '2', `127.0.0.1:${port}`, 'list']).code).not.toBe(
+        0,
+      );
     }
   });
 });

@@ -33,7 +33,10 @@ export async function startStack(timeoutMs: number): Promise<RunningStack> {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack not SERVING in time:\n${out.slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`stack not SERVING in time:\n${out.slice(-4000)}`)),
+      timeoutMs,
+    );
     const poll = setInterval(() => {
       if (out.includes('all six services are SERVING')) {
         clearInterval(poll);
@@ -62,7 +65,8 @@ export async function startStack(timeoutMs: number): Promise<RunningStack> {
       for (const entry of readdirSync('/proc')) {
         if (!/^\d+$/.test(entry)) continue;
         try {
-          if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+          if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker))
+            pids.push(Number(entry));
         } catch {
           // the process ended while we looked, or is not ours to read
         }
