@@ -54,12 +54,10 @@ describe('npm start, as a user runs it', () => {
   });
 
   it('stops everything on Ctrl-C and leaves no process behind', async () => {
-    const code = await stack.interrupt();
-    expect(code).toBe(0);
-    // Give the kernel a moment to reap the last children.
-    for (let i = 0; i < 50 && stack.leftovers().length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const ended = await stack.interrupt();
+    // A shell reports npm's death by SIGINT as 130: the usual end of `npm start`.
+    expect(ended.code === 0 || ended.signal === 'SIGINT').toBe(true);
+    expect(stack.output()).toContain('[switchboard] SIGINT: stopping services and broker');
     expect(stack.leftovers()).toEqual([]);
     for (const { port } of services) {
       expect(grpcurl(['-plaintext', '-max-time', '2', `127.0.0.1:${port}`, 'list']).code).not.toBe(

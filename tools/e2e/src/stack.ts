@@ -9,8 +9,8 @@ const root = resolve(__dirname, '../../..');
 export interface RunningStack {
   /** Everything `npm start` printed so far. */
   output(): string;
-  /** Ctrl-C, as a user would; resolves with the exit code. */
-  interrupt(): Promise<number | null>;
+  /** Ctrl-C, as a user would; resolves with how `npm start` ended. */
+  interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** PIDs of processes still carrying this run's marker in their environment. */
   leftovers(): number[];
 }
@@ -27,10 +27,23 @@ export async function startStack(timeoutMs: number): Promise<RunningStack> {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, SWITCHBOARD_RUN_MARKER: marker, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that interrupt() can signal the whole group the
+    // way a terminal's Ctrl-C does (npm does not pass a lone SIGINT on).
+    detached: true,
   });
   child.stdout?.on('data', (c) => (out += c));
   child.stderr?.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
+
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
 
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(
@@ -44,21 +57,29 @@ export async function startStack(timeoutMs: number): Promise<RunningStack> {
         resolveReady();
       }
     }, 200);
-    void exited.then((code) => {
+    void exited.then(({ code }) => {
       clearInterval(poll);
       clearTimeout(timer);
       reject(new Error(`npm start exited (${code}) before SERVING:\n${out.slice(-4000)}`));
     });
+  }).catch((err: unknown) => {
+    // Never leave a half-started stack behind a failed test run.
+    signalGroup('SIGINT');
+    setTimeout(() => signalGroup('SIGKILL'), 30_000).unref();
+    throw err;
   });
 
   return {
     output: () => out,
     async interrupt() {
-      // npm and start.mjs share the group the terminal would signal on Ctrl-C.
-      child.kill('SIGINT');
-      const code = await exited;
+      signalGroup('SIGINT');
+      const ended = await exited;
+      // npm itself dies of the SIGINT at once; what it started drains on its own.
+      for (let i = 0; i < 300 && this.leftovers().length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       rmSync(dataDir, { recursive: true, force: true });
-      return code;
+      return ended;
     },
     leftovers() {
       const pids: number[] = [];

@@ -1,0 +1,164 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { InventoryService } from '@switchboard/contracts';
+import { DomainError, errorCatalogue, type ErrorCode } from '@switchboard/errors';
+import type { ServiceClient } from '@switchboard/rpc';
+import { retryUnavailable, type RetryOptions } from './retry-unavailable';
+import type { RequestedItem } from './validate-order-requests';
+
+export interface ReservedLine {
+  sku: string;
+  quantity: number;
+  currencyCode: string;
+  unitPriceMinor: bigint;
+}
+
+/**
+ * The inventory as the order service uses it. Every call names the caller by
+ * an `authorization` header value ("Bearer …"): the customer's own while
+ * their request runs, the service account's in the background.
+ */
+export interface InventoryGateway {
+  /** All or nothing; idempotent by reservation id, so it is retried when inventory is unavailable. */
+  reserve(
+    reservationId: string,
+    items: readonly RequestedItem[],
+    authorization: string,
+  ): Promise<ReservedLine[]>;
+  /** Held stock becomes sold. Idempotent. */
+  commit(reservationId: string, authorization: string): Promise<void>;
+  /** Held stock becomes available again. Idempotent; a released or expired one is fine. */
+  release(reservationId: string, authorization: string): Promise<void>;
+  /**
+   * Sold stock of a committed reservation goes back on hand (a cancelled
+   * order). Needs InventoryService.ReturnReservation, which inventory does not
+   * offer yet: until then this fails with NOT_IMPLEMENTED and the order waits
+   * for its stock return (see the README of this service).
+   */
+  returnCommitted(reservationId: string, authorization: string): Promise<void>;
+}
+
+export interface InventoryGatewayOptions {
+  client: ServiceClient<typeof InventoryService>;
+  /** Budget of one step, retries included; the incoming call's deadline caps it further. */
+  timeoutMs: number;
+  retry?: Omit<RetryOptions, 'signal'>;
+}
+
+/**
+ * Inventory refusals this service explains to its own callers under the same
+ * code: the inventory's message already names the skus or the reservation.
+ */
+const passedThrough = new Set<string>([
+  'PRODUCT_NOT_FOUND',
+  'INSUFFICIENT_STOCK',
+  'RESERVATION_NOT_FOUND',
+  'RESERVATION_CLOSED',
+  'RESERVATION_MISMATCH',
+]);
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCatalogue, code);
+}
+
+function detailsOf(err: ConnectError): Record<string, unknown> | undefined {
+  const raw = err.metadata.get('error-details');
+  if (raw === null) return undefined;
+  try {
+    return (JSON.parse(raw) as { details?: Record<string, unknown> }).details;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns an inventory failure into this service's terms. A transport failure
+ * keeps its meaning (unavailable, timed out) with a message naming the step;
+ * a known refusal becomes the same DomainError; anything else (e.g. an
+ * INVALID_ARGUMENT for a request this service validated itself) is a bug and
+ * stays a ConnectError, which the edge answers as INTERNAL.
+ */
+function translate(err: unknown, step: string): unknown {
+  if (!(err instanceof ConnectError)) return err;
+  if (err.code === Code.Unavailable) {
+    return new DomainError('DEPENDENCY_UNAVAILABLE', `inventory-service is unavailable (${step})`, {
+      cause: err,
+    });
+  }
+  if (err.code === Code.DeadlineExceeded) {
+    return new DomainError(
+      'DEPENDENCY_TIMEOUT',
+      `inventory-service did not answer in time (${step})`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (err.code === Code.Unauthenticated) {
+    return new DomainError('INVALID_TOKEN', 'the access token is invalid or expired', {
+      cause: err,
+    });
+  }
+  const code = err.metadata.get('error-code') ?? '';
+  if (passedThrough.has(code) && isErrorCode(code)) {
+    return new DomainError(code, err.rawMessage, { details: detailsOf(err), cause: err });
+  }
+  return err;
+}
+
+export function createInventoryGateway(options: InventoryGatewayOptions): InventoryGateway {
+  const { client, timeoutMs } = options;
+
+  /** One step: tries until its budget is spent; each try gets what is left of it. */
+  async function step<T>(
+    name: string,
+    authorization: string,
+    call: (opts: { timeoutMs: number; headers: Record<string, string> }) => Promise<T>,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    try {
+      return await retryUnavailable(async () => {
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new ConnectError(`${name}: no time left to retry`, Code.DeadlineExceeded);
+        return call({ timeoutMs: left, headers: { authorization } });
+      }, options.retry);
+    } catch (err) {
+      throw translate(err, name);
+    }
+  }
+
+  return {
+    async reserve(reservationId, items, authorization) {
+      const res = await step('ReserveStock', authorization, (opts) =>
+        client.reserveStock({ reservationId, items: [...items] }, opts),
+      );
+      return res.items.map((item) => ({
+        sku: item.sku,
+        quantity: item.quantity,
+        currencyCode: item.unitPrice?.currencyCode ?? '',
+        unitPriceMinor: item.unitPrice?.amountMinor ?? 0n,
+      }));
+    },
+
+    async commit(reservationId, authorization) {
+      await step('CommitReservation', authorization, (opts) =>
+        client.commitReservation({ reservationId }, opts),
+      );
+    },
+
+    async release(reservationId, authorization) {
+      await step('ReleaseReservation', authorization, (opts) =>
+        client.releaseReservation({ reservationId }, opts),
+      );
+    },
+
+    async returnCommitted(reservationId) {
+      // The call this needs is described in this service's README ("Cancelling
+      // and stock"); it replaces this body once inventory offers it.
+      throw new DomainError(
+        'NOT_IMPLEMENTED',
+        `cannot return the sold stock of reservation ${reservationId}: inventory-service has no ReturnReservation yet`,
+      );
+    },
+  };
+}

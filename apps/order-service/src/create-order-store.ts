@@ -1,0 +1,284 @@
+import { appendToOutbox } from '@switchboard/event-bus';
+import { sql, type Kysely, type Selectable } from '@switchboard/storage';
+import {
+  orderCancelledEvent,
+  orderPlacedEvent,
+  type OrderLine,
+  type StoredOrder,
+} from './order-messages';
+import type { OrderDatabase, OrdersTable } from './order-schema';
+import type { OrderCursor } from './page-token';
+import { runInTransaction } from './run-in-transaction';
+import type { OrderPage } from './validate-order-requests';
+
+export interface NewOrder {
+  orderId: string;
+  customerId: string;
+  currencyCode: string;
+  lines: readonly OrderLine[];
+}
+
+export interface OrderList {
+  orders: StoredOrder[];
+  /** Where the next page starts; undefined on the last page. */
+  next?: OrderCursor;
+}
+
+export interface PendingReturn {
+  orderId: string;
+  reservationCommitted: boolean;
+}
+
+export interface OrderStore {
+  /** The order, its lines and its OrderPlaced event, in `db`'s transaction (or a new one). */
+  insertPlaced(db: Kysely<OrderDatabase>, order: NewOrder): Promise<StoredOrder>;
+  /** The customer's order; another customer's is as absent as a missing one. */
+  get(customerId: string, orderId: string): Promise<StoredOrder | undefined>;
+  /** Newest first: created_at, then order id, both descending. */
+  list(customerId: string, page: OrderPage): Promise<OrderList>;
+  /**
+   * PLACED → CANCELLED with its OrderCancelled event in one transaction.
+   * `changed` is false for an order that already was cancelled (no event).
+   */
+  cancel(
+    customerId: string,
+    orderId: string,
+  ): Promise<{ order: StoredOrder; changed: boolean } | undefined>;
+  /**
+   * Cancels a placed order whose reservation lapsed before it was committed:
+   * it never had stock, so nothing is left to return. False when it was not
+   * placed any more (a concurrent cancel got there first).
+   */
+  voidUncommitted(orderId: string): Promise<boolean>;
+  markCommitted(orderId: string): Promise<void>;
+  markStockReturned(orderId: string): Promise<void>;
+  /** Placed orders whose commit is still open, untouched for graceMs (the request may still be at it). */
+  pendingCommits(graceMs: number, limit: number): Promise<string[]>;
+  /** Cancelled orders whose stock has not gone back yet, releases first. */
+  pendingReturns(graceMs: number, limit: number): Promise<PendingReturn[]>;
+}
+
+export interface OrderStoreOptions {
+  db: Kysely<OrderDatabase>;
+  /** CloudEvents source of the events written to the outbox. */
+  source: string;
+}
+
+type OrderRow = Selectable<OrdersTable>;
+
+function toStored(row: OrderRow, lines: OrderLine[]): StoredOrder {
+  return {
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    status: row.status,
+    currencyCode: row.currency_code,
+    totalMinor: row.total_minor,
+    reservationCommitted: row.reservation_committed,
+    createdAt: row.created_at,
+    cancelledAt: row.cancelled_at,
+    stockReturnedAt: row.stock_returned_at,
+    lines,
+  };
+}
+
+/** Lines of several orders in one query, each order's in placing order. */
+async function linesOf(
+  db: Kysely<OrderDatabase>,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderLine[]>> {
+  const byOrder = new Map<string, OrderLine[]>(orderIds.map((id) => [id, []]));
+  if (orderIds.length === 0) return byOrder;
+  const rows = await db
+    .selectFrom('order_lines')
+    .select(['order_id', 'sku', 'quantity', 'unit_price_minor'])
+    .where('order_id', 'in', orderIds)
+    .orderBy('order_id')
+    .orderBy('position')
+    .execute();
+  for (const row of rows) {
+    byOrder.get(row.order_id)?.push({
+      sku: row.sku,
+      quantity: row.quantity,
+      unitPriceMinor: row.unit_price_minor,
+    });
+  }
+  return byOrder;
+}
+
+async function withLines(db: Kysely<OrderDatabase>, row: OrderRow): Promise<StoredOrder> {
+  const lines = await linesOf(db, [row.order_id]);
+  return toStored(row, lines.get(row.order_id) ?? []);
+}
+
+// Milliseconds, like created_at, so an event's timestamps and a re-read agree.
+const nowMs = sql<Date>`date_trunc('milliseconds', now())`;
+
+export function createOrderStore(options: OrderStoreOptions): OrderStore {
+  const { db, source } = options;
+
+  return {
+    insertPlaced(executor, order) {
+      return runInTransaction(executor, async (trx) => {
+        const totalMinor = order.lines.reduce(
+          (sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor,
+          0n,
+        );
+        const row = await trx
+          .insertInto('orders')
+          .values({
+            order_id: order.orderId,
+            customer_id: order.customerId,
+            status: 'placed',
+            currency_code: order.currencyCode,
+            total_minor: totalMinor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('order_lines')
+          .values(
+            order.lines.map((line, position) => ({
+              order_id: order.orderId,
+              position,
+              sku: line.sku,
+              quantity: line.quantity,
+              unit_price_minor: line.unitPriceMinor,
+            })),
+          )
+          .execute();
+        const stored = toStored(row, [...order.lines]);
+        await appendToOutbox(trx, [orderPlacedEvent(stored)], { source });
+        return stored;
+      });
+    },
+
+    async get(customerId, orderId) {
+      const row = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .where('customer_id', '=', customerId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : withLines(db, row);
+    },
+
+    async list(customerId, page) {
+      let query = db.selectFrom('orders').selectAll().where('customer_id', '=', customerId);
+      const after = page.after;
+      if (after !== undefined) {
+        query = query.where(
+          sql<boolean>`(created_at, order_id) < (${after.createdAt}::timestamptz, ${after.orderId}::uuid)`,
+        );
+      }
+      // One row more than asked tells whether another page follows.
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('order_id', 'desc')
+        .limit(page.pageSize + 1)
+        .execute();
+      const pageRows = rows.slice(0, page.pageSize);
+      const lines = await linesOf(
+        db,
+        pageRows.map((r) => r.order_id),
+      );
+      const orders = pageRows.map((row) => toStored(row, lines.get(row.order_id) ?? []));
+      const last = pageRows.at(-1);
+      return rows.length > page.pageSize && last !== undefined
+        ? { orders, next: { createdAt: last.created_at, orderId: last.order_id } }
+        : { orders };
+    },
+
+    cancel(customerId, orderId) {
+      return runInTransaction(db, async (trx) => {
+        // Locked, so two concurrent cancels write one event between them.
+        const row = await trx
+          .selectFrom('orders')
+          .selectAll()
+          .where('order_id', '=', orderId)
+          .where('customer_id', '=', customerId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (row === undefined) return undefined;
+        if (row.status === 'cancelled') return { order: await withLines(trx, row), changed: false };
+        const updated = await trx
+          .updateTable('orders')
+          .set({ status: 'cancelled', cancelled_at: nowMs })
+          .where('order_id', '=', orderId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const order = await withLines(trx, updated);
+        await appendToOutbox(trx, [orderCancelledEvent(order)], { source });
+        return { order, changed: true };
+      });
+    },
+
+    voidUncommitted(orderId) {
+      return runInTransaction(db, async (trx) => {
+        const updated = await trx
+          .updateTable('orders')
+          .set({ status: 'cancelled', cancelled_at: nowMs, stock_returned_at: nowMs })
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'placed')
+          .where('reservation_committed', '=', false)
+          .returningAll()
+          .executeTakeFirst();
+        if (updated === undefined) return false;
+        await appendToOutbox(trx, [orderCancelledEvent(await withLines(trx, updated))], { source });
+        return true;
+      });
+    },
+
+    async markCommitted(orderId) {
+      await db
+        .updateTable('orders')
+        .set({ reservation_committed: true })
+        .where('order_id', '=', orderId)
+        .execute();
+    },
+
+    async markStockReturned(orderId) {
+      await db
+        .updateTable('orders')
+        .set({ stock_returned_at: nowMs })
+        .where('order_id', '=', orderId)
+        .where('stock_returned_at', 'is', null)
+        .execute();
+    },
+
+    async pendingCommits(graceMs, limit) {
+      const rows = await db
+        .selectFrom('orders')
+        .select('order_id')
+        .where('status', '=', 'placed')
+        .where('reservation_committed', '=', false)
+        .where(
+          sql<boolean>`created_at < now() - ${graceMs}::double precision * interval '1 millisecond'`,
+        )
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.order_id);
+    },
+
+    async pendingReturns(graceMs, limit) {
+      // Releases first: while inventory cannot take sold stock back, those
+      // orders must not crowd out the ones whose stock can go back today.
+      const rows = await db
+        .selectFrom('orders')
+        .select(['order_id', 'reservation_committed'])
+        .where('status', '=', 'cancelled')
+        .where('stock_returned_at', 'is', null)
+        .where(
+          sql<boolean>`cancelled_at < now() - ${graceMs}::double precision * interval '1 millisecond'`,
+        )
+        .orderBy('reservation_committed')
+        .orderBy('cancelled_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        orderId: r.order_id,
+        reservationCommitted: r.reservation_committed,
+      }));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import {
+  env,
+  loadServiceConfig,
+  serviceAddress,
+  type ConfigField,
+  type Env,
+} from '@switchboard/config';
+
+/**
+ * A credential: any non-empty value is accepted, so loadConfig never has a
+ * reason to echo it in an error message.
+ */
+function credential(name: string, defaultValue: string): ConfigField<string> {
+  return { env: name, parse: (raw) => raw ?? defaultValue };
+}
+
+const orderSchema = {
+  inventoryAddr: serviceAddress('inventory'),
+  /** Budget for checking a caller's token with AuthService.VerifyToken. */
+  verifyTokenTimeoutMs: env.int('ORDER_VERIFY_TOKEN_TIMEOUT_MS', {
+    default: 500,
+    min: 50,
+    max: 30_000,
+  }),
+  /**
+   * Budget for one inventory step (ReserveStock, CommitReservation or
+   * ReleaseReservation), retries included. The incoming call's deadline caps it.
+   */
+  reserveTimeoutMs: env.int('ORDER_RESERVE_TIMEOUT_MS', { default: 2_000, min: 50, max: 60_000 }),
+  /** How long an idempotency key answers with its order; purged afterwards. */
+  idempotencyKeyTtlMs: env.int('ORDER_IDEMPOTENCY_KEY_TTL_MS', {
+    default: 24 * 60 * 60_000,
+    min: 60_000,
+    max: 30 * 24 * 60 * 60_000,
+  }),
+  /** How often unfinished reservation work (commits, stock returns) is retried. */
+  settleIntervalMs: env.int('ORDER_SETTLE_INTERVAL_MS', { default: 5_000, min: 100, max: 600_000 }),
+  /**
+   * The account the background settler calls inventory as: it has no user's
+   * token, and reservations only accept their owner or an admin. The same
+   * variables seed the admin in the auth service, so `npm start` needs nothing.
+   */
+  serviceAccountEmail: credential('ADMIN_EMAIL', 'admin@switchboard.local'),
+  serviceAccountPassword: credential('ADMIN_PASSWORD', 'switchboard-admin'),
+};
+
+export function loadOrderConfig(source: Env = process.env) {
+  return loadServiceConfig('order', orderSchema, source);
+}
+
+export type OrderConfig = ReturnType<typeof loadOrderConfig>;

@@ -1,0 +1,382 @@
+import { Code } from '@connectrpc/connect';
+import { OrderStatus } from '@switchboard/contracts';
+import { sql } from '@switchboard/storage';
+import {
+  backends,
+  errorInfo,
+  eventually,
+  failure,
+  outboxEventsFor,
+  startAuthNeighbour,
+  startInventoryNeighbour,
+  startOrderTestServer,
+  type AuthNeighbour,
+  type Customer,
+  type InventoryNeighbour,
+  type OrderTestServer,
+} from './testing/order-test-harness';
+import { requestHash } from './validate-order-requests';
+
+/**
+ * What PlaceOrder does when something fails part-way: the database after the
+ * reservation, inventory being slow or down, the commit after the order is
+ * written, a reservation lapsing, a request dying while it holds a key.
+ */
+describe.each(backends)('OrderService failures on %s', (backend) => {
+  let auth: AuthNeighbour;
+  let inventory: InventoryNeighbour;
+  let t: OrderTestServer;
+  let alice: Customer;
+
+  beforeAll(async () => {
+    auth = await startAuthNeighbour();
+    inventory = await startInventoryNeighbour(auth);
+    t = await startOrderTestServer(backend, auth, inventory, {
+      reserveTimeoutMs: 800,
+      lateReleaseDelayMs: 2_000,
+      staleAfterMs: 1_500,
+    });
+    alice = await auth.newCustomer('alice');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await inventory?.close();
+    await auth?.close();
+  });
+  afterEach(() => {
+    inventory.faults.reserveDelayMs = 0;
+    inventory.faults.commitUnavailable = false;
+  });
+
+  const orderCount = async (customerId: string) =>
+    (
+      await t.storage.db
+        .selectFrom('orders')
+        .select('order_id')
+        .where('customer_id', '=', customerId)
+        .execute()
+    ).length;
+  const orderRow = (orderId: string) =>
+    t.storage.db
+      .selectFrom('orders')
+      .select(['status', 'reservation_committed', 'stock_returned_at'])
+      .where('order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+  const stockIs = (sku: string, onHand: number, reserved: number) => async () => {
+    const s = await inventory.stock(sku);
+    return s.on_hand === onHand && s.reserved === reserved;
+  };
+
+  describe('compensation', () => {
+    it('releases the reservation and writes nothing when the order cannot be stored', async () => {
+      const sku = await inventory.newProduct(5);
+      // A real failure after the reservation: the database refuses this sku's order line.
+      await sql
+        .raw(
+          `create function refuse_poisoned_line() returns trigger language plpgsql as $$
+           begin
+             if new.sku = '${sku}' then raise exception 'injected failure for %', new.sku; end if;
+             return new;
+           end $$`,
+        )
+        .execute(t.storage.db);
+      await sql`create trigger refuse_poisoned_line before insert on order_lines
+        for each row execute function refuse_poisoned_line()`.execute(t.storage.db);
+      try {
+        const before = await orderCount(alice.userId);
+        const key = `compensate-${Date.now()}`;
+        const err = await failure(
+          t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.withKey(key)),
+        );
+        expect(err.code).toBe(Code.Internal);
+        // Released before the answer, not by the TTL sweeper later.
+        expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+        expect(await orderCount(alice.userId)).toBe(before);
+        const outbox = await t.storage.db.selectFrom('outbox').select('key').execute();
+        const reservationIds = await inventory.storage.db
+          .selectFrom('reservation_items')
+          .select('reservation_id')
+          .where('sku', '=', sku)
+          .execute();
+        expect(reservationIds).toHaveLength(1);
+        const released = reservationIds[0]!.reservation_id;
+        expect(await inventory.reservation(released)).toMatchObject({ status: 'released' });
+        expect(outbox.map((r) => r.key)).not.toContain(released);
+
+        // The key was given back: once the database accepts the line, the same key places it.
+        await sql`drop trigger refuse_poisoned_line on order_lines`.execute(t.storage.db);
+        const placed = await t.client.placeOrder(
+          { items: [{ sku, quantity: 2 }] },
+          alice.withKey(key),
+        );
+        expect(placed.order?.status).toBe(OrderStatus.PLACED);
+        expect(placed.order?.orderId).not.toBe(released);
+        expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+      } finally {
+        await sql`drop trigger if exists refuse_poisoned_line on order_lines`.execute(t.storage.db);
+        await sql`drop function if exists refuse_poisoned_line()`.execute(t.storage.db);
+      }
+    });
+  });
+
+  describe('deadlines', () => {
+    it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
+      const sku = await inventory.newProduct(5);
+      const before = await orderCount(alice.userId);
+      inventory.faults.reserveDelayMs = 1_500;
+      const started = Date.now();
+      const err = await failure(
+        t.client.placeOrder(
+          { items: [{ sku, quantity: 2 }] },
+          { ...alice.auth, timeoutMs: 10_000 },
+        ),
+      );
+      const elapsed = Date.now() - started;
+      expect(err.code).toBe(Code.DeadlineExceeded);
+      expect(errorInfo(err).code).toBe('DEPENDENCY_TIMEOUT');
+      // The 800 ms budget, not the caller's 10 s and not inventory's 1.5 s.
+      expect(elapsed).toBeGreaterThanOrEqual(700);
+      expect(elapsed).toBeLessThan(1_450);
+      // Inventory reserves late, after the first release; the late release gives the stock back.
+      await eventually(stockIs(sku, 5, 0), 'the late reservation is released', 10_000);
+      expect(await orderCount(alice.userId)).toBe(before);
+    });
+
+    it('never outlives the caller’s own deadline', async () => {
+      const sku = await inventory.newProduct(5);
+      const before = await orderCount(alice.userId);
+      inventory.faults.reserveDelayMs = 1_500;
+      const started = Date.now();
+      const err = await failure(
+        t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, { ...alice.auth, timeoutMs: 400 }),
+      );
+      expect(err.code).toBe(Code.DeadlineExceeded);
+      expect(Date.now() - started).toBeLessThan(700);
+      await eventually(stockIs(sku, 5, 0), 'the late reservation is released', 10_000);
+      // Well after inventory answered: the abandoned request wrote no order.
+      expect(await orderCount(alice.userId)).toBe(before);
+    });
+  });
+
+  describe('inventory down', () => {
+    let spare: InventoryNeighbour;
+    let s: OrderTestServer;
+    beforeAll(async () => {
+      spare = await startInventoryNeighbour(auth);
+      s = await startOrderTestServer(backend, auth, spare);
+    });
+    afterAll(async () => {
+      await s?.close();
+      await spare?.close();
+    });
+
+    it('answers UNAVAILABLE quickly and writes no order; the same key works once it is back', async () => {
+      const sku = await spare.newProduct(5);
+      await s.client.placeOrder({ items: [{ sku, quantity: 1 }] }, alice.auth); // channel is up
+      await spare.stop();
+      const key = `while-down-${Date.now()}`;
+      try {
+        const started = Date.now();
+        const err = await failure(
+          s.client.placeOrder({ items: [{ sku, quantity: 1 }] }, alice.withKey(key)),
+        );
+        expect(err.code).toBe(Code.Unavailable);
+        expect(errorInfo(err).code).toBe('DEPENDENCY_UNAVAILABLE');
+        expect(Date.now() - started).toBeLessThan(1_500);
+        const rows = await s.storage.db.selectFrom('orders').select('order_id').execute();
+        expect(rows).toHaveLength(1);
+        expect(await s.storage.db.selectFrom('idempotency_keys').selectAll().execute()).toEqual([]);
+      } finally {
+        await spare.start();
+      }
+      // The client retries with its key until the channel has reconnected.
+      let placed: Awaited<ReturnType<typeof s.client.placeOrder>> | undefined;
+      await eventually(async () => {
+        placed = await s.client
+          .placeOrder({ items: [{ sku, quantity: 1 }] }, alice.withKey(key))
+          .catch(() => undefined);
+        return placed !== undefined;
+      }, 'an order once inventory is back');
+      expect(placed?.order?.status).toBe(OrderStatus.PLACED);
+      expect(await spare.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+    });
+  });
+
+  describe('commit after the order is written', () => {
+    it('keeps the order with its stock held when the commit fails, and the settler commits it', async () => {
+      const sku = await inventory.newProduct(5);
+      inventory.faults.commitUnavailable = true;
+      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      expect(order?.status).toBe(OrderStatus.PLACED);
+      const orderId = order!.orderId;
+      expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
+      expect(await inventory.reservation(orderId)).toMatchObject({ status: 'held' });
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 2 });
+
+      // Still down: the settler leaves it pending.
+      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0 });
+      expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
+
+      inventory.faults.commitUnavailable = false;
+      expect(await t.settler.settle()).toMatchObject({ committed: 1 });
+      expect(await orderRow(orderId)).toMatchObject({
+        status: 'placed',
+        reservation_committed: true,
+      });
+      expect(await inventory.reservation(orderId)).toMatchObject({
+        status: 'committed',
+        owner_user_id: alice.userId,
+      });
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+    });
+
+    it('cancels the order, with OrderCancelled, when its reservation lapsed before the commit', async () => {
+      const sku = await inventory.newProduct(5);
+      inventory.faults.commitUnavailable = true;
+      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = order!.orderId;
+      // Inventory was down past the TTL: its sweeper gave the stock back.
+      await inventory.storage.db
+        .updateTable('reservations')
+        .set({ expires_at: new Date(Date.now() - 1_000) })
+        .where('reservation_id', '=', orderId)
+        .execute();
+      expect(await inventory.ledger.expireDue()).toBe(1);
+      inventory.faults.commitUnavailable = false;
+
+      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 1 });
+      expect(await orderRow(orderId)).toMatchObject({ status: 'cancelled' });
+      expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
+      expect((await outboxEventsFor(t.storage, orderId)).map((e) => e.type)).toEqual([
+        'OrderPlaced',
+        'OrderCancelled',
+      ]);
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0 });
+    });
+
+    it('releases the held stock when an order whose commit is pending is cancelled', async () => {
+      const sku = await inventory.newProduct(5);
+      inventory.faults.commitUnavailable = true;
+      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = order!.orderId;
+      const cancelled = await t.client.cancelOrder({ orderId }, alice.auth);
+      expect(cancelled.order?.status).toBe(OrderStatus.CANCELLED);
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.reservation(orderId)).toMatchObject({ status: 'released' });
+      expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
+
+      inventory.faults.commitUnavailable = false;
+      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0, returned: 0 });
+      expect(await inventory.reservation(orderId)).toMatchObject({ status: 'released' });
+    });
+  });
+
+  describe('idempotency keys of requests that died', () => {
+    it('waits for a live holder of the key until the caller’s deadline', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `held-${Date.now()}`;
+      await t.storage.db
+        .insertInto('idempotency_keys')
+        .values({
+          customer_id: alice.userId,
+          idempotency_key: key,
+          request_hash: requestHash([{ sku, quantity: 1 }]),
+          order_id: crypto.randomUUID(),
+          state: 'pending',
+        })
+        .execute();
+      const started = Date.now();
+      const err = await failure(
+        t.client.placeOrder(
+          { items: [{ sku, quantity: 1 }] },
+          { ...alice.withKey(key), timeoutMs: 600 },
+        ),
+      );
+      expect(err.code).toBe(Code.DeadlineExceeded);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+    });
+
+    it('takes over a stale claim, releasing what its dead holder reserved', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `stale-${Date.now()}`;
+      const deadOrderId = crypto.randomUUID();
+      // What a request that crashed after reserving leaves behind.
+      await t.storage.db
+        .insertInto('idempotency_keys')
+        .values({
+          customer_id: alice.userId,
+          idempotency_key: key,
+          request_hash: requestHash([{ sku, quantity: 2 }]),
+          order_id: deadOrderId,
+          state: 'pending',
+        })
+        .execute();
+      await inventory.client.reserveStock(
+        { reservationId: deadOrderId, items: [{ sku, quantity: 2 }] },
+        alice.auth,
+      );
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 2 });
+
+      // Younger than the stale window: a retry waits for the holder (and gives up here).
+      const early = await failure(
+        t.client.placeOrder(
+          { items: [{ sku, quantity: 2 }] },
+          { ...alice.withKey(key), timeoutMs: 300 },
+        ),
+      );
+      expect(early.code).toBe(Code.DeadlineExceeded);
+
+      await sql`update idempotency_keys set claimed_at = now() - interval '1 minute'
+        where idempotency_key = ${key}`.execute(t.storage.db);
+      const { order } = await t.client.placeOrder(
+        { items: [{ sku, quantity: 2 }] },
+        alice.withKey(key),
+      );
+      expect(order?.orderId).not.toBe(deadOrderId);
+      expect(await inventory.reservation(deadOrderId)).toMatchObject({ status: 'released' });
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+      const again = await t.client.placeOrder(
+        { items: [{ sku, quantity: 2 }] },
+        alice.withKey(key),
+      );
+      expect(again.order?.orderId).toBe(order?.orderId);
+    });
+
+    it('refuses to complete a claim another request took over', async () => {
+      const key = `fenced-${Date.now()}`;
+      const claim = await t.keys.claim(alice.userId, key, 'hash', new AbortController().signal);
+      expect(claim.kind).toBe('claimed');
+      if (claim.kind !== 'claimed') return;
+      await sql`update idempotency_keys set claimed_at = now() - interval '1 minute'
+        where idempotency_key = ${key}`.execute(t.storage.db);
+      const takeover = await t.keys.claim(alice.userId, key, 'hash', new AbortController().signal);
+      expect(takeover).toMatchObject({ kind: 'claimed', supersededOrderId: claim.orderId });
+
+      await expect(
+        t.storage.db
+          .transaction()
+          .execute((trx) => t.keys.complete(trx, alice.userId, key, claim.orderId)),
+      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
+    });
+
+    it('purges keys past their retention, after which the key places a new order', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `old-${Date.now()}`;
+      const first = await t.client.placeOrder(
+        { items: [{ sku, quantity: 1 }] },
+        alice.withKey(key),
+      );
+      await sql`update idempotency_keys set created_at = now() - interval '25 hours'
+        where idempotency_key = ${key}`.execute(t.storage.db);
+      expect((await t.settler.settle()).purgedKeys).toBeGreaterThanOrEqual(1);
+      const second = await t.client.placeOrder(
+        { items: [{ sku, quantity: 1 }] },
+        alice.withKey(key),
+      );
+      expect(second.order?.orderId).not.toBe(first.order?.orderId);
+      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+    });
+  });
+});

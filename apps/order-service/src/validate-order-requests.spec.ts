@@ -1,0 +1,124 @@
+import { create } from '@bufbuild/protobuf';
+import { ListOrdersRequestSchema, OrderItemSchema } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
+import { decodePageToken, encodePageToken } from './page-token';
+import {
+  requestHash,
+  validateIdempotencyKey,
+  validateListOrders,
+  validateOrderId,
+  validatePlaceOrder,
+} from './validate-order-requests';
+
+const item = (sku: string, quantity: number) => create(OrderItemSchema, { sku, quantity });
+
+function violationsOf(fn: () => unknown): { field: string; description: string }[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('INVALID_ARGUMENT');
+    return (err as DomainError).violations;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('validatePlaceOrder', () => {
+  it('passes well-formed items through in order', () => {
+    expect(validatePlaceOrder([item('B-2', 1_000), item('A1', 1)])).toEqual([
+      { sku: 'B-2', quantity: 1_000 },
+      { sku: 'A1', quantity: 1 },
+    ]);
+  });
+
+  it('names every broken rule', () => {
+    expect(
+      violationsOf(() =>
+        validatePlaceOrder([item('ok-lower', 1), item('-DASH', 1), item('A1', -1), item('A1', 5)]),
+      ).map((v) => v.field),
+    ).toEqual(['items[0].sku', 'items[1].sku', 'items[2].quantity', 'items[3].sku']);
+  });
+
+  it('bounds the number of lines', () => {
+    expect(violationsOf(() => validatePlaceOrder([]))).toEqual([
+      { field: 'items', description: 'must list at least one item' },
+    ]);
+    const many = Array.from({ length: 101 }, (_, i) => item(`S${i}`, 1));
+    expect(violationsOf(() => validatePlaceOrder(many))[0]?.field).toBe('items');
+    expect(validatePlaceOrder(many.slice(0, 100))).toHaveLength(100);
+  });
+});
+
+describe('validateIdempotencyKey', () => {
+  it('accepts 1-128 characters of the allowed alphabet, or no key', () => {
+    expect(validateIdempotencyKey(undefined)).toBeUndefined();
+    expect(validateIdempotencyKey('a')).toBe('a');
+    expect(validateIdempotencyKey('Az09_-.:'.padEnd(128, 'x'))).toHaveLength(128);
+  });
+
+  it.each(['', ' ', 'x'.repeat(129), 'a/b', 'ä'])('refuses %j', (key) => {
+    expect(violationsOf(() => validateIdempotencyKey(key))[0]?.field).toBe('idempotency-key');
+  });
+});
+
+describe('requestHash', () => {
+  it('is the same for the same lines in any order, and differs for any other change', () => {
+    const base = requestHash([
+      { sku: 'A', quantity: 1 },
+      { sku: 'B', quantity: 2 },
+    ]);
+    expect(
+      requestHash([
+        { sku: 'B', quantity: 2 },
+        { sku: 'A', quantity: 1 },
+      ]),
+    ).toBe(base);
+    expect(requestHash([{ sku: 'A', quantity: 1 }])).not.toBe(base);
+    expect(
+      requestHash([
+        { sku: 'A', quantity: 1 },
+        { sku: 'B', quantity: 3 },
+      ]),
+    ).not.toBe(base);
+  });
+});
+
+describe('validateOrderId', () => {
+  it('accepts a UUID in any case and normalises it', () => {
+    expect(validateOrderId('0A1B2C3D-0000-4000-8000-00000000000F')).toBe(
+      '0a1b2c3d-0000-4000-8000-00000000000f',
+    );
+  });
+
+  it.each(['', 'nope', '0a1b2c3d00004000800000000000000f'])('refuses %j', (id) => {
+    expect(violationsOf(() => validateOrderId(id))[0]?.field).toBe('order_id');
+  });
+});
+
+describe('validateListOrders and page tokens', () => {
+  const page = (pageSize: number, pageToken = '') =>
+    validateListOrders(create(ListOrdersRequestSchema, { pageSize, pageToken }));
+
+  it('defaults the page size and reads back the tokens it issues', () => {
+    expect(page(0)).toEqual({ pageSize: 20 });
+    const cursor = { createdAt: new Date(1_700_000_000_123), orderId: crypto.randomUUID() };
+    const token = encodePageToken(cursor);
+    expect(decodePageToken(token)).toEqual(cursor);
+    expect(page(5, token)).toEqual({ pageSize: 5, after: cursor });
+  });
+
+  it('refuses sizes outside 0-100 and tokens it did not issue', () => {
+    expect(violationsOf(() => page(101))[0]?.field).toBe('page_size');
+    expect(violationsOf(() => page(-1))[0]?.field).toBe('page_size');
+    const valid = encodePageToken({ createdAt: new Date(1), orderId: crypto.randomUUID() });
+    for (const token of [
+      '!!',
+      `${valid}=`,
+      `${valid}A`,
+      Buffer.from('12.abc').toString('base64url'),
+    ]) {
+      expect(decodePageToken(token)).toBeUndefined();
+      expect(violationsOf(() => page(1, token))[0]?.field).toBe('page_token');
+    }
+  });
+});
