@@ -69,30 +69,33 @@ export async function startStack(timeoutMs: number): Promise<RunningStack> {
     throw err;
   });
 
+  const leftovers = (): number[] => {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) {
+          pids.push(Number(entry));
+        }
+      } catch {
+        // the process ended while we looked, or is not ours to read
+      }
+    }
+    return pids;
+  };
+
   return {
     output: () => out,
+    leftovers,
     async interrupt() {
       signalGroup('SIGINT');
       const ended = await exited;
       // npm itself dies of the SIGINT at once; what it started drains on its own.
-      for (let i = 0; i < 300 && this.leftovers().length > 0; i++) {
+      for (let i = 0; i < 300 && leftovers().length > 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
       rmSync(dataDir, { recursive: true, force: true });
       return ended;
-    },
-    leftovers() {
-      const pids: number[] = [];
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker))
-            pids.push(Number(entry));
-        } catch {
-          // the process ended while we looked, or is not ours to read
-        }
-      }
-      return pids;
     },
   };
 }
