@@ -3,6 +3,7 @@ import {
   Partitioners,
   type Admin,
   type Consumer,
+  type EachBatchPayload,
   type IHeaders,
   type KafkaMessage,
 } from 'kafkajs';
@@ -97,7 +98,67 @@ export interface RecordConsumerOptions extends ConsumerBaseOptions {
   readonly onRecord: (record: EventRecord) => Promise<void> | void;
 }
 
-export type ConsumerOptions = EventConsumerOptions | RecordConsumerOptions;
+/** The records of one partition that one fetch returned, in offset order. */
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's end offset when the batch was fetched. */
+  readonly highWatermark: string;
+  readonly records: readonly EventRecord[];
+}
+
+/** What a batch handler may do while it works through one batch. */
+export interface BatchControl {
+  /**
+   * Marks a record of this batch as done: a later fetch in this session
+   * starts after it. Nothing reaches the broker until commit().
+   */
+  resolve(offset: string): void;
+  /**
+   * Commits the position after the last resolved record of this partition
+   * (a no-op when nothing new was resolved, and for ephemeral groups).
+   */
+  commit(): Promise<void>;
+  /** Keeps group membership alive during long work; throws when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping: finish the record in hand, commit, return. */
+  isRunning(): boolean;
+  /** True once this partition was revoked or re-sought: return without processing more. */
+  isStale(): boolean;
+}
+
+export interface BatchConsumerOptions extends ConsumerBaseOptions {
+  /**
+   * Manual-commit mode, for consumers that must commit only after their own
+   * side effects are durable (the inbox runtime, the DLQ redrive). Records
+   * that are not resolved are fetched again; nothing is committed unless the
+   * handler calls commit(). One batch at a time.
+   */
+  readonly onBatch: (batch: RecordBatch, control: BatchControl) => Promise<void>;
+}
+
+export type ConsumerOptions = EventConsumerOptions | RecordConsumerOptions | BatchConsumerOptions;
+
+/** How far a consumer group is behind on one partition. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset the group will read; null when it never committed on this partition. */
+  readonly committedOffset: string | null;
+  /** The offset the next record written to the partition will get. */
+  readonly highWatermark: string;
+  /** The oldest retained offset: where a group without a commit starts from. */
+  readonly lowWatermark: string;
+  /** Records not yet consumed: high watermark − (committed offset, else low watermark). */
+  readonly lag: number;
+}
+
+/** The retained offset range of one partition. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
 
 export type ConsumerStatus = 'idle' | 'starting' | 'running' | 'crashed' | 'stopped';
 
@@ -119,6 +180,13 @@ export interface EventBus {
   /** One cheap admin round trip, for health checks; rejects when the broker does not answer in time. */
   ping(timeoutMs?: number): Promise<void>;
   listTopics(): Promise<string[]>;
+  /** Low and high watermark of every partition of a topic. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * The lag of a consumer group per partition, for the given topics, or for
+   * every topic the group has committed offsets on. Sorted by topic, partition.
+   */
+  consumerLag(groupId: string, topics?: readonly string[]): Promise<PartitionLag[]>;
   createProducer(): EventProducer;
   createConsumer(options: ConsumerOptions): EventConsumer;
   /** Stops every producer and consumer made by this bus and disconnects. */
@@ -294,6 +362,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     });
 
     const handle = async (record: EventRecord): Promise<void> => {
+      if ('onBatch' in consumerOptions) return; // batch mode never goes through here
       if ('onRecord' in consumerOptions) {
         await consumerOptions.onRecord(record);
         return;
@@ -346,11 +415,22 @@ export function createEventBus(options: EventBusOptions): EventBus {
         try {
           await consumer.connect();
           await consumer.subscribe({ topics: [...topics], fromBeginning });
-          await consumer.run({
-            autoCommit: !ephemeral,
-            eachMessage: async ({ topic, partition, message }) =>
-              handle(toEventRecord(topic, partition, message)),
-          });
+          if ('onBatch' in consumerOptions) {
+            const { onBatch } = consumerOptions;
+            await consumer.run({
+              autoCommit: false,
+              // Left to the handler: an unresolved record must be fetched again.
+              eachBatchAutoResolve: false,
+              eachBatch: async (payload) =>
+                onBatch(toRecordBatch(payload.batch), createBatchControl(payload, ephemeral)),
+            });
+          } else {
+            await consumer.run({
+              autoCommit: !ephemeral,
+              eachMessage: async ({ topic, partition, message }) =>
+                handle(toEventRecord(topic, partition, message)),
+            });
+          }
         } catch (err) {
           status = 'idle';
           await consumer.disconnect().catch(() => {});
@@ -368,6 +448,13 @@ export function createEventBus(options: EventBusOptions): EventBus {
     ensureTopics,
     ping,
     listTopics: () => admins.use((admin) => admin.listTopics()),
+    topicOffsets: (topic) =>
+      admins.use(async (admin) =>
+        (await admin.fetchTopicOffsets(topic))
+          .map(({ partition, low, high }) => ({ partition, low, high }))
+          .sort((a, b) => a.partition - b.partition),
+      ),
+    consumerLag: (groupId, lagTopics) => admins.use((admin) => fetchLag(admin, groupId, lagTopics)),
     createProducer,
     createConsumer,
     async close() {
@@ -431,6 +518,73 @@ function createAdminPool(kafka: Kafka) {
       }
     },
     close: () => connection.close(),
+  };
+}
+
+async function fetchLag(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[] | undefined,
+): Promise<PartitionLag[]> {
+  const committed = await admin.fetchOffsets(
+    topics === undefined ? { groupId } : { groupId, topics: [...topics] },
+  );
+  const lags: PartitionLag[] = [];
+  for (const { topic, partitions } of committed) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const end of ends) {
+      const raw = partitions.find((p) => p.partition === end.partition)?.offset;
+      // kafkajs reports "-1" for a partition the group never committed on.
+      const committedOffset = raw !== undefined && BigInt(raw) >= 0n ? raw : null;
+      // A commit older than retention resumes at the low watermark, as a new group would.
+      const low = BigInt(end.low);
+      const from =
+        committedOffset === null || BigInt(committedOffset) < low ? low : BigInt(committedOffset);
+      const behind = BigInt(end.high) - from;
+      lags.push({
+        topic,
+        partition: end.partition,
+        committedOffset,
+        highWatermark: end.high,
+        lowWatermark: end.low,
+        lag: Number(behind > 0n ? behind : 0n),
+      });
+    }
+  }
+  return lags.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+function toRecordBatch(batch: EachBatchPayload['batch']): RecordBatch {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    highWatermark: batch.highWatermark,
+    records: batch.messages.map((m) => toEventRecord(batch.topic, batch.partition, m)),
+  };
+}
+
+function createBatchControl(payload: EachBatchPayload, ephemeral: boolean): BatchControl {
+  const { topic, partition } = payload.batch;
+  let resolved: bigint | undefined;
+  let committed: bigint | undefined;
+  return {
+    resolve(offset) {
+      payload.resolveOffset(offset);
+      resolved = BigInt(offset);
+    },
+    async commit() {
+      if (ephemeral || resolved === undefined || resolved === committed) return;
+      const next = resolved;
+      // The batch's own commit path: unlike consumer.commitOffsets it still
+      // works while the consumer is stopping, which is when close() needs it.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: (next + 1n).toString() }] }],
+      });
+      committed = next;
+    },
+    heartbeat: () => payload.heartbeat(),
+    isRunning: () => payload.isRunning(),
+    isStale: () => payload.isStale(),
   };
 }
 

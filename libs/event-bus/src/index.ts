@@ -8,6 +8,8 @@ export {
 } from './cloud-event-headers';
 export {
   createEventBus,
+  type BatchConsumerOptions,
+  type BatchControl,
   type ConsumerOptions,
   type ConsumerStatus,
   type EnsureTopicsResult,
@@ -16,8 +18,11 @@ export {
   type EventConsumer,
   type EventConsumerOptions,
   type EventProducer,
+  type PartitionLag,
+  type PartitionOffsets,
   type PublishOptions,
   type PublishedEvent,
+  type RecordBatch,
   type RecordConsumerOptions,
 } from './create-event-bus';
 export {
@@ -46,3 +51,22 @@ export {
   type OutboxLeaseTable,
   type OutboxTable,
 } from './outbox-migrations';
+// The consumer runtime: handlers applied exactly once per event id through
+// the inbox table, poison records to `<topic>.dlq`.
+export { on, type EventHandler, type HandlerContext, type Subscription } from './on';
+export {
+  createInboxConsumer,
+  type InboxConsumer,
+  type InboxConsumerOptions,
+  type InboxConsumerState,
+  type InboxConsumerStatus,
+} from './create-inbox-consumer';
+export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox-migrations';
+export {
+  DEAD_LETTER_HEADER_PREFIX,
+  deadLetterHeaders,
+  fromDeadLetter,
+  toDeadLetter,
+  type DeadLetterFailure,
+} from './dead-letter-headers';
+export { isStorageUnavailableError } from './is-storage-unavailable-error';

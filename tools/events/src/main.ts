@@ -1,15 +1,24 @@
-// `npm run events -- tail <topic> [--from-beginning] [--max N]`: watch a topic
-// as JSON lines. stdout carries only the records, so it can be piped into jq;
-// everything else goes to stderr.
+// `npm run events -- <tail|dlq list|dlq redrive|lag> ...`: look at topics,
+// dead letters and consumer lag. stdout carries only results (JSON lines, or
+// the redrive count), so it can be piped into jq; everything else goes to stderr.
 import { randomUUID } from 'node:crypto';
-import { createEventBus, type EventRecord } from '@switchboard/event-bus';
+import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
+import { CliError } from './cli-error';
 import { formatTailLine } from './format-tail-line';
-import { UsageError, eventsUsage, parseEventsArgs, type TailCommand } from './parse-events-args';
+import { listDeadLetters } from './list-dead-letters';
+import {
+  UsageError,
+  eventsUsage,
+  parseEventsArgs,
+  type EventsCommand,
+  type TailCommand,
+} from './parse-events-args';
+import { printConsumerLag } from './print-consumer-lag';
+import { redriveDeadLetters } from './redrive-dead-letters';
+import { writeLine } from './write-line';
 
-class CliError extends Error {}
-
-async function tail(command: TailCommand): Promise<void> {
+async function run(command: EventsCommand): Promise<void> {
   const logger = createLogger({
     service: 'events-cli',
     level: process.env.LOG_LEVEL ?? 'error',
@@ -27,49 +36,70 @@ async function tail(command: TailCommand): Promise<void> {
         `cannot reach Kafka at ${command.brokers.join(',')}: ${(err as Error).message}`,
       );
     });
-    const existing = await bus.listTopics();
-    if (!existing.includes(command.topic)) {
-      const registered = bus.registry.topics.map((t) => t.name);
-      const hint = registered.some((t) => existing.includes(t))
-        ? `registry topics on this broker: ${registered.filter((t) => existing.includes(t)).join(', ')}`
-        : `none of the registry topics (${registered.join(', ')}) exist yet; a service creates them at start`;
-      throw new CliError(`unknown topic ${command.topic}; ${hint}`);
+    switch (command.command) {
+      case 'tail':
+        await assertTopicExists(bus, command.topic);
+        await tail(bus, command);
+        break;
+      case 'dlq-list': {
+        await assertTopicExists(bus, command.topic);
+        const count = await listDeadLetters(bus, command.topic, writeLine);
+        process.stderr.write(`${count} dead letter${count === 1 ? '' : 's'} in ${command.topic}\n`);
+        break;
+      }
+      case 'dlq-redrive': {
+        await assertTopicExists(bus, command.topic);
+        const count = await redriveDeadLetters(bus, command.topic);
+        await writeLine(
+          `redrove ${count} dead letter${count === 1 ? '' : 's'} from ${command.topic}`,
+        );
+        break;
+      }
+      case 'lag':
+        await printConsumerLag(bus, command.groupId, writeLine);
+        break;
     }
-
-    let printed = 0;
-    let finish: () => void = () => {};
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    const consumer = bus.createConsumer({
-      // A fresh, ephemeral group per run: reading never moves a service's offsets.
-      groupId: `events-cli-tail-${randomUUID()}`,
-      topics: [command.topic],
-      fromBeginning: command.fromBeginning,
-      ephemeral: true,
-      onRecord: async (record: EventRecord) => {
-        if (command.max !== undefined && printed >= command.max) return;
-        printed++;
-        await write(formatTailLine(record, bus.registry) + '\n');
-        // Stopping from inside the handler would wait on this very handler.
-        if (printed === command.max) setImmediate(finish);
-      },
-    });
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    await consumer.start();
-    await finished;
   } finally {
     await bus.close();
   }
 }
 
-function write(text: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
-  );
+async function assertTopicExists(bus: EventBus, topic: string): Promise<void> {
+  const existing = await bus.listTopics();
+  if (existing.includes(topic)) return;
+  const registered = bus.registry.topics.map((t) => t.name);
+  const hint = registered.some((t) => existing.includes(t))
+    ? `registry topics on this broker: ${registered.filter((t) => existing.includes(t)).join(', ')}`
+    : `none of the registry topics (${registered.join(', ')}) exist yet; a service creates them at start`;
+  throw new CliError(`unknown topic ${topic}; ${hint}`);
+}
+
+async function tail(bus: EventBus, command: TailCommand): Promise<void> {
+  let printed = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const consumer = bus.createConsumer({
+    // A fresh, ephemeral group per run: reading never moves a service's offsets.
+    groupId: `events-cli-tail-${randomUUID()}`,
+    topics: [command.topic],
+    fromBeginning: command.fromBeginning,
+    ephemeral: true,
+    onRecord: async (record: EventRecord) => {
+      if (command.max !== undefined && printed >= command.max) return;
+      printed++;
+      await writeLine(formatTailLine(record, bus.registry));
+      // Stopping from inside the handler would wait on this very handler.
+      if (printed === command.max) setImmediate(finish);
+    },
+  });
+  process.once('SIGINT', finish);
+  process.once('SIGTERM', finish);
+  await consumer.start();
+  await finished;
 }
 
 async function main(): Promise<number> {
-  let command: TailCommand;
+  let command: EventsCommand;
   try {
     command = parseEventsArgs(process.argv.slice(2));
   } catch (err) {
@@ -80,7 +110,7 @@ async function main(): Promise<number> {
     throw err;
   }
   try {
-    await tail(command);
+    await run(command);
     return 0;
   } catch (err) {
     if (err instanceof CliError) {

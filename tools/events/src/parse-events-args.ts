@@ -7,15 +7,46 @@ export interface TailCommand {
   readonly brokers: string[];
 }
 
-export const eventsUsage = `usage: npm run events -- tail <topic> [--from-beginning] [--max N] [--brokers host:port,...]
+export interface DlqCommand {
+  readonly command: 'dlq-list' | 'dlq-redrive';
+  /** The dead-letter topic itself (`<topic>.dlq`), whichever of the two names was given. */
+  readonly topic: string;
+  readonly brokers: string[];
+}
 
-  tail    print each record of <topic> as one JSON line: coordinates, key,
+export interface LagCommand {
+  readonly command: 'lag';
+  readonly groupId: string;
+  readonly brokers: string[];
+}
+
+export type EventsCommand = TailCommand | DlqCommand | LagCommand;
+
+export const eventsUsage = `usage: npm run events -- <command> [options] [--brokers host:port,...]
+
+  tail <topic> [--from-beginning] [--max N]
+          print each record of <topic> as one JSON line: coordinates, key,
           CloudEvents headers and the payload decoded through the topic registry.
           Reads through a throwaway consumer group, so service groups are untouched.
+            --from-beginning  start at the oldest retained record instead of new ones only
+            --max N           exit 0 after N records
 
-  --from-beginning  start at the oldest retained record instead of new ones only
-  --max N           exit 0 after N records
-  --brokers         bootstrap servers (default: KAFKA_BROKERS or 127.0.0.1:9092)`;
+  dlq list <topic>
+          print every dead letter of <topic> (with or without .dlq) as one JSON
+          line: offset, key, ce_type, ce_id, the dlq_* headers, and whether a
+          redrive already sent it back.
+
+  dlq redrive <topic>
+          republish every dead letter not redriven yet to its original topic,
+          with its original key and headers (dlq_* headers dropped). Progress is
+          kept by the consumer group switchboard-dlq-redrive, so running it
+          again sends only letters that arrived since. Prints how many.
+
+  lag <group>
+          per topic-partition the group's committed offset, the high watermark
+          and the lag, then the total, as JSON lines.
+
+  --brokers   bootstrap servers (default: KAFKA_BROKERS or 127.0.0.1:9092)`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -24,10 +55,11 @@ export class UsageError extends Error {
 export function parseEventsArgs(
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
-): TailCommand {
+): EventsCommand {
   const positionals: string[] = [];
   let fromBeginning = false;
   let max: number | undefined;
+  const tailOnly: string[] = [];
   let brokers = env.KAFKA_BROKERS || '127.0.0.1:9092';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -40,6 +72,7 @@ export function parseEventsArgs(
     switch (flag) {
       case '--from-beginning':
         fromBeginning = true;
+        tailOnly.push(flag);
         break;
       case '--max': {
         const raw = value();
@@ -47,6 +80,7 @@ export function parseEventsArgs(
           throw new UsageError(`--max must be a positive whole number (got "${raw}")`);
         }
         max = Number(raw);
+        tailOnly.push(flag);
         break;
       }
       case '--brokers':
@@ -57,17 +91,46 @@ export function parseEventsArgs(
         positionals.push(arg);
     }
   }
-  const [command, topic, ...rest] = positionals;
-  if (command !== 'tail') {
-    throw new UsageError(command ? `unknown command ${command}` : 'missing command');
-  }
-  if (!topic) throw new UsageError('tail needs a topic');
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
   const list = brokers
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return { command, topic, fromBeginning, max, brokers: list };
+  const [command, ...rest] = positionals;
+  const noMore = (extra: readonly string[]) => {
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+  };
+  const noTailOptions = (name: string) => {
+    if (tailOnly.length > 0)
+      throw new UsageError(`${tailOnly[0]} is an option of tail, not ${name}`);
+  };
+  switch (command) {
+    case 'tail': {
+      const [topic, ...extra] = rest;
+      if (!topic) throw new UsageError('tail needs a topic');
+      noMore(extra);
+      return { command, topic, fromBeginning, max, brokers: list };
+    }
+    case 'dlq': {
+      const [action, topic, ...extra] = rest;
+      if (action !== 'list' && action !== 'redrive') {
+        throw new UsageError(action ? `unknown dlq action ${action}` : 'dlq needs list or redrive');
+      }
+      if (!topic) throw new UsageError(`dlq ${action} needs a topic`);
+      noMore(extra);
+      noTailOptions(`dlq ${action}`);
+      const dlqTopic = topic.endsWith('.dlq') ? topic : `${topic}.dlq`;
+      return { command: `dlq-${action}`, topic: dlqTopic, brokers: list };
+    }
+    case 'lag': {
+      const [groupId, ...extra] = rest;
+      if (!groupId) throw new UsageError('lag needs a consumer group');
+      noMore(extra);
+      noTailOptions('lag');
+      return { command, groupId, brokers: list };
+    }
+    default:
+      throw new UsageError(command ? `unknown command ${command}` : 'missing command');
+  }
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

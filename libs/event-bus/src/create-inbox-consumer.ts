@@ -1,0 +1,494 @@
+import type { TopicSpec } from '@switchboard/contracts';
+import type { Logger } from '@switchboard/logger';
+import { sql, type Storage, type Transaction } from '@switchboard/storage';
+import { cloudEventHeaders } from './cloud-event-headers';
+import type {
+  BatchControl,
+  EventBus,
+  EventConsumer,
+  PartitionLag,
+  RecordBatch,
+} from './create-event-bus';
+import { toDeadLetter } from './dead-letter-headers';
+import { decodeEvent, type DecodedEvent } from './decode-event';
+import { isEventDecodeError } from './event-decode-error';
+import type { EventRecord } from './event-record';
+import type { InboxDatabase } from './inbox-migrations';
+import { isStorageUnavailableError } from './is-storage-unavailable-error';
+import type { Subscription } from './on';
+
+export interface InboxConsumerOptions<DB extends InboxDatabase> {
+  storage: Storage<DB>;
+  bus: EventBus;
+  logger: Logger;
+  /** One consumer group per service, e.g. 'notification-service'. */
+  groupId: string;
+  /**
+   * Topics are derived from the bus's registry by each subscription's type.
+   * DB is taken from `storage` alone, so inline `on(...)` calls here get it too.
+   */
+  subscriptions: readonly Subscription<NoInfer<DB>>[];
+  /** Handler attempts before a record is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** Bounded exponential back-off between attempts (default 100..5000 ms). */
+  retryBackoffMs?: { initial: number; max: number };
+  /** How often consumer lag per partition is logged (default 30000 ms; 0 turns it off). */
+  lagLogIntervalMs?: number;
+  /**
+   * Within a long batch, commit at least this often (default 1000 ms). A batch
+   * is always committed when it ends; this only bounds how much is handled
+   * again (and skipped as duplicates) after a crash.
+   */
+  commitIntervalMs?: number;
+}
+
+export type InboxConsumerState =
+  | 'idle'
+  | 'starting'
+  | 'running'
+  /** Consumption is held: the database does not answer. Nothing is dead-lettered meanwhile. */
+  | 'waiting-for-database'
+  | 'crashed'
+  | 'stopped';
+
+export interface InboxConsumerStatus {
+  readonly state: InboxConsumerState;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Partitions this member owns, by topic. */
+  readonly assignment: Readonly<Record<string, readonly number[]>>;
+  /** Events whose handler committed, since start. */
+  readonly handled: number;
+  /** Deliveries skipped because the inbox already had their event id. */
+  readonly duplicates: number;
+  /** Records of types this group does not subscribe to. */
+  readonly skipped: number;
+  readonly deadLettered: number;
+  /** Handler attempts that failed and were tried again. */
+  readonly retried: number;
+}
+
+export interface InboxConsumer {
+  /**
+   * Creates missing topics, joins the group and starts handling. Resolves once
+   * joined; when the broker cannot be reached it resolves after that first
+   * attempt instead (status().state stays 'starting') and keeps trying in the
+   * background, so a service can start before Kafka and catch up by itself.
+   */
+  start(): Promise<void>;
+  /** Finishes the record in flight, commits what was handled, leaves the group. */
+  close(): Promise<void>;
+  status(): InboxConsumerStatus;
+  /** High watermark − committed offset for every partition of the group's topics. */
+  lag(): Promise<PartitionLag[]>;
+}
+
+type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'interrupted';
+
+/**
+ * The consumer runtime: Kafka records in, handler effects in the service's
+ * database, exactly once per event id.
+ *
+ * Each handler runs in a transaction that also inserts the event id into
+ * `inbox`; when that id is already there the handler is skipped. Offsets are
+ * committed only after the transactions of the records they cover committed,
+ * so a crash at any point means redelivery, never loss, and a redelivery
+ * means a skipped duplicate, never a second effect.
+ *
+ * Failures are sorted three ways:
+ * - a record that cannot decode (EventDecodeError) is poison: it goes to
+ *   `<topic>.dlq` at once, with `dlq_attempts` 0;
+ * - the database being unreachable is nobody's fault: a failure that carries
+ *   a connection-loss signature (StorageError, SQLSTATE 08xxx/57P01-3/53300,
+ *   pg's "Connection terminated") or that happens while `storage.ping()` fails
+ *   holds the partition and retries until the database answers, without
+ *   counting an attempt, so a Postgres restart never dead-letters a stream;
+ * - anything else is the handler's failure: retried with bounded exponential
+ *   back-off, and after `maxAttempts` the record is dead-lettered.
+ * The partition then moves on, so a poison record never stalls it.
+ */
+export function createInboxConsumer<DB extends InboxDatabase>(
+  options: InboxConsumerOptions<DB>,
+): InboxConsumer {
+  const { storage, bus, groupId } = options;
+  const log = options.logger.child({ component: 'inbox-consumer', groupId });
+  const maxAttempts = options.maxAttempts ?? 5;
+  const backoff = options.retryBackoffMs ?? { initial: 100, max: 5_000 };
+  const lagLogIntervalMs = options.lagLogIntervalMs ?? 30_000;
+  const commitIntervalMs = options.commitIntervalMs ?? 1_000;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new Error(`maxAttempts must be a whole number of at least 1 (got ${maxAttempts})`);
+  }
+  if (backoff.initial < 0 || backoff.max < backoff.initial) {
+    throw new Error(`retryBackoffMs needs 0 <= initial <= max (got ${JSON.stringify(backoff)})`);
+  }
+
+  const { handlers, specs } = resolveSubscriptions(options.subscriptions, bus, groupId);
+  const topics = specs.map((s) => s.name);
+
+  const counters = { handled: 0, duplicates: 0, skipped: 0, deadLettered: 0, retried: 0 };
+  let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
+  let waitingForDatabase = false;
+  let closing = false;
+  let lagTimer: NodeJS.Timeout | undefined;
+  const producer = bus.createProducer();
+
+  const consumer: EventConsumer = bus.createConsumer({
+    groupId,
+    topics,
+    fromBeginning: true,
+    onBatch: handleBatch,
+  });
+
+  async function handleBatch(batch: RecordBatch, control: BatchControl): Promise<void> {
+    let lastCommit = Date.now();
+    try {
+      for (const record of batch.records) {
+        if (shouldStop(control)) break;
+        const outcome = await handleRecord(record, control);
+        if (outcome === 'interrupted') break;
+        control.resolve(record.offset);
+        if (Date.now() - lastCommit >= commitIntervalMs) {
+          await control.commit();
+          lastCommit = Date.now();
+        }
+        await control.heartbeat();
+      }
+    } catch (err) {
+      // A rebalance or a lost broker: keep what was handled from being handled
+      // (and skipped) again by the next owner, if the broker still takes it.
+      await control.commit().catch(() => undefined);
+      throw err;
+    }
+    await control.commit();
+  }
+
+  async function handleRecord(record: EventRecord, control: BatchControl): Promise<Outcome> {
+    // Routing by header first: a type this group does not subscribe to (or
+    // one this build does not know yet, from a newer producer) is none of its
+    // business, and must not be dead-lettered by every group on the topic.
+    const type = record.headers[cloudEventHeaders.type];
+    if (type && !handlers.has(type)) {
+      counters.skipped++;
+      return 'skipped';
+    }
+    let event: DecodedEvent;
+    try {
+      event = decodeEvent(record, bus.registry);
+    } catch (err) {
+      if (!isEventDecodeError(err)) throw err;
+      log.error(
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          reason: err.reason,
+        },
+        `dead-lettering undecodable record: ${err.message}`,
+      );
+      return deadLetter(record, 0, `${err.reason}: ${err.message}`, control);
+    }
+    const subscription = handlers.get(event.type)!;
+    const eventLog = log.child({
+      eventId: event.id,
+      eventType: event.type,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+    });
+
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      try {
+        const outcome = await applyOnce(event, subscription, eventLog);
+        counters[outcome === 'handled' ? 'handled' : 'duplicates']++;
+        if (outcome === 'duplicate') eventLog.debug('duplicate delivery skipped');
+        return outcome;
+      } catch (err) {
+        if (await databaseUnavailable(err)) {
+          attempts--; // the handler never got a fair chance
+          if (!(await waitForDatabase(err, control))) return 'interrupted';
+          continue;
+        }
+        if (attempts >= maxAttempts) {
+          eventLog.error({ err, attempts }, 'handler failed for good; dead-lettering the event');
+          return deadLetter(record, attempts, errorMessage(err), control);
+        }
+        counters.retried++;
+        const delay = backoffDelay(attempts);
+        eventLog.warn({ err, attempt: attempts, retryInMs: delay }, 'handler failed; will retry');
+        if (!(await pause(delay, control))) return 'interrupted';
+      }
+    }
+  }
+
+  async function applyOnce(
+    event: DecodedEvent,
+    subscription: Subscription<DB>,
+    eventLog: Logger,
+  ): Promise<'handled' | 'duplicate'> {
+    const callbacks: (() => void)[] = [];
+    const { record } = event;
+    const outcome = await storage.db.transaction().execute(async (trx: Transaction<DB>) => {
+      // Waits on a concurrent insert of the same id (a rebalance overlap) and
+      // then sees its outcome: the loser of that race skips.
+      const inserted = await sql<{ event_id: string }>`
+        insert into inbox (event_id, type, topic, partition, "offset")
+        values (${event.id}, ${event.type}, ${record.topic}, ${record.partition}, ${BigInt(record.offset)})
+        on conflict (event_id) do nothing
+        returning event_id`.execute(trx);
+      if (inserted.rows.length === 0) return 'duplicate' as const;
+      await subscription.handle(event.message, {
+        trx,
+        event,
+        logger: eventLog,
+        afterCommit: (fn) => {
+          callbacks.push(fn);
+        },
+      });
+      return 'handled' as const;
+    });
+    for (const fn of callbacks) {
+      try {
+        // Typed as sync; an async one still must not become an unhandled rejection.
+        const result: unknown = fn();
+        if (result instanceof Promise) {
+          result.catch((err: unknown) => eventLog.warn({ err }, 'afterCommit callback failed'));
+        }
+      } catch (err) {
+        eventLog.warn({ err }, 'afterCommit callback failed');
+      }
+    }
+    return outcome;
+  }
+
+  async function databaseUnavailable(err: unknown): Promise<boolean> {
+    if (isStorageUnavailableError(err)) return true;
+    // The authority for everything else: a handler's own ECONNREFUSED (from
+    // calling another service) must count as a failure while the database is fine.
+    try {
+      await storage.ping();
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Holds the partition until the database answers; false when interrupted first. */
+  async function waitForDatabase(cause: unknown, control: BatchControl): Promise<boolean> {
+    if (!waitingForDatabase) {
+      waitingForDatabase = true;
+      log.warn({ err: cause }, 'database unavailable; holding consumption until it answers');
+    }
+    // What was handled before the outage is safe; do not make it wait for the database.
+    await control.commit();
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      if (!(await pause(backoffDelay(attempt), control))) return false;
+      try {
+        await storage.ping();
+        break;
+      } catch {
+        // still down
+      }
+    }
+    waitingForDatabase = false;
+    log.info('database answers again; resuming consumption');
+    return true;
+  }
+
+  async function deadLetter(
+    record: EventRecord,
+    attempts: number,
+    error: string,
+    control: BatchControl,
+  ): Promise<Outcome> {
+    const letter = toDeadLetter(record, { attempts, error, groupId });
+    let attempt = 0;
+    for (;;) {
+      try {
+        await producer.publishRaw([letter]);
+        counters.deadLettered++;
+        return 'dead-lettered';
+      } catch (err) {
+        // Never commit past a record whose dead letter is not acknowledged.
+        attempt++;
+        log.warn({ err, topic: letter.topic }, 'cannot write dead letter; will retry');
+        if (!(await pause(backoffDelay(attempt), control))) return 'interrupted';
+      }
+    }
+  }
+
+  function backoffDelay(attempt: number): number {
+    return Math.min(backoff.max, backoff.initial * 2 ** Math.max(0, attempt - 1));
+  }
+
+  function shouldStop(control: BatchControl): boolean {
+    return closing || !control.isRunning() || control.isStale();
+  }
+
+  /**
+   * Sleeps in short slices, heartbeating so a long wait does not cost the
+   * group membership; false as soon as the consumer should stop instead.
+   */
+  async function pause(ms: number, control: BatchControl): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if (shouldStop(control)) return false;
+      const left = until - Date.now();
+      if (left <= 0) return true;
+      await new Promise((r) => setTimeout(r, Math.min(left, 200)));
+      await control.heartbeat();
+    }
+  }
+
+  async function lag(): Promise<PartitionLag[]> {
+    return bus.consumerLag(groupId, topics);
+  }
+
+  let attempt: Promise<boolean> | undefined;
+  let retrying: Promise<void> | undefined;
+  let wakeRetry: () => void = () => {};
+
+  /** One attempt to create the topics and join the group; false when the broker is not there. */
+  async function tryStart(): Promise<boolean> {
+    try {
+      // Services never rely on auto-creation, and a dead letter needs its `.dlq` twin.
+      await bus.ensureTopics(specs);
+      await consumer.start();
+    } catch (err) {
+      log.warn({ err }, 'cannot start consuming yet; will retry');
+      return false;
+    }
+    if (closing) return true; // close() is waiting on this attempt and stops the consumer
+    state = 'started';
+    if (lagLogIntervalMs > 0) {
+      lagTimer = setInterval(() => void logLag(), lagLogIntervalMs);
+      lagTimer.unref();
+    }
+    log.info({ topics, types: [...handlers.keys()] }, 'inbox consumer started');
+    return true;
+  }
+
+  async function retryStart(): Promise<void> {
+    for (let n = 0; !closing; n++) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** n));
+        wakeRetry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (closing) return;
+      attempt = tryStart();
+      if (await attempt) return;
+    }
+  }
+
+  let lagPending = false;
+  async function logLag() {
+    if (lagPending) return;
+    lagPending = true;
+    try {
+      const partitions = await lag();
+      const total = partitions.reduce((sum, p) => sum + p.lag, 0);
+      log.info(
+        {
+          lag: partitions.map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            committed: p.committedOffset,
+            high: p.highWatermark,
+            lag: p.lag,
+          })),
+          total,
+        },
+        'consumer lag',
+      );
+    } catch (err) {
+      log.debug({ err }, 'could not read consumer lag');
+    } finally {
+      lagPending = false;
+    }
+  }
+
+  return {
+    async start() {
+      if (state !== 'idle') return;
+      state = 'starting';
+      attempt = tryStart();
+      if (await attempt) return;
+      // A service may start before the broker (its health says NOT_SERVING
+      // meanwhile), so an unreachable broker is retried, not thrown.
+      retrying = retryStart();
+    },
+
+    async close() {
+      if (state === 'stopped') return;
+      state = 'stopped';
+      closing = true;
+      wakeRetry();
+      clearInterval(lagTimer);
+      // Never stop a consumer halfway through joining: let the attempt settle first.
+      await retrying;
+      await attempt;
+      // kafkajs waits for the batch in flight; handleBatch sees `closing`,
+      // commits what it handled and returns, then the member leaves the group.
+      await consumer.stop();
+      await producer.close();
+    },
+
+    status() {
+      const base = consumer.status();
+      let current: InboxConsumerState;
+      if (state === 'stopped') current = 'stopped';
+      else if (state === 'idle') current = 'idle';
+      else if (base === 'crashed') current = 'crashed';
+      else if (waitingForDatabase) current = 'waiting-for-database';
+      else if (base === 'running') current = 'running';
+      else current = 'starting';
+      return {
+        state: current,
+        groupId,
+        topics,
+        assignment: consumer.assignment(),
+        ...counters,
+      };
+    },
+
+    lag,
+  };
+}
+
+function resolveSubscriptions<DB>(
+  subscriptions: readonly Subscription<DB>[],
+  bus: EventBus,
+  groupId: string,
+): { handlers: Map<string, Subscription<DB>>; specs: TopicSpec[] } {
+  if (subscriptions.length === 0) {
+    throw new Error(`inbox consumer ${groupId} has no subscriptions`);
+  }
+  const handlers = new Map<string, Subscription<DB>>();
+  const specs = new Map<string, TopicSpec>();
+  for (const subscription of subscriptions) {
+    const type = subscription.schema.typeName;
+    const registered = bus.registry.byType(type);
+    if (!registered) {
+      throw new Error(`${type} is not in the topic registry, so ${groupId} cannot subscribe to it`);
+    }
+    if (handlers.has(type)) {
+      // Two handlers for one type would make "handled once" ambiguous.
+      throw new Error(`${groupId} subscribes to ${type} twice`);
+    }
+    handlers.set(type, subscription);
+    specs.set(registered.topic.name, registered.topic);
+  }
+  return { handlers, specs: [...specs.values()] };
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,65 @@
+import { truncateUtf8 } from './dead-letter-headers';
+import { fromDeadLetter, toDeadLetter, type EventRecord } from './index';
+
+const record: EventRecord = {
+  topic: 'sales.orders.v1',
+  partition: 3,
+  offset: '42',
+  key: 'o-1',
+  headers: { ce_id: 'e-1', ce_type: 'switchboard.order.v1.OrderPlaced', traceparent: 't' },
+  value: new Uint8Array([1, 2, 3]),
+  timestamp: '0',
+};
+
+describe('dead letters', () => {
+  it('keeps the original record and adds where and why it failed', () => {
+    const letter = toDeadLetter(record, {
+      attempts: 5,
+      error: 'boom',
+      groupId: 'g',
+      failedAt: new Date('2026-01-02T03:04:05.000Z'),
+    });
+    expect(letter).toEqual({
+      topic: 'sales.orders.v1.dlq',
+      key: 'o-1',
+      value: record.value,
+      headers: {
+        ...record.headers,
+        dlq_original_topic: 'sales.orders.v1',
+        dlq_original_partition: '3',
+        dlq_original_offset: '42',
+        dlq_attempts: '5',
+        dlq_error: 'boom',
+        dlq_failed_at: '2026-01-02T03:04:05.000Z',
+        dlq_consumer_group: 'g',
+      },
+    });
+  });
+
+  it('turns a dead letter back into the original record for a redrive', () => {
+    const letter = toDeadLetter(record, { attempts: 1, error: 'x', groupId: 'g' });
+    const asRead: EventRecord = {
+      ...record,
+      topic: letter.topic,
+      offset: '0',
+      headers: letter.headers,
+    };
+    expect(fromDeadLetter(asRead)).toEqual({
+      topic: 'sales.orders.v1',
+      key: 'o-1',
+      value: record.value,
+      headers: record.headers,
+    });
+    // Without the header (written by hand, say), the twin's name gives the topic.
+    expect(fromDeadLetter({ ...asRead, headers: {} }).topic).toBe('sales.orders.v1');
+  });
+
+  it('truncates long errors to about 1 KB without splitting a character', () => {
+    const long = toDeadLetter(record, { attempts: 1, error: 'é'.repeat(2_000), groupId: 'g' });
+    const error = long.headers.dlq_error!;
+    expect(Buffer.byteLength(error)).toBeLessThanOrEqual(1024);
+    expect(Buffer.byteLength(error)).toBeGreaterThan(1000);
+    expect(error).toMatch(/^é+…$/);
+    expect(truncateUtf8('short', 1024)).toBe('short');
+  });
+});

@@ -1,0 +1,49 @@
+// An inbox consumer in a process of its own, so a test can SIGKILL it mid-stream.
+// Env: INBOX_DB_URL (a PostgreSQL URL), KAFKA_BROKERS, INBOX_TOPIC, INBOX_GROUP,
+// HANDLER_DELAY_MS (per event, inside the transaction), COMMIT_INTERVAL_MS.
+import { OrderPlacedSchema, topics } from '@switchboard/contracts';
+import { createLogger } from '@switchboard/logger';
+import { createStorage } from '@switchboard/storage';
+import { createEventBus } from '../create-event-bus';
+import { createInboxConsumer } from '../create-inbox-consumer';
+import { on } from '../on';
+import { inboxTestMigrations, recordEffect, type InboxTestDatabase } from './inbox-fixture';
+
+async function main() {
+  const logger = createLogger({ service: 'inbox-consumer-process', level: 'warn' });
+  const storage = await createStorage<InboxTestDatabase>({
+    service: 'inbox_test',
+    serviceDatabaseUrl: process.env.INBOX_DB_URL,
+    dataDir: '/nonexistent',
+    migrations: inboxTestMigrations,
+    logger,
+  });
+  const bus = createEventBus({
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    clientId: 'inbox-consumer-process',
+    source: '/switchboard/inbox-test',
+    logger,
+    topics: [{ ...topics.salesOrders, name: process.env.INBOX_TOPIC! }],
+  });
+  const delayMs = Number(process.env.HANDLER_DELAY_MS ?? '0');
+  const consumer = createInboxConsumer<InboxTestDatabase>({
+    storage,
+    bus,
+    logger,
+    groupId: process.env.INBOX_GROUP!,
+    subscriptions: [
+      on(OrderPlacedSchema, async (message, ctx) => {
+        await recordEffect(message, ctx);
+        // After the write, so a kill is likely to land with effects committed
+        // but their offsets not.
+        await new Promise((r) => setTimeout(r, delayMs));
+      }),
+    ],
+    commitIntervalMs: Number(process.env.COMMIT_INTERVAL_MS ?? '1000'),
+    lagLogIntervalMs: 0,
+  });
+  await consumer.start();
+  process.stdout.write('consuming\n');
+}
+
+void main();

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { topics, type OrderPlaced, type TopicSpec } from '@switchboard/contracts';
+import type { Logger } from '@switchboard/logger';
+import {
+  createStorage,
+  sql,
+  type Generated,
+  type Kysely,
+  type Storage,
+} from '@switchboard/storage';
+import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { createEventBus, type EventBus } from '../create-event-bus';
+import type { EventRecord } from '../event-record';
+import { inboxMigrations, type InboxDatabase } from '../inbox-migrations';
+import type { HandlerContext } from '../on';
+
+/**
+ * What a test handler writes: one row per effect and no uniqueness, so a
+ * second effect of one event shows up as a second row instead of an error.
+ */
+export interface EffectsTable {
+  id: Generated<bigint>;
+  event_id: string;
+  order_id: string;
+  seq: number;
+}
+
+export interface InboxTestDatabase extends InboxDatabase {
+  effects: EffectsTable;
+}
+
+export const inboxTestMigrations = {
+  ...inboxMigrations,
+  '0001_create_effects': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table effects (
+          id bigserial primary key,
+          event_id text not null,
+          order_id text not null,
+          seq integer not null
+        )`.execute(db);
+    },
+  },
+};
+
+export type Backend = 'pglite' | 'postgres';
+
+export interface InboxStore {
+  storage: Storage<InboxTestDatabase>;
+  /** The server database's URL (postgres only), for a child process or a proxy. */
+  url?: string;
+  dispose(): Promise<void>;
+}
+
+export async function openInboxStore(
+  backend: Backend,
+  logger: Logger,
+  options: { urlFor?: (url: string) => string } = {},
+): Promise<InboxStore> {
+  let database: TestDatabase | undefined;
+  if (backend === 'postgres') database = await createTestDatabase('inbox');
+  const storage = await createStorage<InboxTestDatabase>({
+    service: 'inbox_test',
+    serviceDatabaseUrl: database && (options.urlFor ? options.urlFor(database.url) : database.url),
+    dataDir: mkdtempSync(join(tmpdir(), 'switchboard-inbox-')),
+    migrations: inboxTestMigrations,
+    logger,
+    // Short, so a test of an unreachable database does not wait on defaults.
+    connectTimeoutMs: 1_000,
+    pingTimeoutMs: 1_000,
+  });
+  return {
+    storage,
+    url: database?.url,
+    async dispose() {
+      await storage.close();
+      await database?.drop();
+    },
+  };
+}
+
+/** The effect of an OrderPlaced: a row with its order id and sequence number. */
+export async function recordEffect(
+  message: OrderPlaced,
+  ctx: HandlerContext<InboxTestDatabase>,
+): Promise<void> {
+  await ctx.trx
+    .insertInto('effects')
+    .values({ event_id: ctx.event.id, order_id: message.orderId, seq: Number(message.customerId) })
+    .execute();
+}
+
+export async function countEffects(
+  storage: Storage<InboxTestDatabase>,
+): Promise<{ rows: number; events: number }> {
+  const result = await sql<{ rows: bigint; events: bigint }>`
+    select count(*) as rows, count(distinct event_id) as events from effects`.execute(storage.db);
+  return { rows: Number(result.rows[0]!.rows), events: Number(result.rows[0]!.events) };
+}
+
+/** Sequence numbers per order id, in the order their effects committed. */
+export async function effectSequences(
+  storage: Storage<InboxTestDatabase>,
+): Promise<Map<string, number[]>> {
+  const rows = await storage.db
+    .selectFrom('effects')
+    .select(['order_id', 'seq'])
+    .orderBy('id')
+    .execute();
+  const byKey = new Map<string, number[]>();
+  for (const row of rows) byKey.set(row.order_id, [...(byKey.get(row.order_id) ?? []), row.seq]);
+  return byKey;
+}
+
+/** A copy of sales.orders.v1 under a name of its own, so a test owns its topic and offsets. */
+export function inboxTestTopic(label: string): TopicSpec {
+  return {
+    ...topics.salesOrders,
+    name: `test.${randomUUID().slice(0, 8)}.${label}.sales.orders.v1`,
+  };
+}
+
+export function inboxTestBus(logger: Logger, spec: TopicSpec, brokers?: string[]): EventBus {
+  return createEventBus({
+    brokers: brokers ?? (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    clientId: 'inbox-test',
+    source: '/switchboard/inbox-test',
+    logger,
+    topics: [spec],
+  });
+}
+
+/** Every record on a topic up to its end at the time of the call (throwaway group). */
+export async function readTopic(
+  bus: EventBus,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<EventRecord[]> {
+  const ends = await bus.topicOffsets(topic);
+  const expected = ends.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  if (expected === 0) return [];
+  const records: EventRecord[] = [];
+  const consumer = bus.createConsumer({
+    groupId: `inbox-test-reader-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    ephemeral: true,
+    onRecord: (record) => {
+      records.push(record);
+    },
+  });
+  await consumer.start();
+  try {
+    await eventually(
+      () => records.length >= expected,
+      timeoutMs,
+      `${expected} records on ${topic}`,
+    );
+  } finally {
+    await consumer.stop();
+  }
+  return records;
+}
+
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
