@@ -1,4 +1,5 @@
 import { grpcurl } from './grpcurl';
+import { readmeWalkthrough, runWalkthrough } from './readme-walkthrough';
 import { startStack, type RunningStack } from './stack';
 
 const services = [
@@ -53,6 +54,32 @@ describe('npm start, as a user runs it', () => {
     expect(described.stdout).toContain(`${service} is a service`);
   });
 
+  it("runs the README's synchronous walkthrough as written", () => {
+    const output = runWalkthrough(readmeWalkthrough('sync'));
+    const documents = splitJson(output);
+    // Register, ListProducts, CheckAvailability, PlaceOrder, GetOrder, ListOrders, CancelOrder.
+    expect(documents).toHaveLength(7);
+    const [registered, listed, checked, placed, got, mine, cancelled] = documents as [
+      Json,
+      Json,
+      Json,
+      Json,
+      Json,
+      Json,
+      Json,
+    ];
+    expect(registered.userId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(listed.products).toHaveLength(3);
+    expect(checked.available).toBe(true);
+    const order = placed.order as Json;
+    expect(order.status).toBe('ORDER_STATUS_PLACED');
+    // 2 × 12.90 + 1 × 24.90 EUR, in cents, from the seeded catalog.
+    expect(order.total).toEqual({ currencyCode: 'EUR', amountMinor: '5070' });
+    expect((got.order as Json).orderId).toBe(order.orderId);
+    expect((mine.orders as Json[]).map((o) => o.orderId)).toContain(order.orderId);
+    expect((cancelled.order as Json).status).toBe('ORDER_STATUS_CANCELLED');
+  });
+
   it('stops everything on Ctrl-C and leaves no process behind', async () => {
     const ended = await stack.interrupt();
     // A shell reports npm's death by SIGINT as 130: the usual end of `npm start`.
@@ -66,3 +93,28 @@ describe('npm start, as a user runs it', () => {
     }
   });
 });
+
+type Json = Record<string, unknown>;
+
+/** grpcurl prints one pretty-printed JSON document per response. */
+function splitJson(output: string): Json[] {
+  const documents: Json[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < output.length; i++) {
+    const c = output[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && --depth === 0) {
+      documents.push(JSON.parse(output.slice(start, i + 1)) as Json);
+    }
+  }
+  return documents;
+}
