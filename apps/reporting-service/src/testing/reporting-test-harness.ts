@@ -1,0 +1,395 @@
+// Test support for this service's specs: its storage on PGlite or the real
+// PostgreSQL server, the real ReportingService on a real socket, and the inbox
+// consumer on the real broker. Not used by main.ts.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Message } from '@bufbuild/protobuf';
+import { ConnectError } from '@connectrpc/connect';
+import { ReportingService, topics } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
+import {
+  createEventBus,
+  createInboxConsumer,
+  type EventBus,
+  type EventProducer,
+  type HandlerContext,
+  type InboxConsumerStatus,
+  type PublishedEvent,
+  type PublishOptions,
+} from '@switchboard/event-bus';
+import { createLogger, type Logger } from '@switchboard/logger';
+import {
+  createGrpcJsTransport,
+  createRpcServer,
+  createServiceClient,
+  type Authenticate,
+  type ServiceClient,
+} from '@switchboard/rpc';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { migrations } from '../migrations';
+import type { ReportingDatabase } from '../reporting-schema';
+import {
+  createReportingServiceHandlers,
+  reportingAccessPolicy,
+} from '../reporting-service-handlers';
+import { createReportingSubscriptions } from '../subscriptions';
+import { orderPlaced, productUpserted, userRegistered } from './reporting-events';
+
+export type Backend = 'pglite' | 'postgres';
+
+/** For `describe.each`: every storage behaviour is tested on both. */
+export const backends: [Backend][] = [['pglite'], ['postgres']];
+
+export function testLogger(): Logger {
+  if (process.env.TEST_LOGS) return createLogger({ service: 'reporting-test', level: 'debug' });
+  return createLogger({
+    service: 'reporting-test',
+    level: 'silent',
+    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+  });
+}
+
+export interface ReportingStore {
+  storage: Storage<ReportingDatabase>;
+  /** Closes the storage and deletes the database. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated reporting database on the chosen backend. */
+export async function openReportingStore(backend: Backend): Promise<ReportingStore> {
+  let database: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  if (backend === 'postgres') database = await createTestDatabase('reporting');
+  else dataDir = mkdtempSync(join(tmpdir(), 'reporting-spec-'));
+  const storage = await createStorage<ReportingDatabase>({
+    service: 'reporting',
+    serviceDatabaseUrl: database?.url,
+    dataDir: dataDir ?? '/nonexistent',
+    migrations,
+    logger: testLogger(),
+  });
+  return {
+    storage,
+    async dispose() {
+      await storage.close();
+      await database?.drop();
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Stands in for the auth service, which has its own tests: these tokens map
+ * to fixed callers, anything else is rejected as auth would reject it.
+ */
+const callers = {
+  'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
+  'alice-token': { userId: 'u-alice', roles: ['customer'] },
+} as const;
+
+const testAuthenticate: Authenticate = async (token) => {
+  const caller = callers[token as keyof typeof callers];
+  if (caller === undefined) {
+    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+  }
+  return { userId: caller.userId, roles: [...caller.roles] };
+};
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+/** Call options per caller; `anonymous` sends no token at all. */
+export const as = {
+  admin: bearer('admin-token'),
+  alice: bearer('alice-token'),
+  forged: bearer('forged-token'),
+  anonymous: {},
+};
+
+export interface ReportingTestServer {
+  client: ServiceClient<typeof ReportingService>;
+  stop(): Promise<void>;
+}
+
+export interface ReportingTestServerOptions {
+  currency?: string;
+  topLimit?: number;
+}
+
+/** The RPC side as main.ts assembles it, on 127.0.0.1 with a free port. */
+export async function startReportingTestServer(
+  storage: Storage<ReportingDatabase>,
+  options: ReportingTestServerOptions = {},
+): Promise<ReportingTestServer> {
+  const server = createRpcServer({
+    logger: testLogger(),
+    host: '127.0.0.1',
+    port: 0,
+    maxReceiveBytes: 64 * 1024,
+    shutdownGraceMs: 2_000,
+    authenticate: testAuthenticate,
+  });
+  server.addService(
+    ReportingService,
+    createReportingServiceHandlers({
+      db: storage.db,
+      currency: options.currency ?? 'EUR',
+      topLimit: options.topLimit ?? 20,
+    }),
+    { access: reportingAccessPolicy },
+  );
+  const port = await server.start();
+  const transport = createGrpcJsTransport({
+    address: `127.0.0.1:${port}`,
+    defaultTimeoutMs: 30_000,
+  });
+  return {
+    client: createServiceClient(ReportingService, transport),
+    async stop() {
+      transport.close();
+      await server.shutdown();
+    },
+  };
+}
+
+export function brokers(): string[] {
+  return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+}
+
+export interface ReportingTestConsumer {
+  bus: EventBus;
+  groupId: string;
+  status(): InboxConsumerStatus;
+  /** Publishes an event for this consumer to apply (under `options.id` when given). */
+  publish(event: Message, options?: PublishOptions): Promise<PublishedEvent>;
+  /**
+   * Resolves once everything published before `published` on its partition
+   * has been consumed: the consumer handles a partition in order, so it is
+   * enough to see a later marker on that partition arrive in the store.
+   */
+  settle(published: PublishedEvent): Promise<void>;
+  /** The same for every partition of a topic: all published to it so far has been consumed. */
+  settleTopic(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const consumedTopics = [topics.salesOrders, topics.catalogProducts, topics.identityUsers];
+
+/** A throwaway event on the topic, and how to tell it has reached the store. */
+function marker(
+  storage: Storage<ReportingDatabase>,
+  topic: string,
+): { event: Message; arrived: () => Promise<boolean> } {
+  const id = `marker-${randomUUID()}`;
+  const db = storage.db;
+  if (topic === topics.catalogProducts.name) {
+    return {
+      event: productUpserted(id, 'marker'),
+      arrived: async () =>
+        (await db.selectFrom('products').select('sku').where('sku', '=', id).executeTakeFirst()) !==
+        undefined,
+    };
+  }
+  if (topic === topics.identityUsers.name) {
+    return {
+      event: userRegistered(id, 'marker'),
+      arrived: async () =>
+        (await db
+          .selectFrom('customers')
+          .select('customer_id')
+          .where('customer_id', '=', id)
+          .executeTakeFirst()) !== undefined,
+    };
+  }
+  // Marker orders are placed on 0001-01-01, a day no test ever reports on.
+  const event = orderPlaced({
+    orderId: id,
+    customerId: 'marker',
+    placedAt: new Date('0001-01-01T00:00:00Z'),
+    lines: [{ sku: 'MARKER', quantity: 1, priceMinor: 0 }],
+  });
+  return {
+    event,
+    arrived: async () =>
+      (await db
+        .selectFrom('orders')
+        .select('order_id')
+        .where('order_id', '=', id)
+        .executeTakeFirst()) !== undefined,
+  };
+}
+
+/**
+ * Commits, for a new group, a position at the current end of every partition
+ * it will read, so the inbox consumer that joins next starts there instead of
+ * at the beginning. The shared broker keeps every earlier run's events; without
+ * this each test would first wade through all of them. A plain consumer that
+ * starts at the end commits only once it sees a record, so markers are
+ * published until every partition has had one.
+ */
+async function startGroupAtEnd(
+  bus: EventBus,
+  producer: EventProducer,
+  storage: Storage<ReportingDatabase>,
+  groupId: string,
+): Promise<void> {
+  const positioned = new Set<string>();
+  const positioner = bus.createConsumer({
+    groupId,
+    topics: consumedTopics.map((t) => t.name),
+    fromBeginning: false,
+    async onBatch(batch, control) {
+      for (const record of batch.records) control.resolve(record.offset);
+      await control.commit();
+      positioned.add(`${batch.topic}/${batch.partition}`);
+    },
+  });
+  await positioner.start();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const open = consumedTopics.filter((t) =>
+        Array.from({ length: t.partitions }, (_, p) => `${t.name}/${p}`).some(
+          (key) => !positioned.has(key),
+        ),
+      );
+      if (open.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`could not position ${groupId} at the end`);
+      for (const topic of open) {
+        for (let i = 0; i < topic.partitions; i++) {
+          await producer.publish(marker(storage, topic.name).event);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await positioner.stop();
+  }
+}
+
+/**
+ * The inbox consumer as main.ts starts it, with the real subscriptions, in a
+ * consumer group of its own that starts at the current end of the topics.
+ * Other suites publish on the same shared topics, some of it broken on
+ * purpose; the consumer applies only what this harness published, so their
+ * traffic neither slows these tests nor ends in the dead-letter topics under
+ * a reporting group.
+ */
+export async function startReportingTestConsumer(
+  storage: Storage<ReportingDatabase>,
+  options: { currency?: string } = {},
+): Promise<ReportingTestConsumer> {
+  const logger = testLogger();
+  const bus = createEventBus({
+    brokers: brokers(),
+    clientId: 'reporting-test',
+    source: '/switchboard/reporting-test',
+    logger,
+  });
+  await bus.ensureTopics(consumedTopics);
+  const producer = bus.createProducer();
+  const groupId = `reporting-service-test-${randomUUID()}`;
+  await startGroupAtEnd(bus, producer, storage, groupId);
+
+  const published = new Set<string>();
+  const subscriptions = createReportingSubscriptions({
+    currency: options.currency ?? 'EUR',
+  }).map((subscription) => ({
+    schema: subscription.schema,
+    handle: async (message: Message, ctx: HandlerContext<ReportingDatabase>) => {
+      if (published.has(ctx.event.id)) await subscription.handle(message, ctx);
+    },
+  }));
+  const consumer = createInboxConsumer({
+    storage,
+    bus,
+    logger,
+    groupId,
+    subscriptions,
+    // Short, so the dead-letter spec does not wait through production back-off.
+    maxAttempts: 2,
+    retryBackoffMs: { initial: 10, max: 10 },
+    lagLogIntervalMs: 0,
+  });
+  await consumer.start();
+
+  async function publish(event: Message, publishOptions: PublishOptions = {}) {
+    const id = publishOptions.id ?? randomUUID();
+    published.add(id);
+    return producer.publish(event, { ...publishOptions, id });
+  }
+
+  async function settlePartitions(topic: string, partitions: ReadonlySet<number>) {
+    const pending = new Map<number, () => Promise<boolean>>();
+    for (let attempt = 0; pending.size < partitions.size; attempt++) {
+      if (attempt >= 50 * partitions.size) throw new Error(`no marker landed on some of ${topic}`);
+      const { event, arrived } = marker(storage, topic);
+      const sent = await publish(event);
+      if (partitions.has(sent.partition) && !pending.has(sent.partition))
+        pending.set(sent.partition, arrived);
+    }
+    for (const [partition, arrived] of pending) {
+      await waitUntil(arrived, `a marker on ${topic}/${partition} was not consumed`);
+    }
+  }
+
+  return {
+    bus,
+    groupId,
+    status: () => consumer.status(),
+    publish,
+    settle: (sent) => settlePartitions(sent.topic, new Set([sent.partition])),
+    async settleTopic(topic) {
+      const spec = consumedTopics.find((t) => t.name === topic);
+      if (spec === undefined) throw new Error(`${topic} is not consumed by this service`);
+      await settlePartitions(topic, new Set(Array.from({ length: spec.partitions }, (_, i) => i)));
+    },
+    async close() {
+      await consumer.close();
+      await bus.close();
+    },
+  };
+}
+
+/** Polls until `check` holds, or fails the test with `message`. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  message: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${message} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until the store holds each order id, in the wanted status. */
+export async function waitForOrders(
+  storage: Storage<ReportingDatabase>,
+  expected: ReadonlyMap<string, 'placed' | 'cancelled'>,
+): Promise<void> {
+  const ids = [...expected.keys()];
+  await waitUntil(async () => {
+    const rows = await storage.db
+      .selectFrom('orders')
+      .select(['order_id', 'status'])
+      .where('order_id', 'in', ids)
+      .execute();
+    return rows.length === ids.length && rows.every((r) => expected.get(r.order_id) === r.status);
+  }, `the store did not reach the expected state of ${ids.length} orders`);
+}
+
+/** The ConnectError a call failed with; fails the test if it succeeded. */
+export async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof ConnectError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
