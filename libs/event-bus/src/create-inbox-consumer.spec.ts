@@ -13,6 +13,7 @@ import {
   createInboxConsumer,
   deadLetterHeaders,
   on,
+  UnprocessableEventError,
   type EventBus,
   type InboxConsumer,
   type InboxConsumerOptions,
@@ -295,6 +296,32 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     });
     expect(letter!.headers.dlq_error).toMatch(/^connect ECONNREFUSED 127\.0\.0\.1:1 x+…$/);
     expect(Buffer.byteLength(letter!.headers.dlq_error!)).toBeLessThanOrEqual(1024);
+  });
+
+  it('dead-letters an UnprocessableEventError at once, without retries', async () => {
+    const producer = bus.createProducer();
+    const bad = await producer.publish(placed('u-1', 0));
+    await producer.publish(placed('u-1', 1));
+    let calls = 0;
+    const c = consumer({
+      maxAttempts: 5,
+      subscriptions: [
+        on(OrderPlacedSchema, async (message, ctx) => {
+          if (message.customerId === '0') {
+            calls++;
+            throw new UnprocessableEventError('total disagrees with lines');
+          }
+          await recordEffect(message, ctx);
+        }),
+      ],
+    });
+    await c.start();
+    await eventually(async () => (await effects()).events === 1, 30_000, 'the next event');
+    expect(calls).toBe(1);
+    expect(c.status()).toMatchObject({ handled: 1, retried: 0, deadLettered: 1 });
+    const [letter] = await readTopic(bus, `${spec.name}.dlq`);
+    expect(letter!.headers).toMatchObject({ ce_id: bad.id, dlq_attempts: '1' });
+    expect(letter!.headers.dlq_error).toBe('total disagrees with lines');
   });
 
   it('commits an offset only after the transaction of its record committed', async () => {

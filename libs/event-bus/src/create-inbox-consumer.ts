@@ -15,6 +15,7 @@ import { isEventDecodeError } from './event-decode-error';
 import type { EventRecord } from './event-record';
 import type { InboxDatabase } from './inbox-migrations';
 import { isStorageUnavailableError } from './is-storage-unavailable-error';
+import { UnprocessableEventError } from './unprocessable-event-error';
 import type { Subscription } from './on';
 
 export interface InboxConsumerOptions<DB extends InboxDatabase> {
@@ -211,7 +212,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
           if (!(await waitForDatabase(err, control))) return 'interrupted';
           continue;
         }
-        if (attempts >= maxAttempts) {
+        if (attempts >= maxAttempts || err instanceof UnprocessableEventError) {
           eventLog.error({ err, attempts }, 'handler failed for good; dead-lettering the event');
           return deadLetter(record, attempts, errorMessage(err), control);
         }

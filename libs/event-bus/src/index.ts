@@ -70,3 +70,4 @@ export {
   type DeadLetterFailure,
 } from './dead-letter-headers';
 export { isStorageUnavailableError } from './is-storage-unavailable-error';
+export { UnprocessableEventError } from './unprocessable-event-error';
