@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Code } from '@connectrpc/connect';
+import {
+  Role,
+  UserFollowedSchema,
+  UserRegisteredSchema,
+  type UserFollowed,
+} from '@switchboard/contracts';
+import type { DecodedEvent } from '@switchboard/event-bus';
+import {
+  as,
+  backends,
+  eventually,
+  failure,
+  startPostTestServer,
+  type PostTestServer,
+} from './testing/post-test-harness';
+
+describe.each(backends)('the post service on the real broker, %s', (backend) => {
+  let t: PostTestServer;
+
+  beforeAll(async () => {
+    t = await startPostTestServer(backend, { kafka: true });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const registered = (userId: string) =>
+    create(UserRegisteredSchema, {
+      userId,
+      email: `${userId}@example.com`,
+      displayName: 'Newcomer',
+      roles: [Role.CUSTOMER],
+      registeredAt: timestampFromDate(new Date()),
+    });
+
+  it('learns users from UserRegistered: NOT_FOUND until the event is consumed, then followable', async () => {
+    const [newcomer, fan] = [randomUUID(), randomUUID()];
+    const early = await failure(t.client.followUser({ userId: newcomer }, as(fan)));
+    expect(early.code).toBe(Code.NotFound);
+
+    const producer = t.bus!.createProducer();
+    await producer.publish(registered(newcomer));
+    await eventually(
+      () =>
+        t.client.followUser({ userId: newcomer }, as(fan)).then(
+          () => true,
+          () => undefined,
+        ),
+      60_000,
+      'the registered user to become followable',
+    );
+    const row = await t.storage.db
+      .selectFrom('users')
+      .selectAll()
+      .where('user_id', '=', newcomer)
+      .executeTakeFirstOrThrow();
+    // The e-mail is not kept: this service has no use for it.
+    expect(Object.keys(row).sort()).toEqual([
+      'display_name',
+      'recorded_at',
+      'registered_at',
+      'user_id',
+    ]);
+    expect(row.display_name).toBe('Newcomer');
+    await producer.close();
+  });
+
+  it('applies a UserRegistered delivered twice (same ce_id) once', async () => {
+    const userId = randomUUID();
+    const producer = t.bus!.createProducer();
+    const eventId = randomUUID();
+    const before = t.consumer!.status().duplicates;
+    await producer.publish(registered(userId), { id: eventId });
+    await producer.publish(registered(userId), { id: eventId });
+    await eventually(
+      async () => (t.consumer!.status().duplicates > before ? true : undefined),
+      60_000,
+      'the second delivery to be skipped as a duplicate',
+    );
+    const inbox = await t.storage.db
+      .selectFrom('inbox')
+      .select('event_id')
+      .where('event_id', '=', eventId)
+      .execute();
+    expect(inbox).toHaveLength(1);
+    const users = await t.storage.db
+      .selectFrom('users')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .execute();
+    expect(users).toHaveLength(1);
+    await producer.close();
+  });
+
+  it('dead-letters a UserRegistered whose user id is not a UUID at once, without retries', async () => {
+    const producer = t.bus!.createProducer();
+    const eventId = randomUUID();
+    const dlq: DecodedEvent[] = [];
+    const tail = t.bus!.createConsumer({
+      groupId: `post-test-dlq-${randomUUID()}`,
+      topics: ['identity.users.v1.dlq'],
+      ephemeral: true,
+      onEvent: (event) => {
+        if (event.id === eventId) dlq.push(event);
+      },
+    });
+    await tail.start();
+    const retriedBefore = t.consumer!.status().retried;
+    try {
+      await producer.publish(registered(`not-a-uuid-${eventId}`), { id: eventId });
+      await eventually(async () => (dlq.length > 0 ? true : undefined), 60_000, 'the dead letter');
+    } finally {
+      await tail.stop();
+      await producer.close();
+    }
+    expect(dlq[0]!.record.headers.dlq_attempts).toBe('1');
+    expect(dlq[0]!.record.headers.dlq_error).toContain('malformed user_id');
+    expect(t.consumer!.status().retried).toBe(retriedBefore);
+    const users = await t.storage.db.selectFrom('users').select('user_id').execute();
+    expect(users.map((u) => u.user_id)).not.toContain(`not-a-uuid-${eventId}`);
+  });
+
+  it('publishes UserFollowed through the outbox relay, keyed by the followed user', async () => {
+    const [star, fan] = [randomUUID(), randomUUID()];
+    await t.registerUsers(star);
+    await t.client.followUser({ userId: star }, as(fan));
+    const outbox = await t.storage.db
+      .selectFrom('outbox')
+      .select('event_id')
+      .where('key', '=', star)
+      .executeTakeFirstOrThrow();
+
+    const seen: DecodedEvent[] = [];
+    const tail = t.bus!.createConsumer({
+      groupId: `post-test-tail-${randomUUID()}`,
+      topics: ['social.posts.v1'],
+      ephemeral: true,
+      onEvent: (event) => {
+        if (event.record.key === star) seen.push(event);
+      },
+    });
+    await tail.start();
+    try {
+      await eventually(
+        async () => (seen.length > 0 ? true : undefined),
+        60_000,
+        'UserFollowed on Kafka',
+      );
+    } finally {
+      await tail.stop();
+    }
+    const [event] = seen as [DecodedEvent];
+    expect(event.id).toBe(outbox.event_id);
+    expect(event.schema).toBe(UserFollowedSchema);
+    expect(event.message as UserFollowed).toMatchObject({ followerId: fan, followeeId: star });
+  });
+});
