@@ -71,6 +71,11 @@ describe('createRpcServer', () => {
       );
       server.addService(NotificationService, {
         async *watchNotifications(_request, ctx) {
+          if (ctx.header('x-hold') === 'yes') {
+            // Sends nothing until the client gives up, like a quiet Watch.
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            return;
+          }
           for (let i = 0; i < 3; i++) {
             if (i === 1 && ctx.header('x-fail') === 'yes') {
               throw new DomainError('USER_NOT_FOUND', 'user vanished');
@@ -113,6 +118,31 @@ describe('createRpcServer', () => {
       expect(received).toEqual(['n0']);
       expect(err.code).toBe(Code.NotFound);
       expect(err.metadata.get('error-code')).toBe('USER_NOT_FOUND');
+    });
+
+    it('sends response headers as soon as a stream is accepted, before any message', async () => {
+      const raw = new grpc.Client(t.address, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', 'Bearer customer-token');
+      metadata.set('x-hold', 'yes');
+      const call = raw.makeServerStreamRequest(
+        '/switchboard.notification.v1.NotificationService/WatchNotifications',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        metadata,
+      );
+      call.on('error', () => undefined); // the cancel below
+      const messages: Buffer[] = [];
+      call.on('data', (b: Buffer) => messages.push(b));
+      const headers = await new Promise<grpc.Metadata | 'timeout'>((resolve) => {
+        call.on('metadata', resolve);
+        setTimeout(() => resolve('timeout'), 3_000);
+      });
+      call.cancel();
+      raw.close();
+      expect(headers).not.toBe('timeout');
+      expect(messages).toEqual([]);
     });
 
     it('answers UNIMPLEMENTED for a method missing from the implementation', async () => {

@@ -342,6 +342,9 @@ function createHandler(
       .run(store, async () => {
         ctx.caller = await authorize(access, ctx, authenticate);
         const request = decode(method.input, call.request);
+        // Headers go out as soon as the stream is accepted, so a client can
+        // tell "subscribed" from "still connecting" before the first message.
+        call.sendMetadata(new grpc.Metadata());
         for await (const item of stream(request, ctx)) {
           // Leaving the loop returns the handler's iterator, so its finally blocks run.
           if (ctx.signal.aborted) break;
