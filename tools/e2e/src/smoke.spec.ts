@@ -80,6 +80,22 @@ describe('npm start, as a user runs it', () => {
     expect((cancelled.order as Json).status).toBe('ORDER_STATUS_CANCELLED');
   });
 
+  it("runs the README's asynchronous walkthrough as written", () => {
+    const output = runWalkthrough(readmeWalkthrough('async'));
+    // The watcher saw Alan's post live, and the list showed it too.
+    const notified = output.match(/"preview": "Pulled my first V60 today\."/g) ?? [];
+    expect(notified.length).toBeGreaterThanOrEqual(2);
+    // Two orders of 2 × 14.90 and 2 × 39.90 EUR, by the demo customer, with product names.
+    expect(output).toContain('"orderCount": "2"');
+    expect(output).toContain('"amountMinor": "10960"');
+    expect(output).toContain('"name": "AeroPress Original"');
+    expect(output).toContain('"displayName": "Demo Customer"');
+    // The tail decoded OrderPlaced payloads; the poison message reached the DLQ.
+    expect(output).toMatch(/"type":"switchboard\.order\.v1\.OrderPlaced","payload":\{"orderId"/);
+    expect(output).toMatch(/"key":"poison".*"dlq_original_topic":"social\.posts\.v1"/);
+    expect(output).toMatch(/"group":"notification-service","total":0/);
+  });
+
   it('stops everything on Ctrl-C and leaves no process behind', async () => {
     const ended = await stack.interrupt();
     // A shell reports npm's death by SIGINT as 130: the usual end of `npm start`.
