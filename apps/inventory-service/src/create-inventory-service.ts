@@ -100,5 +100,10 @@ export function createInventoryService(
       await ledger.release(validateReservationId(request.reservationId), actorOf(ctx));
       return {};
     },
+
+    async returnReservation(request, ctx) {
+      await ledger.returnCommitted(validateReservationId(request.reservationId), actorOf(ctx));
+      return {};
+    },
   };
 }

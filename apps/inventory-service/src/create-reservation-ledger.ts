@@ -1,7 +1,9 @@
+import { appendToOutbox } from '@switchboard/event-bus';
 import { DomainError } from '@switchboard/errors';
 import { sql, type Kysely, type Selectable } from '@switchboard/storage';
 import { productsNotFound } from './create-product-catalog';
 import type { InventoryDatabase, ReservationsTable } from './inventory-schema';
+import { productUpsertedEvent, type ProductRow } from './product-messages';
 import { runInTransaction } from './run-in-transaction';
 import type { Price, RequestedItem } from './validate-inventory-requests';
 
@@ -29,6 +31,11 @@ export interface ReservationLedger {
   commit(reservationId: string, actor: Actor): Promise<void>;
   /** Held stock becomes available again. Idempotent. */
   release(reservationId: string, actor: Actor): Promise<void>;
+  /**
+   * Sold stock of a committed reservation goes back on hand (its order was
+   * cancelled), announced by ProductUpserted per sku. Idempotent.
+   */
+  returnCommitted(reservationId: string, actor: Actor): Promise<void>;
   /** Gives back the stock of held reservations past their expiry; returns how many it closed. */
   expireDue(limit?: number): Promise<number>;
 }
@@ -37,6 +44,8 @@ export interface ReservationLedgerOptions {
   db: Kysely<InventoryDatabase>;
   /** How long a reservation holds stock before it may be expired. */
   ttlMs: number;
+  /** CloudEvents source of the ProductUpserted events a return writes. */
+  source: string;
 }
 
 type ReservationRow = Selectable<ReservationsTable> & { past_expiry: boolean };
@@ -181,6 +190,7 @@ async function replay(trx: Db, input: ReserveInput, actor: Actor): Promise<Reser
   if (
     row.status === 'released' ||
     row.status === 'expired' ||
+    row.status === 'returned' ||
     (row.status === 'held' && row.past_expiry)
   ) {
     // The stock went back; answering "reserved" would promise what is no longer held.
@@ -194,11 +204,41 @@ async function replay(trx: Db, input: ReserveInput, actor: Actor): Promise<Reser
 }
 
 /**
+ * Puts the sold quantities of a committed reservation back on hand, in sku
+ * order like every other product write here (the reservation row is already
+ * locked by the caller, so the lock order is reservation, then products), and
+ * announces each product as it now is. No stock limit is checked: the stock
+ * was on hand before the sale, and refusing to take it back would leave it
+ * nowhere.
+ */
+async function putSoldStockBack(trx: Db, reservationId: string, source: string) {
+  const lines = await trx
+    .selectFrom('reservation_items')
+    .select(['sku', 'quantity'])
+    .where('reservation_id', '=', reservationId)
+    .orderBy('sku')
+    .execute();
+  const rows: ProductRow[] = [];
+  for (const { sku, quantity } of lines) {
+    rows.push(
+      await trx
+        .updateTable('products')
+        .set((eb) => ({ on_hand: eb('on_hand', '+', quantity), updated_at: sql<Date>`now()` }))
+        .where('sku', '=', sku)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+  await appendToOutbox(trx, rows.map(productUpsertedEvent), { source });
+}
+
+/**
  * Reservations: stock set aside for an order before the order exists, then
- * committed (sold) or released (given back), or expired by the sweeper.
+ * committed (sold) or released (given back), or expired by the sweeper; sold
+ * stock can come back later (returned) when the order is cancelled.
  */
 export function createReservationLedger(options: ReservationLedgerOptions): ReservationLedger {
-  const { db, ttlMs } = options;
+  const { db, ttlMs, source } = options;
 
   return {
     reserve(input, actor) {
@@ -303,6 +343,10 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           switch (row.status) {
             case 'committed':
               return {};
+            case 'returned':
+              // Not "already committed": the sale was undone, and a caller
+              // told otherwise would count stock that is back on the shelf.
+              throw closed(row, 'commit', 'it was committed and its stock returned since');
             case 'released':
               throw closed(row, 'commit', 'it was released');
             case 'expired':
@@ -331,8 +375,36 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
             return;
           case 'committed':
             throw closed(row, 'release', 'it was committed and its stock is sold');
+          case 'returned':
+            throw closed(row, 'release', 'it was committed and its stock returned since');
           case 'held':
             await closeReservations(trx, [reservationId], 'released');
+        }
+      });
+    },
+
+    returnCommitted(reservationId, actor) {
+      return runInTransaction(db, async (trx) => {
+        // The reservation row lock serialises twin returns: the second waits
+        // here, then sees 'returned' and adds nothing.
+        const row = await lockReservation(trx, reservationId);
+        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        switch (row.status) {
+          case 'returned':
+            return;
+          case 'held':
+            throw closed(row, 'return', 'it is held, not sold; release it instead');
+          case 'released':
+            throw closed(row, 'return', 'it was released, so nothing was sold');
+          case 'expired':
+            throw closed(row, 'return', 'it expired, so nothing was sold');
+          case 'committed':
+            await putSoldStockBack(trx, reservationId, source);
+            await trx
+              .updateTable('reservations')
+              .set({ status: 'returned', returned_at: sql<Date>`now()` })
+              .where('reservation_id', '=', reservationId)
+              .execute();
         }
       });
     },

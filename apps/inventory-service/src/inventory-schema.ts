@@ -22,10 +22,11 @@ export interface ProductsTable {
 
 /**
  * held: stock is set aside; committed: it was sold; released: the caller gave
- * it back; expired: the sweeper gave it back after the TTL. Only `held` can
- * change, and only to one of the other three.
+ * it back; expired: the sweeper gave it back after the TTL; returned: sold
+ * stock came back on hand (a cancelled order). `held` changes to committed,
+ * released or expired; `committed` only to returned; the others are final.
  */
-export type ReservationStatus = 'held' | 'committed' | 'released' | 'expired';
+export type ReservationStatus = 'held' | 'committed' | 'released' | 'expired' | 'returned';
 
 export interface ReservationsTable {
   reservation_id: string;
@@ -34,7 +35,10 @@ export interface ReservationsTable {
   status: ReservationStatus;
   created_at: ColumnType<Date, Date | undefined, never>;
   expires_at: Date;
+  /** When it was committed, released or expired. */
   closed_at: Date | null;
+  /** When its sold stock came back on hand; null unless returned. */
+  returned_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ReservationItemsTable {

@@ -30,7 +30,11 @@ runService(async () => {
   });
   const source = `/switchboard/${config.service}`;
   const catalog = createProductCatalog({ db: storage.db, source });
-  const ledger = createReservationLedger({ db: storage.db, ttlMs: config.reservationTtlMs });
+  const ledger = createReservationLedger({
+    db: storage.db,
+    ttlMs: config.reservationTtlMs,
+    source,
+  });
   if (config.seedDemoData) await seedDemoCatalog(catalog, logger);
   const bus = createEventBus({
     brokers: config.kafkaBrokers,

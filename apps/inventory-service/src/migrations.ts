@@ -51,6 +51,21 @@ const createReservations: Migration = {
   },
 };
 
+const allowReturnedReservations: Migration = {
+  async up(db: Kysely<unknown>) {
+    // A committed reservation whose order was cancelled gets its stock back
+    // (ReturnReservation). The status CHECK of 0002 is widened rather than
+    // edited in place: 0002 has shipped, and databases that ran it keep its
+    // name for the constraint (PostgreSQL's default, on PGlite too).
+    await sql`
+      alter table reservations
+        drop constraint reservations_status_check,
+        add constraint reservations_status_check
+          check (status in ('held', 'committed', 'released', 'expired', 'returned')),
+        add column returned_at timestamptz`.execute(db);
+  },
+};
+
 /**
  * This service's schema, in order. Applied at start; never edit one that has
  * shipped. The outbox comes first: it is shared code, named 0000_*, and every
@@ -60,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   ...outboxMigrations,
   '0001_create_products': createProducts,
   '0002_create_reservations': createReservations,
+  '0003_allow_returned_reservations': allowReturnedReservations,
 };

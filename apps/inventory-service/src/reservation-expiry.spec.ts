@@ -3,6 +3,7 @@ import { Code } from '@connectrpc/connect';
 import { createReservationLedger } from './create-reservation-ledger';
 import { createReservationSweeper } from './create-reservation-sweeper';
 import {
+  EVENT_SOURCE,
   as,
   backends,
   errorInfo,
@@ -128,7 +129,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     await sleep(TTL_MS + 100);
     const replicas = [1, 2].map(() =>
       createReservationSweeper({
-        ledger: createReservationLedger({ db: t.storage.db, ttlMs: TTL_MS }),
+        ledger: createReservationLedger({ db: t.storage.db, ttlMs: TTL_MS, source: EVENT_SOURCE }),
         intervalMs: 1_000,
         logger: silentLogger(),
         batchSize: 7,

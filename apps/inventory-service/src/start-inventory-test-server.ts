@@ -103,7 +103,11 @@ export async function startInventoryTestServer(
     poolSize: options.poolSize,
   });
   const catalog = createProductCatalog({ db: storage.db, source: EVENT_SOURCE });
-  const ledger = createReservationLedger({ db: storage.db, ttlMs: options.ttlMs ?? 15 * 60_000 });
+  const ledger = createReservationLedger({
+    db: storage.db,
+    ttlMs: options.ttlMs ?? 15 * 60_000,
+    source: EVENT_SOURCE,
+  });
   const server = createRpcServer({
     logger,
     host: '127.0.0.1',

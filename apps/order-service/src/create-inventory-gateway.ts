@@ -30,9 +30,7 @@ export interface InventoryGateway {
   release(reservationId: string, authorization: string): Promise<void>;
   /**
    * Sold stock of a committed reservation goes back on hand (a cancelled
-   * order). Needs InventoryService.ReturnReservation, which inventory does not
-   * offer yet: until then this fails with NOT_IMPLEMENTED and the order waits
-   * for its stock return (see the README of this service).
+   * order). Idempotent, so it is retried when inventory is unavailable.
    */
   returnCommitted(reservationId: string, authorization: string): Promise<void>;
 }
@@ -152,12 +150,9 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
       );
     },
 
-    async returnCommitted(reservationId) {
-      // The call this needs is described in this service's README ("Cancelling
-      // and stock"); it replaces this body once inventory offers it.
-      throw new DomainError(
-        'NOT_IMPLEMENTED',
-        `cannot return the sold stock of reservation ${reservationId}: inventory-service has no ReturnReservation yet`,
+    async returnCommitted(reservationId, authorization) {
+      await step('ReturnReservation', authorization, (opts) =>
+        client.returnReservation({ reservationId }, opts),
       );
     },
   };

@@ -261,8 +261,8 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
     },
 
     async pendingReturns(graceMs, limit) {
-      // Releases first: while inventory cannot take sold stock back, those
-      // orders must not crowd out the ones whose stock can go back today.
+      // Releases first: held stock blocks other customers' orders until it is
+      // released, while sold stock coming back later only delays a restock.
       const rows = await db
         .selectFrom('orders')
         .select(['order_id', 'reservation_committed'])

@@ -37,23 +37,12 @@ const isCode = (err: unknown, code: string) => isDomainError(err) && err.code ==
 export function createStockSettlement(options: StockSettlementOptions): StockSettlement {
   const { store, inventory } = options;
   const logger = options.logger.child({ component: 'stock-settlement' });
-  let returnUnsupportedLogged = false;
 
   async function returnSold(orderId: string, authorization: string): Promise<ReturnOutcome> {
     try {
       await inventory.returnCommitted(orderId, authorization);
     } catch (err) {
-      if (isCode(err, 'NOT_IMPLEMENTED')) {
-        // Expected until inventory offers the call; said once, not every tick.
-        if (!returnUnsupportedLogged)
-          logger.warn({ err, orderId }, 'sold stock of cancelled orders cannot be returned yet');
-        returnUnsupportedLogged = true;
-      } else {
-        logger.warn(
-          { err, orderId },
-          'returning the stock of a cancelled order failed; will retry',
-        );
-      }
+      logger.warn({ err, orderId }, 'returning the stock of a cancelled order failed; will retry');
       return 'pending';
     }
     await store.markStockReturned(orderId);
@@ -100,10 +89,11 @@ export function createStockSettlement(options: StockSettlementOptions): StockSet
         } catch (err) {
           // A commit got there first (the order was cancelled while its
           // request was still committing): the stock is sold, so return it.
+          // 'returned' means a replica already did; returning again is a no-op.
           if (
             isCode(err, 'RESERVATION_CLOSED') &&
             isDomainError(err) &&
-            err.details?.status === 'committed'
+            (err.details?.status === 'committed' || err.details?.status === 'returned')
           ) {
             await store.markCommitted(order.orderId);
             return await returnSold(order.orderId, authorization);

@@ -6,6 +6,7 @@ import {
   errorInfo,
   eventually,
   failure,
+  inventoryPath,
   outboxEventsFor,
   startAuthNeighbour,
   startInventoryNeighbour,
@@ -22,15 +23,28 @@ import { requestHash } from './validate-order-requests';
  * reservation, inventory being slow or down, the commit after the order is
  * written, a reservation lapsing, a request dying while it holds a key.
  */
+const RESERVE = inventoryPath('reserveStock');
+const COMMIT = inventoryPath('commitReservation');
+
+// One auth and one inventory process for the file: every test makes its own
+// products and each backend its own customer, so nothing is shared by accident.
+let auth: AuthNeighbour;
+let inventory: InventoryNeighbour;
+beforeAll(async () => {
+  auth = await startAuthNeighbour();
+  inventory = await startInventoryNeighbour(auth);
+});
+afterAll(async () => {
+  await inventory?.close();
+  await auth?.close();
+});
+afterEach(() => inventory.proxy.reset());
+
 describe.each(backends)('OrderService failures on %s', (backend) => {
-  let auth: AuthNeighbour;
-  let inventory: InventoryNeighbour;
   let t: OrderTestServer;
   let alice: Customer;
 
   beforeAll(async () => {
-    auth = await startAuthNeighbour();
-    inventory = await startInventoryNeighbour(auth);
     t = await startOrderTestServer(backend, auth, inventory, {
       reserveTimeoutMs: 800,
       lateReleaseDelayMs: 2_000,
@@ -40,12 +54,6 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
   });
   afterAll(async () => {
     await t?.close();
-    await inventory?.close();
-    await auth?.close();
-  });
-  afterEach(() => {
-    inventory.faults.reserveDelayMs = 0;
-    inventory.faults.commitUnavailable = false;
   });
 
   const orderCount = async (customerId: string) =>
@@ -62,10 +70,8 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       .select(['status', 'reservation_committed', 'stock_returned_at'])
       .where('order_id', '=', orderId)
       .executeTakeFirstOrThrow();
-  const stockIs = (sku: string, onHand: number, reserved: number) => async () => {
-    const s = await inventory.stock(sku);
-    return s.on_hand === onHand && s.reserved === reserved;
-  };
+  const availableIs = (sku: string, quantity: number) => async () =>
+    (await inventory.available(sku)) === quantity;
 
   describe('compensation', () => {
     it('releases the reservation and writes nothing when the order cannot be stored', async () => {
@@ -90,16 +96,12 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         );
         expect(err.code).toBe(Code.Internal);
         // Released before the answer, not by the TTL sweeper later.
-        expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+        expect(await inventory.available(sku)).toBe(5);
         expect(await orderCount(alice.userId)).toBe(before);
         const outbox = await t.storage.db.selectFrom('outbox').select('key').execute();
-        const reservationIds = await inventory.storage.db
-          .selectFrom('reservation_items')
-          .select('reservation_id')
-          .where('sku', '=', sku)
-          .execute();
+        const reservationIds = await inventory.reservationsOf(sku);
         expect(reservationIds).toHaveLength(1);
-        const released = reservationIds[0]!.reservation_id;
+        const released = reservationIds[0]!;
         expect(await inventory.reservation(released)).toMatchObject({ status: 'released' });
         expect(outbox.map((r) => r.key)).not.toContain(released);
 
@@ -111,7 +113,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         );
         expect(placed.order?.status).toBe(OrderStatus.PLACED);
         expect(placed.order?.orderId).not.toBe(released);
-        expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+        expect(await inventory.available(sku)).toBe(3);
       } finally {
         await sql`drop trigger if exists refuse_poisoned_line on order_lines`.execute(t.storage.db);
         await sql`drop function if exists refuse_poisoned_line()`.execute(t.storage.db);
@@ -123,7 +125,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
-      inventory.faults.reserveDelayMs = 1_500;
+      inventory.proxy.delay(RESERVE, 1_500);
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder(
@@ -138,21 +140,33 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       expect(elapsed).toBeGreaterThanOrEqual(700);
       expect(elapsed).toBeLessThan(1_450);
       // Inventory reserves late, after the first release; the late release gives the stock back.
-      await eventually(stockIs(sku, 5, 0), 'the late reservation is released', 10_000);
+      await eventually(
+        async () => (await inventory.reservationsOf(sku)).length === 1,
+        'inventory reserves late',
+        10_000,
+      );
+      await eventually(availableIs(sku, 5), 'the late reservation is released', 10_000);
+      const [late] = await inventory.reservationsOf(sku);
+      expect(await inventory.reservation(late!)).toMatchObject({ status: 'released' });
       expect(await orderCount(alice.userId)).toBe(before);
     });
 
     it('never outlives the caller’s own deadline', async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
-      inventory.faults.reserveDelayMs = 1_500;
+      inventory.proxy.delay(RESERVE, 1_500);
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, { ...alice.auth, timeoutMs: 400 }),
       );
       expect(err.code).toBe(Code.DeadlineExceeded);
       expect(Date.now() - started).toBeLessThan(700);
-      await eventually(stockIs(sku, 5, 0), 'the late reservation is released', 10_000);
+      await eventually(
+        async () => (await inventory.reservationsOf(sku)).length === 1,
+        'inventory reserves late',
+        10_000,
+      );
+      await eventually(availableIs(sku, 5), 'the late reservation is released', 10_000);
       // Well after inventory answered: the abandoned request wrote no order.
       expect(await orderCount(alice.userId)).toBe(before);
     });
@@ -163,7 +177,8 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     let s: OrderTestServer;
     beforeAll(async () => {
       spare = await startInventoryNeighbour(auth);
-      s = await startOrderTestServer(backend, auth, spare);
+      // Straight to the process: this is about the real channel losing its server.
+      s = await startOrderTestServer(backend, auth, spare, { inventoryAddr: spare.processAddress });
     });
     afterAll(async () => {
       await s?.close();
@@ -198,26 +213,26 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         return placed !== undefined;
       }, 'an order once inventory is back');
       expect(placed?.order?.status).toBe(OrderStatus.PLACED);
-      expect(await spare.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+      expect(await spare.available(sku)).toBe(3);
     });
   });
 
   describe('commit after the order is written', () => {
     it('keeps the order with its stock held when the commit fails, and the settler commits it', async () => {
       const sku = await inventory.newProduct(5);
-      inventory.faults.commitUnavailable = true;
+      inventory.proxy.refuse(COMMIT);
       const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
       expect(order?.status).toBe(OrderStatus.PLACED);
       const orderId = order!.orderId;
       expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
       expect(await inventory.reservation(orderId)).toMatchObject({ status: 'held' });
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 2 });
+      expect(await inventory.available(sku)).toBe(3);
 
       // Still down: the settler leaves it pending.
       expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0 });
       expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
 
-      inventory.faults.commitUnavailable = false;
+      inventory.proxy.reset();
       expect(await t.settler.settle()).toMatchObject({ committed: 1 });
       expect(await orderRow(orderId)).toMatchObject({
         status: 'placed',
@@ -227,48 +242,107 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         status: 'committed',
         owner_user_id: alice.userId,
       });
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
-    });
-
-    it('cancels the order, with OrderCancelled, when its reservation lapsed before the commit', async () => {
-      const sku = await inventory.newProduct(5);
-      inventory.faults.commitUnavailable = true;
-      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
-      const orderId = order!.orderId;
-      // Inventory was down past the TTL: its sweeper gave the stock back.
-      await inventory.storage.db
-        .updateTable('reservations')
-        .set({ expires_at: new Date(Date.now() - 1_000) })
-        .where('reservation_id', '=', orderId)
-        .execute();
-      expect(await inventory.ledger.expireDue()).toBe(1);
-      inventory.faults.commitUnavailable = false;
-
-      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 1 });
-      expect(await orderRow(orderId)).toMatchObject({ status: 'cancelled' });
-      expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
-      expect((await outboxEventsFor(t.storage, orderId)).map((e) => e.type)).toEqual([
-        'OrderPlaced',
-        'OrderCancelled',
-      ]);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
-      expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0 });
+      expect(await inventory.available(sku)).toBe(3);
     });
 
     it('releases the held stock when an order whose commit is pending is cancelled', async () => {
       const sku = await inventory.newProduct(5);
-      inventory.faults.commitUnavailable = true;
+      inventory.proxy.refuse(COMMIT);
       const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
       const orderId = order!.orderId;
       const cancelled = await t.client.cancelOrder({ orderId }, alice.auth);
       expect(cancelled.order?.status).toBe(OrderStatus.CANCELLED);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
       expect(await inventory.reservation(orderId)).toMatchObject({ status: 'released' });
       expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
 
-      inventory.faults.commitUnavailable = false;
+      inventory.proxy.reset();
       expect(await t.settler.settle()).toMatchObject({ committed: 0, voided: 0, returned: 0 });
       expect(await inventory.reservation(orderId)).toMatchObject({ status: 'released' });
+    });
+
+    it('returns the stock of a cancelled order whose commit landed after all', async () => {
+      const sku = await inventory.newProduct(5);
+      inventory.proxy.refuse(COMMIT);
+      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = order!.orderId;
+      expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
+      // The commit reached inventory after all and only its answer was lost: sold there.
+      await inventory.client.commitReservation({ reservationId: orderId }, alice.auth);
+      inventory.proxy.reset();
+
+      await t.client.cancelOrder({ orderId }, alice.auth);
+      expect(await inventory.available(sku)).toBe(5);
+      expect(await inventory.reservation(orderId)).toMatchObject({ status: 'returned' });
+      expect(await orderRow(orderId)).toMatchObject({
+        status: 'cancelled',
+        reservation_committed: true,
+      });
+      expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
+    });
+
+    it('takes a reservation another replica already returned as returned, never returning twice', async () => {
+      const sku = await inventory.newProduct(5);
+      inventory.proxy.refuse(COMMIT);
+      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = order!.orderId;
+      // Committed and already returned by a replica this one has not heard from.
+      await inventory.client.commitReservation({ reservationId: orderId }, alice.auth);
+      await inventory.client.returnReservation({ reservationId: orderId }, alice.auth);
+      expect(await inventory.available(sku)).toBe(5);
+      inventory.proxy.reset();
+
+      await t.client.cancelOrder({ orderId }, alice.auth);
+      expect(await inventory.available(sku)).toBe(5);
+      expect((await orderRow(orderId)).stock_returned_at).not.toBeNull();
+      expect(await t.settler.settle()).toMatchObject({ returned: 0 });
+      expect(await inventory.available(sku)).toBe(5);
+    });
+  });
+
+  describe('a reservation lapsing while inventory cannot commit', () => {
+    // An inventory of its own with a short TTL and a busy sweeper: the lapse
+    // happens the way it does in production, by time passing.
+    let lapsing: InventoryNeighbour;
+    let l: OrderTestServer;
+    beforeAll(async () => {
+      lapsing = await startInventoryNeighbour(auth, { ttlMs: 1_500, sweepIntervalMs: 100 });
+      l = await startOrderTestServer(backend, auth, lapsing);
+    });
+    afterAll(async () => {
+      await l?.close();
+      await lapsing?.close();
+    });
+    afterEach(() => lapsing.proxy.reset());
+
+    it('cancels the order, with OrderCancelled, when its reservation lapsed before the commit', async () => {
+      const sku = await lapsing.newProduct(5);
+      lapsing.proxy.refuse(COMMIT);
+      const { order } = await l.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = order!.orderId;
+      expect(order?.status).toBe(OrderStatus.PLACED);
+      // Inventory could not commit past the TTL: its sweeper gave the stock back.
+      await eventually(
+        async () => (await lapsing.reservation(orderId))?.status === 'expired',
+        'the sweeper expires the reservation',
+      );
+      expect(await lapsing.available(sku)).toBe(5);
+      lapsing.proxy.reset();
+
+      expect(await l.settler.settle()).toMatchObject({ committed: 0, voided: 1 });
+      const row = await l.storage.db
+        .selectFrom('orders')
+        .select(['status', 'stock_returned_at'])
+        .where('order_id', '=', orderId)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('cancelled');
+      expect(row.stock_returned_at).not.toBeNull();
+      expect((await outboxEventsFor(l.storage, orderId)).map((e) => e.type)).toEqual([
+        'OrderPlaced',
+        'OrderCancelled',
+      ]);
+      expect(await lapsing.available(sku)).toBe(5);
+      expect(await l.settler.settle()).toMatchObject({ committed: 0, voided: 0 });
     });
   });
 
@@ -295,7 +369,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       );
       expect(err.code).toBe(Code.DeadlineExceeded);
       expect(Date.now() - started).toBeGreaterThanOrEqual(550);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
     });
 
     it('takes over a stale claim, releasing what its dead holder reserved', async () => {
@@ -317,7 +391,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         { reservationId: deadOrderId, items: [{ sku, quantity: 2 }] },
         alice.auth,
       );
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 2 });
+      expect(await inventory.available(sku)).toBe(3);
 
       // Younger than the stale window: a retry waits for the holder (and gives up here).
       const early = await failure(
@@ -336,7 +410,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       );
       expect(order?.orderId).not.toBe(deadOrderId);
       expect(await inventory.reservation(deadOrderId)).toMatchObject({ status: 'released' });
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(3);
       const again = await t.client.placeOrder(
         { items: [{ sku, quantity: 2 }] },
         alice.withKey(key),
@@ -376,7 +450,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         alice.withKey(key),
       );
       expect(second.order?.orderId).not.toBe(first.order?.orderId);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(3);
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   bearer,
   errorInfo,
   failure,
+  inventoryPath,
   outboxEventsFor,
   startAuthNeighbour,
   startInventoryNeighbour,
@@ -20,24 +21,32 @@ import {
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+// One auth and one inventory process for the file: every test makes its own
+// products and each backend its own customers, so nothing is shared by accident.
+let auth: AuthNeighbour;
+let inventory: InventoryNeighbour;
+beforeAll(async () => {
+  auth = await startAuthNeighbour();
+  inventory = await startInventoryNeighbour(auth);
+});
+afterAll(async () => {
+  await inventory?.close();
+  await auth?.close();
+});
+afterEach(() => inventory.proxy.reset());
+
 describe.each(backends)('OrderService on %s', (backend) => {
-  let auth: AuthNeighbour;
-  let inventory: InventoryNeighbour;
   let t: OrderTestServer;
   let alice: Customer;
   let bob: Customer;
 
   beforeAll(async () => {
-    auth = await startAuthNeighbour();
-    inventory = await startInventoryNeighbour(auth);
     t = await startOrderTestServer(backend, auth, inventory);
     alice = await auth.newCustomer('alice');
     bob = await auth.newCustomer('bob');
   });
   afterAll(async () => {
     await t?.close();
-    await inventory?.close();
-    await auth?.close();
   });
 
   const orderRows = (customerId: string) =>
@@ -64,9 +73,9 @@ describe.each(backends)('OrderService on %s', (backend) => {
       expect(order.total).toMatchObject(eur(3 * 1_250 + 2 * 399));
       expect(timestampDate(order.createdAt!).getTime()).toBeGreaterThanOrEqual(before - 1_000);
 
-      // Sold, not merely held: on_hand went down and nothing is left reserved.
-      expect(await inventory.stock(a)).toEqual({ on_hand: 7, reserved: 0 });
-      expect(await inventory.stock(b)).toEqual({ on_hand: 3, reserved: 0 });
+      // Sold, not merely held: the stock is gone and the reservation committed.
+      expect(await inventory.available(a)).toBe(7);
+      expect(await inventory.available(b)).toBe(3);
       // The reservation is the order id's, and belongs to the customer.
       expect(await inventory.reservation(order.orderId)).toEqual({
         status: 'committed',
@@ -124,7 +133,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       );
       expect(forged.code).toBe(Code.Unauthenticated);
       expect(errorInfo(forged).code).toBe('INVALID_TOKEN');
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
     });
 
     it('refuses malformed items with every violation named, before touching stock', async () => {
@@ -148,7 +157,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         { field: 'items[2].sku', description: 'is required' },
         { field: 'items[2].quantity', description: 'must be between 1 and 1000' },
       ]);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
     });
 
     it('refuses no items and more than 100 lines', async () => {
@@ -162,7 +171,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
     });
 
     it('accepts exactly 100 lines and quantities of 1000', async () => {
-      // One by one: the neighbours share this process and its two cores with the test.
+      // One by one: the neighbours share the machine's two cores with the test.
       const skus: string[] = [];
       for (let i = 0; i < 100; i++) {
         skus.push(await inventory.newProduct(1_000, { currencyCode: 'EUR', cents: 1 }));
@@ -192,7 +201,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       expect(err.rawMessage).toBe(
         `items[1].sku: duplicates ${sku}: list each sku once with the total quantity`,
       );
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
     });
 
     it('answers NOT_FOUND naming unknown skus, and reserves nothing', async () => {
@@ -216,7 +225,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         details: { skus: ['GHOST-1', 'GHOST-2'] },
       });
       expect(err.rawMessage).toContain('GHOST-1');
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(5);
       expect(await orderRows(alice.userId)).toHaveLength(before);
     });
 
@@ -240,7 +249,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         code: 'INSUFFICIENT_STOCK',
         details: { shortfalls: [{ sku: b, requested: 3, available: 1 }] },
       });
-      expect(await inventory.stock(a)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(a)).toBe(5);
       expect(await orderRows(bob.userId)).toHaveLength(before);
     });
 
@@ -264,8 +273,8 @@ describe.each(backends)('OrderService on %s', (backend) => {
         code: 'ORDER_MIXED_CURRENCIES',
         details: { currencies: ['EUR', 'USD'] },
       });
-      expect(await inventory.stock(a)).toEqual({ on_hand: 5, reserved: 0 });
-      expect(await inventory.stock(b)).toEqual({ on_hand: 5, reserved: 0 });
+      expect(await inventory.available(a)).toBe(5);
+      expect(await inventory.available(b)).toBe(5);
       expect(await orderRows(bob.userId)).toHaveLength(before);
     });
   });
@@ -283,7 +292,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         alice.withKey(key),
       );
       expect(again.order).toEqual(first.order);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 8, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(8);
       expect(await outboxEventsFor(t.storage, first.order!.orderId)).toHaveLength(1);
     });
 
@@ -310,7 +319,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         alice.withKey(key),
       );
       expect(again.order?.orderId).toBe(first.order?.orderId);
-      expect(await inventory.stock(a)).toEqual({ on_hand: 9, reserved: 0 });
+      expect(await inventory.available(a)).toBe(9);
     });
 
     it('refuses the same key with a different body with FAILED_PRECONDITION', async () => {
@@ -322,7 +331,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       );
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(errorInfo(err).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 9, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(9);
     });
 
     it('keeps keys per customer: the same key from two customers places two orders', async () => {
@@ -332,7 +341,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       const theirs = await t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, bob.withKey(key));
       expect(theirs.order?.orderId).not.toBe(mine.order?.orderId);
       expect(theirs.order?.customerId).toBe(bob.userId);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 8, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(8);
     });
 
     it('gives concurrent duplicates one order between them', async () => {
@@ -345,7 +354,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       );
       const ids = new Set(results.map((r) => r.order?.orderId));
       expect(ids.size).toBe(1);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 47, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(47);
       const [orderId] = [...ids];
       expect(await outboxEventsFor(t.storage, orderId!)).toHaveLength(1);
     });
@@ -363,7 +372,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
         alice.withKey(key),
       );
       expect(placed.order?.status).toBe(OrderStatus.PLACED);
-      expect(await inventory.stock(sku)).toEqual({ on_hand: 0, reserved: 0 });
+      expect(await inventory.available(sku)).toBe(0);
     });
 
     it('refuses a malformed key', async () => {
@@ -521,25 +530,80 @@ describe.each(backends)('OrderService on %s', (backend) => {
       expect(await outboxEventsFor(t.storage, order.orderId)).toHaveLength(1);
     });
 
-    it('records the sold stock of a cancelled order as waiting to go back', async () => {
-      const sku = await inventory.newProduct(5);
-      const order = await place(alice, [{ sku, quantity: 2 }]);
+    it('gives the sold stock of a cancelled order back to the inventory', async () => {
+      const a = await inventory.newProduct(10, { currencyCode: 'EUR', cents: 300 });
+      const b = await inventory.newProduct(4, { currencyCode: 'EUR', cents: 50 });
+      const order = await place(alice, [
+        { sku: a, quantity: 3 },
+        { sku: b, quantity: 4 },
+      ]);
+      expect(await inventory.available(a)).toBe(7);
+      expect(await inventory.available(b)).toBe(0);
+
       await t.client.cancelOrder({ orderId: order.orderId }, alice.auth);
+
+      // Back before the answer: the cancel gave the stock back itself.
+      expect(await inventory.available(a)).toBe(10);
+      expect(await inventory.available(b)).toBe(4);
+      expect(await inventory.reservation(order.orderId)).toEqual({
+        status: 'returned',
+        owner_user_id: alice.userId,
+      });
       const row = await t.storage.db
         .selectFrom('orders')
         .select(['status', 'reservation_committed', 'stock_returned_at'])
         .where('order_id', '=', order.orderId)
         .executeTakeFirstOrThrow();
-      expect(row).toEqual({
+      expect(row).toMatchObject({ status: 'cancelled', reservation_committed: true });
+      expect(row.stock_returned_at).not.toBeNull();
+      expect((await outboxEventsFor(t.storage, order.orderId)).map((e) => e.type)).toEqual([
+        'OrderPlaced',
+        'OrderCancelled',
+      ]);
+      // Nothing left for the settler, and cancelling again returns nothing twice.
+      expect(await t.store.pendingReturns(0, 1_000)).not.toContainEqual(
+        expect.objectContaining({ orderId: order.orderId }),
+      );
+      expect(await t.settler.settle()).toMatchObject({ returned: 0 });
+      await t.client.cancelOrder({ orderId: order.orderId }, alice.auth);
+      expect(await inventory.available(a)).toBe(10);
+      // The stock is sellable again.
+      const again = await place(bob, [{ sku: b, quantity: 4 }]);
+      expect(again.status).toBe(OrderStatus.PLACED);
+    });
+
+    it('records sold stock it could not give back yet, and the settler gives it back later', async () => {
+      const sku = await inventory.newProduct(5);
+      const order = await place(alice, [{ sku, quantity: 2 }]);
+      inventory.proxy.refuse(inventoryPath('returnReservation'));
+      const cancelled = await t.client.cancelOrder({ orderId: order.orderId }, alice.auth);
+      // The cancellation stands even though the stock could not go back.
+      expect(cancelled.order?.status).toBe(OrderStatus.CANCELLED);
+      const row = () =>
+        t.storage.db
+          .selectFrom('orders')
+          .select(['status', 'reservation_committed', 'stock_returned_at'])
+          .where('order_id', '=', order.orderId)
+          .executeTakeFirstOrThrow();
+      expect(await row()).toEqual({
         status: 'cancelled',
         reservation_committed: true,
         stock_returned_at: null,
       });
-      const pending = await t.store.pendingReturns(0, 1_000);
-      expect(pending).toContainEqual({ orderId: order.orderId, reservationCommitted: true });
-    });
+      expect(await t.store.pendingReturns(0, 1_000)).toContainEqual({
+        orderId: order.orderId,
+        reservationCommitted: true,
+      });
+      expect(await inventory.available(sku)).toBe(3);
+      expect(await t.settler.settle()).toMatchObject({ returned: 0 });
 
-    // Needs InventoryService.ReturnReservation (see README: "Cancelling and stock").
-    it.todo('gives the sold stock of a cancelled order back to the inventory');
+      inventory.proxy.reset();
+      expect(await t.settler.settle()).toMatchObject({ returned: 1 });
+      expect((await row()).stock_returned_at).not.toBeNull();
+      expect(await inventory.available(sku)).toBe(5);
+      expect(await inventory.reservation(order.orderId)).toMatchObject({ status: 'returned' });
+      expect(await t.settler.settle()).toMatchObject({ returned: 0 });
+      expect(await inventory.available(sku)).toBe(5);
+    });
   });
 });

@@ -1,7 +1,10 @@
 // Test support for this service's specs: the real OrderService on a real
 // socket over PGlite or a fresh database on the real PostgreSQL server, with
-// the real auth and inventory services beside it (in this process, each on its
-// own socket and its own database). Not used by main.ts.
+// the real auth and inventory services beside it as processes of their own,
+// built from their main.ts, each with its own database, and reached only over
+// gRPC, as in production. The order service itself runs in this process so a
+// test can reach its parts (database, settler, idempotency keys) and inject
+// failures into them. Not used by main.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +12,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectError } from '@connectrpc/connect';
 import { fromBinary } from '@bufbuild/protobuf';
+import pg from 'pg';
 import {
   AuthService,
   InventoryService,
@@ -18,7 +22,6 @@ import {
   type OrderCancelled,
   type OrderPlaced,
 } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
 import { createLogger, type Logger } from '@switchboard/logger';
 import {
   createGrpcJsTransport,
@@ -28,29 +31,14 @@ import {
   type ServiceClient,
 } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-/* eslint-disable @nx/enforce-module-boundaries -- tests only: the order
-   service is tested against the real auth and inventory services, started in
-   this process from their own code; nothing here is bundled into main.ts. */
 import {
-  createTestTarget,
-  startAuthTestServer,
-  testSettings,
-  type AuthTestServer,
-  type TestDatabaseTarget,
-} from '../../../auth-service/src/testing/auth-test-harness';
-import {
-  createInventoryService,
-  inventoryAccessPolicy,
-} from '../../../inventory-service/src/create-inventory-service';
-import { createProductCatalog } from '../../../inventory-service/src/create-product-catalog';
-import {
-  createReservationLedger,
-  type ReservationLedger,
-} from '../../../inventory-service/src/create-reservation-ledger';
-import type { InventoryDatabase } from '../../../inventory-service/src/inventory-schema';
-import { migrations as inventoryMigrations } from '../../../inventory-service/src/migrations';
-/* eslint-enable @nx/enforce-module-boundaries */
+  createTestDatabase,
+  startGrpcFaultProxy,
+  startServiceProcess,
+  type GrpcFaultProxy,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@switchboard/testing';
 import { createIdempotencyKeys, type IdempotencyKeys } from '../create-idempotency-keys';
 import { createInventoryGateway } from '../create-inventory-gateway';
 import { createOrderPlacement } from '../create-order-placement';
@@ -68,6 +56,15 @@ export type Backend = 'pglite' | 'postgres';
 export const backends: [Backend][] = [['pglite'], ['postgres']];
 
 export const ORDER_SOURCE = '/switchboard/order-service';
+
+/**
+ * The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD; the
+ * order service's settler logs in with the same pair, as in production.
+ */
+export const ADMIN = {
+  email: 'order-spec-admin@example.com',
+  password: 'order-spec-admin-password',
+} as const;
 
 export function silentLogger(): Logger {
   if (process.env.TEST_LOGS) return createLogger({ service: 'order-test', level: 'debug' });
@@ -90,9 +87,9 @@ export interface Customer {
   withKey(key: string): { headers: Record<string, string> };
 }
 
-/** The real auth service, seeded, with its database on the PostgreSQL server. */
+/** The real auth service, in a process of its own, with its database on the PostgreSQL server. */
 export interface AuthNeighbour {
-  server: AuthTestServer;
+  address: string;
   client: ServiceClient<typeof AuthService>;
   admin: Customer;
   /** Registers and logs in a new customer. */
@@ -110,165 +107,188 @@ function customer(userId: string, token: string): Customer {
   };
 }
 
-export async function startAuthNeighbour(): Promise<AuthNeighbour> {
-  const target: TestDatabaseTarget = await createTestTarget('postgres');
-  const storage = await target.open();
-  const server = await startAuthTestServer(storage);
-  const client = server.client;
-  const adminLogin = await client.login({
-    email: testSettings.adminEmail,
-    password: testSettings.adminPassword,
-  });
-  let n = 0;
-  return {
-    server,
-    client,
-    admin: customer(adminLogin.userId, adminLogin.accessToken),
-    async newCustomer(name) {
-      const email = `${name}-${++n}-${Date.now()}@example.com`;
-      const password = 'correct horse battery';
-      const { userId } = await client.register({ email, password, displayName: name });
-      const login = await client.login({ email, password });
-      return customer(userId, login.accessToken);
-    },
-    async close() {
-      await server.stop();
-      await storage.close();
-      await target.dispose();
-    },
-  };
+/** Runs `cleanup` if `start` fails, so a half-started neighbour leaves nothing behind. */
+async function orUndo<T>(start: () => Promise<T>, cleanup: () => Promise<unknown>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
 }
 
-/** Switches that make the real inventory misbehave on purpose. */
-export interface InventoryFaults {
-  /** ReserveStock waits this long before it starts (and does not stop when the caller gives up). */
-  reserveDelayMs: number;
-  /** CommitReservation answers UNAVAILABLE, as if inventory were down for it. */
-  commitUnavailable: boolean;
+export async function startAuthNeighbour(): Promise<AuthNeighbour> {
+  const database = await createTestDatabase('order_spec_auth');
+  let service: ServiceProcess | undefined;
+  let transport: ReturnType<typeof createGrpcJsTransport> | undefined;
+  const close = async () => {
+    transport?.close();
+    await service?.stop();
+    await database.drop();
+  };
+  return orUndo(async () => {
+    service = await startServiceProcess({
+      app: 'auth-service',
+      env: {
+        AUTH_DATABASE_URL: database.url,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      },
+    });
+    transport = createGrpcJsTransport({ address: service.address, defaultTimeoutMs: 30_000 });
+    const client = createServiceClient(AuthService, transport);
+    const adminLogin = await client.login(ADMIN);
+    let n = 0;
+    return {
+      address: service.address,
+      client,
+      admin: customer(adminLogin.userId, adminLogin.accessToken),
+      async newCustomer(name) {
+        const email = `${name}-${++n}-${Date.now()}@example.com`;
+        const password = 'correct horse battery';
+        const { userId } = await client.register({ email, password, displayName: name });
+        const login = await client.login({ email, password });
+        return customer(userId, login.accessToken);
+      },
+      close,
+    };
+  }, close);
+}
+
+/** The gRPC path of an InventoryService method, as the fault proxy matches it. */
+export function inventoryPath(method: keyof typeof InventoryService.method): string {
+  return `/${InventoryService.typeName}/${InventoryService.method[method].name}`;
+}
+
+export interface ReservationRow {
+  status: string;
+  owner_user_id: string;
 }
 
 export interface InventoryNeighbour {
-  storage: Storage<InventoryDatabase>;
-  ledger: ReservationLedger;
-  client: ServiceClient<typeof InventoryService>;
+  /** Where the order service dials inventory: the fault proxy in front of the process. */
   address: string;
-  port: number;
-  faults: InventoryFaults;
+  /** The inventory process itself, past the proxy. */
+  processAddress: string;
+  /** Makes inventory slow or failing on one method (reset after each test). */
+  proxy: GrpcFaultProxy;
+  /** Straight to the process, for the test's own calls (as the admin or a customer). */
+  client: ServiceClient<typeof InventoryService>;
   /** A new product with this stock (and price), created by the admin; returns its sku. */
   newProduct(quantity: number, price?: { currencyCode: string; cents: number }): Promise<string>;
-  /** on_hand and reserved, as stored. */
-  stock(sku: string): Promise<{ on_hand: number; reserved: number }>;
-  reservation(id: string): Promise<{ status: string; owner_user_id: string } | undefined>;
-  /** Stops serving; the database stays, so start() brings the same inventory back. */
+  /** The product's available quantity (on hand minus held), as GetProduct answers. */
+  available(sku: string): Promise<number>;
+  /**
+   * The reservation's row in the inventory's own database: no RPC reads one,
+   * and a held and a sold reservation leave the same available quantity.
+   */
+  reservation(id: string): Promise<ReservationRow | undefined>;
+  /** Ids of the reservations that hold or held this sku, from the same database. */
+  reservationsOf(sku: string): Promise<string[]>;
+  /** Stops the process (SIGTERM); the database stays, so start() brings the same inventory back. */
   stop(): Promise<void>;
+  /** Starts it again on the same port and database. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface InventoryNeighbourOptions {
+  /** INVENTORY_RESERVATION_TTL_MS; 15 minutes unless given. */
+  ttlMs?: number;
+  /** INVENTORY_RESERVATION_SWEEP_INTERVAL_MS; 5 s unless given. */
+  sweepIntervalMs?: number;
 }
 
 let skuCounter = 0;
 
 /**
- * The real inventory service (its handlers, ledger and catalog over its own
- * database) checking tokens with the real auth service, like in production.
+ * The real inventory service, in a process of its own, checking tokens with
+ * the real auth service, like in production.
  */
 export async function startInventoryNeighbour(
   auth: AuthNeighbour,
-  options: { ttlMs?: number } = {},
+  options: InventoryNeighbourOptions = {},
 ): Promise<InventoryNeighbour> {
-  const logger = silentLogger();
   const database: TestDatabase = await createTestDatabase('order_spec_inventory');
-  const storage = await createStorage<InventoryDatabase>({
-    service: 'inventory',
-    serviceDatabaseUrl: database.url,
-    dataDir: '/nonexistent',
-    migrations: inventoryMigrations,
-    logger,
-  });
-  const catalog = createProductCatalog({
-    db: storage.db,
-    source: '/switchboard/inventory-service',
-  });
-  const ledger = createReservationLedger({ db: storage.db, ttlMs: options.ttlMs ?? 15 * 60_000 });
-  const impl = createInventoryService({ catalog, ledger });
-  const faults: InventoryFaults = { reserveDelayMs: 0, commitUnavailable: false };
-  const service: typeof impl = {
-    ...impl,
-    async reserveStock(request, ctx) {
-      if (faults.reserveDelayMs > 0) await sleep(faults.reserveDelayMs);
-      return impl.reserveStock(request, ctx);
-    },
-    async commitReservation(request, ctx) {
-      if (faults.commitUnavailable) {
-        throw new DomainError('DEPENDENCY_UNAVAILABLE', 'inventory is down (injected by the test)');
-      }
-      return impl.commitReservation(request, ctx);
-    },
+  const env: Record<string, string> = {
+    INVENTORY_DATABASE_URL: database.url,
+    AUTH_ADDR: auth.address,
+    INVENTORY_RESERVATION_TTL_MS: String(options.ttlMs ?? 15 * 60_000),
+    INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: String(options.sweepIntervalMs ?? 5_000),
   };
-  const authenticate = createTokenAuthenticator(auth.client);
-
-  let port = 0;
-  let server: ReturnType<typeof createRpcServer> | undefined;
-  async function start() {
-    server = createRpcServer({
-      logger,
-      host: '127.0.0.1',
-      port,
-      maxReceiveBytes: 1024 * 1024,
-      shutdownGraceMs: 500,
-      authenticate,
-    });
-    server.addService(InventoryService, service, { access: inventoryAccessPolicy });
-    port = await server.start();
-  }
-  await start();
-  const address = `127.0.0.1:${port}`;
-  const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 30_000 });
-  const client = createServiceClient(InventoryService, transport);
-
-  return {
-    storage,
-    ledger,
-    client,
-    address,
-    port,
-    faults,
-    async newProduct(quantity, price = { currencyCode: 'EUR', cents: 1_000 }) {
-      const sku = `SKU-${process.pid}-${++skuCounter}`;
-      await client.createProduct(
-        {
-          sku,
-          name: `Product ${skuCounter}`,
-          unitPrice: { currencyCode: price.currencyCode, amountMinor: BigInt(price.cents) },
-          initialQuantity: quantity,
-        },
-        auth.admin.auth,
-      );
-      return sku;
-    },
-    stock: (sku) =>
-      storage.db
-        .selectFrom('products')
-        .select(['on_hand', 'reserved'])
-        .where('sku', '=', sku)
-        .executeTakeFirstOrThrow(),
-    reservation: (id) =>
-      storage.db
-        .selectFrom('reservations')
-        .select(['status', 'owner_user_id'])
-        .where('reservation_id', '=', id)
-        .executeTakeFirst(),
-    async stop() {
-      await server?.shutdown();
-      server = undefined;
-    },
-    start,
-    async close() {
-      transport.close();
-      await server?.shutdown();
-      await storage.close();
-      await database.drop();
-    },
+  // Read-only looks at what no RPC shows; a pool of two is plenty.
+  const rows = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Idle connections die when the database is dropped; nothing is waiting on them.
+  rows.on('error', () => undefined);
+  let service: ServiceProcess | undefined;
+  let proxy: GrpcFaultProxy | undefined;
+  let transport: ReturnType<typeof createGrpcJsTransport> | undefined;
+  const close = async () => {
+    transport?.close();
+    await proxy?.close();
+    await service?.stop();
+    await rows.end();
+    await database.drop();
   };
+
+  return orUndo(async () => {
+    service = await startServiceProcess({ app: 'inventory-service', env });
+    const { address: processAddress, port } = service;
+    const faults = await startGrpcFaultProxy({ target: processAddress });
+    proxy = faults;
+    transport = createGrpcJsTransport({ address: processAddress, defaultTimeoutMs: 30_000 });
+    const client = createServiceClient(InventoryService, transport);
+
+    return {
+      address: faults.address,
+      processAddress,
+      proxy: faults,
+      client,
+      async newProduct(quantity, price = { currencyCode: 'EUR', cents: 1_000 }) {
+        const sku = `SKU-${process.pid}-${++skuCounter}`;
+        await client.createProduct(
+          {
+            sku,
+            name: `Product ${skuCounter}`,
+            unitPrice: { currencyCode: price.currencyCode, amountMinor: BigInt(price.cents) },
+            initialQuantity: quantity,
+          },
+          auth.admin.auth,
+        );
+        return sku;
+      },
+      async available(sku) {
+        const { product } = await client.getProduct({ sku }, auth.admin.auth);
+        if (product === undefined) throw new Error(`GetProduct answered no product for ${sku}`);
+        return product.availableQuantity;
+      },
+      async reservation(id) {
+        const result = await rows.query<ReservationRow>(
+          'select status, owner_user_id from reservations where reservation_id = $1',
+          [id],
+        );
+        return result.rows[0];
+      },
+      async reservationsOf(sku) {
+        const result = await rows.query<{ reservation_id: string }>(
+          'select reservation_id from reservation_items where sku = $1 order by reservation_id',
+          [sku],
+        );
+        return result.rows.map((r) => r.reservation_id);
+      },
+      async stop() {
+        await service?.stop();
+        service = undefined;
+      },
+      async start() {
+        service ??= await startServiceProcess({
+          app: 'inventory-service',
+          env: { ...env, INVENTORY_PORT: String(port) },
+        });
+      },
+      close,
+    };
+  }, close);
 }
 
 export interface OrderTestServerOptions {
@@ -276,7 +296,7 @@ export interface OrderTestServerOptions {
   lateReleaseDelayMs?: number;
   staleAfterMs?: number;
   idempotencyKeyTtlMs?: number;
-  /** Where inventory is dialled; defaults to the neighbour's address. */
+  /** Where inventory is dialled; defaults to the neighbour's (its fault proxy). */
   inventoryAddr?: string;
 }
 
@@ -340,8 +360,8 @@ export async function startOrderTestServer(
     keys,
     serviceToken: createServiceToken({
       authClient: auth.client,
-      email: testSettings.adminEmail,
-      password: testSettings.adminPassword,
+      email: ADMIN.email,
+      password: ADMIN.password,
     }),
     intervalMs: 60_000,
     graceMs: 0,
