@@ -339,6 +339,12 @@ export function createEventBus(options: EventBusOptions): EventBus {
       // An idle fetch is parked on the broker for this long, and stop() has
       // to wait for it; kafkajs's 5 s default would make every shutdown slow.
       maxWaitTimeInMs: 1_000,
+      // A member that died without leaving (SIGKILL, a lost host) holds its
+      // partitions until the session times out; kafkajs's 30 s default meant a
+      // restarted replica sat idle that long. 10 s is still far above the
+      // 3 s heartbeat, so a busy but healthy member is not evicted.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3_000,
       retry: {
         retries: 5,
         // After a crash kafkajs rebuilds the consumer and rejoins; a broker
