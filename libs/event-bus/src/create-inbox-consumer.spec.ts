@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { OrderCancelledSchema, OrderPlacedSchema, type TopicSpec } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
+import { sql } from '@switchboard/storage';
 import { freePort, startLocalBroker } from '@switchboard/testing';
 import {
   createInboxConsumer,
@@ -322,6 +323,27 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     const [letter] = await readTopic(bus, `${spec.name}.dlq`);
     expect(letter!.headers).toMatchObject({ ce_id: bad.id, dlq_attempts: '1' });
     expect(letter!.headers.dlq_error).toBe('total disagrees with lines');
+  });
+
+  it('prunes inbox rows older than the retention and keeps the recent ones', async () => {
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await sql`
+      insert into inbox (event_id, type, topic, partition, "offset", processed_at)
+      values ('old-1', 't', ${spec.name}, 0, '0', ${old}), ('new-1', 't', ${spec.name}, 0, '1', now())
+    `.execute(store.storage.db);
+    const c = consumer({ inboxRetentionMs: 60 * 60 * 1000 });
+    await c.start();
+    await eventually(
+      async () => {
+        const rows = await sql<{ event_id: string }>`
+          select event_id from inbox where event_id in ('old-1', 'new-1')`.execute(
+          store.storage.db,
+        );
+        return rows.rows.length === 1 && rows.rows[0]!.event_id === 'new-1';
+      },
+      10_000,
+      'the old row pruned',
+    );
   });
 
   it('commits an offset only after the transaction of its record committed', async () => {

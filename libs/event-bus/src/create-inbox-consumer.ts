@@ -36,6 +36,12 @@ export interface InboxConsumerOptions<DB extends InboxDatabase> {
   /** How often consumer lag per partition is logged (default 30000 ms; 0 turns it off). */
   lagLogIntervalMs?: number;
   /**
+   * How long an inbox row is kept (default 7 days). It only has to outlive the
+   * window in which the same event can come again (redelivery after a crash,
+   * a replay or redrive); without a bound the table grows forever.
+   */
+  inboxRetentionMs?: number;
+  /**
    * Within a long batch, commit at least this often (default 1000 ms). A batch
    * is always committed when it ends; this only bounds how much is handled
    * again (and skipped as duplicates) after a crash.
@@ -117,6 +123,8 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   const backoff = options.retryBackoffMs ?? { initial: 100, max: 5_000 };
   const lagLogIntervalMs = options.lagLogIntervalMs ?? 30_000;
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
+  const inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
+  let pruneTimer: NodeJS.Timeout | undefined;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new Error(`maxAttempts must be a whole number of at least 1 (got ${maxAttempts})`);
   }
@@ -369,6 +377,9 @@ export function createInboxConsumer<DB extends InboxDatabase>(
       lagTimer = setInterval(() => void logLag(), lagLogIntervalMs);
       lagTimer.unref();
     }
+    void pruneInbox();
+    pruneTimer = setInterval(() => void pruneInbox(), Math.min(inboxRetentionMs, 10 * 60_000));
+    pruneTimer.unref();
     log.info({ topics, types: [...handlers.keys()] }, 'inbox consumer started');
     return true;
   }
@@ -389,6 +400,20 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   }
 
   let lagPending = false;
+  /** Deletes inbox rows past their retention; replicas doing it at once is harmless. */
+  async function pruneInbox() {
+    try {
+      const cutoff = new Date(Date.now() - inboxRetentionMs);
+      const result = await sql`delete from inbox where processed_at < ${cutoff}`.execute(
+        storage.db,
+      );
+      const pruned = Number(result.numAffectedRows ?? 0n);
+      if (pruned > 0) log.info({ pruned }, 'pruned old inbox rows');
+    } catch (err) {
+      log.warn({ err }, 'inbox pruning failed; will try again');
+    }
+  }
+
   async function logLag() {
     if (lagPending) return;
     lagPending = true;
@@ -432,6 +457,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
       closing = true;
       wakeRetry();
       clearInterval(lagTimer);
+      clearInterval(pruneTimer);
       // Never stop a consumer halfway through joining: let the attempt settle first.
       await retrying;
       await attempt;

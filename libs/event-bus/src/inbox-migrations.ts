@@ -33,6 +33,8 @@ export const inboxMigrations: Record<string, Migration> = {
           "offset" bigint not null,
           processed_at timestamptz not null default now()
         )`.execute(db);
+      // Retention deletes by age; without this every prune scans the table.
+      await sql`create index inbox_processed_at on inbox (processed_at)`.execute(db);
     },
   },
 };

@@ -39,6 +39,12 @@ export {
 } from './event-decode-error';
 export type { EventRecord, OutgoingRecord } from './event-record';
 export { createKafkaProbe } from './create-kafka-probe';
+export {
+  createServiceEventBus,
+  type ServiceEventBusConfig,
+  type ServiceEventBusOptions,
+} from './create-service-event-bus';
+export { eventSourceOf } from './event-source-of';
 export { appendToOutbox, OUTBOX_CHANNEL, type AppendToOutboxOptions } from './append-to-outbox';
 export {
   createOutboxRelay,

@@ -1,0 +1,34 @@
+import type { Logger } from '@switchboard/logger';
+import { createEventBus, type EventBus, type EventBusOptions } from './create-event-bus';
+import { eventSourceOf } from './event-source-of';
+
+/** The part of a service's configuration its event bus is made from. */
+export interface ServiceEventBusConfig {
+  readonly service: string;
+  readonly kafkaBrokers: readonly string[];
+}
+
+/** What a service may still choose; identity and brokers come from its config. */
+export type ServiceEventBusOptions = Omit<
+  EventBusOptions,
+  'brokers' | 'clientId' | 'source' | 'logger'
+>;
+
+/**
+ * A service's event bus: the Kafka client id is the service name (so broker
+ * logs and quotas name the service) and every event it publishes carries the
+ * service's CloudEvents source.
+ */
+export function createServiceEventBus(
+  config: ServiceEventBusConfig,
+  logger: Logger,
+  options: ServiceEventBusOptions = {},
+): EventBus {
+  return createEventBus({
+    ...options,
+    brokers: config.kafkaBrokers,
+    clientId: config.service,
+    source: eventSourceOf(config.service),
+    logger,
+  });
+}
