@@ -1,74 +1,49 @@
 import type { AuthService } from '@switchboard/contracts';
-import type { Logger } from '@switchboard/logger';
-import type { Authenticate, ServiceImpl } from '@switchboard/rpc';
-import type { Kysely } from '@switchboard/storage';
+import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import type { Authenticate } from '@switchboard/rpc';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import { createAuthDomain } from './auth-domain';
 import type { AuthDatabase } from './auth-schema';
-import { createAuthServiceHandlers } from './auth-service-handlers';
-import { createLocalAuthenticator } from './create-local-authenticator';
-import {
-  createLoginThrottle,
-  defaultLoginThrottleSettings,
-  type LoginThrottleSettings,
-} from './login-throttle';
-import { createPasswordHasher, type PasswordHasher } from './password-hasher';
-import { seedUsers } from './seed-users';
-import { createSigningKeys, type SigningKeys } from './signing-keys';
-import { createTokenService, type TokenService } from './token-service';
-import { createUserAccounts, type UserAccounts } from './user-accounts';
+import { authServiceAccess } from './auth-service-handlers';
+import { createKeyRotationSchedule } from './key-rotation-schedule';
+import type { AuthConfig } from './load-auth-config';
 
-export interface AuthModuleOptions {
-  db: Kysely<AuthDatabase>;
-  logger: Logger;
-  /** CloudEvents source of the events this service writes to its outbox. */
-  eventSource: string;
-  issuer: string;
-  audience: string;
-  tokenTtlSeconds: number;
-  adminEmail: string;
-  adminPassword: string;
-  seedDemoData: boolean;
-  /** Tests shrink the back-off; production uses the defaults. */
-  loginThrottle?: LoginThrottleSettings;
-}
+export type AuthModuleOptions = ServiceModuleOptions<AuthConfig, AuthDatabase>;
 
-export interface AuthModule {
-  handlers: ServiceImpl<typeof AuthService>;
+export interface AuthModule extends ServiceModule<typeof AuthService> {
   /** Checks bearer tokens sent to this service, without a call to itself. */
-  authenticate: Authenticate;
-  keys: SigningKeys;
-  tokens: TokenService;
-  accounts: UserAccounts;
-  hasher: PasswordHasher;
-  /** Seeds the admin (and the demo customer); idempotent. */
-  seed(): Promise<void>;
+  readonly authenticate: Authenticate;
 }
 
-/** Builds the auth domain over its database: the one place its parts are assembled. */
+/** The running auth service: its domain, the outbox relay and the key rotation schedule. */
 export async function createAuthModule(options: AuthModuleOptions): Promise<AuthModule> {
-  const { db, logger } = options;
-  const hasher = await createPasswordHasher();
-  const keys = createSigningKeys(db, options.tokenTtlSeconds);
-  const tokens = createTokenService(db, keys, {
-    issuer: options.issuer,
-    audience: options.audience,
-    ttlSeconds: options.tokenTtlSeconds,
+  const { config, storage, bus, logger } = options;
+  const domain = await createAuthDomain({
+    ...config,
+    db: storage.db,
+    logger,
+    eventSource: eventSourceOf(config.service),
   });
-  const accounts = createUserAccounts(db, hasher, { source: options.eventSource });
-  const throttle = createLoginThrottle(db, options.loginThrottle ?? defaultLoginThrottleSettings);
+  const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
+  const rotation = createKeyRotationSchedule({
+    keys: domain.keys,
+    rotationHours: config.keyRotationHours,
+    logger,
+  });
   return {
-    handlers: createAuthServiceHandlers({ accounts, hasher, tokens, keys, throttle }),
-    authenticate: createLocalAuthenticator(tokens),
-    keys,
-    tokens,
-    accounts,
-    hasher,
-    seed: () =>
-      seedUsers({
-        accounts,
-        hasher,
-        logger,
-        admin: { email: options.adminEmail, password: options.adminPassword },
-        seedDemoData: options.seedDemoData,
-      }),
+    handlers: domain.handlers,
+    access: authServiceAccess,
+    authenticate: domain.authenticate,
+    async start() {
+      // Before serving: the admin must be able to log in as soon as health says SERVING.
+      await domain.seed();
+      relay.start();
+      rotation.start();
+    },
+    async close() {
+      // Both wait for work in hand (a rotation check, a batch) so storage can close after them.
+      await rotation.stop();
+      await relay.close();
+    },
   };
 }

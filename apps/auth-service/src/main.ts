@@ -1,13 +1,11 @@
 import { AuthService } from '@switchboard/contracts';
-import { createEventBus, createKafkaProbe, createOutboxRelay } from '@switchboard/event-bus';
+import { createKafkaProbe, createServiceEventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
-import { createHealthMonitor, createRpcServer } from '@switchboard/rpc';
+import { startRpcServer } from '@switchboard/rpc';
 import { closeOnSignal, runService } from '@switchboard/service-runtime';
 import { createStorage } from '@switchboard/storage';
-import type { AuthDatabase } from './auth-schema';
 import { createAuthModule } from './auth-module';
-import { authServiceAccess } from './auth-service-handlers';
-import { createKeyRotationSchedule } from './key-rotation-schedule';
+import type { AuthDatabase } from './auth-schema';
 import { loadAuthConfig } from './load-auth-config';
 import { migrations } from './migrations';
 
@@ -20,44 +18,16 @@ runService(async () => {
     migrations,
     logger,
   });
-  const source = `/switchboard/${config.service}`;
-  const auth = await createAuthModule({ ...config, db: storage.db, logger, eventSource: source });
-  await auth.seed();
-  const bus = createEventBus({
-    brokers: config.kafkaBrokers,
-    clientId: config.service,
-    source,
+  const bus = createServiceEventBus(config, logger);
+  const auth = await createAuthModule({ config, storage, bus, logger });
+  await auth.start();
+  const server = await startRpcServer({
+    ...config,
     logger,
-  });
-  const relay = createOutboxRelay({
-    storage,
-    producer: bus.createProducer(),
-    logger,
-  });
-  const rotation = createKeyRotationSchedule({
-    keys: auth.keys,
-    rotationHours: config.keyRotationHours,
-    logger,
-  });
-  const health = createHealthMonitor({
+    // Auth checks tokens itself: calling its own VerifyToken would be a loop.
+    authenticate: auth.authenticate,
     probes: { database: () => storage.ping(), kafka: createKafkaProbe(bus) },
-    intervalMs: 2_000,
+    register: (s) => s.addService(AuthService, auth.handlers, { access: auth.access }),
   });
-  const server = createRpcServer({ ...config, logger, health, authenticate: auth.authenticate });
-  server.addService(AuthService, auth.handlers, { access: authServiceAccess });
-  relay.start();
-  rotation.start();
-  await server.start();
-  logger.info({ port: config.port }, 'serving');
-  closeOnSignal({
-    logger,
-    closables: [
-      { name: 'rpc server', close: () => server.shutdown() },
-      { name: 'health monitor', close: async () => health.stop() },
-      { name: 'key rotation', close: () => rotation.stop() },
-      { name: 'outbox relay', close: () => relay.close() },
-      { name: 'event bus', close: () => bus.close() },
-      { name: 'storage', close: () => storage.close() },
-    ],
-  });
+  closeOnSignal({ logger, closables: { 'rpc server': server, auth, 'event bus': bus, storage } });
 });

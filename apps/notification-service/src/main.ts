@@ -1,21 +1,13 @@
-import { AuthService, NotificationService } from '@switchboard/contracts';
-import { createEventBus, createInboxConsumer, createKafkaProbe } from '@switchboard/event-bus';
+import { NotificationService } from '@switchboard/contracts';
+import { createKafkaProbe, createServiceEventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
-import {
-  createGrpcJsTransport,
-  createHealthMonitor,
-  createRpcServer,
-  createServiceClient,
-  createTokenAuthenticator,
-} from '@switchboard/rpc';
+import { createRemoteAuthenticator, startRpcServer } from '@switchboard/rpc';
 import { closeOnSignal, runService } from '@switchboard/service-runtime';
 import { createStorage } from '@switchboard/storage';
-import { notificationAccessPolicy } from './create-notification-service';
 import { loadNotificationConfig } from './load-notification-config';
 import { migrations } from './migrations';
 import { createNotificationModule } from './notification-module';
 import type { NotificationDatabase } from './notification-schema';
-import { NOTIFICATION_CONSUMER_GROUP } from './subscriptions';
 
 runService(async () => {
   const config = loadNotificationConfig();
@@ -26,50 +18,28 @@ runService(async () => {
     migrations,
     logger,
   });
-  const notifications = createNotificationModule({
-    storage,
+  const bus = createServiceEventBus(config, logger);
+  const auth = createRemoteAuthenticator(config);
+  const notifications = createNotificationModule({ config, storage, bus, logger });
+  await notifications.start();
+  const server = await startRpcServer({
+    ...config,
     logger,
-    fanOutBatchSize: config.fanOutBatchSize,
-  });
-  const bus = createEventBus({
-    brokers: config.kafkaBrokers,
-    clientId: config.service,
-    source: `/switchboard/${config.service}`,
-    logger,
-  });
-  const consumer = createInboxConsumer({
-    storage,
-    bus,
-    logger,
-    groupId: NOTIFICATION_CONSUMER_GROUP,
-    subscriptions: notifications.subscriptions,
-    maxAttempts: config.eventMaxAttempts,
-  });
-  const health = createHealthMonitor({
+    authenticate: auth.authenticate,
     probes: { database: () => storage.ping(), kafka: createKafkaProbe(bus) },
-    intervalMs: 2_000,
+    register: (s) =>
+      s.addService(NotificationService, notifications.handlers, { access: notifications.access }),
   });
-  const authenticate = createTokenAuthenticator(
-    createServiceClient(AuthService, createGrpcJsTransport({ address: config.authAddr })),
-  );
-  const server = createRpcServer({ ...config, logger, health, authenticate });
-  server.addService(NotificationService, notifications.handlers, {
-    access: notificationAccessPolicy,
-  });
-  await notifications.feed.start();
-  await consumer.start();
-  await server.start();
-  logger.info({ port: config.port }, 'serving');
   closeOnSignal({
     logger,
-    closables: [
-      // First: open Watch streams would otherwise hold the server's shutdown for its whole grace period.
-      { name: 'notification feed', close: () => notifications.feed.close() },
-      { name: 'rpc server', close: () => server.shutdown() },
-      { name: 'health monitor', close: async () => health.stop() },
-      { name: 'event consumer', close: () => consumer.close() },
-      { name: 'event bus', close: () => bus.close() },
-      { name: 'storage', close: () => storage.close() },
-    ],
+    closables: {
+      // First: open Watch streams would hold the server's shutdown for its whole grace period.
+      'notification feed': notifications.feed,
+      'rpc server': server,
+      notifications,
+      'auth client': auth,
+      'event bus': bus,
+      storage,
+    },
   });
 });

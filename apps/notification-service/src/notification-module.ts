@@ -1,37 +1,55 @@
 import type { NotificationService } from '@switchboard/contracts';
-import type { Subscription } from '@switchboard/event-bus';
-import type { Logger } from '@switchboard/logger';
-import type { ServiceImpl } from '@switchboard/rpc';
-import type { Storage } from '@switchboard/storage';
-import { createNotificationFeed, type NotificationFeed } from './create-notification-feed';
-import { createNotificationService } from './create-notification-service';
-import { createNotificationStore, type NotificationStore } from './create-notification-store';
+import { createInboxConsumer } from '@switchboard/event-bus';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import { notificationAccessPolicy } from './create-notification-service';
+import type { NotificationFeed } from './create-notification-feed';
+import type { NotificationConfig } from './load-notification-config';
+import { createNotificationDomain } from './notification-domain';
 import type { NotificationDatabase } from './notification-schema';
-import { createNotificationSubscriptions } from './subscriptions';
+import { NOTIFICATION_CONSUMER_GROUP } from './subscriptions';
 
-export interface NotificationModuleOptions {
-  storage: Storage<NotificationDatabase>;
-  logger: Logger;
-  fanOutBatchSize: number;
+export type NotificationModuleOptions = ServiceModuleOptions<
+  NotificationConfig,
+  NotificationDatabase
+>;
+
+export interface NotificationModule extends ServiceModule<typeof NotificationService> {
+  /**
+   * Close it before the rpc server: open Watch streams would otherwise hold
+   * the server's shutdown for its whole grace period.
+   */
+  readonly feed: NotificationFeed;
 }
 
-export interface NotificationModule {
-  handlers: ServiceImpl<typeof NotificationService>;
-  subscriptions: readonly Subscription<NotificationDatabase>[];
-  store: NotificationStore;
-  /** Start before serving Watch; close before the rpc server, so open streams end at once. */
-  feed: NotificationFeed;
-}
-
-/** Builds the notification domain over its database: the one place its parts are assembled. */
+/** The running notification service: its domain, the live feed and the social-events consumer. */
 export function createNotificationModule(options: NotificationModuleOptions): NotificationModule {
-  const { storage, logger } = options;
-  const store = createNotificationStore(storage.db);
-  const feed = createNotificationFeed({ storage, store, logger });
+  const { config, storage, bus, logger } = options;
+  const notifications = createNotificationDomain({
+    storage,
+    logger,
+    fanOutBatchSize: config.fanOutBatchSize,
+  });
+  const consumer = createInboxConsumer({
+    storage,
+    bus,
+    logger,
+    groupId: NOTIFICATION_CONSUMER_GROUP,
+    subscriptions: notifications.subscriptions,
+    maxAttempts: config.eventMaxAttempts,
+  });
   return {
-    handlers: createNotificationService({ store, feed }),
-    subscriptions: createNotificationSubscriptions({ fanOutBatchSize: options.fanOutBatchSize }),
-    store,
-    feed,
+    handlers: notifications.handlers,
+    access: notificationAccessPolicy,
+    feed: notifications.feed,
+    async start() {
+      // Before serving, so a Watch hears of every commit from its first moment.
+      await notifications.feed.start();
+      await consumer.start();
+    },
+    async close() {
+      await consumer.close();
+      // Normally closed already, before the server; closing twice is a no-op.
+      await notifications.feed.close();
+    },
   };
 }

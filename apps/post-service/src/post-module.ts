@@ -1,39 +1,41 @@
-import type { PostService } from '@switchboard/contracts';
-import type { Subscription } from '@switchboard/event-bus';
-import type { ServiceImpl } from '@switchboard/rpc';
-import type { Kysely } from '@switchboard/storage';
-import { createFollowGraph, type FollowGraph } from './create-follow-graph';
-import { createPostService } from './create-post-service';
-import { createPostStore, type PostStore } from './create-post-store';
-import { createUserDirectory, type UserDirectory } from './create-user-directory';
+import { topics, type PostService } from '@switchboard/contracts';
+import { createInboxConsumer, createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import { postAccessPolicy } from './create-post-service';
+import type { PostConfig } from './load-post-config';
+import { createPostDomain } from './post-domain';
 import type { PostDatabase } from './post-schema';
-import { createPostSubscriptions } from './subscriptions';
+import { POST_CONSUMER_GROUP } from './subscriptions';
 
-export interface PostModuleOptions {
-  db: Kysely<PostDatabase>;
-  /** CloudEvents source of the events this service writes to its outbox. */
-  eventSource: string;
-}
+export type PostModuleOptions = ServiceModuleOptions<PostConfig, PostDatabase>;
 
-export interface PostModule {
-  handlers: ServiceImpl<typeof PostService>;
-  subscriptions: readonly Subscription<PostDatabase>[];
-  posts: PostStore;
-  follows: FollowGraph;
-  users: UserDirectory;
-}
+export type PostModule = ServiceModule<typeof PostService>;
 
-/** Builds the post domain over its database: the one place its parts are assembled. */
+/** The running post service: its domain, the outbox relay and the UserRegistered consumer. */
 export function createPostModule(options: PostModuleOptions): PostModule {
-  const { db, eventSource: source } = options;
-  const users = createUserDirectory();
-  const posts = createPostStore({ db, source });
-  const follows = createFollowGraph({ db, users, source });
+  const { config, storage, bus, logger } = options;
+  const post = createPostDomain({ db: storage.db, eventSource: eventSourceOf(config.service) });
+  const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
+  const consumer = createInboxConsumer({
+    storage,
+    bus,
+    logger,
+    groupId: POST_CONSUMER_GROUP,
+    subscriptions: post.subscriptions,
+    maxAttempts: config.eventMaxAttempts,
+  });
   return {
-    handlers: createPostService({ posts, follows }),
-    subscriptions: createPostSubscriptions({ users }),
-    posts,
-    follows,
-    users,
+    handlers: post.handlers,
+    access: postAccessPolicy,
+    async start() {
+      // The topic this service writes: the relay must not depend on a consumer having created it.
+      await bus.ensureTopics([topics.socialPosts]);
+      relay.start();
+      await consumer.start();
+    },
+    async close() {
+      await consumer.close();
+      await relay.close();
+    },
   };
 }

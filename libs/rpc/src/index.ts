@@ -33,3 +33,15 @@ export {
   type GrpcJsTransportOptions,
 } from './create-grpc-js-transport';
 export { createServiceClient, type ServiceClient } from './create-service-client';
+// What every service's main.ts uses: a serving server with health, and token
+// checks against the auth service.
+export {
+  startRpcServer,
+  type RunningRpcServer,
+  type StartRpcServerOptions,
+} from './start-rpc-server';
+export {
+  createRemoteAuthenticator,
+  type RemoteAuthenticator,
+  type RemoteAuthenticatorOptions,
+} from './create-remote-authenticator';

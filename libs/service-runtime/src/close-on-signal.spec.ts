@@ -43,4 +43,43 @@ describe('closeOnSignal', () => {
     expect(closed).toEqual(['b']);
     expect(codes).toEqual([1]);
   });
+
+  it('takes a record of closables and closes them in key order', async () => {
+    const order: string[] = [];
+    const codes: number[] = [];
+    const closer = (name: string) => ({
+      async close() {
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(name);
+      },
+    });
+    const logs: string[] = [];
+    const logger = createLogger({
+      service: 't',
+      destination: new Writable({
+        write: (chunk, _e, cb) => {
+          logs.push(String(chunk));
+          cb();
+        },
+      }),
+    });
+    const shutdown = closeOnSignal({
+      logger,
+      signals: [],
+      exit: (code) => codes.push(code),
+      closables: {
+        'rpc server': closer('server'),
+        orders: closer('module'),
+        'event bus': closer('bus'),
+        storage: closer('storage'),
+      },
+    });
+    await shutdown();
+    expect(order).toEqual(['server', 'module', 'bus', 'storage']);
+    expect(codes).toEqual([0]);
+    const steps = logs
+      .map((line) => JSON.parse(line) as { step?: string })
+      .flatMap((l) => l.step ?? []);
+    expect(steps).toEqual(['rpc server', 'orders', 'event bus', 'storage']);
+  });
 });

@@ -6,10 +6,29 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** Something to close, named by its key in a Closables record. */
+export interface CloseTarget {
+  close(): Promise<void>;
+}
+
+/**
+ * The closing order. The record form, `{ 'rpc server': server, 'event bus':
+ * bus, storage }`, closes in key order (insertion order; keys are names, so
+ * never integer-like, which JavaScript would sort first).
+ */
+export type Closables = readonly Closable[] | Readonly<Record<string, CloseTarget>>;
+
+function toSteps(closables: Closables): readonly Closable[] {
+  if (Array.isArray(closables)) return closables as readonly Closable[];
+  return Object.entries(closables as Readonly<Record<string, CloseTarget>>).map(
+    ([name, target]) => ({ name, close: () => target.close() }),
+  );
+}
+
 export interface CloseOnSignalOptions {
   logger: Logger;
   /** Closed one after another: typically rpc server, then consumers/producers, then storage. */
-  closables: Closable[];
+  closables: Closables;
   /** A hard stop if closing hangs, so an orchestrator never waits forever. */
   timeoutMs?: number;
   signals?: NodeJS.Signals[];
@@ -25,7 +44,8 @@ export interface CloseOnSignalOptions {
  * Returns the shutdown function so the caller can trigger it too.
  */
 export function closeOnSignal(options: CloseOnSignalOptions): () => Promise<void> {
-  const { logger, closables, timeoutMs = 30_000, signals = ['SIGINT', 'SIGTERM'] } = options;
+  const { logger, timeoutMs = 30_000, signals = ['SIGINT', 'SIGTERM'] } = options;
+  const closables = toSteps(options.closables);
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let closing: Promise<void> | undefined;
 

@@ -1,2 +1,9 @@
-export { closeOnSignal, type Closable, type CloseOnSignalOptions } from './close-on-signal';
+export {
+  closeOnSignal,
+  type Closable,
+  type Closables,
+  type CloseOnSignalOptions,
+  type CloseTarget,
+} from './close-on-signal';
 export { runService } from './run-service';
+export type { ServiceModule, ServiceModuleOptions } from './service-module';

@@ -16,7 +16,7 @@ import {
 import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase } from '@switchboard/testing';
 import type { AuthDatabase } from '../auth-schema';
-import { createAuthModule, type AuthModule, type AuthModuleOptions } from '../auth-module';
+import { createAuthDomain, type AuthDomain, type AuthDomainOptions } from '../auth-domain';
 import { authServiceAccess } from '../auth-service-handlers';
 import { migrations } from '../migrations';
 
@@ -64,10 +64,10 @@ export const testSettings = {
   eventSource: '/switchboard/auth-service',
   // Small, so specs that fail a few logins stay fast; the throttle spec sets its own.
   loginThrottle: { freeAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, windowMs: 60_000 },
-} satisfies Omit<AuthModuleOptions, 'db' | 'logger'>;
+} satisfies Omit<AuthDomainOptions, 'db' | 'logger'>;
 
 export interface AuthTestServer {
-  auth: AuthModule;
+  auth: AuthDomain;
   client: ServiceClient<typeof AuthService>;
   server: RpcServer;
   /** Every log line the service wrote, as raw JSON text. */
@@ -79,7 +79,7 @@ export interface AuthTestServer {
 /** The service as main.ts assembles it, seeded, on 127.0.0.1 with a free port. */
 export async function startAuthTestServer(
   storage: Storage<AuthDatabase>,
-  overrides: Partial<Omit<AuthModuleOptions, 'db' | 'logger'>> = {},
+  overrides: Partial<Omit<AuthDomainOptions, 'db' | 'logger'>> = {},
 ): Promise<AuthTestServer> {
   const raw: string[] = [];
   const logger = createLogger({
@@ -92,7 +92,7 @@ export async function startAuthTestServer(
       },
     }),
   });
-  const auth = await createAuthModule({ ...testSettings, ...overrides, db: storage.db, logger });
+  const auth = await createAuthDomain({ ...testSettings, ...overrides, db: storage.db, logger });
   await auth.seed();
   const server = createRpcServer({
     logger,

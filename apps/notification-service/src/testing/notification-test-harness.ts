@@ -40,7 +40,7 @@ import { createTestDatabase } from '@switchboard/testing';
 import { notificationAccessPolicy } from '../create-notification-service';
 import { fanOutPost } from '../fan-out-post';
 import { migrations } from '../migrations';
-import { createNotificationModule, type NotificationModule } from '../notification-module';
+import { createNotificationDomain, type NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
 
 export type Backend = 'pglite' | 'postgres';
@@ -119,7 +119,7 @@ export interface ReplicaOptions {
 export interface NotificationReplica {
   readonly name: string;
   storage: Storage<NotificationDatabase>;
-  notifications: NotificationModule;
+  notifications: NotificationDomain;
   consumer?: InboxConsumer;
   client: ServiceClient<typeof NotificationService>;
   logs: LogLine[];
@@ -142,7 +142,7 @@ export async function startReplica(
     migrations,
     logger,
   });
-  const notifications = createNotificationModule({
+  const notifications = createNotificationDomain({
     storage,
     logger,
     fanOutBatchSize: options.fanOutBatchSize ?? 500,

@@ -30,7 +30,7 @@ import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { postAccessPolicy } from '../create-post-service';
 import { migrations } from '../migrations';
-import { createPostModule, type PostModule } from '../post-module';
+import { createPostDomain, type PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 
 export type Backend = 'pglite' | 'postgres';
@@ -75,7 +75,7 @@ export function silentLogger(): Logger {
 
 export interface PostTestServer {
   storage: Storage<PostDatabase>;
-  post: PostModule;
+  post: PostDomain;
   client: ServiceClient<typeof PostService>;
   /** Set when started with `kafka: true`. */
   bus?: EventBus;
@@ -110,7 +110,7 @@ export async function startPostTestServer(
     logger,
     poolSize: options.poolSize,
   });
-  const post = createPostModule({ db: storage.db, eventSource: EVENT_SOURCE });
+  const post = createPostDomain({ db: storage.db, eventSource: EVENT_SOURCE });
 
   let bus: EventBus | undefined;
   let consumer: InboxConsumer | undefined;

@@ -1,0 +1,78 @@
+import type { AuthService } from '@switchboard/contracts';
+import type { Logger } from '@switchboard/logger';
+import type { Authenticate, ServiceImpl } from '@switchboard/rpc';
+import type { Kysely } from '@switchboard/storage';
+import type { AuthDatabase } from './auth-schema';
+import { createAuthServiceHandlers } from './auth-service-handlers';
+import { createLocalAuthenticator } from './create-local-authenticator';
+import {
+  createLoginThrottle,
+  defaultLoginThrottleSettings,
+  type LoginThrottleSettings,
+} from './login-throttle';
+import { createPasswordHasher, type PasswordHasher } from './password-hasher';
+import { seedUsers } from './seed-users';
+import { createSigningKeys, type SigningKeys } from './signing-keys';
+import { createTokenService, type TokenService } from './token-service';
+import { createUserAccounts, type UserAccounts } from './user-accounts';
+
+export interface AuthDomainOptions {
+  db: Kysely<AuthDatabase>;
+  logger: Logger;
+  /** CloudEvents source of the events this service writes to its outbox. */
+  eventSource: string;
+  issuer: string;
+  audience: string;
+  tokenTtlSeconds: number;
+  adminEmail: string;
+  adminPassword: string;
+  seedDemoData: boolean;
+  /** Tests shrink the back-off; production uses the defaults. */
+  loginThrottle?: LoginThrottleSettings;
+}
+
+export interface AuthDomain {
+  handlers: ServiceImpl<typeof AuthService>;
+  /** Checks bearer tokens sent to this service, without a call to itself. */
+  authenticate: Authenticate;
+  keys: SigningKeys;
+  tokens: TokenService;
+  accounts: UserAccounts;
+  hasher: PasswordHasher;
+  /** Seeds the admin (and the demo customer); idempotent. */
+  seed(): Promise<void>;
+}
+
+/**
+ * Builds the auth domain over its database: the one place its parts are
+ * assembled. No Kafka and no timers, so specs serve it as it is;
+ * auth-module.ts adds the background work for the running service.
+ */
+export async function createAuthDomain(options: AuthDomainOptions): Promise<AuthDomain> {
+  const { db, logger } = options;
+  const hasher = await createPasswordHasher();
+  const keys = createSigningKeys(db, options.tokenTtlSeconds);
+  const tokens = createTokenService(db, keys, {
+    issuer: options.issuer,
+    audience: options.audience,
+    ttlSeconds: options.tokenTtlSeconds,
+  });
+  const accounts = createUserAccounts(db, hasher, { source: options.eventSource });
+  const throttle = createLoginThrottle(db, options.loginThrottle ?? defaultLoginThrottleSettings);
+  return {
+    handlers: createAuthServiceHandlers({ accounts, hasher, tokens, keys, throttle }),
+    authenticate: createLocalAuthenticator(tokens),
+    keys,
+    tokens,
+    accounts,
+    hasher,
+    seed: () =>
+      seedUsers({
+        accounts,
+        hasher,
+        logger,
+        admin: { email: options.adminEmail, password: options.adminPassword },
+        seedDemoData: options.seedDemoData,
+      }),
+  };
+}

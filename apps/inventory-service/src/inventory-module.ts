@@ -1,0 +1,47 @@
+import type { InventoryService } from '@switchboard/contracts';
+import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import { createInventoryService, inventoryAccessPolicy } from './create-inventory-service';
+import { createProductCatalog } from './create-product-catalog';
+import { createReservationLedger } from './create-reservation-ledger';
+import { createReservationSweeper } from './create-reservation-sweeper';
+import type { InventoryDatabase } from './inventory-schema';
+import type { InventoryConfig } from './load-inventory-config';
+import { seedDemoCatalog } from './seed-demo-catalog';
+
+export type InventoryModuleOptions = ServiceModuleOptions<InventoryConfig, InventoryDatabase>;
+
+export type InventoryModule = ServiceModule<typeof InventoryService>;
+
+/** The running inventory service: catalog, reservation ledger, outbox relay and expiry sweeper. */
+export function createInventoryModule(options: InventoryModuleOptions): InventoryModule {
+  const { config, storage, bus, logger } = options;
+  const source = eventSourceOf(config.service);
+  const catalog = createProductCatalog({ db: storage.db, source });
+  const ledger = createReservationLedger({
+    db: storage.db,
+    ttlMs: config.reservationTtlMs,
+    source,
+  });
+  const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
+  const sweeper = createReservationSweeper({
+    ledger,
+    intervalMs: config.reservationSweepIntervalMs,
+    logger,
+  });
+  return {
+    handlers: createInventoryService({ catalog, ledger }),
+    access: inventoryAccessPolicy,
+    async start() {
+      // Before serving: `npm start` promises something to order as soon as it is SERVING.
+      if (config.seedDemoData) await seedDemoCatalog(catalog, logger);
+      relay.start();
+      sweeper.start();
+    },
+    async close() {
+      // Both finish the work in hand (a sweep, a batch), so storage can close after them.
+      await sweeper.close();
+      await relay.close();
+    },
+  };
+}

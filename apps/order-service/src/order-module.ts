@@ -1,0 +1,74 @@
+import { InventoryService, type AuthService, type OrderService } from '@switchboard/contracts';
+import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import { createIdempotencyKeys } from './create-idempotency-keys';
+import { createInventoryGateway } from './create-inventory-gateway';
+import { createOrderPlacement } from './create-order-placement';
+import { createOrderService, orderAccessPolicy } from './create-order-service';
+import { createOrderSettler } from './create-order-settler';
+import { createOrderStore } from './create-order-store';
+import { createServiceToken } from './create-service-token';
+import { createStockSettlement } from './create-stock-settlement';
+import type { OrderConfig } from './load-order-config';
+import type { OrderDatabase } from './order-schema';
+
+export interface OrderModuleOptions extends ServiceModuleOptions<OrderConfig, OrderDatabase> {
+  /** The settler logs in as the service account through it; main.ts owns the channel. */
+  authClient: Pick<ServiceClient<typeof AuthService>, 'login'>;
+}
+
+export type OrderModule = ServiceModule<typeof OrderService>;
+
+/**
+ * The running order service: placement and settlement over the order store,
+ * the inventory client, the outbox relay and the settler that finishes what
+ * requests could not.
+ */
+export function createOrderModule(options: OrderModuleOptions): OrderModule {
+  const { config, storage, bus, logger } = options;
+  const inventoryTransport = createGrpcJsTransport({ address: config.inventoryAddr });
+  const inventory = createInventoryGateway({
+    client: createServiceClient(InventoryService, inventoryTransport),
+    timeoutMs: config.reserveTimeoutMs,
+  });
+  const store = createOrderStore({ db: storage.db, source: eventSourceOf(config.service) });
+  const keys = createIdempotencyKeys({ db: storage.db, ttlMs: config.idempotencyKeyTtlMs });
+  const settlement = createStockSettlement({ store, inventory, logger });
+  const placement = createOrderPlacement({
+    db: storage.db,
+    store,
+    keys,
+    inventory,
+    settlement,
+    logger,
+  });
+  const settler = createOrderSettler({
+    store,
+    settlement,
+    keys,
+    serviceToken: createServiceToken({
+      authClient: options.authClient,
+      email: config.serviceAccountEmail,
+      password: config.serviceAccountPassword,
+    }),
+    intervalMs: config.settleIntervalMs,
+    graceMs: 2 * config.reserveTimeoutMs,
+    logger,
+  });
+  const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
+  return {
+    handlers: createOrderService({ store, placement, settlement }),
+    access: orderAccessPolicy,
+    async start() {
+      relay.start();
+      settler.start();
+    },
+    async close() {
+      // The settler first: a round in hand still calls inventory and writes order events.
+      await settler.close();
+      await relay.close();
+      inventoryTransport.close();
+    },
+  };
+}

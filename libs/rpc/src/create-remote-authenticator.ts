@@ -1,0 +1,37 @@
+import { AuthService } from '@switchboard/contracts';
+import type { Authenticate } from './call-context';
+import { createGrpcJsTransport } from './create-grpc-js-transport';
+import { createServiceClient, type ServiceClient } from './create-service-client';
+import { createTokenAuthenticator } from './create-token-authenticator';
+
+export interface RemoteAuthenticatorOptions {
+  /** host:port of the auth service (`AUTH_ADDR`). */
+  authAddr: string;
+  /** Budget for one VerifyToken call; defaults to createTokenAuthenticator's. */
+  timeoutMs?: number;
+}
+
+export interface RemoteAuthenticator {
+  /** Checks a caller's token with AuthService.VerifyToken. */
+  authenticate: Authenticate;
+  /**
+   * The AuthService client behind it, for a service that also calls auth
+   * itself (e.g. to log in a service account): one channel, not two.
+   */
+  client: ServiceClient<typeof AuthService>;
+  /** Releases the channel; after the rpc server has drained, which still verifies tokens. */
+  close(): Promise<void>;
+}
+
+/** Token checks for every service but auth itself, over a channel this object owns. */
+export function createRemoteAuthenticator(
+  options: RemoteAuthenticatorOptions,
+): RemoteAuthenticator {
+  const transport = createGrpcJsTransport({ address: options.authAddr });
+  const client = createServiceClient(AuthService, transport);
+  return {
+    authenticate: createTokenAuthenticator(client, { timeoutMs: options.timeoutMs }),
+    client,
+    close: async () => transport.close(),
+  };
+}

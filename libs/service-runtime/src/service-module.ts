@@ -1,0 +1,33 @@
+import type { DescService } from '@bufbuild/protobuf';
+import type { EventBus } from '@switchboard/event-bus';
+import type { Logger } from '@switchboard/logger';
+import type { AccessPolicy, Authenticate, ServiceImpl } from '@switchboard/rpc';
+import type { Storage } from '@switchboard/storage';
+
+/** What main.ts gives every module: the shared resources it owns and closes. */
+export interface ServiceModuleOptions<Config, DB> {
+  config: Config;
+  storage: Storage<DB>;
+  bus: EventBus;
+  logger: Logger;
+}
+
+/**
+ * What a service's `<service>-module.ts` hands its main.ts: the gRPC service
+ * to register and the background work (relays, consumers, timers) around it.
+ * main.ts owns the shared resources (storage, bus, server) and their order;
+ * the module owns only what it built.
+ */
+export interface ServiceModule<Desc extends DescService> {
+  readonly handlers: ServiceImpl<Desc>;
+  readonly access: AccessPolicy<Desc>;
+  /** Set by a service that checks tokens itself (auth) instead of calling auth. */
+  readonly authenticate?: Authenticate;
+  /** Everything that must run before the server serves: seeds, topics, workers. */
+  start(): Promise<void>;
+  /**
+   * Stops the workers, finishing work in hand. main.ts calls it after the rpc
+   * server drained and before the bus and storage close.
+   */
+  close(): Promise<void>;
+}
