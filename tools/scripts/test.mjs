@@ -1,8 +1,8 @@
 // `npm test`: the whole check a change must pass, in the order that fails
 // fastest. It installs what is missing, starts ONE Kafka broker for every
 // integration test (or reuses KAFKA_BROKERS), then runs:
-//   contracts (buf lint, buf breaking, generated code current) → typecheck →
-//   lint → unit + integration tests → end-to-end smoke test.
+//   contracts (buf lint, buf breaking, generated code current) → formatting →
+//   typecheck → lint → unit + integration tests → end-to-end smoke test.
 // It ends with a plain `tests: N passed, N failed` line.
 import './require-node.mjs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -40,6 +40,9 @@ if (drift) {
   );
   process.exit(1);
 }
+
+step('formatting (prettier --check)');
+run(root, 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 
 step('typecheck');
 run(root, 'npx', ['tsc', '-p', 'tsconfig.json']);
