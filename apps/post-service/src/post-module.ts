@@ -1,4 +1,4 @@
-import { topics, type PostService } from '@switchboard/contracts';
+import type { PostService } from '@switchboard/contracts';
 import { createInboxConsumer, createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { postAccessPolicy } from './create-post-service';
@@ -28,8 +28,10 @@ export function createPostModule(options: PostModuleOptions): PostModule {
     handlers: post.handlers,
     access: postAccessPolicy,
     async start() {
-      // The topic this service writes: the relay must not depend on a consumer having created it.
-      await bus.ensureTopics([topics.socialPosts]);
+      // No topic creation here: the service's Kafka health probe creates every
+      // registry topic, retrying until the broker answers, and until then the
+      // relay keeps its rows. Awaiting it here made a start with Kafka down,
+      // or racing other services creating the same topics, fail outright.
       relay.start();
       await consumer.start();
     },

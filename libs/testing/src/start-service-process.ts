@@ -41,6 +41,12 @@ export interface StartServiceProcessOptions {
   env?: Record<string, string>;
   /** How long it may take to answer SERVING. Defaults to 60 s. */
   startTimeoutMs?: number;
+  /**
+   * 'serving' (default) waits for health SERVING; 'answering' only for a
+   * health answer of any kind, for tests of a service whose dependencies are
+   * down on purpose.
+   */
+  waitFor?: 'serving' | 'answering';
 }
 
 export interface ServiceProcess {
@@ -163,7 +169,13 @@ export async function startServiceProcess(
   running.add(handle);
 
   try {
-    await waitUntilServing(handle.address, ended, options.startTimeoutMs ?? 60_000, app);
+    await waitUntilServing(
+      handle.address,
+      ended,
+      options.startTimeoutMs ?? 60_000,
+      app,
+      options.waitFor ?? 'serving',
+    );
   } catch (err) {
     await handle.kill();
     throw new Error(`${(err as Error).message}\n--- ${app} output ---\n${output}`, { cause: err });
@@ -204,6 +216,7 @@ async function waitUntilServing(
   ended: Promise<string>,
   timeoutMs: number,
   app: string,
+  waitFor: 'serving' | 'answering',
 ): Promise<void> {
   const transport = createGrpcJsTransport({
     address,
@@ -228,7 +241,7 @@ async function waitUntilServing(
       }
       try {
         const { status } = await health.check({ service: '' });
-        if (status === ServingStatus.SERVING) return;
+        if (status === ServingStatus.SERVING || waitFor === 'answering') return;
         last = ServingStatus[status] ?? String(status);
       } catch (err) {
         last = (err as Error).message;

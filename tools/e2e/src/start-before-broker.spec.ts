@@ -1,0 +1,68 @@
+import { HealthCheckResponse_ServingStatus as ServingStatus, Health } from '@switchboard/contracts';
+import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import {
+  freePort,
+  startLocalBroker,
+  startServiceProcess,
+  type ServiceProcess,
+  type TestBroker,
+} from '@switchboard/testing';
+
+const apps = [
+  'auth-service',
+  'inventory-service',
+  'order-service',
+  'post-service',
+  'notification-service',
+  'reporting-service',
+] as const;
+
+async function healthOf(address: string): Promise<string> {
+  const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 2_000 });
+  try {
+    const { status } = await createServiceClient(Health, transport).check({ service: '' });
+    return ServingStatus[status] ?? String(status);
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * In production the broker restarts, or comes up after the services. Every
+ * service must then start anyway, say NOT_SERVING, and become SERVING by
+ * itself once Kafka answers (creating its topics then), without a restart.
+ */
+describe('services started before their Kafka broker', () => {
+  const running: ServiceProcess[] = [];
+  let broker: TestBroker | undefined;
+
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop()));
+    await broker?.stop();
+  });
+
+  it('answer NOT_SERVING, then become SERVING once the broker is up', async () => {
+    const port = await freePort();
+    const brokers = `127.0.0.1:${port}`;
+    for (const app of apps) {
+      running.push(
+        await startServiceProcess({ app, env: { KAFKA_BROKERS: brokers }, waitFor: 'answering' }),
+      );
+    }
+    for (const service of running) expect(await healthOf(service.address)).toBe('NOT_SERVING');
+
+    broker = await startLocalBroker({ port });
+    const deadline = Date.now() + 90_000;
+    let statuses: string[] = [];
+    while (Date.now() < deadline) {
+      statuses = await Promise.all(running.map((s) => healthOf(s.address)));
+      if (statuses.every((s) => s === 'SERVING')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(statuses).toEqual(apps.map(() => 'SERVING'));
+    // Nobody gave up and exited along the way.
+    for (const service of running) expect(await healthOf(service.address)).toBe('SERVING');
+  });
+});
