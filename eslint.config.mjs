@@ -50,6 +50,13 @@ export default [
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Plain-Node entry scripts (npm start, npm test, npm run bench) run before
+    // anything is built, so they share tools/scripts by relative path, not by an
+    // alias; the TypeScript projects' boundaries above still apply everywhere else.
+    files: ['tools/**/*.mjs'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     // Tooling configs extend the workspace's shared presets by relative path by design.
     files: ['**/jest.config.js'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

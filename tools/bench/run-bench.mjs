@@ -1,0 +1,23 @@
+// `npm run bench`: installs what is missing (as `npm start` does), bundles the
+// bench and its child-process entries into dist/bench, then runs it in this
+// process so Ctrl-C and the exit code behave as with `node main.cjs`.
+import '../scripts/require-node.mjs';
+import { copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { bundle, workspaceRoot } from '../scripts/bundle.mjs';
+import { ensureWorkspace } from '../scripts/ensure-workspace.mjs';
+
+ensureWorkspace(workspaceRoot);
+const out = join(workspaceRoot, 'dist', 'bench');
+const main = await bundle('tools/bench/src/main.ts', 'dist/bench/main.cjs');
+await bundle('tools/bench/src/grpc-overhead-server.ts', 'dist/bench/grpc-overhead-server.cjs');
+// startServiceProcess (libs/testing) preloads this guard from beside its own
+// code, which inside the bundle is dist/bench: it makes the services it
+// starts exit if the bench dies without stopping them.
+copyFileSync(
+  join(workspaceRoot, 'libs', 'testing', 'src', 'exit-with-parent.cjs'),
+  join(out, 'exit-with-parent.cjs'),
+);
+process.argv = [process.argv[0], main, ...process.argv.slice(2)];
+createRequire(import.meta.url)(main);
