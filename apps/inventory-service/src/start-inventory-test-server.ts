@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ConnectError } from '@connectrpc/connect';
 import { InventoryService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import { createLogger, type Logger } from '@switchboard/logger';
@@ -138,26 +137,5 @@ export async function startInventoryTestServer(
   };
 }
 
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** The error-code trailer and the parsed error-details trailer of a failed call. */
-export function errorInfo(err: ConnectError): {
-  code?: string;
-  details?: unknown;
-  violations?: unknown;
-} {
-  const code = err.metadata.get('error-code') ?? undefined;
-  const raw = err.metadata.get('error-details');
-  const parsed =
-    raw === null ? {} : (JSON.parse(raw) as { details?: unknown; violations?: unknown });
-  return { code, ...parsed };
-}
+// Shared with every service's tests.
+export { errorInfo, failure } from '@switchboard/testing';

@@ -4,3 +4,4 @@ export * from './kafka-test-broker';
 export * from './postgres-test-server';
 export * from './start-grpc-fault-proxy';
 export * from './start-service-process';
+export * from './rpc-failure';

@@ -399,17 +399,6 @@ export async function watch(
   };
 }
 
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
 export function errorCode(err: ConnectError): string | null {
   return err.metadata.get('error-code');
 }
@@ -428,3 +417,6 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+// Shared with every service's tests.
+export { failure } from '@switchboard/testing';

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectError } from '@connectrpc/connect';
 import { fromBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import {
@@ -400,30 +399,6 @@ export async function startOrderTestServer(
   };
 }
 
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** The error-code trailer and the parsed error-details trailer of a failed call. */
-export function errorInfo(err: ConnectError): {
-  code?: string;
-  details?: unknown;
-  violations?: unknown;
-} {
-  const code = err.metadata.get('error-code') ?? undefined;
-  const raw = err.metadata.get('error-details');
-  const parsed =
-    raw === null ? {} : (JSON.parse(raw) as { details?: unknown; violations?: unknown });
-  return { code, ...parsed };
-}
-
 export type OutboxEvent =
   | { type: 'OrderPlaced'; key: string; message: OrderPlaced }
   | { type: 'OrderCancelled'; key: string; message: OrderCancelled };
@@ -471,3 +446,6 @@ export async function eventually(
     await sleep(50);
   }
 }
+
+// Shared with every service's tests.
+export { errorInfo, failure } from '@switchboard/testing';

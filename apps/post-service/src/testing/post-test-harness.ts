@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ConnectError } from '@connectrpc/connect';
 import { PostService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import {
@@ -186,30 +185,6 @@ export async function startPostTestServer(
   };
 }
 
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** The error-code trailer and the parsed error-details trailer of a failed call. */
-export function errorInfo(err: ConnectError): {
-  code?: string;
-  details?: unknown;
-  violations?: unknown;
-} {
-  const code = err.metadata.get('error-code') ?? undefined;
-  const raw = err.metadata.get('error-details');
-  const parsed =
-    raw === null ? {} : (JSON.parse(raw) as { details?: unknown; violations?: unknown });
-  return { code, ...parsed };
-}
-
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
@@ -224,3 +199,6 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+// Shared with every service's tests.
+export { errorInfo, failure } from '@switchboard/testing';

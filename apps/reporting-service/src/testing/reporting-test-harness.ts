@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Message } from '@bufbuild/protobuf';
-import { ConnectError } from '@connectrpc/connect';
 import { ReportingService, topics } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import {
@@ -383,13 +382,5 @@ export async function waitForOrders(
   }, `the store did not reach the expected state of ${ids.length} orders`);
 }
 
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-export async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ConnectError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+// Shared with every service's tests.
+export { failure } from '@switchboard/testing';
