@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { create, type Message } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import pg from 'pg';
 import { PostCreatedSchema, UserFollowedSchema } from '@switchboard/contracts';
@@ -14,6 +14,10 @@ import {
   freePort,
   startLocalBroker,
   startServiceProcess,
+  publishUntilAcked,
+  streamEventsInBackground,
+  waitFor,
+  type PlannedEvent,
   type ServiceProcess,
   type TestBroker,
   type TestDatabase,
@@ -43,11 +47,6 @@ interface Scenario {
   /** postId → authorId. */
   authorOf: Map<string, string>;
   expectedNotifications: number;
-}
-
-interface PlannedEvent {
-  id: string;
-  message: Message;
 }
 
 function planScenario(): Scenario {
@@ -101,59 +100,6 @@ function newPublisher(brokers: readonly string[]): { bus: EventBus; producer: Ev
   return { bus, producer: bus.createProducer() };
 }
 
-/**
- * Publishes one event, and again under the same id when the broker did not
- * acknowledge it: a retry after a lost ack may write it twice, which the
- * service must then skip by its ce_id, exactly as after an outbox re-publish.
- */
-async function publishUntilAcked(
-  producer: EventProducer,
-  event: PlannedEvent,
-  deadline: number,
-): Promise<void> {
-  for (;;) {
-    try {
-      await producer.publish(event.message, { id: event.id });
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(250);
-    }
-  }
-}
-
-interface BackgroundStream {
-  /** Events acknowledged so far. */
-  published(): number;
-  /** Resolves when all are acknowledged; rejects past the deadline. */
-  done: Promise<void>;
-}
-
-/** Publishes the events in order at a fixed rate, in the background. */
-function streamInBackground(
-  producer: EventProducer,
-  events: readonly PlannedEvent[],
-  perSecond: number,
-  timeoutMs: number,
-): BackgroundStream {
-  let published = 0;
-  const deadline = Date.now() + timeoutMs;
-  const started = Date.now();
-  const done = (async () => {
-    for (const event of events) {
-      await publishUntilAcked(producer, event, deadline);
-      published++;
-      // Paced against the start, so a stall (an outage) is not made up for with a burst.
-      const due = started + (published * 1_000) / perSecond;
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-    }
-  })();
-  // The test awaits it later; until then a rejection must not go unhandled.
-  done.catch(() => undefined);
-  return { published: () => published, done };
-}
-
 async function countOf(pool: pg.Pool, query: string): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(query);
   return Number(rows[0]!.n);
@@ -177,26 +123,6 @@ async function appliedButUncommitted(pool: pg.Pool, bus: EventBus): Promise<numb
     const committed = lag.find((p) => p.partition === row.partition)?.committedOffset ?? null;
     return committed === null || BigInt(row.offset) >= BigInt(committed);
   }).length;
-}
-
-/** Polls until `check` holds; fails with `what` and the last observation after `timeoutMs`. */
-async function waitFor(
-  check: () => Promise<boolean>,
-  what: () => string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await check();
-    } catch {
-      // The tables appear only once the service has migrated its database.
-    }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what()} (not within ${timeoutMs} ms)`);
-    await sleep(50);
-  }
 }
 
 function isAlive(pid: number): boolean {
@@ -308,7 +234,7 @@ describe('notification-service process: no notification lost or doubled', () => 
 
     for (const follow of scenario.follows)
       await publishUntilAcked(producer, follow, Date.now() + 30_000);
-    const stream = streamInBackground(producer, scenario.posts, POSTS_PER_SECOND, 90_000);
+    const stream = streamEventsInBackground(producer, scenario.posts, POSTS_PER_SECOND, 90_000);
 
     const threshold = Math.ceil(scenario.expectedNotifications * INTERRUPT_AT);
     await waitFor(
@@ -353,7 +279,7 @@ describe('notification-service process: no notification lost or doubled', () => 
 
     for (const follow of scenario.follows)
       await publishUntilAcked(producer, follow, Date.now() + 30_000);
-    const stream = streamInBackground(producer, scenario.posts, POSTS_PER_SECOND, 120_000);
+    const stream = streamEventsInBackground(producer, scenario.posts, POSTS_PER_SECOND, 120_000);
 
     const threshold = Math.ceil(scenario.expectedNotifications * INTERRUPT_AT);
     await waitFor(

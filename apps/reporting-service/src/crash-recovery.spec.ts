@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Message } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { AuthService, ReportingService, type GetSalesReportResponse } from '@switchboard/contracts';
-import { createEventBus, type EventBus, type EventProducer } from '@switchboard/event-bus';
+import { createEventBus, type EventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
 import {
   createTestDatabase,
   startLocalBroker,
   startServiceProcess,
+  publishUntilAcked,
+  streamEventsInBackground,
+  waitFor,
+  type PlannedEvent,
   type ServiceProcess,
   type TestBroker,
   type TestDatabase,
@@ -44,11 +47,6 @@ const ADMIN = {
   password: 'reporting-crash-admin-password',
 } as const;
 const WINDOW_START = Date.UTC(2031, 2, 1);
-
-interface PlannedEvent {
-  id: string;
-  message: Message;
-}
 
 interface ExpectedOrder {
   status: 'placed' | 'cancelled';
@@ -207,79 +205,9 @@ function planScenario(): Scenario {
   return { reference, stream, orders, cancelled, report };
 }
 
-/**
- * Publishes one event, and again under the same id when the broker did not
- * acknowledge it, as an outbox relay re-publishes: the service skips a second
- * copy by its ce_id.
- */
-async function publishUntilAcked(
-  producer: EventProducer,
-  event: PlannedEvent,
-  deadline: number,
-): Promise<void> {
-  for (;;) {
-    try {
-      await producer.publish(event.message, { id: event.id });
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(250);
-    }
-  }
-}
-
-interface BackgroundStream {
-  published(): number;
-  done: Promise<void>;
-}
-
-/** Publishes the events in order at a fixed rate, in the background. */
-function streamInBackground(
-  producer: EventProducer,
-  events: readonly PlannedEvent[],
-  perSecond: number,
-  timeoutMs: number,
-): BackgroundStream {
-  let published = 0;
-  const deadline = Date.now() + timeoutMs;
-  const started = Date.now();
-  const done = (async () => {
-    for (const event of events) {
-      await publishUntilAcked(producer, event, deadline);
-      published++;
-      // Paced against the start, so a stall is not made up for with a burst.
-      const wait = started + (published * 1_000) / perSecond - Date.now();
-      if (wait > 0) await sleep(wait);
-    }
-  })();
-  // Awaited later; until then a rejection must not go unhandled.
-  done.catch(() => undefined);
-  return { published: () => published, done };
-}
-
 async function countOf(pool: pg.Pool, query: string): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(query);
   return Number(rows[0]!.n);
-}
-
-/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
-async function waitFor(
-  check: () => Promise<boolean>,
-  what: () => string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await check();
-    } catch {
-      // The tables appear only once the service has migrated its database.
-    }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what()} (not within ${timeoutMs} ms)`);
-    await sleep(50);
-  }
 }
 
 /** The report as plain comparable values: products and customers keyed by id. */
@@ -399,7 +327,7 @@ describe('reporting-service process: no order lost or counted twice', () => {
     const producer = bus.createProducer();
     for (const event of scenario.reference)
       await publishUntilAcked(producer, event, Date.now() + 30_000);
-    const stream = streamInBackground(producer, scenario.stream, EVENTS_PER_SECOND, 90_000);
+    const stream = streamEventsInBackground(producer, scenario.stream, EVENTS_PER_SECOND, 90_000);
 
     const threshold = Math.ceil(ORDERS * CRASH_AT);
     await waitFor(

@@ -5,3 +5,4 @@ export * from './postgres-test-server';
 export * from './start-grpc-fault-proxy';
 export * from './start-service-process';
 export * from './rpc-failure';
+export * from './stream-events-in-background';
