@@ -14,6 +14,7 @@ import {
   createInboxConsumer,
   deadLetterHeaders,
   on,
+  onBatch,
   UnprocessableEventError,
   type EventBus,
   type InboxConsumer,
@@ -259,6 +260,104 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     expect(await readTopic(bus, `${spec.name}.dlq`)).toEqual([]);
   });
 
+  it.each([
+    ['in runs of up to 10', 10],
+    ['one per transaction', 1],
+  ])(
+    'handles a backlog %s, and a run with a failing handler again one event at a time',
+    async (_label, maxEventsPerTransaction) => {
+      const producer = bus.createProducer();
+      // One key, so the whole backlog is one partition and arrives in few batches.
+      for (const seq of range(40)) await producer.publish(placed('run-1', seq));
+      const transactions: string[] = [];
+      const failed = new Set<number>();
+      const pushed: number[] = [];
+      const c = consumer({
+        maxEventsPerTransaction,
+        subscriptions: [
+          on(OrderPlacedSchema, async (message, ctx) => {
+            const seq = Number(message.customerId);
+            const { rows } = await sql<{
+              txid: string;
+            }>`select txid_current()::text as txid`.execute(ctx.trx);
+            transactions.push(rows[0]!.txid);
+            await recordEffect(message, ctx);
+            ctx.afterCommit(() => pushed.push(seq));
+            // Fails once, after earlier events of its run wrote their effects:
+            // the rollback must undo those, and they must then apply once.
+            if (seq === 25 && !failed.has(seq)) {
+              failed.add(seq);
+              throw new Error('transient failure of event 25');
+            }
+          }),
+        ],
+      });
+      await c.start();
+      await eventually(async () => (await effects()).events === 40, 30_000, 'forty effects');
+      await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+
+      expect(await effects()).toEqual({ rows: 40, events: 40 });
+      // The failure inside a run counts as event 25's first attempt.
+      expect(c.status()).toMatchObject({ handled: 40, retried: 1, duplicates: 0, deadLettered: 0 });
+      expect([...pushed].sort((a, b) => a - b)).toEqual(range(40));
+      const sequences = await effectSequences(store.storage);
+      expect(sequences.get('run-1')).toEqual(range(40));
+      const distinct = new Set(transactions).size;
+      if (maxEventsPerTransaction === 1) {
+        // 40 events, plus event 25's second attempt.
+        expect(distinct).toBe(41);
+      } else {
+        // Runs 0–9 and 10–19 commit; run 20–29 rolls back at 25; then 20–24
+        // as a run, 25 alone, 26–35 and 36–39: 7 transactions, 46 handler
+        // calls (a few more if Kafka splits the backlog into more batches).
+        expect(distinct).toBeGreaterThanOrEqual(7);
+        expect(distinct).toBeLessThanOrEqual(12);
+        expect(transactions.length).toBeGreaterThan(40);
+        expect(transactions.length).toBeLessThanOrEqual(50);
+      }
+    },
+  );
+
+  it('gives an onBatch handler runs of events, and single events after a batch fails', async () => {
+    const producer = bus.createProducer();
+    for (const seq of range(30)) await producer.publish(placed('batch-1', seq));
+    const sizes: number[] = [];
+    let failOnce = true;
+    const c = consumer({
+      maxEventsPerTransaction: 10,
+      subscriptions: [
+        onBatch(OrderPlacedSchema, async (items, ctx) => {
+          sizes.push(items.length);
+          await ctx.trx
+            .insertInto('effects')
+            .values(
+              items.map(({ message, event }) => ({
+                event_id: event.id,
+                order_id: message.orderId,
+                seq: Number(message.customerId),
+              })),
+            )
+            .execute();
+          // The second run fails after writing: its rows must roll back, and
+          // its events then come one at a time.
+          if (items.some((i) => i.message.customerId === '15') && failOnce) {
+            failOnce = false;
+            throw new Error('batch failure');
+          }
+        }),
+      ],
+    });
+    await c.start();
+    await eventually(async () => (await effects()).events === 30, 30_000, 'thirty effects');
+    await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+    expect(await effects()).toEqual({ rows: 30, events: 30 });
+    expect((await effectSequences(store.storage)).get('batch-1')).toEqual(range(30));
+    expect(c.status()).toMatchObject({ handled: 30, retried: 0, deadLettered: 0 });
+    expect(Math.max(...sizes)).toBe(10);
+    // The failed batch's ten events, then one call each.
+    expect(sizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(10);
+  });
+
   it('dead-letters the original record after maxAttempts and moves on to the next event', async () => {
     const producer = bus.createProducer();
     const bad = await producer.publish(placed('f-1', 0), { headers: { traceparent: 'tp-bad' } });
@@ -478,8 +577,10 @@ describe('inbox consumer under failure (real PostgreSQL)', () => {
             INBOX_TOPIC: spec.name,
             INBOX_GROUP: groupId,
             HANDLER_DELAY_MS: '10',
-            // Only batch ends commit: a kill then surely leaves handled records uncommitted.
+            // Only batch ends commit offsets, while runs of 5 commit effects:
+            // a kill then surely leaves handled records uncommitted.
             COMMIT_INTERVAL_MS: '600000',
+            MAX_EVENTS_PER_TRANSACTION: '5',
           },
           stdio: 'ignore',
         },

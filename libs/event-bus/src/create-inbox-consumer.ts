@@ -44,9 +44,19 @@ export interface InboxConsumerOptions<DB extends InboxDatabase> {
   /**
    * Within a long batch, commit at least this often (default 1000 ms). A batch
    * is always committed when it ends; this only bounds how much is handled
-   * again (and skipped as duplicates) after a crash.
+   * again (and skipped as duplicates) after a crash. A run's transaction
+   * (see maxEventsPerTransaction) also ends once it has taken this long.
    */
   commitIntervalMs?: number;
+  /**
+   * Consecutive records of one batch handled in one database transaction
+   * (default 500). One commit per event made the database's commit, not the
+   * handler, the cost of every event; a run that fails for any reason is
+   * rolled back and handled again one event per transaction, so retries,
+   * dead letters and database outages still concern single events. 1 turns
+   * runs off.
+   */
+  maxEventsPerTransaction?: number;
 }
 
 export type InboxConsumerState =
@@ -90,6 +100,17 @@ export interface InboxConsumer {
   lag(): Promise<PartitionLag[]>;
 }
 
+/** A record of a run: `event` is undefined for a type this group does not handle. */
+interface RunItem {
+  readonly record: EventRecord;
+  readonly event: DecodedEvent | undefined;
+}
+
+/** How a run went: `done` items took effect, or none did and failedAt's handler threw. */
+type RunResult =
+  | { readonly done: number; readonly failedAt?: undefined; readonly error?: undefined }
+  | { readonly done: 0; readonly failedAt: number | undefined; readonly error: unknown };
+
 type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'interrupted';
 
 /**
@@ -97,7 +118,9 @@ type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'interrup
  * database, exactly once per event id.
  *
  * Each handler runs in a transaction that also inserts the event id into
- * `inbox`; when that id is already there the handler is skipped. Offsets are
+ * `inbox`; when that id is already there the handler is skipped. Consecutive
+ * records share one such transaction (a run, see maxEventsPerTransaction),
+ * and a run that fails falls back to one transaction per event. Offsets are
  * committed only after the transactions of the records they cover committed,
  * so a crash at any point means redelivery, never loss, and a redelivery
  * means a skipped duplicate, never a second effect.
@@ -124,9 +147,13 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   const lagLogIntervalMs = options.lagLogIntervalMs ?? 30_000;
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
   const inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
+  const maxRun = options.maxEventsPerTransaction ?? 500;
   let pruneTimer: NodeJS.Timeout | undefined;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new Error(`maxAttempts must be a whole number of at least 1 (got ${maxAttempts})`);
+  }
+  if (!Number.isInteger(maxRun) || maxRun < 1) {
+    throw new Error(`maxEventsPerTransaction must be a whole number of at least 1 (got ${maxRun})`);
   }
   if (backoff.initial < 0 || backoff.max < backoff.initial) {
     throw new Error(`retryBackoffMs needs 0 <= initial <= max (got ${JSON.stringify(backoff)})`);
@@ -151,12 +178,38 @@ export function createInboxConsumer<DB extends InboxDatabase>(
 
   async function handleBatch(batch: RecordBatch, control: BatchControl): Promise<void> {
     let lastCommit = Date.now();
+    const { records } = batch;
+    // A record whose handler failed inside a run: the records before it are
+    // handled again as a shorter run, then it goes alone, with that failure
+    // counted as its first attempt so maxAttempts means what it says.
+    let failed: { index: number; error: unknown } | undefined;
     try {
-      for (const record of batch.records) {
-        if (shouldStop(control)) break;
-        const outcome = await handleRecord(record, control);
-        if (outcome === 'interrupted') break;
-        control.resolve(record.offset);
+      let next = 0;
+      while (next < records.length && !shouldStop(control)) {
+        if (failed?.index === next) {
+          const outcome = await handleRecord(records[next]!, control, failed.error);
+          failed = undefined;
+          if (outcome === 'interrupted') break;
+          control.resolve(records[next]!.offset);
+          next++;
+        } else {
+          const run = takeRun(records, next, failed ? failed.index - next : maxRun);
+          // A run of one gains nothing and would cost a second attempt on failure.
+          const result = run.length > 1 ? await applyRun(run, control) : undefined;
+          if (result?.done) {
+            next += result.done;
+            control.resolve(records[next - 1]!.offset);
+          } else if (result?.failedAt !== undefined) {
+            failed = { index: next + result.failedAt, error: result.error };
+          } else {
+            // An undecodable record (run.length 0), a single one, or a run
+            // that failed outside any handler: one event per transaction.
+            const count = Math.max(run.length, 1);
+            const reached = await handleOneByOne(records, next, count, control);
+            if (reached < next + count) break; // interrupted
+            next = reached;
+          }
+        }
         if (Date.now() - lastCommit >= commitIntervalMs) {
           await control.commit();
           lastCommit = Date.now();
@@ -172,7 +225,174 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     await control.commit();
   }
 
-  async function handleRecord(record: EventRecord, control: BatchControl): Promise<Outcome> {
+  /** Handles records[from, from + count) one transaction each; the index reached. */
+  async function handleOneByOne(
+    records: readonly EventRecord[],
+    from: number,
+    count: number,
+    control: BatchControl,
+  ): Promise<number> {
+    for (let i = from; i < from + count; i++) {
+      if (shouldStop(control)) return i;
+      const outcome = await handleRecord(records[i]!, control);
+      if (outcome === 'interrupted') return i;
+      control.resolve(records[i]!.offset);
+      await control.heartbeat();
+    }
+    return from + count;
+  }
+
+  /**
+   * The longest run (at most `limit`) of records from `from` that can share a
+   * transaction: each decodes or is of a type this group does not handle. It
+   * ends before an undecodable record, which goes to the one-by-one path.
+   */
+  function takeRun(records: readonly EventRecord[], from: number, limit: number): RunItem[] {
+    const run: RunItem[] = [];
+    for (let i = from; i < records.length && run.length < limit; i++) {
+      const record = records[i]!;
+      const type = record.headers[cloudEventHeaders.type];
+      if (type && !handlers.has(type)) {
+        run.push({ record, event: undefined });
+        continue;
+      }
+      try {
+        run.push({ record, event: decodeEvent(record, bus.registry) });
+      } catch (err) {
+        if (!isEventDecodeError(err)) throw err;
+        break;
+      }
+    }
+    return run;
+  }
+
+  /**
+   * One transaction for a run: one multi-row inbox insert, then each new
+   * event's handler in offset order. The run ends early, committing what it
+   * did, once it has taken commitIntervalMs or the consumer should stop; the
+   * inbox rows of the events it did not reach are deleted before the commit.
+   * On any failure nothing of the run took effect (done 0), and failedAt
+   * tells which item's handler threw, when one did.
+   */
+  async function applyRun(run: readonly RunItem[], control: BatchControl): Promise<RunResult> {
+    const events = run.flatMap((item) => (item.event ? [item.event] : []));
+    if (events.length === 0) {
+      counters.skipped += run.length;
+      return { done: run.length };
+    }
+    const started = Date.now();
+    const callbacks: { fn: () => void; eventLog: Logger }[] = [];
+    const tally = { handled: 0, duplicates: 0, skipped: 0 };
+    let done = 0;
+    let inHandler: number | undefined;
+    // A batch handler's failure belongs to no single event: the run then goes one by one.
+    let batchFailed = false;
+    try {
+      await storage.db.transaction().execute(async (trx: Transaction<DB>) => {
+        const rows = events.map(
+          ({ id, type, record }) =>
+            sql`(${id}, ${type}, ${record.topic}, ${record.partition}, ${BigInt(record.offset)})`,
+        );
+        const inserted = await sql<{ event_id: string }>`
+          insert into inbox (event_id, type, topic, partition, "offset")
+          values ${sql.join(rows)}
+          on conflict (event_id) do nothing
+          returning event_id`.execute(trx);
+        // Ids this run inserted and has not handled yet; an id twice in one
+        // run is inserted once, so only its first delivery is new.
+        const fresh = new Set(inserted.rows.map((r) => r.event_id));
+        while (done < run.length) {
+          if (done > 0 && (shouldStop(control) || Date.now() - started >= commitIntervalMs)) break;
+          const { event } = run[done]!;
+          if (event === undefined) {
+            tally.skipped++;
+            done++;
+            continue;
+          }
+          if (!fresh.delete(event.id)) {
+            tally.duplicates++;
+            done++;
+            continue;
+          }
+          const subscription = handlers.get(event.type)!;
+          if (subscription.handleBatch) {
+            // This event and the new ones of its type right after it, in one call.
+            const items = [{ message: event.message, event, logger: eventLogger(event) }];
+            for (let i = done + 1; i < run.length; i++) {
+              const more = run[i]!.event;
+              if (more?.type !== event.type || !fresh.delete(more.id)) break;
+              items.push({ message: more.message, event: more, logger: eventLogger(more) });
+            }
+            batchFailed = true;
+            await subscription.handleBatch(items, {
+              trx,
+              afterCommit: (fn) => {
+                callbacks.push({ fn, eventLog: log });
+              },
+            });
+            batchFailed = false;
+            tally.handled += items.length;
+            done += items.length;
+            continue;
+          }
+          const eventLog = eventLogger(event);
+          inHandler = done;
+          await subscription.handle(event.message, {
+            trx,
+            event,
+            logger: eventLog,
+            afterCommit: (fn) => {
+              callbacks.push({ fn, eventLog });
+            },
+          });
+          inHandler = undefined;
+          tally.handled++;
+          done++;
+        }
+        if (fresh.size > 0) {
+          // Not reached: their ids must not claim they were handled.
+          await sql`delete from inbox where event_id in (${sql.join([...fresh])})`.execute(trx);
+        }
+      });
+    } catch (error) {
+      log.debug({ err: error, events: events.length }, 'a run of events rolled back');
+      return { done: 0, failedAt: batchFailed ? undefined : inHandler, error };
+    }
+    counters.handled += tally.handled;
+    counters.duplicates += tally.duplicates;
+    counters.skipped += tally.skipped;
+    for (const { fn, eventLog } of callbacks) runAfterCommit(fn, eventLog);
+    return { done };
+  }
+
+  function eventLogger(event: DecodedEvent): Logger {
+    return log.child({
+      eventId: event.id,
+      eventType: event.type,
+      topic: event.record.topic,
+      partition: event.record.partition,
+      offset: event.record.offset,
+    });
+  }
+
+  function runAfterCommit(fn: () => void, eventLog: Logger): void {
+    try {
+      // Typed as sync; an async one still must not become an unhandled rejection.
+      const result: unknown = fn();
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => eventLog.warn({ err }, 'afterCommit callback failed'));
+      }
+    } catch (err) {
+      eventLog.warn({ err }, 'afterCommit callback failed');
+    }
+  }
+
+  /** `earlier`: the error of an attempt already made (in a run), counted as the first. */
+  async function handleRecord(
+    record: EventRecord,
+    control: BatchControl,
+    earlier?: unknown,
+  ): Promise<Outcome> {
     // Routing by header first: a type this group does not subscribe to (or
     // one this build does not know yet, from a newer producer) is none of its
     // business, and must not be dead-lettered by every group on the topic.
@@ -198,18 +418,18 @@ export function createInboxConsumer<DB extends InboxDatabase>(
       return deadLetter(record, 0, `${err.reason}: ${err.message}`, control);
     }
     const subscription = handlers.get(event.type)!;
-    const eventLog = log.child({
-      eventId: event.id,
-      eventType: event.type,
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-    });
+    const eventLog = eventLogger(event);
 
     let attempts = 0;
+    let carried = earlier === undefined ? undefined : { err: earlier };
     for (;;) {
       attempts++;
       try {
+        if (carried !== undefined) {
+          const { err } = carried;
+          carried = undefined;
+          throw err;
+        }
         const outcome = await applyOnce(event, subscription, eventLog);
         counters[outcome === 'handled' ? 'handled' : 'duplicates']++;
         if (outcome === 'duplicate') eventLog.debug('duplicate delivery skipped');
@@ -258,17 +478,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
       });
       return 'handled' as const;
     });
-    for (const fn of callbacks) {
-      try {
-        // Typed as sync; an async one still must not become an unhandled rejection.
-        const result: unknown = fn();
-        if (result instanceof Promise) {
-          result.catch((err: unknown) => eventLog.warn({ err }, 'afterCommit callback failed'));
-        }
-      } catch (err) {
-        eventLog.warn({ err }, 'afterCommit callback failed');
-      }
-    }
+    for (const fn of callbacks) runAfterCommit(fn, eventLog);
     return outcome;
   }
 

@@ -59,7 +59,16 @@ export {
 } from './outbox-migrations';
 // The consumer runtime: handlers applied exactly once per event id through
 // the inbox table, poison records to `<topic>.dlq`.
-export { on, type EventHandler, type HandlerContext, type Subscription } from './on';
+export {
+  on,
+  onBatch,
+  type BatchEventHandler,
+  type BatchHandlerContext,
+  type BatchItem,
+  type EventHandler,
+  type HandlerContext,
+  type Subscription,
+} from './on';
 export {
   createInboxConsumer,
   type InboxConsumer,

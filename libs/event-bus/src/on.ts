@@ -25,9 +25,27 @@ export type EventHandler<DB, Desc extends DescMessage> = (
   ctx: HandlerContext<DB>,
 ) => Promise<void>;
 
+/** One event of a batch: its message, its envelope and its own logger. */
+export interface BatchItem<Desc extends DescMessage> {
+  readonly message: MessageShape<Desc>;
+  readonly event: DecodedEvent;
+  /** Carries the event's id, type, topic, partition and offset. */
+  readonly logger: Logger;
+}
+
+/** What a batch handler shares with its events: one transaction, one afterCommit. */
+export type BatchHandlerContext<DB> = Pick<HandlerContext<DB>, 'trx' | 'afterCommit'>;
+
+export type BatchEventHandler<DB, Desc extends DescMessage> = (
+  items: readonly BatchItem<Desc>[],
+  ctx: BatchHandlerContext<DB>,
+) => Promise<void>;
+
 export interface Subscription<DB> {
   readonly schema: DescMessage;
   readonly handle: EventHandler<DB, DescMessage>;
+  /** Set by onBatch: consecutive new events of this type, handled by one call. */
+  readonly handleBatch?: BatchEventHandler<DB, DescMessage>;
 }
 
 /**
@@ -42,4 +60,27 @@ export function on<DB, Desc extends DescMessage>(
   // The consumer only calls `handle` with messages decoded by this `schema`,
   // which is what makes widening the parameter type sound.
   return { schema, handle: handle as unknown as EventHandler<DB, DescMessage> };
+}
+
+/**
+ * Like `on`, for a handler that takes several events at once, so a busy
+ * consumer writes a run of events with a few multi-row statements instead of
+ * a few statements per event. The inbox consumer passes it the consecutive
+ * new events of this type in a run (in offset order, all in one transaction),
+ * and a single event whenever it handles one at a time: after a failure, in
+ * retries, and for a lone record. A throw fails the whole batch, which is
+ * then retried event by event, so retries and dead letters still concern
+ * the one event that fails.
+ */
+export function onBatch<DB, Desc extends DescMessage>(
+  schema: Desc,
+  handleBatch: BatchEventHandler<DB, Desc>,
+): Subscription<DB> {
+  const widened = handleBatch as unknown as BatchEventHandler<DB, DescMessage>;
+  return {
+    schema,
+    handleBatch: widened,
+    handle: (message, { trx, event, logger, afterCommit }) =>
+      widened([{ message, event, logger }], { trx, afterCommit }),
+  };
 }

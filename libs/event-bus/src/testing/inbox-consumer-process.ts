@@ -1,6 +1,7 @@
 // An inbox consumer in a process of its own, so a test can SIGKILL it mid-stream.
 // Env: INBOX_DB_URL (a PostgreSQL URL), KAFKA_BROKERS, INBOX_TOPIC, INBOX_GROUP,
-// HANDLER_DELAY_MS (per event, inside the transaction), COMMIT_INTERVAL_MS.
+// HANDLER_DELAY_MS (per event, inside the transaction), COMMIT_INTERVAL_MS,
+// MAX_EVENTS_PER_TRANSACTION.
 import { OrderPlacedSchema, topics } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
@@ -40,6 +41,7 @@ async function main() {
       }),
     ],
     commitIntervalMs: Number(process.env.COMMIT_INTERVAL_MS ?? '1000'),
+    maxEventsPerTransaction: Number(process.env.MAX_EVENTS_PER_TRANSACTION ?? '500'),
     lagLogIntervalMs: 0,
   });
   await consumer.start();
