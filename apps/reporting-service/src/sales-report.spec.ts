@@ -6,7 +6,7 @@ import { TimestampSchema, timestampDate, timestampFromDate } from '@bufbuild/pro
 import { Code } from '@connectrpc/connect';
 import { readOrderEvent } from './read-order-event';
 import { recordCustomerName, recordProductName } from './record-names';
-import { recordOrderCancelled, recordOrderPlaced } from './record-order';
+import { recordOrderCancelled, recordOrdersPlaced } from './record-order';
 import { orderCancelled, orderPlaced, type OrderSpec } from './testing/reporting-events';
 import {
   as,
@@ -80,7 +80,7 @@ describe.each(backends)('GetSalesReport on %s', (backend) => {
     const db = store.storage.db;
     for (const spec of orders) {
       const placed = orderPlaced(spec);
-      await recordOrderPlaced(db, readOrderEvent(placed));
+      await recordOrdersPlaced(db, [readOrderEvent(placed)]);
       if (spec.cancelled) {
         const cancelled = orderCancelled(placed);
         await recordOrderCancelled(db, spec.orderId, '2024-03-05T00:00:00Z', () =>

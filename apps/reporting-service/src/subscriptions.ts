@@ -5,10 +5,10 @@ import {
   ProductUpsertedSchema,
   UserRegisteredSchema,
 } from '@switchboard/contracts';
-import { on, type Subscription } from '@switchboard/event-bus';
+import { on, onBatch, type Subscription } from '@switchboard/event-bus';
 import { InvalidEventError } from './invalid-event-error';
 import { recordCustomerName, recordProductName } from './record-names';
-import { recordOrderCancelled, recordOrderPlaced } from './record-order';
+import { recordOrderCancelled, recordOrdersPlaced } from './record-order';
 import { readOrderEvent } from './read-order-event';
 import type { ReportingDatabase } from './reporting-schema';
 import { isValidTimestamp, timestampToMicrosIso } from './timestamp-micros';
@@ -37,20 +37,25 @@ export function createReportingSubscriptions(
   options: ReportingSubscriptionOptions,
 ): readonly Subscription<ReportingDatabase>[] {
   return [
-    on(OrderPlacedSchema, async (message, { trx, logger }) => {
-      const order = readOrderEvent(message);
-      const outcome = await recordOrderPlaced(trx, order);
-      if (order.currencyCode !== options.currency && outcome === 'recorded') {
-        logger.warn(
-          {
-            orderId: order.orderId,
-            currency: order.currencyCode,
-            reportCurrency: options.currency,
-          },
-          'order is in another currency than the report; it is kept but not counted',
-        );
-      }
-      logger.debug({ orderId: order.orderId, outcome }, 'order placed');
+    // In runs: a backlog of orders drains with a few statements per run.
+    onBatch(OrderPlacedSchema, async (items, { trx }) => {
+      const orders = items.map((item) => readOrderEvent(item.message));
+      const outcomes = await recordOrdersPlaced(trx, orders);
+      orders.forEach((order, i) => {
+        const { logger } = items[i]!;
+        const outcome = outcomes[i]!;
+        if (order.currencyCode !== options.currency && outcome === 'recorded') {
+          logger.warn(
+            {
+              orderId: order.orderId,
+              currency: order.currencyCode,
+              reportCurrency: options.currency,
+            },
+            'order is in another currency than the report; it is kept but not counted',
+          );
+        }
+        logger.debug({ orderId: order.orderId, outcome }, 'order placed');
+      });
     }),
 
     on(OrderCancelledSchema, async (message, { trx, logger }) => {
