@@ -132,9 +132,14 @@ export interface BatchConsumerOptions extends ConsumerBaseOptions {
    * Manual-commit mode, for consumers that must commit only after their own
    * side effects are durable (the inbox runtime, the DLQ redrive). Records
    * that are not resolved are fetched again; nothing is committed unless the
-   * handler calls commit(). One batch at a time.
+   * handler calls commit(). One batch per partition at a time.
    */
   readonly onBatch: (batch: RecordBatch, control: BatchControl) => Promise<void>;
+  /**
+   * Batches of different partitions handled at once (default 1). Records of
+   * one partition still go one batch at a time, in order.
+   */
+  readonly partitionsConsumedConcurrently?: number;
 }
 
 export type ConsumerOptions = EventConsumerOptions | RecordConsumerOptions | BatchConsumerOptions;
@@ -425,6 +430,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
             const { onBatch } = consumerOptions;
             await consumer.run({
               autoCommit: false,
+              partitionsConsumedConcurrently: consumerOptions.partitionsConsumedConcurrently ?? 1,
               // Left to the handler: an unresolved record must be fetched again.
               eachBatchAutoResolve: false,
               eachBatch: async (payload) =>

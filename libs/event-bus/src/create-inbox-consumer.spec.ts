@@ -501,7 +501,14 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
         await new Promise((r) => setTimeout(r, 30));
       },
     );
-    const first = consumer({ groupId, subscriptions: [slowly], commitIntervalMs: 60_000 });
+    const first = consumer({
+      groupId,
+      subscriptions: [slowly],
+      commitIntervalMs: 60_000,
+      // PGlite has one connection: with several partitions' transactions
+      // queued on it, this test's own count would only get in after all of them.
+      partitionsConsumedConcurrently: 1,
+    });
     await first.start();
     await eventually(async () => (await effects()).rows >= 10, 30_000, 'ten effects');
     await first.close();

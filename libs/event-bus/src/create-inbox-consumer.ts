@@ -1,3 +1,4 @@
+import type { DescMessage } from '@bufbuild/protobuf';
 import type { TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage, type Transaction } from '@switchboard/storage';
@@ -16,7 +17,7 @@ import type { EventRecord } from './event-record';
 import type { InboxDatabase } from './inbox-migrations';
 import { isStorageUnavailableError } from './is-storage-unavailable-error';
 import { UnprocessableEventError } from './unprocessable-event-error';
-import type { Subscription } from './on';
+import type { BatchItem, Subscription } from './on';
 
 export interface InboxConsumerOptions<DB extends InboxDatabase> {
   storage: Storage<DB>;
@@ -57,6 +58,13 @@ export interface InboxConsumerOptions<DB extends InboxDatabase> {
    * runs off.
    */
   maxEventsPerTransaction?: number;
+  /**
+   * Partitions whose batches are handled at once, each in its own
+   * transaction (default 3). One at a time left the consumer waiting on the
+   * database and the database waiting on the consumer; records of one
+   * partition still go strictly in order.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export type InboxConsumerState =
@@ -148,12 +156,18 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
   const inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
   const maxRun = options.maxEventsPerTransaction ?? 500;
+  const partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 3;
   let pruneTimer: NodeJS.Timeout | undefined;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new Error(`maxAttempts must be a whole number of at least 1 (got ${maxAttempts})`);
   }
   if (!Number.isInteger(maxRun) || maxRun < 1) {
     throw new Error(`maxEventsPerTransaction must be a whole number of at least 1 (got ${maxRun})`);
+  }
+  if (!Number.isInteger(partitionsConsumedConcurrently) || partitionsConsumedConcurrently < 1) {
+    throw new Error(
+      `partitionsConsumedConcurrently must be a whole number of at least 1 (got ${partitionsConsumedConcurrently})`,
+    );
   }
   if (backoff.initial < 0 || backoff.max < backoff.initial) {
     throw new Error(`retryBackoffMs needs 0 <= initial <= max (got ${JSON.stringify(backoff)})`);
@@ -174,6 +188,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     topics,
     fromBeginning: true,
     onBatch: handleBatch,
+    partitionsConsumedConcurrently,
   });
 
   async function handleBatch(batch: RecordBatch, control: BatchControl): Promise<void> {
@@ -317,11 +332,11 @@ export function createInboxConsumer<DB extends InboxDatabase>(
           const subscription = handlers.get(event.type)!;
           if (subscription.handleBatch) {
             // This event and the new ones of its type right after it, in one call.
-            const items = [{ message: event.message, event, logger: eventLogger(event) }];
+            const items = [batchItem(event)];
             for (let i = done + 1; i < run.length; i++) {
               const more = run[i]!.event;
               if (more?.type !== event.type || !fresh.delete(more.id)) break;
-              items.push({ message: more.message, event: more, logger: eventLogger(more) });
+              items.push(batchItem(more));
             }
             batchFailed = true;
             await subscription.handleBatch(items, {
@@ -335,14 +350,16 @@ export function createInboxConsumer<DB extends InboxDatabase>(
             done += items.length;
             continue;
           }
-          const eventLog = eventLogger(event);
+          const item = batchItem(event);
           inHandler = done;
           await subscription.handle(event.message, {
             trx,
             event,
-            logger: eventLog,
+            get logger() {
+              return item.logger;
+            },
             afterCommit: (fn) => {
-              callbacks.push({ fn, eventLog });
+              callbacks.push({ fn, eventLog: item.logger });
             },
           });
           inHandler = undefined;
@@ -363,6 +380,21 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     counters.skipped += tally.skipped;
     for (const { fn, eventLog } of callbacks) runAfterCommit(fn, eventLog);
     return { done };
+  }
+
+  /**
+   * The event with a logger made on first use: a child logger per event cost
+   * a visible share of a busy consumer's CPU, and most handlers never log.
+   */
+  function batchItem(event: DecodedEvent): BatchItem<DescMessage> {
+    let logger: Logger | undefined;
+    return {
+      message: event.message,
+      event,
+      get logger() {
+        return (logger ??= eventLogger(event));
+      },
+    };
   }
 
   function eventLogger(event: DecodedEvent): Logger {
