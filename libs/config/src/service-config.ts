@@ -32,6 +32,12 @@ function commonSchema(key: ServiceKey) {
     databaseUrl: env.optionalPostgresUrl('DATABASE_URL'),
     dataDir: env.string('DATA_DIR', { default: './.data' }),
     authAddr: serviceAddress('auth'),
+    /**
+     * How long a token auth accepted is trusted without asking again. It
+     * saves a VerifyToken round trip on most calls of a busy client; a token
+     * revoked meanwhile is refused everywhere once this has passed.
+     */
+    verifyCacheMs: env.int('AUTH_VERIFY_CACHE_MS', { default: 1_000, min: 0, max: 60_000 }),
     /** How long shutdown waits for in-flight calls before cancelling them. */
     shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', { default: 10_000, min: 0, max: 120_000 }),
     /** Larger requests get RESOURCE_EXHAUSTED before any handler runs. */

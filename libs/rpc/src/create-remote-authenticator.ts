@@ -9,6 +9,8 @@ export interface RemoteAuthenticatorOptions {
   authAddr: string;
   /** Budget for one VerifyToken call; defaults to createTokenAuthenticator's. */
   timeoutMs?: number;
+  /** How long an accepted token is trusted without asking auth again (`AUTH_VERIFY_CACHE_MS`). */
+  verifyCacheMs?: number;
 }
 
 export interface RemoteAuthenticator {
@@ -30,7 +32,10 @@ export function createRemoteAuthenticator(
   const transport = createGrpcJsTransport({ address: options.authAddr });
   const client = createServiceClient(AuthService, transport);
   return {
-    authenticate: createTokenAuthenticator(client, { timeoutMs: options.timeoutMs }),
+    authenticate: createTokenAuthenticator(client, {
+      timeoutMs: options.timeoutMs,
+      verifyCacheMs: options.verifyCacheMs,
+    }),
     client,
     close: async () => transport.close(),
   };
