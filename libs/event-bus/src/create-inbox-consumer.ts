@@ -45,17 +45,17 @@ export interface InboxConsumerOptions<DB extends InboxDatabase> {
   /**
    * Within a long batch, commit at least this often (default 1000 ms). A batch
    * is always committed when it ends; this only bounds how much is handled
-   * again (and skipped as duplicates) after a crash. A run's transaction
-   * (see maxEventsPerTransaction) also ends once it has taken this long.
+   * again (and skipped as duplicates) after a crash.
    */
   commitIntervalMs?: number;
   /**
    * Consecutive records of one batch handled in one database transaction
    * (default 500). One commit per event made the database's commit, not the
-   * handler, the cost of every event; a run that fails for any reason is
-   * rolled back and handled again one event per transaction, so retries,
-   * dead letters and database outages still concern single events. 1 turns
-   * runs off.
+   * handler, the cost of every event. A run that fails is rolled back: the
+   * events before the failing one are handled again as a shorter run, and
+   * the failing one alone, so retries, dead letters and database outages
+   * still concern single events. A run also ends after RUN_TIME_LIMIT_MS.
+   * 1 turns runs off.
    */
   maxEventsPerTransaction?: number;
   /**
@@ -119,6 +119,13 @@ type RunResult =
   | { readonly done: number; readonly failedAt?: undefined; readonly error?: undefined }
   | { readonly done: 0; readonly failedAt: number | undefined; readonly error: unknown };
 
+/**
+ * A run's transaction ends after this long, whatever its size: it holds its
+ * rows' locks meanwhile, and on PGlite the only connection, which every
+ * query of the service waits for. Runs of fast handlers end far sooner.
+ */
+const RUN_TIME_LIMIT_MS = 250;
+
 type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'interrupted';
 
 /**
@@ -156,6 +163,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
   const inboxRetentionMs = options.inboxRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
   const maxRun = options.maxEventsPerTransaction ?? 500;
+  const runTimeLimitMs = Math.min(commitIntervalMs, RUN_TIME_LIMIT_MS);
   const partitionsConsumedConcurrently = options.partitionsConsumedConcurrently ?? 3;
   let pruneTimer: NodeJS.Timeout | undefined;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
@@ -284,7 +292,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   /**
    * One transaction for a run: one multi-row inbox insert, then each new
    * event's handler in offset order. The run ends early, committing what it
-   * did, once it has taken commitIntervalMs or the consumer should stop; the
+   * did, once it has taken runTimeLimitMs or the consumer should stop; the
    * inbox rows of the events it did not reach are deleted before the commit.
    * On any failure nothing of the run took effect (done 0), and failedAt
    * tells which item's handler threw, when one did.
@@ -317,7 +325,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
         // run is inserted once, so only its first delivery is new.
         const fresh = new Set(inserted.rows.map((r) => r.event_id));
         while (done < run.length) {
-          if (done > 0 && (shouldStop(control) || Date.now() - started >= commitIntervalMs)) break;
+          if (done > 0 && (shouldStop(control) || Date.now() - started >= runTimeLimitMs)) break;
           const { event } = run[done]!;
           if (event === undefined) {
             tally.skipped++;
