@@ -1,12 +1,36 @@
 import type { Insertable, Kysely } from '@switchboard/storage';
 import type { OrderFacts } from './read-order-event';
-import type { OrderLinesTable, ReportingDatabase } from './reporting-schema';
+import type { OrderLinesTable, OrdersTable, ReportingDatabase } from './reporting-schema';
 
 /** What an OrderPlaced did; only `recorded` changed any figure. */
 export type PlacedOutcome = 'recorded' | 'already-recorded' | 'cancelled-earlier';
 
 /** What an OrderCancelled did; only `cancelled` changed any figure. */
 export type CancelledOutcome = 'cancelled' | 'already-cancelled' | 'cancelled-before-placed';
+
+/** An order's row; it is cancelled from the start when its cancellation came first. */
+function orderRow(order: OrderFacts, cancelledAt: string | null): Insertable<OrdersTable> {
+  return {
+    order_id: order.orderId,
+    customer_id: order.customerId,
+    currency_code: order.currencyCode,
+    placed_at: order.placedAt,
+    units: order.units,
+    revenue_minor: order.revenueMinor,
+    status: cancelledAt === null ? 'placed' : 'cancelled',
+    cancelled_at: cancelledAt,
+  };
+}
+
+function lineRows(order: OrderFacts): Insertable<OrderLinesTable>[] {
+  return order.lines.map((line, position) => ({
+    order_id: order.orderId,
+    position,
+    sku: line.sku,
+    quantity: line.quantity,
+    unit_price_minor: line.unitPriceMinor,
+  }));
+}
 
 async function insertOrder(
   db: Kysely<ReportingDatabase>,
@@ -15,32 +39,12 @@ async function insertOrder(
 ): Promise<boolean> {
   const inserted = await db
     .insertInto('orders')
-    .values({
-      order_id: order.orderId,
-      customer_id: order.customerId,
-      currency_code: order.currencyCode,
-      placed_at: order.placedAt,
-      units: order.units,
-      revenue_minor: order.revenueMinor,
-      status: cancelledAt === null ? 'placed' : 'cancelled',
-      cancelled_at: cancelledAt,
-    })
+    .values(orderRow(order, cancelledAt))
     .onConflict((oc) => oc.column('order_id').doNothing())
     .returning('order_id')
     .executeTakeFirst();
   if (inserted === undefined) return false;
-  await db
-    .insertInto('order_lines')
-    .values(
-      order.lines.map((line, position) => ({
-        order_id: order.orderId,
-        position,
-        sku: line.sku,
-        quantity: line.quantity,
-        unit_price_minor: line.unitPriceMinor,
-      })),
-    )
-    .execute();
+  await db.insertInto('order_lines').values(lineRows(order)).execute();
   return true;
 }
 
@@ -60,18 +64,7 @@ export async function recordOrdersPlaced(
   if (orders.length === 0) return [];
   const inserted = await db
     .insertInto('orders')
-    .values(
-      orders.map((order) => ({
-        order_id: order.orderId,
-        customer_id: order.customerId,
-        currency_code: order.currencyCode,
-        placed_at: order.placedAt,
-        units: order.units,
-        revenue_minor: order.revenueMinor,
-        status: 'placed' as const,
-        cancelled_at: null,
-      })),
-    )
+    .values(orders.map((order) => orderRow(order, null)))
     // The first row of an order id in this statement wins, like an earlier event.
     .onConflict((oc) => oc.column('order_id').doNothing())
     .returning('order_id')
@@ -83,15 +76,7 @@ export async function recordOrdersPlaced(
   for (const order of orders) {
     if (recorded.delete(order.orderId)) {
       outcomes.push('recorded');
-      order.lines.forEach((line, position) =>
-        lines.push({
-          order_id: order.orderId,
-          position,
-          sku: line.sku,
-          quantity: line.quantity,
-          unit_price_minor: line.unitPriceMinor,
-        }),
-      );
+      lines.push(...lineRows(order));
     } else {
       outcomes.push('already-recorded'); // until the status below says otherwise
       known.push(order.orderId);
