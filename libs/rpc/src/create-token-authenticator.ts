@@ -25,7 +25,8 @@ const roleNames: Partial<Record<Role, CallerRole>> = {
 
 /**
  * Authenticates every call through AuthService.VerifyToken, the one place
- * where tokens are checked. A rejected token is UNAUTHENTICATED; an auth
+ * where tokens are checked (or through its recent answer for the same token,
+ * with verifyCacheMs). A rejected token is UNAUTHENTICATED; an auth
  * service that is down or slow is UNAVAILABLE, so callers retry rather than
  * log users out.
  */
@@ -58,7 +59,7 @@ export function createTokenAuthenticator(
         const until = Math.min(now + cacheMs, expiresAt);
         if (until > now) {
           if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-          cache.set(token, { caller, until });
+          cache.set(token, { caller: { userId: caller.userId, roles: [...roles] }, until });
         }
       }
       return caller;
