@@ -4,11 +4,14 @@
 import '../scripts/require-node.mjs';
 import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { bundle, workspaceRoot } from '../scripts/bundle.mjs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureWorkspace } from '../scripts/ensure-workspace.mjs';
 
-ensureWorkspace(workspaceRoot);
+// bundle.mjs imports esbuild, which a fresh clone has only after this install:
+// a static import of it would fail before ensureWorkspace could run.
+ensureWorkspace(resolve(dirname(fileURLToPath(import.meta.url)), '../..'));
+const { bundle, workspaceRoot } = await import('../scripts/bundle.mjs');
 const out = join(workspaceRoot, 'dist', 'bench');
 const main = await bundle('tools/bench/src/main.ts', 'dist/bench/main.cjs');
 await bundle('tools/bench/src/grpc-overhead-server.ts', 'dist/bench/grpc-overhead-server.cjs');
