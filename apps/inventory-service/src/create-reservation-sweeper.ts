@@ -1,4 +1,5 @@
 import type { Logger } from '@switchboard/logger';
+import { createPeriodicTask } from '@switchboard/service-runtime';
 import type { ReservationLedger } from './create-reservation-ledger';
 
 export interface ReservationSweeperOptions {
@@ -25,44 +26,23 @@ export interface ReservationSweeper {
 export function createReservationSweeper(options: ReservationSweeperOptions): ReservationSweeper {
   const { ledger, intervalMs, batchSize = 100 } = options;
   const logger = options.logger.child({ component: 'reservation-sweeper' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
+  const task = createPeriodicTask({
+    intervalMs,
+    run: sweep,
+    // A database hiccup must not end the loop: the next round tries again.
+    onError: (err) => logger.warn({ err }, 'reservation sweep failed'),
+  });
 
   async function sweep(): Promise<number> {
     let total = 0;
     for (;;) {
       const expired = await ledger.expireDue(batchSize);
       total += expired;
-      if (expired < batchSize || stopped) break;
+      if (expired < batchSize || task.stopped) break;
     }
     if (total > 0) logger.info({ expired: total }, 'expired reservations released their stock');
     return total;
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sweep()
-        // A database hiccup must not end the loop: the next tick tries again.
-        .catch((err: unknown) => logger.warn({ err }, 'reservation sweep failed'))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, intervalMs);
-  }
-
-  return {
-    start() {
-      if (timer !== undefined || stopped) return;
-      schedule();
-    },
-    async close() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-    sweep,
-  };
+  return { start: task.start, close: task.close, sweep };
 }

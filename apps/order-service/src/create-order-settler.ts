@@ -1,4 +1,5 @@
 import type { Logger } from '@switchboard/logger';
+import { createPeriodicTask } from '@switchboard/service-runtime';
 import type { IdempotencyKeys } from './create-idempotency-keys';
 import type { OrderStore } from './create-order-store';
 import type { ServiceToken } from './create-service-token';
@@ -46,9 +47,11 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
   const { store, settlement, keys, serviceToken, intervalMs, graceMs } = options;
   const batchSize = options.batchSize ?? 100;
   const logger = options.logger.child({ component: 'order-settler' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
+  const task = createPeriodicTask({
+    intervalMs,
+    run: settle,
+    onError: (err) => logger.warn({ err }, 'settle round failed'),
+  });
 
   async function settleInventory(result: SettleResult): Promise<void> {
     const commits = await store.pendingCommits(graceMs, batchSize);
@@ -56,13 +59,13 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
     if (commits.length === 0 && returns.length === 0) return;
     const authorization = await serviceToken.authorization();
     for (const orderId of commits) {
-      if (stopped) return;
+      if (task.stopped) return;
       const outcome = await settlement.commit(orderId, authorization);
       if (outcome === 'committed') result.committed++;
       if (outcome === 'voided') result.voided++;
     }
     for (const pending of returns) {
-      if (stopped) return;
+      if (task.stopped) return;
       if ((await settlement.returnStock(pending, authorization)) === 'returned') result.returned++;
     }
   }
@@ -83,28 +86,9 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
     return result;
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = settle()
-        .catch((err: unknown) => logger.warn({ err }, 'settle round failed'))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, intervalMs);
-  }
-
   return {
-    start() {
-      if (timer !== undefined || stopped) return;
-      schedule();
-    },
-    async close() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    start: task.start,
+    close: task.close,
     settle,
   };
 }

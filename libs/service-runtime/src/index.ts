@@ -5,5 +5,10 @@ export {
   type CloseOnSignalOptions,
   type CloseTarget,
 } from './close-on-signal';
+export {
+  createPeriodicTask,
+  type PeriodicTask,
+  type PeriodicTaskOptions,
+} from './create-periodic-task';
 export { runService } from './run-service';
 export type { ServiceModule, ServiceModuleOptions } from './service-module';
