@@ -318,6 +318,32 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     },
   );
 
+  it('ends a run after 250 ms, so a slow handler does not hold one transaction for the batch', async () => {
+    const producer = bus.createProducer();
+    for (const seq of range(8)) await producer.publish(placed('slow-1', seq));
+    const transactions: string[] = [];
+    const c = consumer({
+      subscriptions: [
+        on(OrderPlacedSchema, async (message, ctx) => {
+          const { rows } = await sql<{ txid: string }>`select txid_current()::text as txid`.execute(
+            ctx.trx,
+          );
+          transactions.push(rows[0]!.txid);
+          await recordEffect(message, ctx);
+          await new Promise((r) => setTimeout(r, 100));
+        }),
+      ],
+    });
+    await c.start();
+    await eventually(async () => (await effects()).events === 8, 30_000, 'eight effects');
+    expect(await effects()).toEqual({ rows: 8, events: 8 });
+    expect(transactions).toHaveLength(8);
+    // 100 ms each: a run closes after its third event at the latest, so eight
+    // events need at least three transactions (one run would make it one).
+    expect(new Set(transactions).size).toBeGreaterThanOrEqual(3);
+    expect((await effectSequences(store.storage)).get('slow-1')).toEqual(range(8));
+  });
+
   it('gives an onBatch handler runs of events, and single events after a batch fails', async () => {
     const producer = bus.createProducer();
     for (const seq of range(30)) await producer.publish(placed('batch-1', seq));
