@@ -27,6 +27,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
+  // Tests run the services in development mode, as npm start does; a test of
+  // production mode passes its own environment to the config loader.
+  setupFiles: [path.join(__dirname, 'tools/scripts/jest-development-env.js')],
   // Integration tests talk to a real broker and database; give them room.
   testTimeout: 60_000,
 };

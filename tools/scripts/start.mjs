@@ -13,7 +13,14 @@ const { SERVICES, serviceAddress, waitForServing } = await import('./service-hea
 
 const started = Date.now();
 // The nx daemon would outlive Ctrl-C; a one-shot run leaves nothing behind.
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+// npm start is the development stack: published defaults and demo data are allowed.
+const env = {
+  SWITCHBOARD_ENV: 'development',
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  FORCE_COLOR: '0',
+};
 // detached: nx and everything it spawns share one process group we can signal as a whole.
 const nx = spawn('npx', ['nx', 'run-many', '-t', 'serve', '--outputStyle=stream'], {
   cwd: root,

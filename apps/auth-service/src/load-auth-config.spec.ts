@@ -1,6 +1,18 @@
 import { ConfigError } from '@switchboard/config';
 import { loadAuthConfig } from './load-auth-config';
 
+const development = { SWITCHBOARD_ENV: 'development' };
+
+/** Every secret set to a value of our own, as production needs. */
+const productionSecrets = {
+  ADMIN_PASSWORD: 'a-much-better-secret',
+  INVENTORY_SERVICE_SECRET: 'inventory-secret-of-ours',
+  ORDER_SERVICE_SECRET: 'order-secret-of-ours',
+  POST_SERVICE_SECRET: 'post-secret-of-ours',
+  NOTIFICATION_SERVICE_SECRET: 'notification-secret-of-ours',
+  REPORTING_SERVICE_SECRET: 'reporting-secret-of-ours',
+};
+
 function problems(env: Record<string, string>): string[] {
   try {
     loadAuthConfig(env);
@@ -12,8 +24,11 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('loadAuthConfig', () => {
-  it('has working defaults', () => {
-    expect(loadAuthConfig({})).toMatchObject({
+  it('has working defaults in development', () => {
+    const config = loadAuthConfig(development);
+    expect(config.serviceClients.get('order-service')).toBe('dev-order-service-secret');
+    expect(config).toMatchObject({
+      development: true,
       service: 'auth-service',
       port: 50051,
       adminEmail: 'admin@switchboard.local',
@@ -29,6 +44,7 @@ describe('loadAuthConfig', () => {
   it('reads every auth variable', () => {
     expect(
       loadAuthConfig({
+        ...development,
         ADMIN_EMAIL: 'Root@Example.com',
         ADMIN_PASSWORD: 'a-much-better-secret',
         SEED_DEMO_DATA: 'false',
@@ -50,6 +66,7 @@ describe('loadAuthConfig', () => {
 
   it('refuses a short admin password and lists every bad variable', () => {
     const found = problems({
+      ...development,
       ADMIN_PASSWORD: 'short',
       ADMIN_EMAIL: 'nobody',
       SEED_DEMO_DATA: 'maybe',
@@ -64,5 +81,46 @@ describe('loadAuthConfig', () => {
     expect(found.find((p) => p.startsWith('ADMIN_PASSWORD'))).toContain(
       'must be 10 to 128 characters',
     );
+  });
+
+  describe('outside development', () => {
+    it('is the mode when SWITCHBOARD_ENV is unset, and needs every secret set', () => {
+      const found = problems({});
+      expect(found.map((p) => p.split(':')[0])).toEqual([
+        'ADMIN_PASSWORD',
+        'INVENTORY_SERVICE_SECRET',
+        'ORDER_SERVICE_SECRET',
+        'POST_SERVICE_SECRET',
+        'NOTIFICATION_SERVICE_SECRET',
+        'REPORTING_SERVICE_SECRET',
+      ]);
+      expect(found[0]).toContain('is required outside development');
+    });
+
+    it('refuses a secret this repository publishes, without echoing it', () => {
+      const found = problems({
+        ...productionSecrets,
+        ADMIN_PASSWORD: 'switchboard-admin',
+        ORDER_SERVICE_SECRET: 'dev-order-service-secret',
+      });
+      expect(found.map((p) => p.split(':')[0])).toEqual(['ADMIN_PASSWORD', 'ORDER_SERVICE_SECRET']);
+      expect(found.join('\n')).toContain('published in this repository');
+      expect(found.join('\n')).not.toContain('switchboard-admin');
+    });
+
+    it('refuses demo data, and has it off by default', () => {
+      expect(problems({ ...productionSecrets, SEED_DEMO_DATA: 'true' })).toEqual([
+        'SEED_DEMO_DATA: may be on only in development (SWITCHBOARD_ENV=development) (got "true")',
+      ]);
+      const config = loadAuthConfig(productionSecrets);
+      expect(config).toMatchObject({ development: false, seedDemoData: false });
+      expect(config.serviceClients.get('reporting-service')).toBe('reporting-secret-of-ours');
+    });
+
+    it('refuses a misspelt mode rather than guess', () => {
+      expect(problems({ ...productionSecrets, SWITCHBOARD_ENV: 'dev' })).toEqual([
+        'SWITCHBOARD_ENV: must be development or production (got "dev")',
+      ]);
+    });
   });
 });

@@ -1,4 +1,11 @@
-import { env, loadServiceConfig, type ConfigField, type Env } from '@switchboard/config';
+import {
+  env,
+  loadServiceConfig,
+  serviceSecret,
+  services,
+  type ConfigField,
+  type Env,
+} from '@switchboard/config';
 import {
   isEmailAddress,
   normaliseEmail,
@@ -6,11 +13,12 @@ import {
   PASSWORD_MIN,
 } from './validate-registration';
 
-function password(name: string, defaultValue: string): ConfigField<string> {
+function password(name: string, developmentDefault: string): ConfigField<string> {
+  const field = env.credential(name, { developmentDefault });
   return {
-    env: name,
-    parse(raw) {
-      const value = raw ?? defaultValue;
+    ...field,
+    parse(raw, context) {
+      const value = field.parse(raw, context);
       const length = [...value].length;
       // The seeded admin obeys the same rule as everyone else; a weak one must stop the start.
       if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
@@ -36,8 +44,14 @@ function email(name: string, defaultValue: string): ConfigField<string> {
 export function authConfigSchema() {
   return {
     adminEmail: email('ADMIN_EMAIL', 'admin@switchboard.local'),
-    adminPassword: env.secret(password('ADMIN_PASSWORD', 'switchboard-admin')),
-    seedDemoData: env.flag('SEED_DEMO_DATA', { default: true }),
+    adminPassword: password('ADMIN_PASSWORD', 'switchboard-admin'),
+    // The credential each service exchanges for its service token (IssueServiceToken).
+    inventorySecret: serviceSecret('inventory'),
+    orderSecret: serviceSecret('order'),
+    postSecret: serviceSecret('post'),
+    notificationSecret: serviceSecret('notification'),
+    reportingSecret: serviceSecret('reporting'),
+    seedDemoData: env.developmentOnlyFlag('SEED_DEMO_DATA'),
     tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 30, max: 86_400 }),
     issuer: env.string('AUTH_ISSUER', { default: 'switchboard-auth' }),
     audience: env.string('AUTH_AUDIENCE', { default: 'switchboard' }),
@@ -47,7 +61,15 @@ export function authConfigSchema() {
 }
 
 export function loadAuthConfig(source: Env = process.env) {
-  return loadServiceConfig('auth', authConfigSchema(), source);
+  const config = loadServiceConfig('auth', authConfigSchema(), source);
+  const serviceClients: ReadonlyMap<string, string> = new Map([
+    [services.inventory.name, config.inventorySecret],
+    [services.order.name, config.orderSecret],
+    [services.post.name, config.postSecret],
+    [services.notification.name, config.notificationSecret],
+    [services.reporting.name, config.reportingSecret],
+  ]);
+  return Object.freeze({ ...config, serviceClients });
 }
 
 export type AuthConfig = ReturnType<typeof loadAuthConfig>;

@@ -13,8 +13,8 @@ const inventorySchema = {
     min: 50,
     max: 10 * 60_000,
   }),
-  // On by default: `npm start` promises a system with something to order.
-  seedDemoData: env.flag('SEED_DEMO_DATA', { default: true }),
+  // On by default in development: `npm start` promises a system with something to order.
+  seedDemoData: env.developmentOnlyFlag('SEED_DEMO_DATA'),
 };
 
 export function loadInventoryConfig(source: Env = process.env) {

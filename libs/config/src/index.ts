@@ -1,15 +1,19 @@
 export {
   ConfigError,
   env,
+  isDevelopment,
   loadConfig,
   type ConfigField,
   type ConfigOf,
   type ConfigSchema,
   type Env,
+  type ParseContext,
 } from './load-config';
+export { isPublishedSecret, publishedSecrets } from './published-secrets';
 export {
   loadServiceConfig,
   serviceAddress,
+  serviceSecret,
   services,
   type ServiceConfig,
   type ServiceKey,

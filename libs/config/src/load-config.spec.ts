@@ -1,4 +1,14 @@
-import { ConfigError, env, loadConfig, loadServiceConfig } from './index';
+import {
+  ConfigError,
+  env,
+  isDevelopment,
+  loadConfig,
+  loadServiceConfig,
+  publishedSecrets,
+  serviceSecret,
+  services,
+  type ServiceKey,
+} from './index';
 
 describe('loadConfig', () => {
   it('parses, applies defaults and freezes', () => {
@@ -39,7 +49,10 @@ describe('loadConfig', () => {
 
 describe('loadServiceConfig', () => {
   it('uses the service prefix and its well-known port', () => {
-    const config = loadServiceConfig('inventory', undefined, { INVENTORY_PORT: '6000' });
+    const config = loadServiceConfig('inventory', undefined, {
+      SWITCHBOARD_ENV: 'development',
+      INVENTORY_PORT: '6000',
+    });
     expect(config.port).toBe(6000);
     expect(config.service).toBe('inventory-service');
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
@@ -50,7 +63,7 @@ describe('loadServiceConfig', () => {
     const config = loadServiceConfig(
       'order',
       { reserveTimeoutMs: env.int('ORDER_RESERVE_TIMEOUT_MS', { default: 2000 }) },
-      {},
+      { SWITCHBOARD_ENV: 'development' },
     );
     expect(config.reserveTimeoutMs).toBe(2000);
   });
@@ -70,5 +83,50 @@ describe('secrets and flags', () => {
     expect(() => loadConfig('s', schema, { PW: '7', ON: 'yes' })).toThrow(
       'ON: must be true or false',
     );
+  });
+});
+
+describe('development and production', () => {
+  const schema = {
+    key: env.credential('KEY', { developmentDefault: 'switchboard-admin', minLength: 12 }),
+    demo: env.developmentOnlyFlag('DEMO'),
+  };
+
+  it('gives development its published defaults', () => {
+    expect(loadConfig('s', schema, { SWITCHBOARD_ENV: 'development' })).toEqual({
+      key: 'switchboard-admin',
+      demo: true,
+    });
+    expect(isDevelopment({ SWITCHBOARD_ENV: 'development' })).toBe(true);
+    expect(isDevelopment({})).toBe(false);
+  });
+
+  it('treats an unset mode as production: secrets required, demo switches off', () => {
+    expect(() => loadConfig('s', schema, {})).toThrow(
+      'KEY: is required outside development (SWITCHBOARD_ENV=development) (unset)',
+    );
+    expect(loadConfig('s', schema, { KEY: 'our-own-long-key' })).toEqual({
+      key: 'our-own-long-key',
+      demo: false,
+    });
+  });
+
+  it('refuses published secrets and short ones in production, never echoing them', () => {
+    for (const value of publishedSecrets) {
+      expect(() => loadConfig('s', schema, { KEY: value })).toThrow(
+        /KEY: (is a value published|must be at least)/,
+      );
+    }
+    expect(() => loadConfig('s', schema, { KEY: 'short' })).toThrow(
+      'KEY: must be at least 12 characters (value hidden)',
+    );
+  });
+
+  it('lists every development default of a service secret as published', () => {
+    for (const key of Object.keys(services) as ServiceKey[]) {
+      const field = serviceSecret(key);
+      const value = field.parse(undefined, { development: true });
+      expect(publishedSecrets).toContain(value);
+    }
   });
 });

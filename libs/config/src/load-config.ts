@@ -1,3 +1,5 @@
+import { isPublishedSecret } from './published-secrets';
+
 /**
  * Reads environment variables once, into a typed and frozen object. Every
  * problem is collected before failing, so one start-up shows them all.
@@ -8,7 +10,16 @@ export interface ConfigField<T> {
   readonly env: string;
   /** A secret's value never appears in an error message. */
   readonly secret?: boolean;
-  parse(raw: string | undefined): T;
+  parse(raw: string | undefined, context: ParseContext): T;
+}
+
+/** What a field may need to know beyond its own variable. */
+export interface ParseContext {
+  /**
+   * True only when SWITCHBOARD_ENV=development. Everything else is production,
+   * where published development defaults are refused.
+   */
+  readonly development: boolean;
 }
 
 export class ConfigError extends Error {
@@ -33,10 +44,18 @@ export function loadConfig<S extends ConfigSchema>(
 ): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
+  let context: ParseContext = { development: false };
+  try {
+    context = runMode.parse(env[runMode.env] || undefined);
+  } catch (err) {
+    problems.push(
+      `${runMode.env}: ${(err as Error).message} (got ${JSON.stringify(env[runMode.env])})`,
+    );
+  }
   for (const [key, field] of Object.entries(schema)) {
     const raw = env[field.env];
     try {
-      out[key] = field.parse(raw === '' ? undefined : raw);
+      out[key] = field.parse(raw === '' ? undefined : raw, context);
     } catch (err) {
       const shown =
         raw === undefined ? 'unset' : field.secret ? 'value hidden' : `got ${JSON.stringify(raw)}`;
@@ -45,6 +64,25 @@ export function loadConfig<S extends ConfigSchema>(
   }
   if (problems.length > 0) throw new ConfigError(scope, problems);
   return Object.freeze(out) as ConfigOf<S>;
+}
+
+/**
+ * SWITCHBOARD_ENV: unset means production, so a service started by hand or by
+ * an orchestrator never runs on the defaults this repository publishes. A
+ * typo fails the start rather than silently choosing a mode.
+ */
+const runMode = {
+  env: 'SWITCHBOARD_ENV',
+  parse(raw: string | undefined): ParseContext {
+    if (raw === undefined || raw === 'production') return { development: false };
+    if (raw === 'development') return { development: true };
+    throw new Error('must be development or production');
+  },
+};
+
+/** True when the variables describe a development run (SWITCHBOARD_ENV=development). */
+export function isDevelopment(source: Env = process.env): boolean {
+  return source[runMode.env] === 'development';
 }
 
 function required<T>(value: T | undefined): T {
@@ -75,6 +113,54 @@ export const env = {
   /** Marks a field as secret, so a rejected value is never echoed back. */
   secret<T>(field: ConfigField<T>): ConfigField<T> {
     return { ...field, secret: true };
+  },
+
+  /**
+   * A password, key or other secret. In development an unset one takes
+   * developmentDefault; anywhere else it must be set, and to a value that is
+   * not published in this repository (see published-secrets.ts).
+   */
+  credential(
+    name: string,
+    options: { developmentDefault: string; minLength?: number },
+  ): ConfigField<string> {
+    const minLength = options.minLength ?? 1;
+    return {
+      env: name,
+      secret: true,
+      parse(raw, context) {
+        if (raw === undefined) {
+          if (context.development) return options.developmentDefault;
+          throw new Error('is required outside development (SWITCHBOARD_ENV=development)');
+        }
+        if (!context.development && isPublishedSecret(raw)) {
+          throw new Error(
+            'is a value published in this repository; choose your own outside development',
+          );
+        }
+        if ([...raw].length < minLength)
+          throw new Error(`must be at least ${minLength} characters`);
+        return raw;
+      },
+    };
+  },
+
+  /**
+   * A switch that is on by default in development only, and that may not be
+   * turned on anywhere else (e.g. seeding demo accounts with published passwords).
+   */
+  developmentOnlyFlag(name: string): ConfigField<boolean> {
+    const flag = env.flag(name, { default: false });
+    return {
+      env: name,
+      parse(raw, context) {
+        const value = raw === undefined ? context.development : flag.parse(raw, context);
+        if (value && !context.development) {
+          throw new Error('may be on only in development (SWITCHBOARD_ENV=development)');
+        }
+        return value;
+      },
+    };
   },
 
   optionalString(name: string): ConfigField<string | undefined> {

@@ -1,4 +1,11 @@
-import { env, loadConfig, type ConfigOf, type ConfigSchema, type Env } from './load-config';
+import {
+  env,
+  loadConfig,
+  type ConfigField,
+  type ConfigOf,
+  type ConfigSchema,
+  type Env,
+} from './load-config';
 
 /** The six services, their well-known ports and env prefixes. */
 export const services = {
@@ -19,10 +26,35 @@ export function serviceAddress(key: ServiceKey) {
   return env.string(`${key.toUpperCase()}_ADDR`, { default: `127.0.0.1:${services[key].port}` });
 }
 
+/**
+ * `<SERVICE>_SERVICE_SECRET`: the credential a service exchanges with auth
+ * for its service token (IssueServiceToken). Auth reads every other
+ * service's, to check them; each service reads its own.
+ */
+export function serviceSecret(key: ServiceKey): ConfigField<string> {
+  return env.credential(`${key.toUpperCase()}_SERVICE_SECRET`, {
+    developmentDefault: `dev-${services[key].name}-secret`,
+    minLength: 16,
+  });
+}
+
+/** Auth issues service tokens and so needs no credential of its own. */
+const noServiceSecret: ConfigField<string | undefined> = {
+  env: 'AUTH_SERVICE_SECRET',
+  parse: () => undefined,
+};
+
 /** What every service reads; a service adds its own fields through `extra`. */
 function commonSchema(key: ServiceKey) {
   const prefix = key.toUpperCase();
   return {
+    /** SWITCHBOARD_ENV=development, read by loadConfig for every field; kept for the service's own checks. */
+    development: {
+      env: 'SWITCHBOARD_ENV',
+      parse: (_raw, context) => context.development,
+    } satisfies ConfigField<boolean>,
+    serviceSecret:
+      key === 'auth' ? noServiceSecret : (serviceSecret(key) as ConfigField<string | undefined>),
     host: env.string(`${prefix}_HOST`, { default: 'localhost' }),
     port: env.port(`${prefix}_PORT`, services[key].port),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),

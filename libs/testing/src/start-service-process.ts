@@ -34,7 +34,7 @@ export interface StartServiceProcessOptions {
   /**
    * Added to the process's environment, over the defaults: `<KEY>_HOST`
    * 127.0.0.1 and `<KEY>_PORT` a free port (KEY is AUTH, INVENTORY, …),
-   * LOG_LEVEL warn, SEED_DEMO_DATA false, SHUTDOWN_GRACE_MS 2000, this
+   * SWITCHBOARD_ENV development, LOG_LEVEL warn, SEED_DEMO_DATA false, SHUTDOWN_GRACE_MS 2000, this
    * process's KAFKA_BROKERS, and a throwaway DATA_DIR (PGlite) unless
    * `<KEY>_DATABASE_URL`, DATABASE_URL or DATA_DIR is given.
    */
@@ -113,6 +113,7 @@ export async function startServiceProcess(
   const env: Record<string, string> = {
     ...inherited,
     [`${key}_HOST`]: '127.0.0.1',
+    SWITCHBOARD_ENV: 'development',
     LOG_LEVEL: 'warn',
     SEED_DEMO_DATA: 'false',
     SHUTDOWN_GRACE_MS: '2000',
