@@ -5,6 +5,7 @@ import type { Kysely } from '@switchboard/storage';
 import type { AuthDatabase } from './auth-schema';
 import { createAuthServiceHandlers } from './auth-service-handlers';
 import { createLocalAuthenticator } from './create-local-authenticator';
+import { createServiceTokenIssuer } from './create-service-token-issuer';
 import {
   createLoginThrottle,
   defaultLoginThrottleSettings,
@@ -27,6 +28,8 @@ export interface AuthDomainOptions {
   adminEmail: string;
   adminPassword: string;
   seedDemoData: boolean;
+  /** Service name → `<SERVICE>_SERVICE_SECRET`: who may get a service token. */
+  serviceClients: ReadonlyMap<string, string>;
   /** Tests shrink the back-off; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
 }
@@ -60,7 +63,14 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
   const accounts = createUserAccounts(db, hasher, { source: options.eventSource });
   const throttle = createLoginThrottle(db, options.loginThrottle ?? defaultLoginThrottleSettings);
   return {
-    handlers: createAuthServiceHandlers({ accounts, hasher, tokens, keys, throttle }),
+    handlers: createAuthServiceHandlers({
+      accounts,
+      hasher,
+      tokens,
+      keys,
+      throttle,
+      serviceTokens: createServiceTokenIssuer(options.serviceClients, tokens),
+    }),
     authenticate: createLocalAuthenticator(tokens),
     keys,
     tokens,

@@ -7,6 +7,7 @@ import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
 import { toProtoRole } from './roles';
 import type { SigningKeys } from './signing-keys';
+import type { ServiceTokenIssuer } from './create-service-token-issuer';
 import type { TokenService } from './token-service';
 import type { UserAccounts } from './user-accounts';
 import {
@@ -17,11 +18,18 @@ import {
 } from './validate-registration';
 
 /**
- * Every method is public: Register and Login make the token, VerifyToken and
- * GetJwks serve the other services, and for RevokeToken holding the token is
- * the proof.
+ * Register, Login and IssueServiceToken make tokens, so they are public;
+ * for RevokeToken holding the token is the proof; the public keys are public.
+ * VerifyToken is for services: it would let anyone test stolen tokens.
  */
-export const authServiceAccess: AccessPolicy<typeof AuthService> = { default: 'public' };
+export const authServiceAccess: AccessPolicy<typeof AuthService> = {
+  register: 'public',
+  login: 'public',
+  issueServiceToken: 'public',
+  revokeToken: 'public',
+  getJwks: 'public',
+  verifyToken: 'service',
+};
 
 export interface AuthServiceDeps {
   accounts: UserAccounts;
@@ -29,6 +37,7 @@ export interface AuthServiceDeps {
   tokens: TokenService;
   keys: SigningKeys;
   throttle: LoginThrottle;
+  serviceTokens: ServiceTokenIssuer;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
@@ -53,7 +62,7 @@ function checkLoginInput(email: string, password: string): void {
 }
 
 export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
-  const { accounts, hasher, tokens, keys, throttle } = deps;
+  const { accounts, hasher, tokens, keys, throttle, serviceTokens } = deps;
 
   return {
     async register(request) {
@@ -111,6 +120,12 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
 
     async getJwks() {
       return { keysJson: JSON.stringify(await keys.jwks()) };
+    },
+
+    async issueServiceToken(request, ctx) {
+      const issued = await serviceTokens.issue(request.clientId, request.clientSecret);
+      ctx.logger.info({ clientId: request.clientId }, 'service token issued');
+      return { accessToken: issued.token, expiresAt: timestampFromDate(issued.expiresAt) };
     },
   };
 }

@@ -22,15 +22,18 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+/** A person's role, or 'service' for a service's own token (never both). */
+export type TokenRole = UserRole | 'service';
+
 export interface VerifiedToken {
   userId: string;
-  roles: UserRole[];
+  roles: TokenRole[];
   expiresAt: Date;
   jti: string;
 }
 
 export interface TokenService {
-  issue(user: { userId: string; role: UserRole }): Promise<IssuedToken>;
+  issue(subject: { userId: string; role: TokenRole }): Promise<IssuedToken>;
   /** Throws INVALID_TOKEN for anything short of a valid, unrevoked token of ours. */
   verify(token: string): Promise<VerifiedToken>;
   /** The token is refused from now on. Revoking an expired token is a no-op. */
@@ -40,6 +43,7 @@ export interface TokenService {
 const MAX_TOKEN_LENGTH = 4096;
 const MAX_KID_LENGTH = 64;
 const TOKEN_TYPE = 'JWT';
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Every failure gets this message: a caller learns nothing about which check failed. */
 export const INVALID_TOKEN_MESSAGE = 'the access token is invalid or expired';
@@ -60,8 +64,10 @@ interface CheckedClaims {
   sub: string;
   jti: string;
   exp: number;
-  roles: UserRole[];
+  roles: TokenRole[];
 }
+
+const tokenRoles: ReadonlySet<unknown> = new Set<TokenRole>(['admin', 'customer', 'service']);
 
 function claimsOf(payload: JWTPayload): CheckedClaims {
   const { sub, jti, exp } = payload;
@@ -76,7 +82,7 @@ function claimsOf(payload: JWTPayload): CheckedClaims {
     sub,
     jti,
     exp,
-    roles: roles.filter((r): r is UserRole => r === 'admin' || r === 'customer'),
+    roles: roles.filter((r): r is TokenRole => tokenRoles.has(r)),
   };
 }
 
@@ -118,6 +124,9 @@ export function createTokenService(
         issuer: settings.issuer,
         audience: settings.audience,
         requiredClaims: ['sub', 'jti', 'exp', 'iat', 'nbf'],
+        // Replicas' clocks drift a little; a token minted a moment "in the
+        // future" by another replica is not a forgery.
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
         // Revoking needs a genuine token but not a live one: judge it as of its
         // own issue time (the signature and every other claim are still checked).
         currentDate: options.ignoreExpiry ? issuedAtOf(token) : undefined,
@@ -132,15 +141,15 @@ export function createTokenService(
   }
 
   return {
-    async issue(user) {
+    async issue(subject) {
       const signer = await keys.current();
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAtSeconds = issuedAt + settings.ttlSeconds;
-      const token = await new SignJWT({ roles: [user.role] })
+      const token = await new SignJWT({ roles: [subject.role] })
         .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.kid, typ: TOKEN_TYPE })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
-        .setSubject(user.userId)
+        .setSubject(subject.userId)
         .setJti(crypto.randomUUID())
         .setIssuedAt(issuedAt)
         .setNotBefore(issuedAt)

@@ -18,8 +18,18 @@ import {
 
 /** Catalog changes are the admin's; reading and reserving need any signed-in caller. */
 export const inventoryAccessPolicy: AccessPolicy<typeof InventoryService> = {
-  default: 'authenticated',
-  methods: { createProduct: 'admin', updateProduct: 'admin', adjustStock: 'admin' },
+  createProduct: 'admin',
+  updateProduct: 'admin',
+  adjustStock: 'admin',
+  getProduct: 'authenticated',
+  listProducts: 'authenticated',
+  checkAvailability: 'authenticated',
+  // Stock changes only through an order: a customer calling these directly
+  // could hold or destroy stock, or put sold stock back under a live order.
+  reserveStock: 'service',
+  commitReservation: 'service',
+  releaseReservation: 'service',
+  returnReservation: 'service',
 };
 
 export interface InventoryServiceDeps {
@@ -27,12 +37,16 @@ export interface InventoryServiceDeps {
   ledger: ReservationLedger;
 }
 
-function actorOf(ctx: CallContext): Actor {
-  // The access policy guarantees a caller; this only guards a policy edited to 'public'.
-  if (ctx.caller === undefined) {
-    throw new DomainError('UNAUTHENTICATED', `${ctx.method} needs a bearer token`);
+/**
+ * The reservation methods are for services only (the access policy), and a
+ * service settling an order may act on any reservation. This re-checks the
+ * role so that a policy edited by mistake cannot hand a customer that power.
+ */
+function settlingService(ctx: CallContext): Actor {
+  if (ctx.caller === undefined || !ctx.caller.roles.includes('service')) {
+    throw new DomainError('PERMISSION_DENIED', `${ctx.method} is internal: only services may call it`);
   }
-  return { userId: ctx.caller.userId, isAdmin: ctx.caller.roles.includes('admin') };
+  return { userId: ctx.caller.userId, anyReservation: true };
 }
 
 /**
@@ -86,23 +100,25 @@ export function createInventoryService(
     },
 
     async reserveStock(request, ctx) {
+      settlingService(ctx);
       const input = validateReserveStock(request);
-      const lines = await ledger.reserve(input, actorOf(ctx));
+      // The reservation is the customer's, as the calling service verified them.
+      const lines = await ledger.reserve(input, { userId: input.customerId, anyReservation: false });
       return { reservationId: input.reservationId, items: lines };
     },
 
     async commitReservation(request, ctx) {
-      await ledger.commit(validateReservationId(request.reservationId), actorOf(ctx));
+      await ledger.commit(validateReservationId(request.reservationId), settlingService(ctx));
       return {};
     },
 
     async releaseReservation(request, ctx) {
-      await ledger.release(validateReservationId(request.reservationId), actorOf(ctx));
+      await ledger.release(validateReservationId(request.reservationId), settlingService(ctx));
       return {};
     },
 
     async returnReservation(request, ctx) {
-      await ledger.returnCommitted(validateReservationId(request.reservationId), actorOf(ctx));
+      await ledger.returnCommitted(validateReservationId(request.reservationId), settlingService(ctx));
       return {};
     },
   };

@@ -7,10 +7,13 @@ import { productUpsertedEvent, type ProductRow } from './product-messages';
 import { runInTransaction } from './run-in-transaction';
 import type { Price, RequestedItem } from './validate-inventory-requests';
 
-/** Who asks: reservations belong to the user who made them; admins may act on any. */
+/**
+ * On whose behalf: a reservation belongs to the customer it was made for. A
+ * service settling orders (commit, release, return) may act on any.
+ */
 export interface Actor {
   userId: string;
-  isAdmin: boolean;
+  anyReservation: boolean;
 }
 
 export interface ReservedLine {
@@ -106,7 +109,7 @@ async function lockReservation(
 
 /** Other users' reservations do not exist as far as a customer can tell. */
 function visibleTo(row: ReservationRow | undefined, actor: Actor): row is ReservationRow {
-  return row !== undefined && (actor.isAdmin || row.owner_user_id === actor.userId);
+  return row !== undefined && (actor.anyReservation || row.owner_user_id === actor.userId);
 }
 
 /**

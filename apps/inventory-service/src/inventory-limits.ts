@@ -18,6 +18,8 @@ export const inventoryLimits = {
   maxPageSize: 100,
   /** Caller-chosen (the order service sends the order id), so loose but bounded. */
   reservationIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+  /** A user id from auth (a UUID today); bounded so a bad caller cannot store megabytes. */
+  customerIdMax: 128,
   reservationIdRule:
     'must be 1-128 characters of letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
 } as const;

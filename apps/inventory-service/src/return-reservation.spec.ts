@@ -224,7 +224,7 @@ describe.each(backends)('InventoryService ReturnReservation on %s', (backend) =>
     await sell('ret-rollback', [{ sku: a, quantity: 4 }]);
     const attempt = t.storage.db.transaction().execute(async (trx) => {
       const ledger = createReservationLedger({ db: trx, ttlMs: 60_000, source: EVENT_SOURCE });
-      await ledger.returnCommitted('ret-rollback', { userId: 'u-alice', isAdmin: false });
+      await ledger.returnCommitted('ret-rollback', { userId: 'u-alice', anyReservation: false });
       // Inside the transaction the stock is back and its event written…
       const inside = await trx.selectFrom('outbox').select('id').where('key', '=', a).execute();
       expect(inside).toHaveLength(2);

@@ -212,10 +212,15 @@ export function validateReservationId(reservationId: string): string {
 export function validateReserveStock(request: {
   reservationId: string;
   items: readonly StockItem[];
-}): { reservationId: string; items: RequestedItem[] } {
+  customerId: string;
+}): { reservationId: string; items: RequestedItem[]; customerId: string } {
   const v = new Violations();
   checkReservationId(v, request.reservationId);
   const items = checkStockItems(v, request.items);
+  if (request.customerId === '') v.add('customer_id', 'is required');
+  else if (request.customerId.length > limits.customerIdMax) {
+    v.add('customer_id', `must be at most ${limits.customerIdMax} characters`);
+  }
   v.throwIfAny();
-  return { reservationId: request.reservationId, items };
+  return { reservationId: request.reservationId, items, customerId: request.customerId };
 }

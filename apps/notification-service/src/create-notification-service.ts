@@ -9,7 +9,9 @@ import { validateListNotifications, validateMarkRead } from './validate-notifica
 
 /** Every method acts on the caller's own notifications, so every method needs a token. */
 export const notificationAccessPolicy: AccessPolicy<typeof NotificationService> = {
-  default: 'authenticated',
+  listNotifications: 'authenticated',
+  markRead: 'authenticated',
+  watchNotifications: 'authenticated',
 };
 
 export interface NotificationServiceDeps {

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { InventoryService } from '@switchboard/contracts';
 import { DomainError, errorCatalogue, type ErrorCode } from '@switchboard/errors';
-import type { ServiceClient } from '@switchboard/rpc';
+import type { ServiceClient, ServiceIdentity } from '@switchboard/rpc';
 import { retryUnavailable, type RetryOptions } from './retry-unavailable';
 import type { RequestedItem } from './validate-order-requests';
 
@@ -13,30 +13,33 @@ export interface ReservedLine {
 }
 
 /**
- * The inventory as the order service uses it. Every call names the caller by
- * an `authorization` header value ("Bearer …"): the customer's own while
- * their request runs, the service account's in the background.
+ * The inventory as the order service uses it. Every call goes as the order
+ * service's own identity, since the reservation methods are internal; the
+ * customer a reservation is for is named in the request, never by passing on
+ * their token.
  */
 export interface InventoryGateway {
   /** All or nothing; idempotent by reservation id, so it is retried when inventory is unavailable. */
   reserve(
     reservationId: string,
     items: readonly RequestedItem[],
-    authorization: string,
+    customerId: string,
   ): Promise<ReservedLine[]>;
   /** Held stock becomes sold. Idempotent. */
-  commit(reservationId: string, authorization: string): Promise<void>;
+  commit(reservationId: string): Promise<void>;
   /** Held stock becomes available again. Idempotent; a released or expired one is fine. */
-  release(reservationId: string, authorization: string): Promise<void>;
+  release(reservationId: string): Promise<void>;
   /**
    * Sold stock of a committed reservation goes back on hand (a cancelled
    * order). Idempotent, so it is retried when inventory is unavailable.
    */
-  returnCommitted(reservationId: string, authorization: string): Promise<void>;
+  returnCommitted(reservationId: string): Promise<void>;
 }
 
 export interface InventoryGatewayOptions {
   client: ServiceClient<typeof InventoryService>;
+  /** The order service's service token, from auth. */
+  identity: ServiceIdentity;
   /** Budget of one step, retries included; the incoming call's deadline caps it further. */
   timeoutMs: number;
   retry?: Omit<RetryOptions, 'signal'>;
@@ -91,8 +94,10 @@ function translate(err: unknown, step: string): unknown {
       },
     );
   }
-  if (err.code === Code.Unauthenticated) {
-    return new DomainError('INVALID_TOKEN', 'the access token is invalid or expired', {
+  if (err.code === Code.Unauthenticated || err.code === Code.PermissionDenied) {
+    // Inventory refused this service's own identity: a deployment fault
+    // (credentials, keys), not the customer's, and one that may clear.
+    return new DomainError('DEPENDENCY_UNAVAILABLE', `inventory-service refused this service (${step})`, {
       cause: err,
     });
   }
@@ -104,12 +109,31 @@ function translate(err: unknown, step: string): unknown {
 }
 
 export function createInventoryGateway(options: InventoryGatewayOptions): InventoryGateway {
-  const { client, timeoutMs } = options;
+  const { client, timeoutMs, identity } = options;
+
+  /** One try as this service; a service token that went stale is renewed once. */
+  async function asService<T>(
+    call: (headers: Record<string, string>) => Promise<T>,
+    renewed = false,
+  ): Promise<T> {
+    const authorization = await identity.authorization();
+    try {
+      return await call({ authorization });
+    } catch (err) {
+      if (
+        renewed ||
+        !(err instanceof ConnectError) ||
+        err.metadata.get('error-code') !== 'SERVICE_TOKEN_INVALID'
+      )
+        throw err;
+      identity.invalidate();
+      return asService(call, true);
+    }
+  }
 
   /** One step: tries until its budget is spent; each try gets what is left of it. */
   async function step<T>(
     name: string,
-    authorization: string,
     call: (opts: { timeoutMs: number; headers: Record<string, string> }) => Promise<T>,
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -118,7 +142,7 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
         const left = deadline - Date.now();
         if (left <= 0)
           throw new ConnectError(`${name}: no time left to retry`, Code.DeadlineExceeded);
-        return call({ timeoutMs: left, headers: { authorization } });
+        return asService((headers) => call({ timeoutMs: Math.max(1, deadline - Date.now()), headers }));
       }, options.retry);
     } catch (err) {
       throw translate(err, name);
@@ -126,9 +150,9 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
   }
 
   return {
-    async reserve(reservationId, items, authorization) {
-      const res = await step('ReserveStock', authorization, (opts) =>
-        client.reserveStock({ reservationId, items: [...items] }, opts),
+    async reserve(reservationId, items, customerId) {
+      const res = await step('ReserveStock', (opts) =>
+        client.reserveStock({ reservationId, items: [...items], customerId }, opts),
       );
       return res.items.map((item) => ({
         sku: item.sku,
@@ -138,20 +162,20 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
       }));
     },
 
-    async commit(reservationId, authorization) {
-      await step('CommitReservation', authorization, (opts) =>
+    async commit(reservationId) {
+      await step('CommitReservation', (opts) =>
         client.commitReservation({ reservationId }, opts),
       );
     },
 
-    async release(reservationId, authorization) {
-      await step('ReleaseReservation', authorization, (opts) =>
+    async release(reservationId) {
+      await step('ReleaseReservation', (opts) =>
         client.releaseReservation({ reservationId }, opts),
       );
     },
 
-    async returnCommitted(reservationId, authorization) {
-      await step('ReturnReservation', authorization, (opts) =>
+    async returnCommitted(reservationId) {
+      await step('ReturnReservation', (opts) =>
         client.returnReservation({ reservationId }, opts),
       );
     },

@@ -13,9 +13,8 @@ import { runInTransaction } from './run-in-transaction';
 import { requestHash, type RequestedItem } from './validate-order-requests';
 
 export interface PlaceOrderInput {
+  /** The verified caller: inventory records the reservation as theirs. */
   customerId: string;
-  /** The caller's `authorization` header: inventory binds the reservation to that user. */
-  authorization: string;
   items: readonly RequestedItem[];
   idempotencyKey?: string;
   /** The incoming call's: a duplicate waiting for its twin stops when the caller gives up. */
@@ -82,10 +81,10 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
   const lateReleaseDelayMs = options.lateReleaseDelayMs ?? 5_000;
 
   /** Releases the reservation, outside the caller's deadline; failures are logged, not thrown. */
-  function release(orderId: string, authorization: string): Promise<void> {
+  function release(orderId: string): Promise<void> {
     return runDetached(async () => {
       try {
-        await inventory.release(orderId, authorization);
+        await inventory.release(orderId);
       } catch (err) {
         if (isDomainError(err) && err.code === 'RESERVATION_NOT_FOUND') return;
         logger.warn(
@@ -96,10 +95,10 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
     });
   }
 
-  function releaseNowAndLater(orderId: string, authorization: string): Promise<void> {
+  function releaseNowAndLater(orderId: string): Promise<void> {
     return runDetached(async () => {
-      setTimeout(() => void release(orderId, authorization), lateReleaseDelayMs).unref();
-      await release(orderId, authorization);
+      setTimeout(() => void release(orderId), lateReleaseDelayMs).unref();
+      await release(orderId);
     });
   }
 
@@ -123,7 +122,7 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
 
   return {
     async place(input) {
-      const { customerId, authorization, items, idempotencyKey } = input;
+      const { customerId, items, idempotencyKey } = input;
       let orderId: string = randomUUID();
       if (idempotencyKey !== undefined) {
         const claim = await keys.claim(
@@ -136,15 +135,15 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
         orderId = claim.orderId;
         // The request that held the key before died; its reservation, if any, goes back.
         if (claim.supersededOrderId !== undefined)
-          await release(claim.supersededOrderId, authorization);
+          await release(claim.supersededOrderId);
       }
 
       let reserved: ReservedLine[];
       try {
-        reserved = await inventory.reserve(orderId, items, authorization);
+        reserved = await inventory.reserve(orderId, items, customerId);
       } catch (err) {
         // A timeout or an outage may hide a reservation that was made.
-        if (!isRefusal(err)) await releaseNowAndLater(orderId, authorization);
+        if (!isRefusal(err)) await releaseNowAndLater(orderId);
         await giveBackKey(input, orderId);
         throw err;
       }
@@ -168,12 +167,12 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
         });
       } catch (err) {
         // No order row: the stock must not stay held for it.
-        await release(orderId, authorization);
+        await release(orderId);
         await giveBackKey(input, orderId);
         throw err;
       }
 
-      const outcome = await runDetached(() => settlement.commit(orderId, authorization));
+      const outcome = await runDetached(() => settlement.commit(orderId));
       if (outcome === 'voided') {
         throw new DomainError(
           'RESERVATION_CLOSED',

@@ -2,15 +2,12 @@ import type { Logger } from '@switchboard/logger';
 import { createPeriodicTask } from '@switchboard/service-runtime';
 import type { IdempotencyKeys } from './create-idempotency-keys';
 import type { OrderStore } from './create-order-store';
-import type { ServiceToken } from './create-service-token';
 import type { StockSettlement } from './create-stock-settlement';
 
 export interface OrderSettlerOptions {
   store: OrderStore;
   settlement: StockSettlement;
   keys: Pick<IdempotencyKeys, 'purgeExpired'>;
-  /** The settler has no customer's token: it calls inventory as the service account. */
-  serviceToken: ServiceToken;
   intervalMs: number;
   /**
    * Work younger than this is left alone: the request that created it may
@@ -44,7 +41,7 @@ export interface OrderSettler {
  * step is idempotent, so two replicas doing the same order is only wasted work.
  */
 export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
-  const { store, settlement, keys, serviceToken, intervalMs, graceMs } = options;
+  const { store, settlement, keys, intervalMs, graceMs } = options;
   const batchSize = options.batchSize ?? 100;
   const logger = options.logger.child({ component: 'order-settler' });
   const task = createPeriodicTask({
@@ -57,16 +54,15 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
     const commits = await store.pendingCommits(graceMs, batchSize);
     const returns = await store.pendingReturns(graceMs, batchSize);
     if (commits.length === 0 && returns.length === 0) return;
-    const authorization = await serviceToken.authorization();
     for (const orderId of commits) {
       if (task.stopped) return;
-      const outcome = await settlement.commit(orderId, authorization);
+      const outcome = await settlement.commit(orderId);
       if (outcome === 'committed') result.committed++;
       if (outcome === 'voided') result.voided++;
     }
     for (const pending of returns) {
       if (task.stopped) return;
-      if ((await settlement.returnStock(pending, authorization)) === 'returned') result.returned++;
+      if ((await settlement.returnStock(pending)) === 'returned') result.returned++;
     }
   }
 
@@ -75,8 +71,7 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
     try {
       await settleInventory(result);
     } catch (err) {
-      // The service account could not log in, or the database failed: next round.
-      serviceToken.invalidate();
+      // Inventory or the database failed: next round.
       logger.warn({ err }, 'settling reservations failed; will retry');
     }
     result.purgedKeys = await keys.purgeExpired();

@@ -21,9 +21,9 @@ export type ReturnOutcome = 'returned' | 'pending';
  * be done stays recorded as pending in the orders table.
  */
 export interface StockSettlement {
-  commit(orderId: string, authorization: string): Promise<CommitOutcome>;
+  commit(orderId: string): Promise<CommitOutcome>;
   /** Gives a cancelled order's stock back: released while only held, returned once sold. */
-  returnStock(order: PendingReturn, authorization: string): Promise<ReturnOutcome>;
+  returnStock(order: PendingReturn): Promise<ReturnOutcome>;
 }
 
 export interface StockSettlementOptions {
@@ -38,9 +38,9 @@ export function createStockSettlement(options: StockSettlementOptions): StockSet
   const { store, inventory } = options;
   const logger = options.logger.child({ component: 'stock-settlement' });
 
-  async function returnSold(orderId: string, authorization: string): Promise<ReturnOutcome> {
+  async function returnSold(orderId: string): Promise<ReturnOutcome> {
     try {
-      await inventory.returnCommitted(orderId, authorization);
+      await inventory.returnCommitted(orderId);
     } catch (err) {
       logger.warn({ err, orderId }, 'returning the stock of a cancelled order failed; will retry');
       return 'pending';
@@ -50,9 +50,9 @@ export function createStockSettlement(options: StockSettlementOptions): StockSet
   }
 
   return {
-    async commit(orderId, authorization) {
+    async commit(orderId) {
       try {
-        await inventory.commit(orderId, authorization);
+        await inventory.commit(orderId);
       } catch (err) {
         if (isCode(err, 'RESERVATION_CLOSED') || isCode(err, 'RESERVATION_NOT_FOUND')) {
           // Expired (inventory down past the TTL) or released: the stock is
@@ -81,11 +81,11 @@ export function createStockSettlement(options: StockSettlementOptions): StockSet
       return 'committed';
     },
 
-    async returnStock(order, authorization) {
+    async returnStock(order) {
       try {
-        if (order.reservationCommitted) return await returnSold(order.orderId, authorization);
+        if (order.reservationCommitted) return await returnSold(order.orderId);
         try {
-          await inventory.release(order.orderId, authorization);
+          await inventory.release(order.orderId);
         } catch (err) {
           // A commit got there first (the order was cancelled while its
           // request was still committing): the stock is sold, so return it.
@@ -96,7 +96,7 @@ export function createStockSettlement(options: StockSettlementOptions): StockSet
             (err.details?.status === 'committed' || err.details?.status === 'returned')
           ) {
             await store.markCommitted(order.orderId);
-            return await returnSold(order.orderId, authorization);
+            return await returnSold(order.orderId);
           }
           logger.warn(
             { err, orderId: order.orderId },

@@ -2,17 +2,8 @@ import {
   env,
   loadServiceConfig,
   serviceAddress,
-  type ConfigField,
   type Env,
 } from '@switchboard/config';
-
-/**
- * A credential: any non-empty value is accepted, so loadConfig never has a
- * reason to echo it in an error message.
- */
-function credential(name: string, defaultValue: string): ConfigField<string> {
-  return { env: name, parse: (raw) => raw ?? defaultValue };
-}
 
 const orderSchema = {
   inventoryAddr: serviceAddress('inventory'),
@@ -36,13 +27,6 @@ const orderSchema = {
   }),
   /** How often unfinished reservation work (commits, stock returns) is retried. */
   settleIntervalMs: env.int('ORDER_SETTLE_INTERVAL_MS', { default: 5_000, min: 100, max: 600_000 }),
-  /**
-   * The account the background settler calls inventory as: it has no user's
-   * token, and reservations only accept their owner or an admin. The same
-   * variables seed the admin in the auth service, so `npm start` needs nothing.
-   */
-  serviceAccountEmail: credential('ADMIN_EMAIL', 'admin@switchboard.local'),
-  serviceAccountPassword: credential('ADMIN_PASSWORD', 'switchboard-admin'),
 };
 
 export function loadOrderConfig(source: Env = process.env) {

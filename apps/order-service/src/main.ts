@@ -20,7 +20,7 @@ runService(async () => {
   });
   const bus = createServiceEventBus(config, logger);
   const auth = createRemoteAuthenticator({ ...config, timeoutMs: config.verifyTokenTimeoutMs });
-  const orders = createOrderModule({ config, storage, bus, logger, authClient: auth.client });
+  const orders = createOrderModule({ config, storage, bus, logger, identity: auth.identity });
   await orders.start();
   const server = await startRpcServer({
     ...config,

@@ -1,6 +1,6 @@
-import { InventoryService, type AuthService, type OrderService } from '@switchboard/contracts';
+import { InventoryService, type OrderService } from '@switchboard/contracts';
 import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
-import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
+import { createGrpcJsTransport, createServiceClient, type ServiceIdentity } from '@switchboard/rpc';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { createIdempotencyKeys } from './create-idempotency-keys';
 import { createInventoryGateway } from './create-inventory-gateway';
@@ -8,14 +8,13 @@ import { createOrderPlacement } from './create-order-placement';
 import { createOrderService, orderAccessPolicy } from './create-order-service';
 import { createOrderSettler } from './create-order-settler';
 import { createOrderStore } from './create-order-store';
-import { createServiceToken } from './create-service-token';
 import { createStockSettlement } from './create-stock-settlement';
 import type { OrderConfig } from './load-order-config';
 import type { OrderDatabase } from './order-schema';
 
 export interface OrderModuleOptions extends ServiceModuleOptions<OrderConfig, OrderDatabase> {
-  /** The settler logs in as the service account through it; main.ts owns the channel. */
-  authClient: Pick<ServiceClient<typeof AuthService>, 'login'>;
+  /** The order service's own identity: inventory's reservation methods are for services only. */
+  identity: ServiceIdentity;
 }
 
 export type OrderModule = ServiceModule<typeof OrderService>;
@@ -30,6 +29,7 @@ export function createOrderModule(options: OrderModuleOptions): OrderModule {
   const inventoryTransport = createGrpcJsTransport({ address: config.inventoryAddr });
   const inventory = createInventoryGateway({
     client: createServiceClient(InventoryService, inventoryTransport),
+    identity: options.identity,
     timeoutMs: config.reserveTimeoutMs,
   });
   const store = createOrderStore({ db: storage.db, source: eventSourceOf(config.service) });
@@ -47,11 +47,6 @@ export function createOrderModule(options: OrderModuleOptions): OrderModule {
     store,
     settlement,
     keys,
-    serviceToken: createServiceToken({
-      authClient: options.authClient,
-      email: config.serviceAccountEmail,
-      password: config.serviceAccountPassword,
-    }),
     intervalMs: config.settleIntervalMs,
     graceMs: 2 * config.reserveTimeoutMs,
     logger,

@@ -16,7 +16,15 @@ import {
 } from './validate-post-requests';
 
 /** Everything needs a signed-in caller: posts and follows are attributed to the token's user. */
-export const postAccessPolicy: AccessPolicy<typeof PostService> = { default: 'authenticated' };
+export const postAccessPolicy: AccessPolicy<typeof PostService> = {
+  createPost: 'authenticated',
+  getPost: 'authenticated',
+  listPosts: 'authenticated',
+  followUser: 'authenticated',
+  unfollowUser: 'authenticated',
+  listFollowers: 'authenticated',
+  listFollowing: 'authenticated',
+};
 
 export interface PostServiceDeps {
   posts: PostStore;

@@ -7,7 +7,9 @@ import type { ReportingDatabase } from './reporting-schema';
 import { validateSalesReportRequest } from './validate-sales-report-request';
 
 /** Sales figures and who bought what are the business's, not a customer's: admins only. */
-export const reportingAccessPolicy: AccessPolicy<typeof ReportingService> = { default: 'admin' };
+export const reportingAccessPolicy: AccessPolicy<typeof ReportingService> = {
+  getSalesReport: 'admin',
+};
 
 export interface ReportingServiceDeps {
   db: Kysely<ReportingDatabase>;

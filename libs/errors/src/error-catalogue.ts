@@ -31,6 +31,10 @@ export const errorCatalogue = {
   EMAIL_TAKEN: 'already_exists',
   INVALID_CREDENTIALS: 'unauthenticated',
   INVALID_TOKEN: 'unauthenticated',
+  /** IssueServiceToken: an unknown service or a wrong secret. */
+  INVALID_SERVICE_CREDENTIALS: 'unauthenticated',
+  /** A service-only method called with a token that no longer verifies: the service gets a new one. */
+  SERVICE_TOKEN_INVALID: 'unauthenticated',
   // inventory
   PRODUCT_NOT_FOUND: 'not_found',
   PRODUCT_EXISTS: 'already_exists',

@@ -1,6 +1,7 @@
 import type { Logger } from '@switchboard/logger';
 
-export type CallerRole = 'admin' | 'customer';
+/** 'service' is held by services only, never together with a person's role. */
+export type CallerRole = 'admin' | 'customer' | 'service';
 
 /** Who is calling, as established by the authenticator. */
 export interface Caller {

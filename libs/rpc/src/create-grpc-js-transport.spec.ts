@@ -1,3 +1,4 @@
+import { uniformAccess } from './access-policy';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -66,7 +67,7 @@ describe('createGrpcJsTransport', () => {
             return { product: { sku: request.sku } };
           },
         },
-        { access: { default: 'public' } },
+        { access: uniformAccess(InventoryService, 'public') },
       ),
     );
     // A generous default, so that only the incoming deadline can be what cuts the call short.
@@ -108,7 +109,7 @@ describe('createGrpcJsTransport', () => {
             return {};
           },
         },
-        { access: { default: 'public' } },
+        { access: uniformAccess(InventoryService, 'public') },
       ),
     );
     toFront = createGrpcJsTransport({ address: front.address });

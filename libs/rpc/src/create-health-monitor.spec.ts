@@ -1,3 +1,4 @@
+import { uniformAccess } from './access-policy';
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
   Health,
@@ -69,7 +70,12 @@ describe('grpc.health.v1 on the server', () => {
       intervalMs: 40,
     });
     const t = await startTestServer(
-      (server) => server.addService(InventoryService, {}, { access: { default: 'public' } }),
+      (server) =>
+        server.addService(
+          InventoryService,
+          {},
+          { access: uniformAccess(InventoryService, 'public') },
+        ),
       { health: monitor },
     );
     const transport = createGrpcJsTransport({ address: t.address });
@@ -118,7 +124,11 @@ describe('grpc.health.v1 on the server', () => {
 
   it('streams SERVICE_UNKNOWN for an unknown name, and NOT_SERVING then the end on shutdown', async () => {
     const t = await startTestServer((server) =>
-      server.addService(InventoryService, {}, { access: { default: 'public' } }),
+      server.addService(
+        InventoryService,
+        {},
+        { access: uniformAccess(InventoryService, 'public') },
+      ),
     );
     const transport = createGrpcJsTransport({ address: t.address });
     const health = createServiceClient(Health, transport);

@@ -1,3 +1,4 @@
+import { uniformAccess } from './access-policy';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -42,7 +43,7 @@ describe('server reflection', () => {
             };
           },
         },
-        { access: { default: 'public' } },
+        { access: uniformAccess(InventoryService, 'public') },
       ),
     );
   });

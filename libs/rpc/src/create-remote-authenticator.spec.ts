@@ -1,9 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuthService, Role } from '@switchboard/contracts';
+import { Role } from '@switchboard/contracts';
 import { DomainError, isDomainError } from '@switchboard/errors';
 import type { CallContext } from './call-context';
 import { createRemoteAuthenticator } from './create-remote-authenticator';
-import { captureLogs, startTestServer, type TestServer } from './start-test-server';
+import {
+  captureLogs,
+  standInServiceSecret,
+  startAuthStandIn,
+  type AuthStandIn,
+} from './start-test-server';
 
 function callContext(): CallContext {
   return {
@@ -25,35 +30,28 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('createRemoteAuthenticator', () => {
-  let auth: TestServer;
+  let auth: AuthStandIn;
+  const options = () => ({
+    authAddr: auth.address,
+    service: 'order-service',
+    serviceSecret: standInServiceSecret,
+  });
 
   beforeAll(async () => {
-    // A stand-in for the auth service, reached over a real socket.
-    auth = await startTestServer(
-      (server) =>
-        server.addService(
-          AuthService,
-          {
-            async verifyToken(request, ctx) {
-              if (request.accessToken === 'slow') {
-                await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
-              }
-              if (request.accessToken === 'admin') {
-                return { userId: 'u-9', roles: [Role.CUSTOMER, Role.ADMIN] };
-              }
-              throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-            },
-          },
-          { access: { default: 'public' } },
-        ),
-      { authenticate: undefined },
-    );
+    auth = await startAuthStandIn(async (request, ctx) => {
+      if (request.accessToken === 'slow') {
+        await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
+      }
+      if (request.accessToken === 'admin')
+        return { userId: 'u-9', roles: [Role.CUSTOMER, Role.ADMIN] };
+      throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+    });
   });
 
   afterAll(() => auth.server.shutdown());
 
-  it('verifies tokens with the auth service at authAddr', async () => {
-    const remote = createRemoteAuthenticator({ authAddr: auth.address });
+  it('verifies tokens with the auth service at authAddr, as this service', async () => {
+    const remote = createRemoteAuthenticator(options());
     try {
       await expect(remote.authenticate('admin', callContext())).resolves.toEqual({
         userId: 'u-9',
@@ -61,18 +59,33 @@ describe('createRemoteAuthenticator', () => {
       });
       const err = await rejection(remote.authenticate('forged', callContext()));
       expect(isDomainError(err) && err.code).toBe('INVALID_TOKEN');
-      // The same channel serves a service's own calls to auth.
-      await expect(remote.client.verifyToken({ accessToken: 'admin' })).resolves.toMatchObject({
-        userId: 'u-9',
-      });
+      // The same identity serves the service's own calls to other services.
+      expect(await remote.identity.authorization()).toMatch(/^Bearer service-token-/);
     } finally {
       await remote.close();
     }
   });
 
-  it('gives up after timeoutMs and says auth is unavailable', async () => {
-    const remote = createRemoteAuthenticator({ authAddr: auth.address, timeoutMs: 100 });
+  it('says auth is unavailable when auth refuses the service itself, blaming no caller', async () => {
+    const remote = createRemoteAuthenticator({ ...options(), serviceSecret: 'not-the-secret' });
     try {
+      const err = await rejection(remote.authenticate('admin', callContext()));
+      expect(isDomainError(err) && err.code).toBe('DEPENDENCY_UNAVAILABLE');
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('refuses to start without a service secret', () => {
+    expect(() => createRemoteAuthenticator({ ...options(), serviceSecret: undefined })).toThrow(
+      'order-service has no service secret to identify itself to auth',
+    );
+  });
+
+  it('gives up after timeoutMs and says auth is unavailable', async () => {
+    const remote = createRemoteAuthenticator({ ...options(), timeoutMs: 100 });
+    try {
+      await remote.identity.authorization();
       const started = Date.now();
       const err = await rejection(remote.authenticate('slow', callContext()));
       expect(isDomainError(err) && err.code).toBe('DEPENDENCY_UNAVAILABLE');
@@ -83,7 +96,7 @@ describe('createRemoteAuthenticator', () => {
   });
 
   it('close() releases the channel: later checks fail instead of dialling again', async () => {
-    const remote = createRemoteAuthenticator({ authAddr: auth.address });
+    const remote = createRemoteAuthenticator(options());
     await remote.authenticate('admin', callContext());
     await remote.close();
     await expect(remote.authenticate('admin', callContext())).rejects.toBeDefined();

@@ -2,11 +2,16 @@ import { AuthService } from '@switchboard/contracts';
 import type { Authenticate } from './call-context';
 import { createGrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient, type ServiceClient } from './create-service-client';
+import { createServiceIdentity, type ServiceIdentity } from './create-service-identity';
 import { createTokenAuthenticator } from './create-token-authenticator';
 
 export interface RemoteAuthenticatorOptions {
   /** host:port of the auth service (`AUTH_ADDR`). */
   authAddr: string;
+  /** This service's name, e.g. "order-service": its client id towards auth. */
+  service: string;
+  /** `<SERVICE>_SERVICE_SECRET`, exchanged with auth for the service's token. */
+  serviceSecret: string | undefined;
   /** Budget for one VerifyToken call; defaults to createTokenAuthenticator's. */
   timeoutMs?: number;
   /** How long an accepted token is trusted without asking auth again (`AUTH_VERIFY_CACHE_MS`). */
@@ -17,25 +22,37 @@ export interface RemoteAuthenticator {
   /** Checks a caller's token with AuthService.VerifyToken. */
   authenticate: Authenticate;
   /**
-   * The AuthService client behind it, for a service that also calls auth
-   * itself (e.g. to log in a service account): one channel, not two.
+   * This service's own identity, for the calls it makes to other services'
+   * internal methods: one credential and one channel to auth, not two.
    */
+  identity: ServiceIdentity;
+  /** The AuthService client behind it. */
   client: ServiceClient<typeof AuthService>;
   /** Releases the channel; after the rpc server has drained, which still verifies tokens. */
   close(): Promise<void>;
 }
 
-/** Token checks for every service but auth itself, over a channel this object owns. */
+/** Token checks and service identity for every service but auth itself, over one channel. */
 export function createRemoteAuthenticator(
   options: RemoteAuthenticatorOptions,
 ): RemoteAuthenticator {
+  if (options.serviceSecret === undefined) {
+    throw new Error(`${options.service} has no service secret to identify itself to auth`);
+  }
   const transport = createGrpcJsTransport({ address: options.authAddr });
   const client = createServiceClient(AuthService, transport);
+  const identity = createServiceIdentity({
+    authClient: client,
+    clientId: options.service,
+    clientSecret: options.serviceSecret,
+  });
   return {
     authenticate: createTokenAuthenticator(client, {
+      identity,
       timeoutMs: options.timeoutMs,
       verifyCacheMs: options.verifyCacheMs,
     }),
+    identity,
     client,
     close: async () => transport.close(),
   };

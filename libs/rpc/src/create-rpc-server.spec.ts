@@ -1,3 +1,4 @@
+import { uniformAccess, type AccessPolicy } from './access-policy';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
@@ -60,30 +61,40 @@ describe('createRpcServer', () => {
           async checkAvailability() {
             throw createValidationError([{ field: 'items', description: 'must not be empty' }]);
           },
-          // reserveStock and the others are deliberately missing.
+          async reserveStock(_request, ctx) {
+            return { reservationId: ctx.caller?.userId };
+          },
+          // commitReservation and the others are deliberately missing.
         },
         {
           access: {
-            default: 'authenticated',
-            methods: { getProduct: 'public', checkAvailability: 'public', createProduct: 'admin' },
+            ...uniformAccess(InventoryService, 'authenticated'),
+            getProduct: 'public',
+            checkAvailability: 'public',
+            createProduct: 'admin',
+            reserveStock: 'service',
           },
         },
       );
-      server.addService(NotificationService, {
-        async *watchNotifications(_request, ctx) {
-          if (ctx.header('x-hold') === 'yes') {
-            // Sends nothing until the client gives up, like a quiet Watch.
-            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
-            return;
-          }
-          for (let i = 0; i < 3; i++) {
-            if (i === 1 && ctx.header('x-fail') === 'yes') {
-              throw new DomainError('USER_NOT_FOUND', 'user vanished');
+      server.addService(
+        NotificationService,
+        {
+          async *watchNotifications(_request, ctx) {
+            if (ctx.header('x-hold') === 'yes') {
+              // Sends nothing until the client gives up, like a quiet Watch.
+              await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+              return;
             }
-            yield { notification: { notificationId: `n${i}`, actorId: ctx.caller?.userId } };
-          }
+            for (let i = 0; i < 3; i++) {
+              if (i === 1 && ctx.header('x-fail') === 'yes') {
+                throw new DomainError('USER_NOT_FOUND', 'user vanished');
+              }
+              yield { notification: { notificationId: `n${i}`, actorId: ctx.caller?.userId } };
+            }
+          },
         },
-      });
+        { access: uniformAccess(NotificationService, 'authenticated') },
+      );
     });
     transport = createGrpcJsTransport({ address: t.address });
     inventory = createServiceClient(InventoryService, transport);
@@ -146,10 +157,10 @@ describe('createRpcServer', () => {
     });
 
     it('answers UNIMPLEMENTED for a method missing from the implementation', async () => {
-      const err = await failure(inventory.reserveStock({ reservationId: 'r-1' }));
+      const err = await failure(inventory.commitReservation({ reservationId: 'r-1' }));
       expect(err.code).toBe(Code.Unimplemented);
       expect(err.rawMessage).toBe(
-        'switchboard.inventory.v1.InventoryService/ReserveStock is not implemented by this server',
+        'switchboard.inventory.v1.InventoryService/CommitReservation is not implemented by this server',
       );
     });
   });
@@ -266,6 +277,41 @@ describe('createRpcServer', () => {
       expect(ok.product?.name).toBe('admin,customer');
     });
 
+    it('lets only a service identity call a service method, admins included', async () => {
+      const asService = await inventory.reserveStock({}, bearer('service-token'));
+      expect(asService.reservationId).toBe('order-service');
+      for (const token of ['customer-token', 'admin-token']) {
+        const err = await failure(inventory.reserveStock({}, bearer(token)));
+        expect(err.code).toBe(Code.PermissionDenied);
+        expect(err.rawMessage).toBe(
+          'switchboard.inventory.v1.InventoryService/ReserveStock is internal: only services may call it',
+        );
+      }
+      const stale = await failure(inventory.reserveStock({}, bearer('forged')));
+      expect(stale.code).toBe(Code.Unauthenticated);
+      expect(stale.metadata.get('error-code')).toBe('SERVICE_TOKEN_INVALID');
+    });
+
+    it('refuses to register a service whose policy leaves a method undeclared', () => {
+      const server = createRpcServer({
+        logger: createLogger({ service: 't', level: 'silent' }),
+        host: '127.0.0.1',
+        port: 0,
+        maxReceiveBytes: 1024,
+        shutdownGraceMs: 10,
+      });
+      const { returnReservation: _left, ...partial } = uniformAccess(InventoryService, 'public');
+      expect(() =>
+        server.addService(
+          InventoryService,
+          {},
+          { access: partial as unknown as AccessPolicy<typeof InventoryService> },
+        ),
+      ).toThrow(
+        'switchboard.inventory.v1.InventoryService: method returnReservation has no access declared',
+      );
+    });
+
     it('applies to streaming methods too', async () => {
       const err = await failure(() => collect(notifications.watchNotifications({})));
       expect(err.code).toBe(Code.Unauthenticated);
@@ -279,9 +325,19 @@ describe('createRpcServer', () => {
         maxReceiveBytes: 1024,
         shutdownGraceMs: 10,
       });
-      expect(() => server.addService(InventoryService, {})).toThrow(/no authenticate function/);
       expect(() =>
-        server.addService(InventoryService, {}, { access: { default: 'public' } }),
+        server.addService(
+          InventoryService,
+          {},
+          { access: uniformAccess(InventoryService, 'service') },
+        ),
+      ).toThrow(/no authenticate function/);
+      expect(() =>
+        server.addService(
+          InventoryService,
+          {},
+          { access: uniformAccess(InventoryService, 'public') },
+        ),
       ).not.toThrow();
     });
   });
@@ -332,7 +388,7 @@ describe('RpcServer.shutdown', () => {
             return { product: { sku: request.sku } };
           },
         },
-        { access: { default: 'public' } },
+        { access: uniformAccess(InventoryService, 'public') },
       ),
     );
     const before = createGrpcJsTransport({ address: t.address });
@@ -372,7 +428,7 @@ describe('RpcServer.shutdown', () => {
               return {};
             },
           },
-          { access: { default: 'public' } },
+          { access: uniformAccess(InventoryService, 'public') },
         ),
       { shutdownGraceMs: 150 },
     );

@@ -2,7 +2,7 @@ import type { DescFile, DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
-import type { AccessPolicy } from './access-policy';
+import { uniformAccess, type AccessPolicy } from './access-policy';
 import type { Authenticate } from './call-context';
 import type { HealthMonitor } from './create-health-monitor';
 import { createHealthService, type HealthState } from './create-health-service';
@@ -25,8 +25,8 @@ export interface RpcServerOptions {
 }
 
 export interface AddServiceOptions<Desc extends DescService> {
-  /** Defaults to 'authenticated' for every method. */
-  access?: AccessPolicy<Desc>;
+  /** Every method's access; a method missing from it stops the registration. */
+  access: AccessPolicy<Desc>;
 }
 
 export interface RpcServer {
@@ -34,7 +34,7 @@ export interface RpcServer {
   addService<Desc extends DescService>(
     desc: Desc,
     impl: Partial<ServiceImpl<Desc>>,
-    options?: AddServiceOptions<Desc>,
+    options: AddServiceOptions<Desc>,
   ): void;
   /** Binds and serves; resolves with the bound port. */
   start(): Promise<number>;
@@ -81,7 +81,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     },
   };
 
-  function register(desc: DescService, impl: object, access: AccessPolicy | undefined) {
+  function register(desc: DescService, impl: object, access: AccessPolicy) {
     const service = createServiceDefinition(desc, impl, {
       logger,
       authenticate: options.authenticate,
@@ -92,7 +92,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   }
 
   async function start(): Promise<number> {
-    register(Health, createHealthService(healthState), { default: 'public' });
+    register(Health, createHealthService(healthState), uniformAccess(Health, 'public'));
     createReflectionService(files).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
@@ -140,7 +140,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     addService(desc, impl, serviceOptions) {
       if (starting !== undefined || closing) throw new Error(`add ${desc.typeName} before start()`);
       if (serviceNames.has(desc.typeName)) throw new Error(`${desc.typeName} is already added`);
-      register(desc, impl, serviceOptions?.access as AccessPolicy | undefined);
+      register(desc, impl, serviceOptions.access as AccessPolicy);
       serviceNames.add(desc.typeName);
     },
     start() {

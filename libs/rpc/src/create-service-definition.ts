@@ -13,7 +13,7 @@ import {
 } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
-import { DomainError } from '@switchboard/errors';
+import { DomainError, isDomainError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logger';
 import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
 import type { Authenticate, CallContext, Caller } from './call-context';
@@ -46,7 +46,7 @@ export type ServiceImpl<Desc extends DescService> = {
 export interface ServiceDefinitionOptions {
   logger: Logger;
   authenticate?: Authenticate;
-  access?: AccessPolicy;
+  access: AccessPolicy;
 }
 
 export interface GrpcService {
@@ -182,9 +182,31 @@ async function authorize(
   }
   // Only public methods get here without an authenticator (checked at registration).
   if (authenticate === undefined) return undefined;
-  const caller = await authenticate(token, ctx);
+  let caller: Caller;
+  try {
+    caller = await authenticate(token, ctx);
+  } catch (err) {
+    // A service whose own token went stale must be able to tell that from
+    // "the token you asked me about is bad" (VerifyToken's INVALID_TOKEN).
+    if (access === 'service' && isDomainError(err) && err.code === 'INVALID_TOKEN') {
+      throw new DomainError(
+        'SERVICE_TOKEN_INVALID',
+        "the caller's service token is invalid or expired",
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
   if (access === 'admin' && !caller.roles.includes('admin')) {
     throw new DomainError('PERMISSION_DENIED', `${ctx.method} requires the admin role`);
+  }
+  if (access === 'service' && !caller.roles.includes('service')) {
+    throw new DomainError(
+      'PERMISSION_DENIED',
+      `${ctx.method} is internal: only services may call it`,
+    );
   }
   return caller;
 }
@@ -239,7 +261,7 @@ export function createServiceDefinition(
   for (const method of desc.methods) {
     const path = `/${desc.typeName}/${method.name}`;
     const methodName = `${desc.typeName}/${method.name}`;
-    const access = resolveAccess(options.access, method.localName);
+    const access = resolveAccess(options.access, desc, method.localName);
     if (access !== 'public' && options.authenticate === undefined) {
       throw new Error(
         `${methodName} requires '${access}' access but the server has no authenticate function`,

@@ -1,3 +1,4 @@
+import { uniformAccess } from './access-policy';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -6,8 +7,15 @@ import { DomainError } from '@switchboard/errors';
 import type { CallContext } from './call-context';
 import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient } from './create-service-client';
+import { createServiceIdentity, type ServiceIdentity } from './create-service-identity';
 import { createTokenAuthenticator } from './create-token-authenticator';
-import { startTestServer, type TestServer } from './start-test-server';
+import {
+  standInServiceSecret,
+  startAuthStandIn,
+  startTestServer,
+  type AuthStandIn,
+  type TestServer,
+} from './start-test-server';
 
 async function failure(call: Promise<unknown>): Promise<ConnectError> {
   try {
@@ -20,47 +28,43 @@ async function failure(call: Promise<unknown>): Promise<ConnectError> {
 }
 
 describe('createTokenAuthenticator', () => {
-  let auth: TestServer;
+  let auth: AuthStandIn;
   let service: TestServer;
   let toAuth: GrpcJsTransport;
   let toService: GrpcJsTransport;
-  const verified: string[] = [];
+
+  let identity: ServiceIdentity;
 
   beforeAll(async () => {
-    // A stand-in for the auth service, reached over a real socket.
-    auth = await startTestServer(
-      (server) =>
-        server.addService(
-          AuthService,
-          {
-            async verifyToken(request, ctx) {
-              verified.push(request.accessToken);
-              if (request.accessToken === 'slow') {
-                await sleep(2000, undefined, { signal: ctx.signal }).catch(() => undefined);
-              }
-              if (request.accessToken === 'admin') {
-                return { userId: 'u-9', roles: [Role.UNSPECIFIED, Role.CUSTOMER, Role.ADMIN] };
-              }
-              if (request.accessToken === 'customer')
-                return { userId: 'u-1', roles: [Role.CUSTOMER] };
-              // For the cache: a token with an hour left, and one about to expire.
-              const left = { 'hour-left': 3_600_000, 'expiring-soon': 300 }[request.accessToken];
-              if (left !== undefined) {
-                return {
-                  userId: request.accessToken,
-                  roles: [Role.CUSTOMER],
-                  expiresAt: timestampFromMs(Date.now() + left),
-                };
-              }
-              throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-            },
-          },
-          { access: { default: 'public' } },
-        ),
-      { authenticate: undefined },
-    );
+    auth = await startAuthStandIn(async (request, ctx) => {
+      if (request.accessToken === 'slow') {
+        await sleep(2000, undefined, { signal: ctx.signal }).catch(() => undefined);
+      }
+      if (request.accessToken === 'admin') {
+        return { userId: 'u-9', roles: [Role.UNSPECIFIED, Role.CUSTOMER, Role.ADMIN] };
+      }
+      if (request.accessToken === 'customer') return { userId: 'u-1', roles: [Role.CUSTOMER] };
+      // For the cache: a token with an hour left, and one about to expire.
+      const left = { 'hour-left': 3_600_000, 'another-hour': 3_600_000, 'expiring-soon': 300 }[
+        request.accessToken
+      ];
+      if (left !== undefined) {
+        return {
+          userId: request.accessToken,
+          roles: [Role.CUSTOMER],
+          expiresAt: timestampFromMs(Date.now() + left),
+        };
+      }
+      throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+    });
     toAuth = createGrpcJsTransport({ address: auth.address });
+    identity = createServiceIdentity({
+      authClient: createServiceClient(AuthService, toAuth),
+      clientId: 'order-service',
+      clientSecret: standInServiceSecret,
+    });
     const authenticate = createTokenAuthenticator(createServiceClient(AuthService, toAuth), {
+      identity,
       timeoutMs: 200,
     });
     service = await startTestServer(
@@ -75,7 +79,9 @@ describe('createTokenAuthenticator', () => {
               return { products: [{ sku: ctx.caller?.userId, name: ctx.caller?.roles.join(',') }] };
             },
           },
-          { access: { default: 'authenticated', methods: { createProduct: 'admin' } } },
+          {
+            access: { ...uniformAccess(InventoryService, 'authenticated'), createProduct: 'admin' },
+          },
         ),
       { authenticate },
     );
@@ -96,7 +102,7 @@ describe('createTokenAuthenticator', () => {
     expect(admin.product).toMatchObject({ sku: 'u-9', name: 'customer,admin' });
     const customer = await inventory().listProducts({}, as('customer'));
     expect(customer.products[0]).toMatchObject({ sku: 'u-1', name: 'customer' });
-    expect(verified).toContain('admin');
+    expect(auth.verified).toContain('admin');
     expect((await failure(inventory().createProduct({}, as('customer')))).code).toBe(
       Code.PermissionDenied,
     );
@@ -115,17 +121,36 @@ describe('createTokenAuthenticator', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
-  describe('with verifyCacheMs', () => {
+  it('gets a new service token once when auth says its own went stale', async () => {
+    const authenticate = createTokenAuthenticator(createServiceClient(AuthService, toAuth), {
+      identity,
+    });
+    const ctx = { signal: new AbortController().signal } as CallContext;
+    await authenticate('customer', ctx);
+    const issued = auth.issued;
+    auth.retireServiceTokens();
+    await expect(authenticate('customer', ctx)).resolves.toEqual({
+      userId: 'u-1',
+      roles: ['customer'],
+    });
+    expect(auth.issued).toBe(issued + 1);
+  });
+
+  describe('caching, on an injected clock', () => {
+    const clock = { now: Date.now() };
     const ctx = () => ({ signal: new AbortController().signal }) as CallContext;
-    const calls = (token: string) => verified.filter((t) => t === token).length;
-    const cached = (verifyCacheMs: number, verifyCacheSize?: number) =>
+    const calls = (token: string) => auth.verified.filter((t) => t === token).length;
+    const cached = (verifyCacheMs: number, cacheSize?: number, rejectCacheMs?: number) =>
       createTokenAuthenticator(createServiceClient(AuthService, toAuth), {
+        identity,
         verifyCacheMs,
-        verifyCacheSize,
+        rejectCacheMs,
+        cacheSize,
+        now: () => clock.now,
       });
 
-    it('asks auth once for a token it accepted, and every time for one it rejected', async () => {
-      const authenticate = cached(60_000);
+    it('asks auth once for a token it accepted, until the cache time runs out', async () => {
+      const authenticate = cached(1_000);
       const before = calls('hour-left');
       for (let i = 0; i < 3; i++) {
         expect(await authenticate('hour-left', ctx())).toEqual({
@@ -134,40 +159,49 @@ describe('createTokenAuthenticator', () => {
         });
       }
       expect(calls('hour-left') - before).toBe(1);
+      clock.now += 999;
+      await authenticate('hour-left', ctx());
+      expect(calls('hour-left') - before).toBe(1);
+      clock.now += 1;
+      await authenticate('hour-left', ctx());
+      expect(calls('hour-left') - before).toBe(2);
+    });
 
-      const rejected = calls('forged');
-      for (let i = 0; i < 2; i++) {
-        await expect(authenticate('forged', ctx())).rejects.toMatchObject({
+    it('never trusts a token past its own expiry', async () => {
+      const authenticate = cached(60_000);
+      const before = calls('expiring-soon');
+      await authenticate('expiring-soon', ctx()); // 300 ms left on the real clock
+      clock.now += 400;
+      await authenticate('expiring-soon', ctx());
+      expect(calls('expiring-soon') - before).toBe(2);
+    });
+
+    it('answers a rejected token again without asking, for rejectCacheMs', async () => {
+      const authenticate = cached(1_000, undefined, 5_000);
+      const before = calls('garbage');
+      for (let i = 0; i < 3; i++) {
+        await expect(authenticate('garbage', ctx())).rejects.toMatchObject({
           code: 'INVALID_TOKEN',
         });
       }
-      expect(calls('forged') - rejected).toBe(2);
-    });
+      expect(calls('garbage') - before).toBe(1);
+      clock.now += 5_000;
+      await expect(authenticate('garbage', ctx())).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      expect(calls('garbage') - before).toBe(2);
 
-    it('asks again once the cache time or the token itself ran out', async () => {
-      const shortCache = cached(200);
-      const before = calls('hour-left');
-      await shortCache('hour-left', ctx());
-      await sleep(300);
-      await shortCache('hour-left', ctx());
-      expect(calls('hour-left') - before).toBe(2);
-
-      const longCache = cached(60_000);
-      const expiring = calls('expiring-soon');
-      await longCache('expiring-soon', ctx());
-      await sleep(400);
-      await longCache('expiring-soon', ctx());
-      expect(calls('expiring-soon') - expiring).toBe(2);
+      const noNegative = cached(1_000, undefined, 0);
+      await noNegative('garbage', ctx()).catch(() => undefined);
+      await noNegative('garbage', ctx()).catch(() => undefined);
+      expect(calls('garbage') - before).toBe(4);
     });
 
     it('forgets the oldest token when full, and with 0 asks every time', async () => {
       const tiny = cached(60_000, 1);
       const before = calls('hour-left');
       await tiny('hour-left', ctx());
-      await tiny('admin-less', ctx()).catch(() => undefined); // rejected: not cached
       await tiny('hour-left', ctx());
       expect(calls('hour-left') - before).toBe(1);
-      await tiny('expiring-soon', ctx()); // takes the one place
+      await tiny('another-hour', ctx()); // takes the one place
       await tiny('hour-left', ctx());
       expect(calls('hour-left') - before).toBe(2);
 

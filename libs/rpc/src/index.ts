@@ -13,7 +13,7 @@ export type {
   ServiceImpl,
   UnaryHandler,
 } from './create-service-definition';
-export type { Access, AccessPolicy } from './access-policy';
+export { uniformAccess, type Access, type AccessPolicy } from './access-policy';
 export type { Authenticate, CallContext, Caller, CallerRole } from './call-context';
 export {
   createTokenAuthenticator,
@@ -33,6 +33,11 @@ export {
   type GrpcJsTransportOptions,
 } from './create-grpc-js-transport';
 export { createServiceClient, type ServiceClient } from './create-service-client';
+export {
+  createServiceIdentity,
+  type ServiceIdentity,
+  type ServiceIdentityOptions,
+} from './create-service-identity';
 // What every service's main.ts uses: a serving server with health, and token
 // checks against the auth service.
 export {

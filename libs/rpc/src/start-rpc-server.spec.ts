@@ -1,3 +1,4 @@
+import { uniformAccess } from './access-policy';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
@@ -24,7 +25,7 @@ function options(overrides: Partial<StartRpcServerOptions> = {}) {
       server.addService(
         InventoryService,
         { getProduct: async (request) => ({ product: { sku: request.sku } }) },
-        { access: { default: 'public' } },
+        { access: uniformAccess(InventoryService, 'public') },
       ),
     ...overrides,
   };

@@ -11,6 +11,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { InventoryService } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createGrpcJsTransport, createRpcServer, createServiceClient } from '@switchboard/rpc';
+import { uniformAccess } from '@switchboard/rpc';
 
 const SERVE_FLAG = '--serve';
 const CONCURRENCY = 32;
@@ -30,7 +31,7 @@ async function serve(): Promise<void> {
         return { product: { sku: request.sku, name: 'Widget', availableQuantity: 7 } };
       },
     },
-    { access: { default: 'public' } },
+    { access: uniformAccess(InventoryService, 'public') },
   );
   const port = await server.start();
   process.send?.({ port });

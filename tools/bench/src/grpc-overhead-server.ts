@@ -14,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { InventoryService } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createRpcServer } from '@switchboard/rpc';
+import { uniformAccess } from '@switchboard/rpc';
 
 const getProduct = InventoryService.method.getProduct;
 type Request = ReturnType<typeof fromBinary<typeof getProduct.input>>;
@@ -38,7 +39,7 @@ async function serveRpc(port: number): Promise<() => Promise<void>> {
   server.addService(
     InventoryService,
     { getProduct: (request) => answer(request) },
-    { access: { default: 'public' } },
+    { access: uniformAccess(InventoryService, 'public') },
   );
   await server.start();
   return () => server.shutdown();

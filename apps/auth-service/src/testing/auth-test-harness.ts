@@ -62,6 +62,10 @@ export const testSettings = {
   adminPassword: 'switchboard-admin',
   seedDemoData: true,
   eventSource: '/switchboard/auth-service',
+  serviceClients: new Map([['order-service', 'order-secret-for-tests']]) as ReadonlyMap<
+    string,
+    string
+  >,
   // Small, so specs that fail a few logins stay fast; the throttle spec sets its own.
   loginThrottle: { freeAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, windowMs: 60_000 },
 } satisfies Omit<AuthDomainOptions, 'db' | 'logger'>;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/auth/v1/auth_service.proto.
  */
 export const file_switchboard_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkqPwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASEQoNUk9MRV9DVVNUT01FUhABEg4KClJPTEVfQURNSU4QAjLQAwoLQXV0aFNlcnZpY2USVwoIUmVnaXN0ZXISJC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlZ2lzdGVyUmVxdWVzdBolLnN3aXRjaGJvYXJkLmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgVMb2dpbhIhLnN3aXRjaGJvYXJkLmF1dGgudjEuTG9naW5SZXF1ZXN0GiIuc3dpdGNoYm9hcmQuYXV0aC52MS5Mb2dpblJlc3BvbnNlEmAKC1ZlcmlmeVRva2VuEicuc3dpdGNoYm9hcmQuYXV0aC52MS5WZXJpZnlUb2tlblJlcXVlc3QaKC5zd2l0Y2hib2FyZC5hdXRoLnYxLlZlcmlmeVRva2VuUmVzcG9uc2USYAoLUmV2b2tlVG9rZW4SJy5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVRva2VuUmVxdWVzdBooLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlVG9rZW5SZXNwb25zZRJUCgdHZXRKd2tzEiMuc3dpdGNoYm9hcmQuYXV0aC52MS5HZXRKd2tzUmVxdWVzdBokLnN3aXRjaGJvYXJkLmF1dGgudjEuR2V0Sndrc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkiRAoYSXNzdWVTZXJ2aWNlVG9rZW5SZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIVCg1jbGllbnRfc2VjcmV0GAIgASgJImEKGUlzc3VlU2VydmljZVRva2VuUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FETUlOEAISEAoMUk9MRV9TRVJWSUNFEAMyxAQKC0F1dGhTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuc3dpdGNoYm9hcmQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaJS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoFTG9naW4SIS5zd2l0Y2hib2FyZC5hdXRoLnYxLkxvZ2luUmVxdWVzdBoiLnN3aXRjaGJvYXJkLmF1dGgudjEuTG9naW5SZXNwb25zZRJgCgtWZXJpZnlUb2tlbhInLnN3aXRjaGJvYXJkLmF1dGgudjEuVmVyaWZ5VG9rZW5SZXF1ZXN0Giguc3dpdGNoYm9hcmQuYXV0aC52MS5WZXJpZnlUb2tlblJlc3BvbnNlEmAKC1Jldm9rZVRva2VuEicuc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VUb2tlblJlcXVlc3QaKC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2USVAoHR2V0SndrcxIjLnN3aXRjaGJvYXJkLmF1dGgudjEuR2V0Sndrc1JlcXVlc3QaJC5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldEp3a3NSZXNwb25zZRJyChFJc3N1ZVNlcnZpY2VUb2tlbhItLnN3aXRjaGJvYXJkLmF1dGgudjEuSXNzdWVTZXJ2aWNlVG9rZW5SZXF1ZXN0Gi4uc3dpdGNoYm9hcmQuYXV0aC52MS5Jc3N1ZVNlcnZpY2VUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchboard.auth.v1.RegisterRequest
@@ -216,6 +216,52 @@ export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
   messageDesc(file_switchboard_auth_v1_auth_service, 9);
 
 /**
+ * @generated from message switchboard.auth.v1.IssueServiceTokenRequest
+ */
+export type IssueServiceTokenRequest = Message<"switchboard.auth.v1.IssueServiceTokenRequest"> & {
+  /**
+   * The calling service's name, e.g. "order-service".
+   *
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * @generated from field: string client_secret = 2;
+   */
+  clientSecret: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.IssueServiceTokenRequest.
+ * Use `create(IssueServiceTokenRequestSchema)` to create a new message.
+ */
+export const IssueServiceTokenRequestSchema: GenMessage<IssueServiceTokenRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 10);
+
+/**
+ * @generated from message switchboard.auth.v1.IssueServiceTokenResponse
+ */
+export type IssueServiceTokenResponse = Message<"switchboard.auth.v1.IssueServiceTokenResponse"> & {
+  /**
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.IssueServiceTokenResponse.
+ * Use `create(IssueServiceTokenResponseSchema)` to create a new message.
+ */
+export const IssueServiceTokenResponseSchema: GenMessage<IssueServiceTokenResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 11);
+
+/**
  * @generated from enum switchboard.auth.v1.Role
  */
 export enum Role {
@@ -233,6 +279,13 @@ export enum Role {
    * @generated from enum value: ROLE_ADMIN = 2;
    */
   ADMIN = 2,
+
+  /**
+   * A service acting on its own behalf, never a person.
+   *
+   * @generated from enum value: ROLE_SERVICE = 3;
+   */
+  SERVICE = 3,
 }
 
 /**
@@ -265,7 +318,8 @@ export const AuthService: GenService<{
     output: typeof LoginResponseSchema;
   },
   /**
-   * Called by every other service for each authenticated request.
+   * Internal: for services only (a token with ROLE_SERVICE). Called by every
+   * other service for each authenticated request.
    *
    * @generated from rpc switchboard.auth.v1.AuthService.VerifyToken
    */
@@ -291,6 +345,18 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof GetJwksRequestSchema;
     output: typeof GetJwksResponseSchema;
+  },
+  /**
+   * A service exchanges its credential (<SERVICE>_SERVICE_SECRET) for a
+   * token whose subject is the service and whose only role is ROLE_SERVICE:
+   * the OAuth 2.0 client-credentials grant, in gRPC terms.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.IssueServiceToken
+   */
+  issueServiceToken: {
+    methodKind: "unary";
+    input: typeof IssueServiceTokenRequestSchema;
+    output: typeof IssueServiceTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_auth_v1_auth_service, 0);
