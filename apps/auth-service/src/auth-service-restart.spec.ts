@@ -31,11 +31,13 @@ describe.each(backends)('a restart of the auth service on %s', (backend) => {
     storage = await target.open();
     t = await startAuthTestServer(storage);
     try {
-      await expect(t.client.verifyToken({ accessToken: kept.accessToken })).resolves.toMatchObject({
+      await expect(
+        t.client.verifyToken({ accessToken: kept.accessToken }, await t.asService()),
+      ).resolves.toMatchObject({
         userId: kept.userId,
       });
       const err = await t.client
-        .verifyToken({ accessToken: revoked.accessToken })
+        .verifyToken({ accessToken: revoked.accessToken }, await t.asService())
         .catch((e: unknown) => e);
       expect((err as ConnectError).code).toBe(Code.Unauthenticated);
       expect((await t.client.getJwks({})).keysJson).toBe(jwksBefore);

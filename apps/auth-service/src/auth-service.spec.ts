@@ -285,7 +285,7 @@ describe.each(backends)('AuthService on %s', (backend) => {
       await failure(
         t.client.login({ email: DEMO_CUSTOMER.email, password: 'wrong-and-secret-too' }),
       );
-      await t.client.verifyToken({ accessToken: login.accessToken });
+      await t.client.verifyToken({ accessToken: login.accessToken }, await t.asService());
       await t.client.revokeToken({ accessToken: login.accessToken });
       const logs = t.logText();
       expect(logs).toContain('login succeeded');
@@ -299,7 +299,10 @@ describe.each(backends)('AuthService on %s', (backend) => {
   describe('VerifyToken', () => {
     it('answers the user, the roles and the expiry of a valid token', async () => {
       const { userId, login } = await registerAndLogin();
-      const verified = await t.client.verifyToken({ accessToken: login.accessToken });
+      const verified = await t.client.verifyToken(
+        { accessToken: login.accessToken },
+        await t.asService(),
+      );
       expect(verified.userId).toBe(userId);
       expect(verified.roles).toEqual([Role.CUSTOMER]);
       expect(verified.expiresAt).toEqual(login.expiresAt);
@@ -310,16 +313,92 @@ describe.each(backends)('AuthService on %s', (backend) => {
         email: testSettings.adminEmail,
         password: testSettings.adminPassword,
       });
-      const verified = await t.client.verifyToken({ accessToken: login.accessToken });
+      const verified = await t.client.verifyToken(
+        { accessToken: login.accessToken },
+        await t.asService(),
+      );
       expect(verified.roles).toEqual([Role.ADMIN]);
     });
 
     it('answers UNAUTHENTICATED to an empty or garbage token', async () => {
       for (const accessToken of ['', 'garbage', 'a.b.c', 'x'.repeat(5000)]) {
-        const err = await failure(t.client.verifyToken({ accessToken }));
+        const err = await failure(t.client.verifyToken({ accessToken }, await t.asService()));
         expect(err.code).toBe(Code.Unauthenticated);
         expect(err.rawMessage).toBe(INVALID_TOKEN_MESSAGE);
       }
+    });
+
+    it('answers services only: a person gets PERMISSION_DENIED, no token UNAUTHENTICATED', async () => {
+      const { login } = await registerAndLogin();
+      const admin = await t.client.login({
+        email: testSettings.adminEmail,
+        password: testSettings.adminPassword,
+      });
+      for (const caller of [login.accessToken, admin.accessToken]) {
+        const err = await failure(
+          t.client.verifyToken({ accessToken: login.accessToken }, bearer(caller)),
+        );
+        expect([err.code, err.rawMessage]).toEqual([
+          Code.PermissionDenied,
+          'switchboard.auth.v1.AuthService/VerifyToken is internal: only services may call it',
+        ]);
+      }
+      const anonymous = await failure(t.client.verifyToken({ accessToken: login.accessToken }));
+      expect(anonymous.code).toBe(Code.Unauthenticated);
+      // A stale service token is told apart from a bad token asked about.
+      const stale = await failure(
+        t.client.verifyToken({ accessToken: login.accessToken }, bearer('not-a-token')),
+      );
+      expect(stale.metadata.get('error-code')).toBe('SERVICE_TOKEN_INVALID');
+    });
+  });
+
+  describe('IssueServiceToken', () => {
+    const [clientId, clientSecret] = [...testSettings.serviceClients][0]!;
+
+    it('gives a known service a token whose subject is the service and whose only role is service', async () => {
+      const issued = await t.client.issueServiceToken({ clientId, clientSecret });
+      const verified = await t.client.verifyToken(
+        { accessToken: issued.accessToken },
+        await t.asService(),
+      );
+      expect(verified.userId).toBe('order-service');
+      expect(verified.roles).toEqual([Role.SERVICE]);
+      expect(verified.expiresAt).toEqual(issued.expiresAt);
+      expect(decodeJwt(issued.accessToken)).toMatchObject({
+        sub: 'order-service',
+        roles: ['service'],
+      });
+    });
+
+    it('refuses a wrong secret and an unknown service alike, and names empty fields', async () => {
+      for (const request of [
+        { clientId, clientSecret: `${clientSecret}x` },
+        { clientId: 'inventory-service', clientSecret },
+        { clientId: 'nobody', clientSecret },
+      ]) {
+        const err = await failure(t.client.issueServiceToken(request));
+        expect([err.code, err.rawMessage, err.metadata.get('error-code')]).toEqual([
+          Code.Unauthenticated,
+          'unknown service or wrong service secret',
+          'INVALID_SERVICE_CREDENTIALS',
+        ]);
+      }
+      const empty = await failure(t.client.issueServiceToken({}));
+      expect([empty.code, empty.rawMessage]).toEqual([
+        Code.InvalidArgument,
+        'client_id: is required; client_secret: is required',
+      ]);
+    });
+
+    it('never logs the secret or the token', async () => {
+      const issued = await t.client.issueServiceToken({ clientId, clientSecret });
+      await failure(t.client.issueServiceToken({ clientId, clientSecret: 'a-guessed-secret' }));
+      const logs = t.logText();
+      expect(logs).toContain('service token issued');
+      expect(logs).not.toContain(clientSecret);
+      expect(logs).not.toContain('a-guessed-secret');
+      expect(logs).not.toContain(issued.accessToken.split('.')[2]);
     });
   });
 
@@ -328,10 +407,14 @@ describe.each(backends)('AuthService on %s', (backend) => {
       const { email, password, login } = await registerAndLogin();
       const other = await t.client.login({ email, password });
       await t.client.revokeToken({ accessToken: login.accessToken });
-      const err = await failure(t.client.verifyToken({ accessToken: login.accessToken }));
+      const err = await failure(
+        t.client.verifyToken({ accessToken: login.accessToken }, await t.asService()),
+      );
       expect(err.code).toBe(Code.Unauthenticated);
       expect(err.rawMessage).toBe(INVALID_TOKEN_MESSAGE);
-      await expect(t.client.verifyToken({ accessToken: other.accessToken })).resolves.toBeDefined();
+      await expect(
+        t.client.verifyToken({ accessToken: other.accessToken }, await t.asService()),
+      ).resolves.toBeDefined();
       // Revoking again is harmless.
       await expect(t.client.revokeToken({ accessToken: login.accessToken })).resolves.toEqual(
         expect.objectContaining({}),

@@ -30,7 +30,8 @@ export function createServiceTokenIssuer(
   return {
     async issue(clientId, clientSecret) {
       const violations: FieldViolation[] = [];
-      if (clientId.length === 0) violations.push({ field: 'client_id', description: 'is required' });
+      if (clientId.length === 0)
+        violations.push({ field: 'client_id', description: 'is required' });
       else if (clientId.length > CLIENT_ID_MAX)
         violations.push({
           field: 'client_id',

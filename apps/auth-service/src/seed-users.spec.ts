@@ -55,16 +55,16 @@ describe.each(backends)('seeding users on %s', (backend) => {
         email: testSettings.adminEmail,
         password: testSettings.adminPassword,
       });
-      expect((await t.client.verifyToken({ accessToken: admin.accessToken })).roles).toEqual([
-        Role.ADMIN,
-      ]);
+      expect(
+        (await t.client.verifyToken({ accessToken: admin.accessToken }, await t.asService())).roles,
+      ).toEqual([Role.ADMIN]);
       const demo = await t.client.login({
         email: DEMO_CUSTOMER.email,
         password: DEMO_CUSTOMER.password,
       });
-      expect((await t.client.verifyToken({ accessToken: demo.accessToken })).roles).toEqual([
-        Role.CUSTOMER,
-      ]);
+      expect(
+        (await t.client.verifyToken({ accessToken: demo.accessToken }, await t.asService())).roles,
+      ).toEqual([Role.CUSTOMER]);
     } finally {
       await t.stop();
     }
@@ -101,9 +101,9 @@ describe.each(backends)('seeding users on %s', (backend) => {
         email: 'boss@example.com',
         password: 'configured-admin-password',
       });
-      expect((await t.client.verifyToken({ accessToken: login.accessToken })).roles).toEqual([
-        Role.ADMIN,
-      ]);
+      expect(
+        (await t.client.verifyToken({ accessToken: login.accessToken }, await t.asService())).roles,
+      ).toEqual([Role.ADMIN]);
     } finally {
       await t.stop();
     }

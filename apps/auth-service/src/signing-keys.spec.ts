@@ -126,11 +126,13 @@ describe.each(backends)('signing keys on %s', (backend) => {
       expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
       expect(decodeProtectedHeader(before.accessToken).kid).not.toBe(newKid);
       await expect(
-        t.client.verifyToken({ accessToken: before.accessToken }),
+        t.client.verifyToken({ accessToken: before.accessToken }, await t.asService()),
       ).resolves.toMatchObject({
         userId: before.userId,
       });
-      await expect(t.client.verifyToken({ accessToken: after.accessToken })).resolves.toBeDefined();
+      await expect(
+        t.client.verifyToken({ accessToken: after.accessToken }, await t.asService()),
+      ).resolves.toBeDefined();
       const jwks = JSON.parse((await t.client.getJwks({})).keysJson) as { keys: { kid: string }[] };
       expect(jwks.keys.map((k) => k.kid)).toEqual([
         newKid,
@@ -144,7 +146,7 @@ describe.each(backends)('signing keys on %s', (backend) => {
       const restarted = await startAuthTestServer(storage);
       try {
         const err = await restarted.client
-          .verifyToken({ accessToken: before.accessToken })
+          .verifyToken({ accessToken: before.accessToken }, await restarted.asService())
           .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ConnectError);
         expect((err as ConnectError).code).toBe(Code.Unauthenticated);

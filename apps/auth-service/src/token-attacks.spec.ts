@@ -71,7 +71,7 @@ describe('VerifyToken refuses forged and stale tokens', () => {
   async function expectRefused(accessToken: string): Promise<void> {
     let error: unknown;
     try {
-      await t.client.verifyToken({ accessToken });
+      await t.client.verifyToken({ accessToken }, await t.asService());
     } catch (err) {
       error = err;
     }
@@ -83,13 +83,24 @@ describe('VerifyToken refuses forged and stale tokens', () => {
   }
 
   it('accepts what the forger makes with our key and honest claims (control)', async () => {
-    const verified = await t.client.verifyToken({ accessToken: await forge() });
+    const verified = await t.client.verifyToken(
+      { accessToken: await forge() },
+      await t.asService(),
+    );
     expect(verified.userId).toBe(userId);
   });
 
-  it('refuses an expired token', async () => {
+  it('refuses an expired token, beyond the 5 s allowed for clock drift between replicas', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expectRefused(await forge(claims({ iat: now - 1000, nbf: now - 1000, exp: now - 1 })));
+    await expectRefused(await forge(claims({ iat: now - 1000, nbf: now - 1000, exp: now - 6 })));
+  });
+
+  it('allows 5 s of clock drift, and no more, on a token minted just ahead of this clock', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const ahead = await forge(claims({ iat: now + 3, nbf: now + 3, exp: now + 900 }));
+    const verified = await t.client.verifyToken({ accessToken: ahead }, await t.asService());
+    expect(verified.userId).toBe(userId);
+    await expectRefused(await forge(claims({ iat: now + 30, nbf: now + 30, exp: now + 900 })));
   });
 
   it('refuses a token that is not valid yet (nbf in the future)', async () => {

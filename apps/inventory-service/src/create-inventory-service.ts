@@ -44,7 +44,10 @@ export interface InventoryServiceDeps {
  */
 function settlingService(ctx: CallContext): Actor {
   if (ctx.caller === undefined || !ctx.caller.roles.includes('service')) {
-    throw new DomainError('PERMISSION_DENIED', `${ctx.method} is internal: only services may call it`);
+    throw new DomainError(
+      'PERMISSION_DENIED',
+      `${ctx.method} is internal: only services may call it`,
+    );
   }
   return { userId: ctx.caller.userId, anyReservation: true };
 }
@@ -103,7 +106,10 @@ export function createInventoryService(
       settlingService(ctx);
       const input = validateReserveStock(request);
       // The reservation is the customer's, as the calling service verified them.
-      const lines = await ledger.reserve(input, { userId: input.customerId, anyReservation: false });
+      const lines = await ledger.reserve(input, {
+        userId: input.customerId,
+        anyReservation: false,
+      });
       return { reservationId: input.reservationId, items: lines };
     },
 
@@ -118,7 +124,10 @@ export function createInventoryService(
     },
 
     async returnReservation(request, ctx) {
-      await ledger.returnCommitted(validateReservationId(request.reservationId), settlingService(ctx));
+      await ledger.returnCommitted(
+        validateReservationId(request.reservationId),
+        settlingService(ctx),
+      );
       return {};
     },
   };

@@ -3,7 +3,7 @@ import { loadInventoryConfig } from './load-inventory-config';
 
 describe('loadInventoryConfig', () => {
   it('defaults to a 15 minute TTL, a 5 s sweep and a seeded catalog', () => {
-    const config = loadInventoryConfig({});
+    const config = loadInventoryConfig({ SWITCHBOARD_ENV: 'development' });
     expect(config).toMatchObject({
       service: 'inventory-service',
       port: 50052,
@@ -15,6 +15,7 @@ describe('loadInventoryConfig', () => {
 
   it('reads the inventory variables', () => {
     const config = loadInventoryConfig({
+      SWITCHBOARD_ENV: 'development',
       INVENTORY_RESERVATION_TTL_MS: '60000',
       INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: '250',
       SEED_DEMO_DATA: 'FALSE',
@@ -29,7 +30,11 @@ describe('loadInventoryConfig', () => {
   it('lists every bad variable at once', () => {
     let caught: unknown;
     try {
-      loadInventoryConfig({ INVENTORY_RESERVATION_TTL_MS: '15m', SEED_DEMO_DATA: 'yes' });
+      loadInventoryConfig({
+        SWITCHBOARD_ENV: 'development',
+        INVENTORY_RESERVATION_TTL_MS: '15m',
+        SEED_DEMO_DATA: 'yes',
+      });
     } catch (err) {
       caught = err;
     }
@@ -38,5 +43,27 @@ describe('loadInventoryConfig', () => {
       'INVENTORY_RESERVATION_TTL_MS: must be a whole number (got "15m")',
       'SEED_DEMO_DATA: must be true or false (got "yes")',
     ]);
+  });
+
+  it('outside development needs its service secret and refuses the demo catalog', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadInventoryConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      }
+    };
+    expect(problems({})).toEqual(['INVENTORY_SERVICE_SECRET']);
+    expect(
+      problems({ INVENTORY_SERVICE_SECRET: 'ours-and-long-enough', SEED_DEMO_DATA: 'true' }),
+    ).toEqual(['SEED_DEMO_DATA']);
+    expect(loadInventoryConfig({ INVENTORY_SERVICE_SECRET: 'ours-and-long-enough' })).toMatchObject(
+      {
+        development: false,
+        seedDemoData: false,
+        serviceSecret: 'ours-and-long-enough',
+      },
+    );
   });
 });

@@ -44,8 +44,12 @@ describe.each(races)('no oversell on %s', (backend, { calls, stock }) => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: calls }, (_, i) =>
         t.client.reserveStock(
-          { reservationId: `race-${i}`, items: [{ sku: 'RACE-1', quantity: 1 }] },
-          as.alice,
+          {
+            customerId: 'u-alice',
+            reservationId: `race-${i}`,
+            items: [{ sku: 'RACE-1', quantity: 1 }],
+          },
+          as.service,
         ),
       ),
     );
@@ -91,8 +95,12 @@ describe.each(races)('no oversell on %s', (backend, { calls, stock }) => {
           { sku: 'PAIR-B', quantity: 1 },
         ];
         return t.client.reserveStock(
-          { reservationId: `pair-${i}`, items: i % 2 === 0 ? items : items.reverse() },
-          as.bob,
+          {
+            customerId: 'u-bob',
+            reservationId: `pair-${i}`,
+            items: i % 2 === 0 ? items : items.reverse(),
+          },
+          as.service,
         );
       }),
     );

@@ -233,8 +233,12 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
 
     it('never drives on-hand stock below what is reserved', async () => {
       await t.client.reserveStock(
-        { reservationId: 'adj-hold', items: [{ sku: 'ADJ-1', quantity: 2 }] },
-        as.alice,
+        {
+          customerId: 'u-alice',
+          reservationId: 'adj-hold',
+          items: [{ sku: 'ADJ-1', quantity: 2 }],
+        },
+        as.service,
       );
       const err = await failure(t.client.adjustStock({ sku: 'ADJ-1', delta: -2 }, as.admin));
       expect(err.code).toBe(Code.FailedPrecondition);

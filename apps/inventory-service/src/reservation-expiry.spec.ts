@@ -55,7 +55,10 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
         .executeTakeFirstOrThrow()
     ).status;
   const reserve = (id: string, sku: string, quantity: number) =>
-    t.client.reserveStock({ reservationId: id, items: [{ sku, quantity }] }, as.alice);
+    t.client.reserveStock(
+      { customerId: 'u-alice', reservationId: id, items: [{ sku, quantity }] },
+      as.service,
+    );
 
   beforeAll(async () => {
     t = await startInventoryTestServer(backend, { ttlMs: TTL_MS });
@@ -85,7 +88,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     expect((await t.client.getProduct({ sku }, as.alice)).product?.availableQuantity).toBe(5);
 
     const commit = await failure(
-      t.client.commitReservation({ reservationId: 'ttl-swept' }, as.alice),
+      t.client.commitReservation({ reservationId: 'ttl-swept' }, as.service),
     );
     expect([commit.code, errorInfo(commit).code]).toEqual([
       Code.FailedPrecondition,
@@ -95,7 +98,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
       'cannot commit reservation ttl-swept: it expired and its stock was released',
     );
     // Releasing what already went back is fine.
-    await t.client.releaseReservation({ reservationId: 'ttl-swept' }, as.alice);
+    await t.client.releaseReservation({ reservationId: 'ttl-swept' }, as.service);
     expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
   });
 
@@ -103,7 +106,9 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     const sku = await newProduct(5);
     await reserve('ttl-late', sku, 2);
     await sleep(TTL_MS + 100);
-    const err = await failure(t.client.commitReservation({ reservationId: 'ttl-late' }, as.alice));
+    const err = await failure(
+      t.client.commitReservation({ reservationId: 'ttl-late' }, as.service),
+    );
     expect(errorInfo(err).code).toBe('RESERVATION_CLOSED');
     expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 0 });
     expect(await statusOf('ttl-late')).toBe('expired');
@@ -115,7 +120,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
   it('a reservation committed in time is not touched by a later sweep', async () => {
     const sku = await newProduct(5);
     await reserve('ttl-committed', sku, 2);
-    await t.client.commitReservation({ reservationId: 'ttl-committed' }, as.alice);
+    await t.client.commitReservation({ reservationId: 'ttl-committed' }, as.service);
     await sleep(TTL_MS + 100);
     expect(await t.ledger.expireDue()).toBe(0);
     expect(await stock(sku)).toEqual({ on_hand: 3, reserved: 0 });

@@ -143,13 +143,14 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       const b = await newProduct(3, 590);
       const res = await t.client.reserveStock(
         {
+          customerId: 'u-alice',
           reservationId: 'order-1',
           items: [
             { sku: b, quantity: 3 },
             { sku: a, quantity: 4 },
           ],
         },
-        as.alice,
+        as.service,
       );
       expect(res.reservationId).toBe('order-1');
       expect(
@@ -179,6 +180,7 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       const err = await failure(
         t.client.reserveStock(
           {
+            customerId: 'u-alice',
             reservationId: 'order-short',
             items: [
               { sku: plenty, quantity: 5 },
@@ -186,7 +188,7 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
               { sku: short2, quantity: 1 },
             ],
           },
-          as.alice,
+          as.service,
         ),
       );
       expect(err.code).toBe(Code.FailedPrecondition);
@@ -206,8 +208,12 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       expect(await reservation('order-short')).toBeUndefined();
       // The id stays free: a later attempt with what is there succeeds.
       await t.client.reserveStock(
-        { reservationId: 'order-short', items: [{ sku: plenty, quantity: 5 }] },
-        as.alice,
+        {
+          customerId: 'u-alice',
+          reservationId: 'order-short',
+          items: [{ sku: plenty, quantity: 5 }],
+        },
+        as.service,
       );
       expect(await stock(plenty)).toEqual({ on_hand: 10, reserved: 5 });
     });
@@ -217,13 +223,14 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       const err = await failure(
         t.client.reserveStock(
           {
+            customerId: 'u-alice',
             reservationId: 'order-ghost',
             items: [
               { sku: a, quantity: 1 },
               { sku: 'GHOST-9', quantity: 1 },
             ],
           },
-          as.alice,
+          as.service,
         ),
       );
       expect([err.code, err.rawMessage]).toEqual([Code.NotFound, 'product GHOST-9 not found']);
@@ -241,13 +248,13 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
           { sku: b, quantity: 1 },
         ],
       };
-      const first = await t.client.reserveStock(request, as.alice);
+      const first = await t.client.reserveStock({ ...request, customerId: 'u-alice' }, as.service);
       await t.client.updateProduct({ sku: a, unitPrice: eur(9999) }, as.admin);
-      const again = await t.client.reserveStock(request, as.alice);
+      const again = await t.client.reserveStock({ ...request, customerId: 'u-alice' }, as.service);
       // Listed in another order, it is still the same request.
       const reordered = await t.client.reserveStock(
-        { ...request, items: [...request.items].reverse() },
-        as.alice,
+        { customerId: 'u-alice', ...request, items: [...request.items].reverse() },
+        as.service,
       );
       expect(again).toEqual(first);
       expect(reordered).toEqual(first);
@@ -260,7 +267,9 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       const a = await newProduct(10);
       const request = { reservationId: 'order-burst', items: [{ sku: a, quantity: 3 }] };
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => t.client.reserveStock(request, as.alice)),
+        Array.from({ length: 10 }, () =>
+          t.client.reserveStock({ ...request, customerId: 'u-alice' }, as.service),
+        ),
       );
       expect(results.every((r) => r.items[0]?.quantity === 3)).toBe(true);
       expect(await stock(a)).toEqual({ on_hand: 10, reserved: 3 });
@@ -269,13 +278,21 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
     it('refuses the same id with different items, or from another caller', async () => {
       const a = await newProduct(10);
       await t.client.reserveStock(
-        { reservationId: 'order-mismatch', items: [{ sku: a, quantity: 2 }] },
-        as.alice,
+        {
+          customerId: 'u-alice',
+          reservationId: 'order-mismatch',
+          items: [{ sku: a, quantity: 2 }],
+        },
+        as.service,
       );
       const different = await failure(
         t.client.reserveStock(
-          { reservationId: 'order-mismatch', items: [{ sku: a, quantity: 3 }] },
-          as.alice,
+          {
+            customerId: 'u-alice',
+            reservationId: 'order-mismatch',
+            items: [{ sku: a, quantity: 3 }],
+          },
+          as.service,
         ),
       );
       expect(different.code).toBe(Code.FailedPrecondition);
@@ -283,8 +300,12 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       expect(different.rawMessage).toContain('was made with different items');
       const stranger = await failure(
         t.client.reserveStock(
-          { reservationId: 'order-mismatch', items: [{ sku: a, quantity: 2 }] },
-          as.bob,
+          {
+            customerId: 'u-bob',
+            reservationId: 'order-mismatch',
+            items: [{ sku: a, quantity: 2 }],
+          },
+          as.service,
         ),
       );
       expect(stranger.code).toBe(Code.FailedPrecondition);
@@ -297,24 +318,32 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
     it('refuses to replay a released reservation', async () => {
       const a = await newProduct(10);
       const request = { reservationId: 'order-replay-released', items: [{ sku: a, quantity: 2 }] };
-      await t.client.reserveStock(request, as.alice);
-      await t.client.releaseReservation({ reservationId: request.reservationId }, as.alice);
-      const err = await failure(t.client.reserveStock(request, as.alice));
+      await t.client.reserveStock({ ...request, customerId: 'u-alice' }, as.service);
+      await t.client.releaseReservation({ reservationId: request.reservationId }, as.service);
+      const err = await failure(
+        t.client.reserveStock({ ...request, customerId: 'u-alice' }, as.service),
+      );
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(errorInfo(err).code).toBe('RESERVATION_CLOSED');
       expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
     });
 
     it('validates the reservation id and items together, and needs a token', async () => {
-      const err = await failure(t.client.reserveStock({ reservationId: '', items: [] }, as.alice));
+      const err = await failure(
+        t.client.reserveStock({ customerId: 'u-alice', reservationId: '', items: [] }, as.service),
+      );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe(
         'reservation_id: is required; items: must list at least one item',
       );
       const bad = await failure(
         t.client.reserveStock(
-          { reservationId: 'has space', items: [{ sku: 'A-1', quantity: 1 }] },
-          as.alice,
+          {
+            customerId: 'u-alice',
+            reservationId: 'has space',
+            items: [{ sku: 'A-1', quantity: 1 }],
+          },
+          as.service,
         ),
       );
       expect(bad.rawMessage).toContain('reservation_id: must be 1-128 characters');
@@ -329,16 +358,19 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
   });
 
   describe('CommitReservation and ReleaseReservation', () => {
-    const reserve = async (id: string, sku: string, quantity: number, who = as.alice) =>
-      t.client.reserveStock({ reservationId: id, items: [{ sku, quantity }] }, who);
+    const reserve = async (id: string, sku: string, quantity: number) =>
+      t.client.reserveStock(
+        { reservationId: id, items: [{ sku, quantity }], customerId: 'u-alice' },
+        as.service,
+      );
 
     it('commit turns held stock into sold stock, and is idempotent', async () => {
       const a = await newProduct(10);
       await reserve('c-1', a, 4);
-      await t.client.commitReservation({ reservationId: 'c-1' }, as.alice);
+      await t.client.commitReservation({ reservationId: 'c-1' }, as.service);
       expect(await stock(a)).toEqual({ on_hand: 6, reserved: 0 });
       expect(await available(a)).toBe(6);
-      await t.client.commitReservation({ reservationId: 'c-1' }, as.alice);
+      await t.client.commitReservation({ reservationId: 'c-1' }, as.service);
       expect(await stock(a)).toEqual({ on_hand: 6, reserved: 0 });
       expect(await reservation('c-1')).toMatchObject({ status: 'committed' });
       // A replay of the reservation after commit still answers with what was reserved.
@@ -349,9 +381,9 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
     it('release gives the stock back, and is idempotent', async () => {
       const a = await newProduct(10);
       await reserve('r-1', a, 4);
-      await t.client.releaseReservation({ reservationId: 'r-1' }, as.alice);
+      await t.client.releaseReservation({ reservationId: 'r-1' }, as.service);
       expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
-      await t.client.releaseReservation({ reservationId: 'r-1' }, as.alice);
+      await t.client.releaseReservation({ reservationId: 'r-1' }, as.service);
       expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
       expect(await reservation('r-1')).toMatchObject({ status: 'released' });
     });
@@ -359,9 +391,9 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
     it('refuses to commit a released reservation and to release a committed one', async () => {
       const a = await newProduct(10);
       await reserve('x-released', a, 1);
-      await t.client.releaseReservation({ reservationId: 'x-released' }, as.alice);
+      await t.client.releaseReservation({ reservationId: 'x-released' }, as.service);
       const commit = await failure(
-        t.client.commitReservation({ reservationId: 'x-released' }, as.alice),
+        t.client.commitReservation({ reservationId: 'x-released' }, as.service),
       );
       expect([commit.code, errorInfo(commit).code]).toEqual([
         Code.FailedPrecondition,
@@ -370,9 +402,9 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       expect(commit.rawMessage).toBe('cannot commit reservation x-released: it was released');
 
       await reserve('x-committed', a, 2);
-      await t.client.commitReservation({ reservationId: 'x-committed' }, as.alice);
+      await t.client.commitReservation({ reservationId: 'x-committed' }, as.service);
       const release = await failure(
-        t.client.releaseReservation({ reservationId: 'x-committed' }, as.alice),
+        t.client.releaseReservation({ reservationId: 'x-committed' }, as.service),
       );
       expect([release.code, errorInfo(release).code]).toEqual([
         Code.FailedPrecondition,
@@ -381,37 +413,42 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       expect(await stock(a)).toEqual({ on_hand: 8, reserved: 0 });
     });
 
-    it("hides another customer's reservation (NOT_FOUND) but lets an admin act on it", async () => {
+    it("refuses every person, the reservation's own customer and admins included", async () => {
       const a = await newProduct(10);
       await reserve('alice-only', a, 2);
-      for (const call of [
-        t.client.commitReservation({ reservationId: 'alice-only' }, as.bob),
-        t.client.releaseReservation({ reservationId: 'alice-only' }, as.bob),
-      ]) {
-        const err = await failure(call);
-        expect([err.code, err.rawMessage]).toEqual([
-          Code.NotFound,
-          'reservation alice-only not found',
-        ]);
+      for (const who of [as.alice, as.bob, as.admin]) {
+        for (const call of [
+          t.client.commitReservation({ reservationId: 'alice-only' }, who),
+          t.client.releaseReservation({ reservationId: 'alice-only' }, who),
+          t.client.returnReservation({ reservationId: 'alice-only' }, who),
+          t.client.reserveStock(
+            { reservationId: 'alice-2', items: [{ sku: a, quantity: 8 }], customerId: 'u-alice' },
+            who,
+          ),
+        ]) {
+          const err = await failure(call);
+          expect(err.code).toBe(Code.PermissionDenied);
+          expect(err.rawMessage).toMatch(/is internal: only services may call it$/);
+        }
       }
       expect(await stock(a)).toEqual({ on_hand: 10, reserved: 2 });
-      await t.client.commitReservation({ reservationId: 'alice-only' }, as.admin);
+      await t.client.commitReservation({ reservationId: 'alice-only' }, as.service);
       expect(await stock(a)).toEqual({ on_hand: 8, reserved: 0 });
     });
 
     it('answers NOT_FOUND for an unknown id, INVALID_ARGUMENT for a bad one, UNAUTHENTICATED without a token', async () => {
       const unknown = await failure(
-        t.client.commitReservation({ reservationId: 'never-made' }, as.alice),
+        t.client.commitReservation({ reservationId: 'never-made' }, as.service),
       );
       expect([unknown.code, errorInfo(unknown).code]).toEqual([
         Code.NotFound,
         'RESERVATION_NOT_FOUND',
       ]);
       const released = await failure(
-        t.client.releaseReservation({ reservationId: 'never-made' }, as.alice),
+        t.client.releaseReservation({ reservationId: 'never-made' }, as.service),
       );
       expect(released.code).toBe(Code.NotFound);
-      const bad = await failure(t.client.releaseReservation({ reservationId: '' }, as.alice));
+      const bad = await failure(t.client.releaseReservation({ reservationId: '' }, as.service));
       expect([bad.code, bad.rawMessage]).toEqual([
         Code.InvalidArgument,
         'reservation_id: is required',

@@ -38,6 +38,7 @@ const callers = {
   'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
   'alice-token': { userId: 'u-alice', roles: ['customer'] },
   'bob-token': { userId: 'u-bob', roles: ['customer'] },
+  'order-service-token': { userId: 'order-service', roles: ['service'] },
 } as const;
 
 export const testAuthenticate: Authenticate = async (token) => {
@@ -55,6 +56,8 @@ export const as = {
   admin: bearer('admin-token'),
   alice: bearer('alice-token'),
   bob: bearer('bob-token'),
+  /** The order service's identity: the only caller the reservation methods accept. */
+  service: bearer('order-service-token'),
   forged: bearer('forged-token'),
   anonymous: {},
 };

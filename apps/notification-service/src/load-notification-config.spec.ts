@@ -3,7 +3,7 @@ import { loadNotificationConfig } from './load-notification-config';
 
 describe('loadNotificationConfig', () => {
   it('defaults to port 50055, fan-out batches of 500 and five attempts per event', () => {
-    expect(loadNotificationConfig({})).toMatchObject({
+    expect(loadNotificationConfig({ SWITCHBOARD_ENV: 'development' })).toMatchObject({
       service: 'notification-service',
       key: 'notification',
       port: 50055,
@@ -15,13 +15,17 @@ describe('loadNotificationConfig', () => {
   it('reads its variables and refuses a batch the database could not take', () => {
     expect(
       loadNotificationConfig({
+        SWITCHBOARD_ENV: 'development',
         NOTIFICATION_FANOUT_BATCH_SIZE: '1000',
         NOTIFICATION_EVENT_MAX_ATTEMPTS: '3',
       }),
     ).toMatchObject({ fanOutBatchSize: 1000, eventMaxAttempts: 3 });
     let caught: unknown;
     try {
-      loadNotificationConfig({ NOTIFICATION_FANOUT_BATCH_SIZE: '20000' });
+      loadNotificationConfig({
+        SWITCHBOARD_ENV: 'development',
+        NOTIFICATION_FANOUT_BATCH_SIZE: '20000',
+      });
     } catch (err) {
       caught = err;
     }

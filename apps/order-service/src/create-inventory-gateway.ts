@@ -97,9 +97,13 @@ function translate(err: unknown, step: string): unknown {
   if (err.code === Code.Unauthenticated || err.code === Code.PermissionDenied) {
     // Inventory refused this service's own identity: a deployment fault
     // (credentials, keys), not the customer's, and one that may clear.
-    return new DomainError('DEPENDENCY_UNAVAILABLE', `inventory-service refused this service (${step})`, {
-      cause: err,
-    });
+    return new DomainError(
+      'DEPENDENCY_UNAVAILABLE',
+      `inventory-service refused this service (${step})`,
+      {
+        cause: err,
+      },
+    );
   }
   const code = err.metadata.get('error-code') ?? '';
   if (passedThrough.has(code) && isErrorCode(code)) {
@@ -142,7 +146,9 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
         const left = deadline - Date.now();
         if (left <= 0)
           throw new ConnectError(`${name}: no time left to retry`, Code.DeadlineExceeded);
-        return asService((headers) => call({ timeoutMs: Math.max(1, deadline - Date.now()), headers }));
+        return asService((headers) =>
+          call({ timeoutMs: Math.max(1, deadline - Date.now()), headers }),
+        );
       }, options.retry);
     } catch (err) {
       throw translate(err, name);
@@ -163,9 +169,7 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
     },
 
     async commit(reservationId) {
-      await step('CommitReservation', (opts) =>
-        client.commitReservation({ reservationId }, opts),
-      );
+      await step('CommitReservation', (opts) => client.commitReservation({ reservationId }, opts));
     },
 
     async release(reservationId) {
@@ -175,9 +179,7 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
     },
 
     async returnCommitted(reservationId) {
-      await step('ReturnReservation', (opts) =>
-        client.returnReservation({ reservationId }, opts),
-      );
+      await step('ReturnReservation', (opts) => client.returnReservation({ reservationId }, opts));
     },
   };
 }

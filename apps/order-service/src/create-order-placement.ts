@@ -134,8 +134,7 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
         if (claim.kind === 'completed') return replay(customerId, claim.orderId);
         orderId = claim.orderId;
         // The request that held the key before died; its reservation, if any, goes back.
-        if (claim.supersededOrderId !== undefined)
-          await release(claim.supersededOrderId);
+        if (claim.supersededOrderId !== undefined) await release(claim.supersededOrderId);
       }
 
       let reserved: ReservedLine[];

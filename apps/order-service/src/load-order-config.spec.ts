@@ -3,7 +3,7 @@ import { loadOrderConfig } from './load-order-config';
 
 describe('loadOrderConfig', () => {
   it('defaults to a 500 ms VerifyToken, 2 s inventory steps and 24 h keys', () => {
-    expect(loadOrderConfig({})).toMatchObject({
+    expect(loadOrderConfig({ SWITCHBOARD_ENV: 'development' })).toMatchObject({
       service: 'order-service',
       port: 50053,
       inventoryAddr: '127.0.0.1:50052',
@@ -12,19 +12,19 @@ describe('loadOrderConfig', () => {
       reserveTimeoutMs: 2_000,
       idempotencyKeyTtlMs: 86_400_000,
       settleIntervalMs: 5_000,
-      serviceAccountEmail: 'admin@switchboard.local',
+      serviceSecret: 'dev-order-service-secret',
     });
   });
 
   it('reads the order variables', () => {
     const config = loadOrderConfig({
+      SWITCHBOARD_ENV: 'development',
       INVENTORY_ADDR: '127.0.0.1:6052',
       ORDER_VERIFY_TOKEN_TIMEOUT_MS: '250',
       ORDER_RESERVE_TIMEOUT_MS: '1500',
       ORDER_IDEMPOTENCY_KEY_TTL_MS: '3600000',
       ORDER_SETTLE_INTERVAL_MS: '1000',
-      ADMIN_EMAIL: 'ops@example.com',
-      ADMIN_PASSWORD: 'a-long-secret',
+      ORDER_SERVICE_SECRET: 'a-long-order-secret',
     });
     expect(config).toMatchObject({
       inventoryAddr: '127.0.0.1:6052',
@@ -32,15 +32,18 @@ describe('loadOrderConfig', () => {
       reserveTimeoutMs: 1_500,
       idempotencyKeyTtlMs: 3_600_000,
       settleIntervalMs: 1_000,
-      serviceAccountEmail: 'ops@example.com',
-      serviceAccountPassword: 'a-long-secret',
+      serviceSecret: 'a-long-order-secret',
     });
   });
 
   it('lists every bad variable at once', () => {
     let caught: unknown;
     try {
-      loadOrderConfig({ ORDER_RESERVE_TIMEOUT_MS: '2s', ORDER_IDEMPOTENCY_KEY_TTL_MS: '10' });
+      loadOrderConfig({
+        SWITCHBOARD_ENV: 'development',
+        ORDER_RESERVE_TIMEOUT_MS: '2s',
+        ORDER_IDEMPOTENCY_KEY_TTL_MS: '10',
+      });
     } catch (err) {
       caught = err;
     }

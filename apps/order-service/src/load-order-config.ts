@@ -1,9 +1,4 @@
-import {
-  env,
-  loadServiceConfig,
-  serviceAddress,
-  type Env,
-} from '@switchboard/config';
+import { env, loadServiceConfig, serviceAddress, type Env } from '@switchboard/config';
 
 const orderSchema = {
   inventoryAddr: serviceAddress('inventory'),

@@ -29,6 +29,8 @@ const COMMIT = inventoryPath('commitReservation');
 // One auth and one inventory process for the file: every test makes its own
 // products and each backend its own customer, so nothing is shared by accident.
 let auth: AuthNeighbour;
+/** Call options as the order service itself, which another replica would be. */
+const asService = async () => ({ headers: { authorization: await auth.identity.authorization() } });
 let inventory: InventoryNeighbour;
 beforeAll(async () => {
   auth = await startAuthNeighbour();
@@ -268,7 +270,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       const orderId = order!.orderId;
       expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
       // The commit reached inventory after all and only its answer was lost: sold there.
-      await inventory.client.commitReservation({ reservationId: orderId }, alice.auth);
+      await inventory.client.commitReservation({ reservationId: orderId }, await asService());
       inventory.proxy.reset();
 
       await t.client.cancelOrder({ orderId }, alice.auth);
@@ -287,8 +289,8 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
       const orderId = order!.orderId;
       // Committed and already returned by a replica this one has not heard from.
-      await inventory.client.commitReservation({ reservationId: orderId }, alice.auth);
-      await inventory.client.returnReservation({ reservationId: orderId }, alice.auth);
+      await inventory.client.commitReservation({ reservationId: orderId }, await asService());
+      await inventory.client.returnReservation({ reservationId: orderId }, await asService());
       expect(await inventory.available(sku)).toBe(5);
       inventory.proxy.reset();
 
@@ -388,8 +390,8 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         })
         .execute();
       await inventory.client.reserveStock(
-        { reservationId: deadOrderId, items: [{ sku, quantity: 2 }] },
-        alice.auth,
+        { reservationId: deadOrderId, items: [{ sku, quantity: 2 }], customerId: alice.userId },
+        await asService(),
       );
       expect(await inventory.available(sku)).toBe(3);
 

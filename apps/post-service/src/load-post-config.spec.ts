@@ -3,7 +3,7 @@ import { loadPostConfig } from './load-post-config';
 
 describe('loadPostConfig', () => {
   it('defaults to port 50054 and five attempts per consumed event', () => {
-    expect(loadPostConfig({})).toMatchObject({
+    expect(loadPostConfig({ SWITCHBOARD_ENV: 'development' })).toMatchObject({
       service: 'post-service',
       key: 'post',
       port: 50054,
@@ -12,10 +12,17 @@ describe('loadPostConfig', () => {
   });
 
   it('reads POST_EVENT_MAX_ATTEMPTS and refuses nonsense, naming the variable', () => {
-    expect(loadPostConfig({ POST_EVENT_MAX_ATTEMPTS: '9' }).eventMaxAttempts).toBe(9);
+    expect(
+      loadPostConfig({ SWITCHBOARD_ENV: 'development', POST_EVENT_MAX_ATTEMPTS: '9' })
+        .eventMaxAttempts,
+    ).toBe(9);
     let caught: unknown;
     try {
-      loadPostConfig({ POST_EVENT_MAX_ATTEMPTS: '0', POST_PORT: 'x' });
+      loadPostConfig({
+        SWITCHBOARD_ENV: 'development',
+        POST_EVENT_MAX_ATTEMPTS: '0',
+        POST_PORT: 'x',
+      });
     } catch (err) {
       caught = err;
     }

@@ -3,7 +3,7 @@ import { loadReportingConfig } from './load-reporting-config';
 
 describe('loadReportingConfig', () => {
   it('defaults to EUR, the top 20 and five attempts', () => {
-    expect(loadReportingConfig({})).toMatchObject({
+    expect(loadReportingConfig({ SWITCHBOARD_ENV: 'development' })).toMatchObject({
       service: 'reporting-service',
       port: 50056,
       currency: 'EUR',
@@ -15,6 +15,7 @@ describe('loadReportingConfig', () => {
   it('reads the reporting variables, upper-casing the currency', () => {
     expect(
       loadReportingConfig({
+        SWITCHBOARD_ENV: 'development',
         REPORTING_CURRENCY: 'usd',
         REPORTING_TOP_LIMIT: '5',
         REPORTING_MAX_ATTEMPTS: '3',
@@ -26,6 +27,7 @@ describe('loadReportingConfig', () => {
     let caught: unknown;
     try {
       loadReportingConfig({
+        SWITCHBOARD_ENV: 'development',
         REPORTING_CURRENCY: 'EURO',
         REPORTING_TOP_LIMIT: '0',
         REPORTING_MAX_ATTEMPTS: 'many',

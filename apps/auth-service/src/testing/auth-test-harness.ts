@@ -73,6 +73,11 @@ export const testSettings = {
 export interface AuthTestServer {
   auth: AuthDomain;
   client: ServiceClient<typeof AuthService>;
+  /**
+   * Call options as the order service, with a service token from
+   * IssueServiceToken: VerifyToken answers services only.
+   */
+  asService(): Promise<{ headers: { authorization: string } }>;
   server: RpcServer;
   /** Every log line the service wrote, as raw JSON text. */
   logText(): string;
@@ -112,9 +117,15 @@ export async function startAuthTestServer(
     address: `127.0.0.1:${port}`,
     defaultTimeoutMs: 15_000,
   });
+  const client = createServiceClient(AuthService, transport);
+  const [clientId, clientSecret] = [...testSettings.serviceClients][0]!;
   return {
     auth,
-    client: createServiceClient(AuthService, transport),
+    client,
+    async asService() {
+      const { accessToken } = await client.issueServiceToken({ clientId, clientSecret });
+      return { headers: { authorization: `Bearer ${accessToken}` } };
+    },
     server,
     logText: () => raw.join(''),
     async stop() {

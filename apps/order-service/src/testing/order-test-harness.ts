@@ -26,7 +26,9 @@ import {
   createGrpcJsTransport,
   createRpcServer,
   createServiceClient,
+  createServiceIdentity,
   createTokenAuthenticator,
+  type ServiceIdentity,
   type ServiceClient,
 } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
@@ -44,8 +46,8 @@ import { createOrderPlacement } from '../create-order-placement';
 import { createOrderService, orderAccessPolicy } from '../create-order-service';
 import { createOrderSettler, type OrderSettler } from '../create-order-settler';
 import { createOrderStore, type OrderStore } from '../create-order-store';
-import { createServiceToken } from '../create-service-token';
 import { createStockSettlement } from '../create-stock-settlement';
+import { loadOrderConfig } from '../load-order-config';
 import { migrations } from '../migrations';
 import type { OrderDatabase } from '../order-schema';
 
@@ -56,10 +58,7 @@ export const backends: [Backend][] = [['pglite'], ['postgres']];
 
 export const ORDER_SOURCE = '/switchboard/order-service';
 
-/**
- * The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD; the
- * order service's settler logs in with the same pair, as in production.
- */
+/** The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD. */
 export const ADMIN = {
   email: 'order-spec-admin@example.com',
   password: 'order-spec-admin-password',
@@ -91,6 +90,11 @@ export interface AuthNeighbour {
   address: string;
   client: ServiceClient<typeof AuthService>;
   admin: Customer;
+  /**
+   * The order service's own identity towards auth and inventory, with the
+   * development credential both neighbours (run in development) accept.
+   */
+  identity: ServiceIdentity;
   /** Registers and logs in a new customer. */
   newCustomer(name: string): Promise<Customer>;
   close(): Promise<void>;
@@ -138,10 +142,16 @@ export async function startAuthNeighbour(): Promise<AuthNeighbour> {
     const client = createServiceClient(AuthService, transport);
     const adminLogin = await client.login(ADMIN);
     let n = 0;
+    const config = loadOrderConfig({ SWITCHBOARD_ENV: 'development' });
     return {
       address: service.address,
       client,
       admin: customer(adminLogin.userId, adminLogin.accessToken),
+      identity: createServiceIdentity({
+        authClient: client,
+        clientId: config.service,
+        clientSecret: config.serviceSecret!,
+      }),
       async newCustomer(name) {
         const email = `${name}-${++n}-${Date.now()}@example.com`;
         const password = 'correct horse battery';
@@ -335,6 +345,7 @@ export async function startOrderTestServer(
   });
   const inventory = createInventoryGateway({
     client: createServiceClient(InventoryService, inventoryTransport),
+    identity: auth.identity,
     timeoutMs: reserveTimeoutMs,
   });
   const store = createOrderStore({ db: storage.db, source: ORDER_SOURCE });
@@ -357,11 +368,6 @@ export async function startOrderTestServer(
     store,
     settlement,
     keys,
-    serviceToken: createServiceToken({
-      authClient: auth.client,
-      email: ADMIN.email,
-      password: ADMIN.password,
-    }),
     intervalMs: 60_000,
     graceMs: 0,
     logger,
@@ -372,7 +378,10 @@ export async function startOrderTestServer(
     port: 0,
     maxReceiveBytes: 1024 * 1024,
     shutdownGraceMs: 2_000,
-    authenticate: createTokenAuthenticator(auth.client, { timeoutMs: 500 }),
+    authenticate: createTokenAuthenticator(auth.client, {
+      identity: auth.identity,
+      timeoutMs: 500,
+    }),
   });
   server.addService(OrderService, createOrderService({ store, placement, settlement }), {
     access: orderAccessPolicy,
