@@ -1,6 +1,11 @@
 import { InventoryService, type AuthService, type OrderService } from '@switchboard/contracts';
 import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
-import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
+import {
+  clientTlsOf,
+  createGrpcJsTransport,
+  createServiceClient,
+  type ServiceClient,
+} from '@switchboard/rpc';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { createIdempotencyKeys } from './create-idempotency-keys';
 import { createInventoryGateway } from './create-inventory-gateway';
@@ -27,7 +32,10 @@ export type OrderModule = ServiceModule<typeof OrderService>;
  */
 export function createOrderModule(options: OrderModuleOptions): OrderModule {
   const { config, storage, bus, logger } = options;
-  const inventoryTransport = createGrpcJsTransport({ address: config.inventoryAddr });
+  const inventoryTransport = createGrpcJsTransport({
+    address: config.inventoryAddr,
+    tls: clientTlsOf(config),
+  });
   const inventory = createInventoryGateway({
     client: createServiceClient(InventoryService, inventoryTransport),
     timeoutMs: config.reserveTimeoutMs,

@@ -3,8 +3,11 @@ import type { Authenticate } from './call-context';
 import { createGrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient, type ServiceClient } from './create-service-client';
 import { createTokenAuthenticator } from './create-token-authenticator';
+import { clientTlsOf } from './tls/client-tls-of';
+import type { TlsSettings } from './tls/tls-settings';
 
-export interface RemoteAuthenticatorOptions {
+/** The TLS settings, like the rest, come from the service config spread into it. */
+export interface RemoteAuthenticatorOptions extends TlsSettings {
   /** host:port of the auth service (`AUTH_ADDR`). */
   authAddr: string;
   /** Budget for one VerifyToken call; defaults to createTokenAuthenticator's. */
@@ -29,7 +32,7 @@ export interface RemoteAuthenticator {
 export function createRemoteAuthenticator(
   options: RemoteAuthenticatorOptions,
 ): RemoteAuthenticator {
-  const transport = createGrpcJsTransport({ address: options.authAddr });
+  const transport = createGrpcJsTransport({ address: options.authAddr, tls: clientTlsOf(options) });
   const client = createServiceClient(AuthService, transport);
   return {
     authenticate: createTokenAuthenticator(client, {

@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
-import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import { createGrpcJsTransport, createServiceClient, type ClientTls } from '@switchboard/rpc';
 import { freePort } from './kafka-test-broker';
 
 // Kept apart from kafka-test-broker.ts on purpose: that file is loaded by jest's
@@ -47,6 +47,8 @@ export interface StartServiceProcessOptions {
    * down on purpose.
    */
   waitFor?: 'serving' | 'answering';
+  /** How the health check dials it, when `env` gives it TLS_* files; plaintext otherwise. */
+  tls?: ClientTls;
 }
 
 export interface ServiceProcess {
@@ -176,6 +178,7 @@ export async function startServiceProcess(
       options.startTimeoutMs ?? 60_000,
       app,
       options.waitFor ?? 'serving',
+      options.tls,
     );
   } catch (err) {
     await handle.kill();
@@ -218,9 +221,11 @@ async function waitUntilServing(
   timeoutMs: number,
   app: string,
   waitFor: 'serving' | 'answering',
+  tls: ClientTls | undefined,
 ): Promise<void> {
   const transport = createGrpcJsTransport({
     address,
+    tls,
     defaultTimeoutMs: 1_000,
     // grpc-js backs off for a second and more after a refused connection;
     // the process is about to listen, so keep knocking quickly.
