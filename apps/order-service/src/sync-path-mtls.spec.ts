@@ -4,12 +4,7 @@
 // its own certificate as its client certificate, all signed by a CA made for
 // this test.
 import { Code } from '@connectrpc/connect';
-import {
-  AuthService,
-  InventoryService,
-  OrderService,
-  OrderStatus,
-} from '@switchboard/contracts';
+import { AuthService, InventoryService, OrderService, OrderStatus } from '@switchboard/contracts';
 import {
   createGrpcJsTransport,
   createServiceClient,

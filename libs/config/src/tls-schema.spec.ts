@@ -99,11 +99,11 @@ describe('TLS configuration', () => {
     ).toEqual([
       'TLS_CA_FILE: is required when TLS_CLIENT_AUTH=require, to verify client certificates (unset)',
     ]);
-    expect(problems({ ...development, TLS_CLIENT_AUTH: 'request', TLS_CA_FILE: pki.caFile })).toEqual(
-      [
-        'TLS_CLIENT_AUTH: needs TLS_CERT_FILE and TLS_KEY_FILE: only a TLS server can ask for certificates (got "request")',
-      ],
-    );
+    expect(
+      problems({ ...development, TLS_CLIENT_AUTH: 'request', TLS_CA_FILE: pki.caFile }),
+    ).toEqual([
+      'TLS_CLIENT_AUTH: needs TLS_CERT_FILE and TLS_KEY_FILE: only a TLS server can ask for certificates (got "request")',
+    ]);
     expect(problems({ ...development, ...files(), TLS_CLIENT_AUTH: 'always' })).toEqual([
       'TLS_CLIENT_AUTH: must be one of none, request, require (got "always")',
     ]);

@@ -104,7 +104,9 @@ export function tlsSchema(source: Env) {
         if (raw === undefined) {
           const mode = source[CLIENT_AUTH];
           if (mode === 'request' || mode === 'require') {
-            throw new Error(`is required when ${CLIENT_AUTH}=${mode}, to verify client certificates`);
+            throw new Error(
+              `is required when ${CLIENT_AUTH}=${mode}, to verify client certificates`,
+            );
           }
           return undefined;
         }

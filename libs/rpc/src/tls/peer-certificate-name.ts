@@ -9,9 +9,7 @@ type AuthContext = ReturnType<grpc.ServerUnaryCall<unknown, unknown>['getAuthCon
  * whose certificate failed verification, as `request` mode lets in), so
  * undefined means plaintext, no certificate, or an unverified one.
  */
-export function peerCertificateName(call: {
-  getAuthContext(): AuthContext;
-}): string | undefined {
+export function peerCertificateName(call: { getAuthContext(): AuthContext }): string | undefined {
   const certificate = call.getAuthContext().sslPeerCertificate;
   if (certificate === undefined) return undefined;
   const cn = certificate.subject?.CN;
