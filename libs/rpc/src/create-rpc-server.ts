@@ -114,7 +114,16 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       });
       health.start();
     }
-    logger.info({ port, services: [...serviceNames] }, 'rpc server listening');
+    // Says at a glance whether this server encrypts and who it lets connect.
+    const tls =
+      options.tlsCert === undefined
+        ? 'off'
+        : {
+            none: 'on',
+            request: 'on, client certificates verified when sent',
+            require: 'on, client certificates required',
+          }[options.tlsClientAuth ?? 'none'];
+    logger.info({ port, services: [...serviceNames], tls }, 'rpc server listening');
     return port;
   }
 
