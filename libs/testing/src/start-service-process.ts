@@ -70,12 +70,13 @@ export interface ServiceProcess {
 
 const SERVICE_KEYS = ['AUTH', 'INVENTORY', 'ORDER', 'POST', 'NOTIFICATION', 'REPORTING'];
 /**
- * Variables that point a service at a port, a peer or a database. A developer's
- * shell may set them for `npm start`; inherited, they would aim a test's
- * service at the developer's system (or the end-to-end test's ports).
+ * Variables that point a service at a port, a peer or a database, or give it
+ * TLS files. A developer's shell may set them for `npm start`; inherited, they
+ * would aim a test's service at the developer's system (or the end-to-end
+ * test's ports), or make it serve TLS to a test that did not ask for it.
  */
 const INHERITED_BUT_DROPPED = new RegExp(
-  `^(DATABASE_URL|DATA_DIR|(${SERVICE_KEYS.join('|')})_(HOST|PORT|ADDR|DATABASE_URL))$`,
+  `^(DATABASE_URL|DATA_DIR|TLS_(CERT_FILE|KEY_FILE|CA_FILE|CLIENT_AUTH)|(${SERVICE_KEYS.join('|')})_(HOST|PORT|ADDR|DATABASE_URL))$`,
 );
 const STOP_GRACE_MS = 20_000;
 const OUTPUT_LIMIT = 64 * 1024;
