@@ -1,6 +1,7 @@
 // A dependency-light grpc.health.v1 client for the start script: the request
 // is the empty message and the answer is one enum field, so the two bytes are
 // decoded by hand instead of loading the generated code.
+import { readFileSync } from 'node:fs';
 import grpc from '@grpc/grpc-js';
 
 export const SERVICES = [
@@ -14,9 +15,28 @@ export const SERVICES = [
 
 const STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
+/**
+ * With TLS_* files set, the services serve TLS (and may require a client
+ * certificate): dial them as they dial each other. A file that cannot be read
+ * is the services' own start-up error to report; the check then tries plaintext.
+ */
+function credentials(env = process.env) {
+  if (!env.TLS_CERT_FILE && !env.TLS_CA_FILE) return grpc.credentials.createInsecure();
+  try {
+    const file = (name) => (env[name] ? readFileSync(env[name]) : null);
+    return grpc.credentials.createSsl(
+      file('TLS_CA_FILE'),
+      file('TLS_KEY_FILE'),
+      file('TLS_CERT_FILE'),
+    );
+  } catch {
+    return grpc.credentials.createInsecure();
+  }
+}
+
 /** Resolves to 'SERVING', 'NOT_SERVING', … or 'DOWN' when nothing answers. */
 export function checkHealth(address, timeoutMs = 1000) {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(address, credentials());
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       '/grpc.health.v1.Health/Check',

@@ -11,6 +11,8 @@ const productionSecrets = {
   POST_SERVICE_SECRET: 'post-secret-of-ours',
   NOTIFICATION_SERVICE_SECRET: 'notification-secret-of-ours',
   REPORTING_SERVICE_SECRET: 'reporting-secret-of-ours',
+  // Or TLS_CERT_FILE and TLS_KEY_FILE: production needs one or the other.
+  GRPC_PLAINTEXT: 'true',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -87,6 +89,7 @@ describe('loadAuthConfig', () => {
     it('is the mode when SWITCHBOARD_ENV is unset, and needs every secret set', () => {
       const found = problems({});
       expect(found.map((p) => p.split(':')[0])).toEqual([
+        'TLS_CERT_FILE',
         'ADMIN_PASSWORD',
         'INVENTORY_SERVICE_SECRET',
         'ORDER_SERVICE_SECRET',

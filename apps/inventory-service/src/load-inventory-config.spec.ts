@@ -54,16 +54,23 @@ describe('loadInventoryConfig', () => {
         return (err as ConfigError).problems.map((p) => p.split(':')[0]);
       }
     };
-    expect(problems({})).toEqual(['INVENTORY_SERVICE_SECRET']);
+    expect(problems({ GRPC_PLAINTEXT: 'true' })).toEqual(['INVENTORY_SERVICE_SECRET']);
     expect(
-      problems({ INVENTORY_SERVICE_SECRET: 'ours-and-long-enough', SEED_DEMO_DATA: 'true' }),
+      problems({
+        INVENTORY_SERVICE_SECRET: 'ours-and-long-enough',
+        GRPC_PLAINTEXT: 'true',
+        SEED_DEMO_DATA: 'true',
+      }),
     ).toEqual(['SEED_DEMO_DATA']);
-    expect(loadInventoryConfig({ INVENTORY_SERVICE_SECRET: 'ours-and-long-enough' })).toMatchObject(
-      {
-        development: false,
-        seedDemoData: false,
-        serviceSecret: 'ours-and-long-enough',
-      },
-    );
+    expect(
+      loadInventoryConfig({
+        INVENTORY_SERVICE_SECRET: 'ours-and-long-enough',
+        GRPC_PLAINTEXT: 'true',
+      }),
+    ).toMatchObject({
+      development: false,
+      seedDemoData: false,
+      serviceSecret: 'ours-and-long-enough',
+    });
   });
 });

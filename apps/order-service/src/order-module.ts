@@ -1,6 +1,11 @@
 import { InventoryService, type OrderService } from '@switchboard/contracts';
 import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
-import { createGrpcJsTransport, createServiceClient, type ServiceIdentity } from '@switchboard/rpc';
+import {
+  clientTlsOf,
+  createGrpcJsTransport,
+  createServiceClient,
+  type ServiceIdentity,
+} from '@switchboard/rpc';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { createIdempotencyKeys } from './create-idempotency-keys';
 import { createInventoryGateway } from './create-inventory-gateway';
@@ -26,7 +31,10 @@ export type OrderModule = ServiceModule<typeof OrderService>;
  */
 export function createOrderModule(options: OrderModuleOptions): OrderModule {
   const { config, storage, bus, logger } = options;
-  const inventoryTransport = createGrpcJsTransport({ address: config.inventoryAddr });
+  const inventoryTransport = createGrpcJsTransport({
+    address: config.inventoryAddr,
+    tls: clientTlsOf(config),
+  });
   const inventory = createInventoryGateway({
     client: createServiceClient(InventoryService, inventoryTransport),
     identity: options.identity,

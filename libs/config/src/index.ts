@@ -18,3 +18,5 @@ export {
   type ServiceConfig,
   type ServiceKey,
 } from './service-config';
+export { grpcLimitsSchema } from './grpc-limits-schema';
+export { TLS_CLIENT_AUTH_MODES, tlsSchema, type TlsClientAuth } from './tls-schema';

@@ -1,3 +1,4 @@
+import { grpcLimitsSchema } from './grpc-limits-schema';
 import {
   env,
   loadConfig,
@@ -6,6 +7,7 @@ import {
   type ConfigSchema,
   type Env,
 } from './load-config';
+import { tlsSchema } from './tls-schema';
 
 /** The six services, their well-known ports and env prefixes. */
 export const services = {
@@ -45,7 +47,7 @@ const noServiceSecret: ConfigField<string | undefined> = {
 };
 
 /** What every service reads; a service adds its own fields through `extra`. */
-function commonSchema(key: ServiceKey) {
+function commonSchema(key: ServiceKey, source: Env) {
   const prefix = key.toUpperCase();
   return {
     /** SWITCHBOARD_ENV=development, read by loadConfig for every field; kept for the service's own checks. */
@@ -78,6 +80,9 @@ function commonSchema(key: ServiceKey) {
       min: 1024,
       max: 64 * 1024 * 1024,
     }),
+    /** gRPC over TLS (TLS_* files) on every server and client, and the server's connection limits. */
+    ...tlsSchema(source),
+    ...grpcLimitsSchema(),
   };
 }
 
@@ -91,6 +96,6 @@ export function loadServiceConfig<Extra extends ConfigSchema = Record<string, ne
   source: Env = process.env,
 ): ServiceConfig<Extra> {
   const name = services[key].name;
-  const values = loadConfig(name, { ...commonSchema(key), ...(extra ?? {}) }, source);
+  const values = loadConfig(name, { ...commonSchema(key, source), ...(extra ?? {}) }, source);
   return Object.freeze({ ...values, service: name, key }) as ServiceConfig<Extra>;
 }

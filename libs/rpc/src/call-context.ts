@@ -22,6 +22,12 @@ export interface CallContext {
   /** Aborts when the client cancels, the deadline passes or the server is forced down. */
   signal: AbortSignal;
   deadline?: Date;
+  /**
+   * With mutual TLS, the name (CN, else first DNS SAN) in the client
+   * certificate the server verified for this call's connection; undefined
+   * on plaintext, without a certificate, or with an unverified one.
+   */
+  readonly peerCertificateName?: string;
   /** Child logger carrying method and request id. */
   logger: Logger;
 }

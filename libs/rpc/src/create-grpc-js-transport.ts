@@ -11,6 +11,8 @@ import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import type { StreamResponse, UnaryResponse } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
 import { incomingCall } from './incoming-call';
+import { createChannelCredentials } from './tls/create-channel-credentials';
+import type { ClientTls } from './tls/tls-settings';
 
 export interface GrpcJsTransportOptions {
   /** host:port of the server. */
@@ -19,6 +21,8 @@ export interface GrpcJsTransportOptions {
   defaultTimeoutMs?: number;
   /** grpc-js channel arguments, e.g. { 'grpc.keepalive_time_ms': 30000 }. */
   channelOptions?: Record<string, string | number>;
+  /** Dial over TLS; plaintext when unset. A service gets it from its config with clientTlsOf. */
+  tls?: ClientTls;
 }
 
 /** A connect Transport over a grpc-js channel; close() releases the channel. */
@@ -113,7 +117,7 @@ function encode(schema: DescMessage, input: unknown): Buffer {
 export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTransport {
   const client = new grpc.Client(
     options.address,
-    grpc.credentials.createInsecure(),
+    createChannelCredentials(options.tls),
     options.channelOptions,
   );
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;

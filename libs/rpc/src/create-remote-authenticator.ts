@@ -4,8 +4,11 @@ import { createGrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient, type ServiceClient } from './create-service-client';
 import { createServiceIdentity, type ServiceIdentity } from './create-service-identity';
 import { createTokenAuthenticator } from './create-token-authenticator';
+import { clientTlsOf } from './tls/client-tls-of';
+import type { TlsSettings } from './tls/tls-settings';
 
-export interface RemoteAuthenticatorOptions {
+/** The TLS settings, like the rest, come from the service config spread into it. */
+export interface RemoteAuthenticatorOptions extends TlsSettings {
   /** host:port of the auth service (`AUTH_ADDR`). */
   authAddr: string;
   /** This service's name, e.g. "order-service": its client id towards auth. */
@@ -39,7 +42,7 @@ export function createRemoteAuthenticator(
   if (options.serviceSecret === undefined) {
     throw new Error(`${options.service} has no service secret to identify itself to auth`);
   }
-  const transport = createGrpcJsTransport({ address: options.authAddr });
+  const transport = createGrpcJsTransport({ address: options.authAddr, tls: clientTlsOf(options) });
   const client = createServiceClient(AuthService, transport);
   const identity = createServiceIdentity({
     authClient: client,

@@ -8,8 +8,12 @@ import type { HealthMonitor } from './create-health-monitor';
 import { createHealthService, type HealthState } from './create-health-service';
 import { createReflectionService } from './create-reflection-service';
 import { createServiceDefinition, type ServiceImpl } from './create-service-definition';
+import { grpcServerOptionsOf, type RpcServerLimits } from './grpc-server-options-of';
+import { createServerCredentials } from './tls/create-server-credentials';
+import type { TlsSettings } from './tls/tls-settings';
 
-export interface RpcServerOptions {
+/** TLS when tlsCert is given (see TlsSettings), and the connection limits given. */
+export interface RpcServerOptions extends TlsSettings, RpcServerLimits {
   logger: Logger;
   host: string;
   /** 0 picks a free port; start() returns the one bound. */
@@ -53,6 +57,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   const { logger, health } = options;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxReceiveBytes,
+    ...grpcServerOptionsOf(options),
   });
   const serviceNames = new Set<string>();
   const files: DescFile[] = [];
@@ -97,7 +102,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         hostPort(options.host, options.port),
-        grpc.ServerCredentials.createInsecure(),
+        createServerCredentials(options),
         (err, bound) => (err ? reject(err) : resolve(bound)),
       );
     });
@@ -109,7 +114,16 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       });
       health.start();
     }
-    logger.info({ port, services: [...serviceNames] }, 'rpc server listening');
+    // Says at a glance whether this server encrypts and who it lets connect.
+    const tls =
+      options.tlsCert === undefined
+        ? 'off'
+        : {
+            none: 'on',
+            request: 'on, client certificates verified when sent',
+            require: 'on, client certificates required',
+          }[options.tlsClientAuth ?? 'none'];
+    logger.info({ port, services: [...serviceNames], tls }, 'rpc server listening');
     return port;
   }
 

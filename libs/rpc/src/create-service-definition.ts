@@ -18,6 +18,7 @@ import type { Logger } from '@switchboard/logger';
 import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
 import type { Authenticate, CallContext, Caller } from './call-context';
 import { incomingCall, type IncomingCall } from './incoming-call';
+import { peerCertificateName } from './tls/peer-certificate-name';
 import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
 
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
@@ -59,6 +60,7 @@ interface ServerCall {
   readonly metadata: grpc.Metadata;
   readonly cancelled: boolean;
   getDeadline(): grpc.Deadline;
+  getAuthContext(): ReturnType<grpc.ServerUnaryCall<unknown, unknown>['getAuthContext']>;
   once(event: 'cancelled', listener: () => void): unknown;
   removeListener(event: 'cancelled', listener: () => void): unknown;
 }
@@ -128,6 +130,10 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
     },
     signal: controller.signal,
     deadline: deadline === undefined ? undefined : new Date(deadline),
+    // Read from the TLS socket only when asked: most calls never need it.
+    get peerCertificateName() {
+      return peerCertificateName(call);
+    },
     // Most calls never log; a pino child per call would be wasted work.
     get logger() {
       child ??= logger.child({ method: methodName, requestId });

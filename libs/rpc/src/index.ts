@@ -38,6 +38,13 @@ export {
   type ServiceIdentity,
   type ServiceIdentityOptions,
 } from './create-service-identity';
+// TLS for servers and clients, from the service config's TLS_* files.
+export { clientTlsOf } from './tls/client-tls-of';
+export { createChannelCredentials } from './tls/create-channel-credentials';
+export { createServerCredentials } from './tls/create-server-credentials';
+export { peerCertificateName } from './tls/peer-certificate-name';
+export type { ClientTls, TlsSettings } from './tls/tls-settings';
+export { grpcServerOptionsOf, type RpcServerLimits } from './grpc-server-options-of';
 // What every service's main.ts uses: a serving server with health, and token
 // checks against the auth service.
 export {

@@ -2,8 +2,11 @@ import type { Logger } from '@switchboard/logger';
 import type { Authenticate } from './call-context';
 import { createHealthMonitor, type HealthProbe } from './create-health-monitor';
 import { createRpcServer, type RpcServer } from './create-rpc-server';
+import type { RpcServerLimits } from './grpc-server-options-of';
+import type { TlsSettings } from './tls/tls-settings';
 
-export interface StartRpcServerOptions {
+/** TLS and connection limits come from the service config spread into it, as the rest does. */
+export interface StartRpcServerOptions extends TlsSettings, RpcServerLimits {
   logger: Logger;
   host: string;
   /** 0 picks a free port; the running server reports the one bound. */
@@ -42,6 +45,7 @@ export async function startRpcServer(options: StartRpcServerOptions): Promise<Ru
     intervalMs: options.healthIntervalMs ?? 2_000,
   });
   const server = createRpcServer({
+    ...options, // TLS settings and limits
     logger,
     host: options.host,
     port: options.port,

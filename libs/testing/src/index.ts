@@ -1,5 +1,7 @@
 // Helpers for integration tests: a real Kafka broker, a real PostgreSQL server,
-// the workspace's services as real processes, and a gRPC proxy that misbehaves on request.
+// the workspace's services as real processes, a gRPC proxy that misbehaves on
+// request, and throwaway TLS certificates.
+export * from './create-test-certificates';
 export * from './kafka-test-broker';
 export * from './postgres-test-server';
 export * from './start-grpc-fault-proxy';

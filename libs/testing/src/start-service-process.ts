@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
-import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import { createGrpcJsTransport, createServiceClient, type ClientTls } from '@switchboard/rpc';
 import { freePort } from './kafka-test-broker';
 
 // Kept apart from kafka-test-broker.ts on purpose: that file is loaded by jest's
@@ -47,6 +47,8 @@ export interface StartServiceProcessOptions {
    * down on purpose.
    */
   waitFor?: 'serving' | 'answering';
+  /** How the health check dials it, when `env` gives it TLS_* files; plaintext otherwise. */
+  tls?: ClientTls;
 }
 
 export interface ServiceProcess {
@@ -68,12 +70,13 @@ export interface ServiceProcess {
 
 const SERVICE_KEYS = ['AUTH', 'INVENTORY', 'ORDER', 'POST', 'NOTIFICATION', 'REPORTING'];
 /**
- * Variables that point a service at a port, a peer or a database. A developer's
- * shell may set them for `npm start`; inherited, they would aim a test's
- * service at the developer's system (or the end-to-end test's ports).
+ * Variables that point a service at a port, a peer or a database, or give it
+ * TLS files. A developer's shell may set them for `npm start`; inherited, they
+ * would aim a test's service at the developer's system (or the end-to-end
+ * test's ports), or make it serve TLS to a test that did not ask for it.
  */
 const INHERITED_BUT_DROPPED = new RegExp(
-  `^(DATABASE_URL|DATA_DIR|(${SERVICE_KEYS.join('|')})_(HOST|PORT|ADDR|DATABASE_URL))$`,
+  `^(DATABASE_URL|DATA_DIR|TLS_(CERT_FILE|KEY_FILE|CA_FILE|CLIENT_AUTH)|(${SERVICE_KEYS.join('|')})_(HOST|PORT|ADDR|DATABASE_URL))$`,
 );
 const STOP_GRACE_MS = 20_000;
 const OUTPUT_LIMIT = 64 * 1024;
@@ -176,6 +179,7 @@ export async function startServiceProcess(
       options.startTimeoutMs ?? 60_000,
       app,
       options.waitFor ?? 'serving',
+      options.tls,
     );
   } catch (err) {
     await handle.kill();
@@ -218,9 +222,11 @@ async function waitUntilServing(
   timeoutMs: number,
   app: string,
   waitFor: 'serving' | 'answering',
+  tls: ClientTls | undefined,
 ): Promise<void> {
   const transport = createGrpcJsTransport({
     address,
+    tls,
     defaultTimeoutMs: 1_000,
     // grpc-js backs off for a second and more after a refused connection;
     // the process is about to listen, so keep knocking quickly.
