@@ -24,6 +24,11 @@ export interface RpcServerOptions extends TlsSettings, RpcServerLimits {
   shutdownGraceMs: number;
   /** Needed as soon as one method is not public. */
   authenticate?: Authenticate;
+  /**
+   * Names whose verified client certificate (mTLS) is a service identity, for
+   * callers that send no bearer token. Only services may hold such names.
+   */
+  certifiedServices?: ReadonlySet<string>;
   /** Drives grpc.health.v1; without one the server reports SERVING while it runs. */
   health?: HealthMonitor;
 }
@@ -90,6 +95,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const service = createServiceDefinition(desc, impl, {
       logger,
       authenticate: options.authenticate,
+      certifiedServices: options.certifiedServices,
       access,
     });
     server.addService(service.definition, service.implementation);

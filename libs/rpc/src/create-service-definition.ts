@@ -47,6 +47,7 @@ export type ServiceImpl<Desc extends DescService> = {
 export interface ServiceDefinitionOptions {
   logger: Logger;
   authenticate?: Authenticate;
+  certifiedServices?: ReadonlySet<string>;
   access: AccessPolicy;
 }
 
@@ -175,11 +176,17 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
 async function authorize(
   access: Access,
   ctx: CallContext,
-  authenticate: Authenticate | undefined,
+  options: ServiceDefinitionOptions,
 ): Promise<Caller | undefined> {
+  const { authenticate } = options;
   const header = ctx.header('authorization');
   if (header === undefined) {
     if (access === 'public') return undefined;
+    // Under mTLS a service may prove who it is with its certificate instead.
+    const peer = ctx.peerCertificateName;
+    if (peer !== undefined && options.certifiedServices?.has(peer)) {
+      return { userId: peer, roles: ['service'] };
+    }
     throw new DomainError('UNAUTHENTICATED', 'missing bearer token in the authorization metadata');
   }
   const token = BEARER.exec(header)?.[1];
@@ -299,7 +306,7 @@ function createHandler(
   fn: ((...args: unknown[]) => unknown) | undefined,
   options: ServiceDefinitionOptions,
 ): grpc.UntypedHandleCall {
-  const { logger, authenticate } = options;
+  const { logger } = options;
 
   if (method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming') {
     const status = unimplemented(methodName, 'uses client streaming, which is not supported yet');
@@ -340,7 +347,7 @@ function createHandler(
       const { ctx, store, finish } = openCall(call, methodName, logger);
       incomingCall
         .run(store, async () => {
-          ctx.caller = await authorize(access, ctx, authenticate);
+          ctx.caller = await authorize(access, ctx, options);
           const request = decode(method.input, call.request);
           return encode(method.output, await unary(request, ctx));
         })
@@ -368,7 +375,7 @@ function createHandler(
     const { ctx, store, finish } = openCall(call, methodName, logger);
     incomingCall
       .run(store, async () => {
-        ctx.caller = await authorize(access, ctx, authenticate);
+        ctx.caller = await authorize(access, ctx, options);
         const request = decode(method.input, call.request);
         // Headers go out as soon as the stream is accepted, so a client can
         // tell "subscribed" from "still connecting" before the first message.

@@ -1,3 +1,4 @@
+import { services } from '@switchboard/config';
 import type { Logger } from '@switchboard/logger';
 import type { Authenticate } from './call-context';
 import { createHealthMonitor, type HealthProbe } from './create-health-monitor';
@@ -52,6 +53,11 @@ export async function startRpcServer(options: StartRpcServerOptions): Promise<Ru
     maxReceiveBytes: options.maxReceiveBytes,
     shutdownGraceMs: options.shutdownGraceMs,
     authenticate: options.authenticate,
+    // A certificate vouches for a service only when the server asked for one.
+    certifiedServices:
+      options.tlsClientAuth === undefined || options.tlsClientAuth === 'none'
+        ? undefined
+        : new Set(Object.values(services).map((s) => s.name)),
     health,
   });
   const close = async () => {

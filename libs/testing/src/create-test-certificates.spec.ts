@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { Code } from '@connectrpc/connect';
 import { InventoryService } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
 import { createLogger } from '@switchboard/logger';
 import {
   createGrpcJsTransport,
@@ -35,6 +36,7 @@ describe('gRPC over TLS with test certificates', () => {
   let serverCert: TestCertificate;
   let clientCert: TestCertificate;
   let strangerCert: TestCertificate;
+  let personCert: TestCertificate;
   const servers: RpcServer[] = [];
   const transports: GrpcJsTransport[] = [];
 
@@ -45,6 +47,7 @@ describe('gRPC over TLS with test certificates', () => {
     clientCert = await pki.issue('order-service');
     // Same name, different CA: only the signature tells them apart.
     strangerCert = await stranger.issue('order-service');
+    personCert = await pki.issue('alice');
   });
 
   afterEach(async () => {
@@ -128,5 +131,42 @@ describe('gRPC over TLS with test certificates', () => {
     expect(await seenAs(address, { ca: pki.ca })).toBe('anonymous');
     expect(await seenAs(address, withCert(strangerCert))).toBe('anonymous');
     expect(await seenAs(address, undefined)).toBe('refused: Unavailable');
+  });
+
+  it('takes a certificate that names a service as that service identity, for internal methods', async () => {
+    const server = createRpcServer({
+      logger: silent,
+      host: '127.0.0.1',
+      port: 0,
+      maxReceiveBytes: 64 * 1024,
+      shutdownGraceMs: 1_000,
+      tlsCert: serverCert.cert,
+      tlsKey: serverCert.key,
+      tlsCa: pki.ca,
+      tlsClientAuth: 'request',
+      certifiedServices: new Set(['order-service']),
+      // Bearer tokens are not what this test is about: any one is refused.
+      authenticate: async () => {
+        throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+      },
+    });
+    server.addService(
+      InventoryService,
+      {
+        async reserveStock(_request, ctx) {
+          return { reservationId: `${ctx.caller?.userId}:${ctx.caller?.roles.join(',')}` };
+        },
+      },
+      { access: uniformAccess(InventoryService, 'service') },
+    );
+    servers.push(server);
+    const address = `127.0.0.1:${await server.start()}`;
+    const reserved = await client(address, withCert(clientCert)).reserveStock({});
+    expect(reserved.reservationId).toBe('order-service:service');
+    // A certificate from the CA whose name is no service's, or none at all: no identity.
+    for (const tls of [withCert(personCert), { ca: pki.ca }]) {
+      const err = await failure(client(address, tls).reserveStock({}));
+      expect(err.code).toBe(Code.Unauthenticated);
+    }
   });
 });
