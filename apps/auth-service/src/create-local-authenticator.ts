@@ -8,7 +8,7 @@ import type { TokenService } from './token-service';
  */
 export function createLocalAuthenticator(tokens: TokenService): Authenticate {
   return async (token) => {
-    const { userId, roles } = await tokens.verify(token);
-    return { userId, roles };
+    const { userId, roles, expiresAt } = await tokens.verify(token);
+    return { userId, roles, expiresAt };
   };
 }

@@ -7,6 +7,8 @@ export type CallerRole = 'admin' | 'customer' | 'service';
 export interface Caller {
   userId: string;
   roles: CallerRole[];
+  /** When the caller's token expires, where known: a stream ends then. */
+  expiresAt?: Date;
 }
 
 /** What a handler knows about the call it serves, free of any transport types. */

@@ -448,3 +448,100 @@ describe('RpcServer.shutdown', () => {
     expect(handlerSawAbort).toBe(true);
   });
 });
+
+describe('server streams and their token', () => {
+  let t: TestServer;
+  let transport: GrpcJsTransport;
+  const revoked = new Set<string>();
+  let authDown = false;
+
+  beforeAll(async () => {
+    t = await startTestServer(
+      (server) =>
+        server.addService(
+          NotificationService,
+          {
+            async *watchNotifications(_request, ctx) {
+              yield { notification: { notificationId: 'first', actorId: ctx.caller?.userId } };
+              // Quiet until the stream ends, like a watch with nothing new.
+              await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+            },
+          },
+          { access: uniformAccess(NotificationService, 'authenticated') },
+        ),
+      {
+        streamRecheckMs: 50,
+        authenticate: async (token) => {
+          if (authDown && token !== 'expiring') {
+            throw new DomainError('DEPENDENCY_UNAVAILABLE', 'cannot verify the access token now');
+          }
+          if (revoked.has(token) || (!token.startsWith('ok-') && token !== 'expiring')) {
+            throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+          }
+          const expiresAt = new Date(Date.now() + (token === 'expiring' ? 300 : 3_600_000));
+          return { userId: token, roles: ['customer'], expiresAt };
+        },
+      },
+    );
+    transport = createGrpcJsTransport({ address: t.address });
+  });
+
+  afterAll(async () => {
+    transport.close();
+    await t.server.shutdown();
+  });
+
+  /** The messages a watch received and the status it ended with. */
+  async function watch(token: string, onFirst: () => void = () => {}) {
+    const client = createServiceClient(NotificationService, transport);
+    const ids: string[] = [];
+    try {
+      for await (const res of client.watchNotifications(
+        {},
+        { ...bearer(token), timeoutMs: 10_000 },
+      )) {
+        ids.push(res.notification?.notificationId ?? '');
+        onFirst();
+      }
+    } catch (err) {
+      return { ids, err: err as ConnectError };
+    }
+    return { ids, err: undefined };
+  }
+
+  it('ends with UNAUTHENTICATED when the token expires', async () => {
+    const { ids, err } = await watch('expiring');
+    expect(ids).toEqual(['first']);
+    expect(err?.code).toBe(Code.Unauthenticated);
+    expect(err?.rawMessage).toBe('the access token expired during the stream');
+  });
+
+  it('ends with UNAUTHENTICATED once the token is revoked', async () => {
+    const { ids, err } = await watch('ok-revoke-me', () => revoked.add('ok-revoke-me'));
+    expect(ids).toEqual(['first']);
+    expect(err?.code).toBe(Code.Unauthenticated);
+    expect(err?.rawMessage).toBe('the access token was revoked or expired');
+  });
+
+  it('keeps streaming while auth cannot answer, and ends only on the deadline', async () => {
+    authDown = false;
+    const client = createServiceClient(NotificationService, transport);
+    const ids: string[] = [];
+    let error: ConnectError | undefined;
+    try {
+      for await (const res of client.watchNotifications(
+        {},
+        { ...bearer('ok-steady'), timeoutMs: 1_000 },
+      )) {
+        ids.push(res.notification?.notificationId ?? '');
+        authDown = true; // every recheck from now on fails as "unavailable"
+      }
+    } catch (err) {
+      error = err as ConnectError;
+    } finally {
+      authDown = false;
+    }
+    expect(ids).toEqual(['first']);
+    expect(error?.code).toBe(Code.DeadlineExceeded);
+  });
+});

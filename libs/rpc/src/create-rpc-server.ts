@@ -29,6 +29,8 @@ export interface RpcServerOptions extends TlsSettings, RpcServerLimits {
    * callers that send no bearer token. Only services may hold such names.
    */
   certifiedServices?: ReadonlySet<string>;
+  /** How often a server stream's token is checked again, so revocation ends it (default 10 s). */
+  streamRecheckMs?: number;
   /** Drives grpc.health.v1; without one the server reports SERVING while it runs. */
   health?: HealthMonitor;
 }
@@ -96,6 +98,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       logger,
       authenticate: options.authenticate,
       certifiedServices: options.certifiedServices,
+      streamRecheckMs: options.streamRecheckMs,
       access,
     });
     server.addService(service.definition, service.implementation);

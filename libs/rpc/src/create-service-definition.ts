@@ -19,6 +19,7 @@ import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
 import type { Authenticate, CallContext, Caller } from './call-context';
 import { incomingCall, type IncomingCall } from './incoming-call';
 import { peerCertificateName } from './tls/peer-certificate-name';
+import { watchStreamCredentials } from './watch-stream-credentials';
 import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
 
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
@@ -48,6 +49,8 @@ export interface ServiceDefinitionOptions {
   logger: Logger;
   authenticate?: Authenticate;
   certifiedServices?: ReadonlySet<string>;
+  /** How often a server stream's token is checked again (default 10 s). */
+  streamRecheckMs?: number;
   access: AccessPolicy;
 }
 
@@ -170,7 +173,15 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
     }
   }
 
-  return { ctx, store, finish };
+  /** Ends the call's work early, e.g. a stream whose token was revoked. */
+  const abort = (reason: unknown) => controller.abort(reason);
+
+  return { ctx, store, finish, abort };
+}
+
+function bearerToken(ctx: CallContext): string | undefined {
+  const header = ctx.header('authorization');
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
 }
 
 async function authorize(
@@ -189,7 +200,7 @@ async function authorize(
     }
     throw new DomainError('UNAUTHENTICATED', 'missing bearer token in the authorization metadata');
   }
-  const token = BEARER.exec(header)?.[1];
+  const token = bearerToken(ctx);
   if (token === undefined) {
     throw new DomainError('UNAUTHENTICATED', 'authorization metadata must be "Bearer <token>"');
   }
@@ -372,10 +383,26 @@ function createHandler(
 
   const stream = fn as AnyStream;
   const handle: grpc.handleServerStreamingCall<Buffer, Buffer> = (call) => {
-    const { ctx, store, finish } = openCall(call, methodName, logger);
+    const { ctx, store, finish, abort } = openCall(call, methodName, logger);
+    let credentialsFailed: DomainError | undefined;
+    let unwatch = () => {};
     incomingCall
       .run(store, async () => {
         ctx.caller = await authorize(access, ctx, options);
+        const token = bearerToken(ctx);
+        if (ctx.caller !== undefined && token !== undefined && options.authenticate) {
+          unwatch = watchStreamCredentials({
+            token,
+            caller: ctx.caller,
+            ctx,
+            authenticate: options.authenticate,
+            recheckMs: options.streamRecheckMs ?? 10_000,
+            onInvalid(err) {
+              credentialsFailed = err;
+              abort(err);
+            },
+          });
+        }
         const request = decode(method.input, call.request);
         // Headers go out as soon as the stream is accepted, so a client can
         // tell "subscribed" from "still connecting" before the first message.
@@ -385,7 +412,9 @@ function createHandler(
           if (ctx.signal.aborted) break;
           if (!call.write(encode(method.output, item))) await waitForDrain(call, ctx.signal);
         }
+        if (credentialsFailed !== undefined) throw credentialsFailed;
       })
+      .finally(() => unwatch())
       .then(
         () => {
           call.end();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Role, type AuthService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
@@ -111,7 +111,7 @@ export function createTokenAuthenticator(
     const hit = accepted.get(key);
     if (hit !== undefined) {
       // A copy: a handler that edits its caller must not edit the next one's.
-      if (hit.until > at) return { userId: hit.caller.userId, roles: [...hit.caller.roles] };
+      if (hit.until > at) return { ...hit.caller, roles: [...hit.caller.roles] };
       accepted.delete(key);
     }
     const refusedUntil = rejected.get(key);
@@ -123,11 +123,11 @@ export function createTokenAuthenticator(
       const verified = await verify(token, ctx.signal);
       const roles = verified.roles.flatMap((role) => roleNames[role] ?? []);
       const caller: Caller = { userId: verified.userId, roles };
+      if (verified.expiresAt) caller.expiresAt = timestampDate(verified.expiresAt);
       if (acceptMs > 0) {
         const expiresAt = verified.expiresAt ? timestampMs(verified.expiresAt) : at;
         const until = Math.min(at + acceptMs, expiresAt);
-        if (until > at)
-          accepted.set(key, { caller: { userId: caller.userId, roles: [...roles] }, until });
+        if (until > at) accepted.set(key, { caller: { ...caller, roles: [...roles] }, until });
       }
       return caller;
     } catch (err) {
