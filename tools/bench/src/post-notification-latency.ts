@@ -156,6 +156,8 @@ async function startService(
       cwd: root,
       env: {
         ...inherited,
+        // The bench runs the development stack, as npm start does.
+        SWITCHBOARD_ENV: 'development',
         LOG_LEVEL: 'warn',
         SEED_DEMO_DATA: 'false',
         SHUTDOWN_GRACE_MS: '2000',
