@@ -5,6 +5,7 @@ import type { Kysely } from '@switchboard/storage';
 import type { AuthDatabase } from './auth-schema';
 import { createAuthServiceHandlers } from './auth-service-handlers';
 import { createLocalAuthenticator } from './create-local-authenticator';
+import { createKeyEncryption } from './key-encryption';
 import {
   createLoginThrottle,
   defaultLoginThrottleSettings,
@@ -27,6 +28,10 @@ export interface AuthDomainOptions {
   adminEmail: string;
   adminPassword: string;
   seedDemoData: boolean;
+  /** SWITCHBOARD_ENV=development: only then does seeding reset the admin's password. */
+  development: boolean;
+  /** AUTH_KEY_ENCRYPTION_KEY: seals the signing keys' private halves at rest. */
+  keyEncryptionKey: string;
   /** Tests shrink the back-off; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
 }
@@ -45,13 +50,19 @@ export interface AuthDomain {
 
 /**
  * Builds the auth domain over its database: the one place its parts are
- * assembled. No Kafka and no timers, so specs serve it as it is;
+ * assembled, after checking that the signing keys can be opened. No Kafka and
+ * no timers, so specs serve it as it is;
  * auth-module.ts adds the background work for the running service.
  */
 export async function createAuthDomain(options: AuthDomainOptions): Promise<AuthDomain> {
   const { db, logger } = options;
   const hasher = await createPasswordHasher();
-  const keys = createSigningKeys(db, options.tokenTtlSeconds);
+  const keys = createSigningKeys(db, {
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    encryption: createKeyEncryption(options.keyEncryptionKey),
+  });
+  // Before anything can sign: a wrong AUTH_KEY_ENCRYPTION_KEY fails the start here.
+  await keys.unlock();
   const tokens = createTokenService(db, keys, {
     issuer: options.issuer,
     audience: options.audience,
@@ -73,6 +84,7 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
         logger,
         admin: { email: options.adminEmail, password: options.adminPassword },
         seedDemoData: options.seedDemoData,
+        development: options.development,
       }),
   };
 }

@@ -17,11 +17,14 @@ export interface UsersTable {
 export interface SigningKeysTable {
   kid: string;
   algorithm: string;
+  /** AES-256-GCM sealed (key-encryption.ts); plain JSON only in rows from before encryption. */
   private_jwk: string;
   public_jwk: string;
   created_at: ColumnType<Date, Date | undefined, never>;
   /** Set when a newer key takes over signing; the key still verifies until its tokens expire. */
   retired_at: Date | null;
+  /** Set by RevokeSigningKey: the key verifies nothing from then on. */
+  revoked_at: Date | null;
 }
 
 export interface RevokedTokensTable {

@@ -17,11 +17,14 @@ import {
 } from './validate-registration';
 
 /**
- * Every method is public: Register and Login make the token, VerifyToken and
- * GetJwks serve the other services, and for RevokeToken holding the token is
- * the proof.
+ * Register and Login make the token, VerifyToken and GetJwks serve the other
+ * services, and for RevokeToken holding the token is the proof: public.
+ * Managing the signing keys is for the admin.
  */
-export const authServiceAccess: AccessPolicy<typeof AuthService> = { default: 'public' };
+export const authServiceAccess: AccessPolicy<typeof AuthService> = {
+  default: 'public',
+  methods: { listSigningKeys: 'admin', revokeSigningKey: 'admin' },
+};
 
 export interface AuthServiceDeps {
   accounts: UserAccounts;
@@ -111,6 +114,31 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
 
     async getJwks() {
       return { keysJson: JSON.stringify(await keys.jwks()) };
+    },
+
+    async listSigningKeys() {
+      const [stored, signing] = await Promise.all([keys.list(), keys.current()]);
+      return {
+        keys: stored.map((k) => ({
+          keyId: k.kid,
+          createdAt: timestampFromDate(k.createdAt),
+          retiredAt: k.retiredAt ? timestampFromDate(k.retiredAt) : undefined,
+          revokedAt: k.revokedAt ? timestampFromDate(k.revokedAt) : undefined,
+          current: k.kid === signing.kid,
+        })),
+      };
+    },
+
+    async revokeSigningKey(request, ctx) {
+      const kid = request.keyId.trim();
+      if (kid.length === 0 || kid.length > 64) {
+        throw createValidationError([
+          { field: 'key_id', description: 'must be 1 to 64 characters' },
+        ]);
+      }
+      const { revokedAt, newKid } = await keys.revoke(kid);
+      ctx.logger.warn({ kid, newKid, by: ctx.caller?.userId }, 'signing key revoked');
+      return { revokedAt: timestampFromDate(revokedAt), newKeyId: newKid ?? '' };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@switchboard/config';
+import { ConfigError, publishedSecrets } from '@switchboard/config';
 import { loadAuthConfig } from './load-auth-config';
 
 const development = { SWITCHBOARD_ENV: 'development' };
@@ -11,6 +11,7 @@ const productionSecrets = {
   POST_SERVICE_SECRET: 'post-secret-of-ours',
   NOTIFICATION_SERVICE_SECRET: 'notification-secret-of-ours',
   REPORTING_SERVICE_SECRET: 'reporting-secret-of-ours',
+  AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -37,8 +38,10 @@ describe('loadAuthConfig', () => {
       tokenTtlSeconds: 900,
       issuer: 'switchboard-auth',
       audience: 'switchboard',
-      keyRotationHours: 0,
+      keyRotationHours: 24,
     });
+    // The development key is published, so production refuses it.
+    expect(publishedSecrets).toContain(config.keyEncryptionKey);
   });
 
   it('reads every auth variable', () => {
@@ -51,7 +54,8 @@ describe('loadAuthConfig', () => {
         AUTH_TOKEN_TTL_SECONDS: '300',
         AUTH_ISSUER: 'iss',
         AUTH_AUDIENCE: 'aud',
-        AUTH_KEY_ROTATION_HOURS: '24',
+        AUTH_KEY_ROTATION_HOURS: '0',
+        AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
       }),
     ).toMatchObject({
       adminEmail: 'root@example.com',
@@ -60,7 +64,8 @@ describe('loadAuthConfig', () => {
       tokenTtlSeconds: 300,
       issuer: 'iss',
       audience: 'aud',
-      keyRotationHours: 24,
+      keyRotationHours: 0,
+      keyEncryptionKey: 'a-key-encryption-key-of-our-own-32+',
     });
   });
 
@@ -93,6 +98,7 @@ describe('loadAuthConfig', () => {
         'POST_SERVICE_SECRET',
         'NOTIFICATION_SERVICE_SECRET',
         'REPORTING_SERVICE_SECRET',
+        'AUTH_KEY_ENCRYPTION_KEY',
       ]);
       expect(found[0]).toContain('is required outside development');
     });
@@ -106,6 +112,12 @@ describe('loadAuthConfig', () => {
       expect(found.map((p) => p.split(':')[0])).toEqual(['ADMIN_PASSWORD', 'ORDER_SERVICE_SECRET']);
       expect(found.join('\n')).toContain('published in this repository');
       expect(found.join('\n')).not.toContain('switchboard-admin');
+    });
+
+    it('refuses a short key encryption key without echoing it', () => {
+      expect(
+        problems({ ...productionSecrets, AUTH_KEY_ENCRYPTION_KEY: 'short-kek-value' }),
+      ).toEqual(['AUTH_KEY_ENCRYPTION_KEY: must be at least 32 characters (value hidden)']);
     });
 
     it('refuses demo data, and has it off by default', () => {

@@ -70,6 +70,14 @@ const createLoginFailures: Migration = {
   },
 };
 
+const addSigningKeyRevocation: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Private keys are sealed by SigningKeys.unlock() at start, not here: a
+    // migration has no access to AUTH_KEY_ENCRYPTION_KEY.
+    await db.schema.alterTable('signing_keys').addColumn('revoked_at', 'timestamptz').execute();
+  },
+};
+
 /**
  * This service's schema, in order. Applied at start; never edit one that has
  * shipped. The outbox's own migration (0000_create_outbox) comes first.
@@ -80,4 +88,5 @@ export const migrations: Record<string, Migration> = {
   '0002_create_signing_keys': createSigningKeys,
   '0003_create_revoked_tokens': createRevokedTokens,
   '0004_create_login_failures': createLoginFailures,
+  '0005_add_signing_key_revocation': addSigningKeyRevocation,
 };

@@ -61,6 +61,8 @@ export const testSettings = {
   adminEmail: 'admin@switchboard.local',
   adminPassword: 'switchboard-admin',
   seedDemoData: true,
+  development: true,
+  keyEncryptionKey: 'key-encryption-key-of-the-auth-specs',
   eventSource: '/switchboard/auth-service',
   // Small, so specs that fail a few logins stay fast; the throttle spec sets its own.
   loginThrottle: { freeAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, windowMs: 60_000 },

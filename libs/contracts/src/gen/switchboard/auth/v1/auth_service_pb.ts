@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/auth/v1/auth_service.proto.
  */
 export const file_switchboard_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkqPwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASEQoNUk9MRV9DVVNUT01FUhABEg4KClJPTEVfQURNSU4QAjLQAwoLQXV0aFNlcnZpY2USVwoIUmVnaXN0ZXISJC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlZ2lzdGVyUmVxdWVzdBolLnN3aXRjaGJvYXJkLmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgVMb2dpbhIhLnN3aXRjaGJvYXJkLmF1dGgudjEuTG9naW5SZXF1ZXN0GiIuc3dpdGNoYm9hcmQuYXV0aC52MS5Mb2dpblJlc3BvbnNlEmAKC1ZlcmlmeVRva2VuEicuc3dpdGNoYm9hcmQuYXV0aC52MS5WZXJpZnlUb2tlblJlcXVlc3QaKC5zd2l0Y2hib2FyZC5hdXRoLnYxLlZlcmlmeVRva2VuUmVzcG9uc2USYAoLUmV2b2tlVG9rZW4SJy5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVRva2VuUmVxdWVzdBooLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlVG9rZW5SZXNwb25zZRJUCgdHZXRKd2tzEiMuc3dpdGNoYm9hcmQuYXV0aC52MS5HZXRKd2tzUmVxdWVzdBokLnN3aXRjaGJvYXJkLmF1dGgudjEuR2V0Sndrc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkiGAoWTGlzdFNpZ25pbmdLZXlzUmVxdWVzdCLBAQoOU2lnbmluZ0tleUluZm8SDgoGa2V5X2lkGAEgASgJEi4KCmNyZWF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldGlyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2N1cnJlbnQYBSABKAgiTAoXTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USMQoEa2V5cxgBIAMoCzIjLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbmluZ0tleUluZm8iKQoXUmV2b2tlU2lnbmluZ0tleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJIl4KGFJldm9rZVNpZ25pbmdLZXlSZXNwb25zZRIuCgpyZXZva2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpuZXdfa2V5X2lkGAIgASgJKj8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FETUlOEAIyrwUKC0F1dGhTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuc3dpdGNoYm9hcmQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaJS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoFTG9naW4SIS5zd2l0Y2hib2FyZC5hdXRoLnYxLkxvZ2luUmVxdWVzdBoiLnN3aXRjaGJvYXJkLmF1dGgudjEuTG9naW5SZXNwb25zZRJgCgtWZXJpZnlUb2tlbhInLnN3aXRjaGJvYXJkLmF1dGgudjEuVmVyaWZ5VG9rZW5SZXF1ZXN0Giguc3dpdGNoYm9hcmQuYXV0aC52MS5WZXJpZnlUb2tlblJlc3BvbnNlEmAKC1Jldm9rZVRva2VuEicuc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VUb2tlblJlcXVlc3QaKC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2USVAoHR2V0SndrcxIjLnN3aXRjaGJvYXJkLmF1dGgudjEuR2V0Sndrc1JlcXVlc3QaJC5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldEp3a3NSZXNwb25zZRJsCg9MaXN0U2lnbmluZ0tleXMSKy5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RTaWduaW5nS2V5c1JlcXVlc3QaLC5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEm8KEFJldm9rZVNpZ25pbmdLZXkSLC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVNpZ25pbmdLZXlSZXF1ZXN0Gi0uc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VTaWduaW5nS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchboard.auth.v1.RegisterRequest
@@ -216,6 +216,124 @@ export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
   messageDesc(file_switchboard_auth_v1_auth_service, 9);
 
 /**
+ * @generated from message switchboard.auth.v1.ListSigningKeysRequest
+ */
+export type ListSigningKeysRequest = Message<"switchboard.auth.v1.ListSigningKeysRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSigningKeysRequest.
+ * Use `create(ListSigningKeysRequestSchema)` to create a new message.
+ */
+export const ListSigningKeysRequestSchema: GenMessage<ListSigningKeysRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 10);
+
+/**
+ * @generated from message switchboard.auth.v1.SigningKeyInfo
+ */
+export type SigningKeyInfo = Message<"switchboard.auth.v1.SigningKeyInfo"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 2;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Set once a newer key signs; it verifies for one token lifetime after.
+   *
+   * @generated from field: google.protobuf.Timestamp retired_at = 3;
+   */
+  retiredAt?: Timestamp | undefined;
+
+  /**
+   * Set once revoked: it verifies nothing.
+   *
+   * @generated from field: google.protobuf.Timestamp revoked_at = 4;
+   */
+  revokedAt?: Timestamp | undefined;
+
+  /**
+   * True for the one key that signs new tokens.
+   *
+   * @generated from field: bool current = 5;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.SigningKeyInfo.
+ * Use `create(SigningKeyInfoSchema)` to create a new message.
+ */
+export const SigningKeyInfoSchema: GenMessage<SigningKeyInfo> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 11);
+
+/**
+ * @generated from message switchboard.auth.v1.ListSigningKeysResponse
+ */
+export type ListSigningKeysResponse = Message<"switchboard.auth.v1.ListSigningKeysResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated switchboard.auth.v1.SigningKeyInfo keys = 1;
+   */
+  keys: SigningKeyInfo[];
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSigningKeysResponse.
+ * Use `create(ListSigningKeysResponseSchema)` to create a new message.
+ */
+export const ListSigningKeysResponseSchema: GenMessage<ListSigningKeysResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 12);
+
+/**
+ * @generated from message switchboard.auth.v1.RevokeSigningKeyRequest
+ */
+export type RevokeSigningKeyRequest = Message<"switchboard.auth.v1.RevokeSigningKeyRequest"> & {
+  /**
+   * The kid in a token's header and in the JWKS.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSigningKeyRequest.
+ * Use `create(RevokeSigningKeyRequestSchema)` to create a new message.
+ */
+export const RevokeSigningKeyRequestSchema: GenMessage<RevokeSigningKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 13);
+
+/**
+ * @generated from message switchboard.auth.v1.RevokeSigningKeyResponse
+ */
+export type RevokeSigningKeyResponse = Message<"switchboard.auth.v1.RevokeSigningKeyResponse"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp revoked_at = 1;
+   */
+  revokedAt?: Timestamp | undefined;
+
+  /**
+   * The key that signs from now on, when the revoked key was the current one.
+   *
+   * @generated from field: string new_key_id = 2;
+   */
+  newKeyId: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSigningKeyResponse.
+ * Use `create(RevokeSigningKeyResponseSchema)` to create a new message.
+ */
+export const RevokeSigningKeyResponseSchema: GenMessage<RevokeSigningKeyResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 14);
+
+/**
  * @generated from enum switchboard.auth.v1.Role
  */
 export enum Role {
@@ -291,6 +409,28 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof GetJwksRequestSchema;
     output: typeof GetJwksResponseSchema;
+  },
+  /**
+   * Admin only. Every stored signing key and its state; never key material.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ListSigningKeys
+   */
+  listSigningKeys: {
+    methodKind: "unary";
+    input: typeof ListSigningKeysRequestSchema;
+    output: typeof ListSigningKeysResponseSchema;
+  },
+  /**
+   * Admin only. Withdraws a signing key at once (e.g. it leaked): VerifyToken
+   * refuses its tokens from now on, and other services within their token
+   * cache time (AUTH_VERIFY_CACHE_MS). Revoking the current key rotates first.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.RevokeSigningKey
+   */
+  revokeSigningKey: {
+    methodKind: "unary";
+    input: typeof RevokeSigningKeyRequestSchema;
+    output: typeof RevokeSigningKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_auth_v1_auth_service, 0);
