@@ -12,6 +12,11 @@ import {
   type LoginThrottleSettings,
 } from './login-throttle';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher';
+import {
+  createRegisterThrottle,
+  defaultRegisterThrottleSettings,
+  type RegisterThrottleSettings,
+} from './register-throttle';
 import { seedUsers } from './seed-users';
 import { createSigningKeys, type SigningKeys } from './signing-keys';
 import { createTokenService, type TokenService } from './token-service';
@@ -32,8 +37,11 @@ export interface AuthDomainOptions {
   development: boolean;
   /** AUTH_KEY_ENCRYPTION_KEY: seals the signing keys' private halves at rest. */
   keyEncryptionKey: string;
-  /** Tests shrink the back-off; production uses the defaults. */
+  /** Tests set their own budgets; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
+  registerThrottle?: RegisterThrottleSettings;
+  /** The clock of the login and register budgets (epoch ms); tests step it instead of waiting. */
+  now?: () => number;
 }
 
 export interface AuthDomain {
@@ -69,9 +77,25 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
     ttlSeconds: options.tokenTtlSeconds,
   });
   const accounts = createUserAccounts(db, hasher, { source: options.eventSource });
-  const throttle = createLoginThrottle(db, options.loginThrottle ?? defaultLoginThrottleSettings);
+  const now = options.now ?? Date.now;
+  const throttle = createLoginThrottle(
+    db,
+    options.loginThrottle ?? defaultLoginThrottleSettings,
+    now,
+  );
+  const registerThrottle = createRegisterThrottle(
+    options.registerThrottle ?? defaultRegisterThrottleSettings,
+    now,
+  );
   return {
-    handlers: createAuthServiceHandlers({ accounts, hasher, tokens, keys, throttle }),
+    handlers: createAuthServiceHandlers({
+      accounts,
+      hasher,
+      tokens,
+      keys,
+      throttle,
+      registerThrottle,
+    }),
     authenticate: createLocalAuthenticator(tokens),
     keys,
     tokens,

@@ -33,10 +33,18 @@ export interface RevokedTokensTable {
   expires_at: Date;
 }
 
-export interface LoginFailuresTable {
+/** One token bucket of failed logins per account (login-throttle.ts); no row means a full bucket. */
+export interface LoginAccountBudgetsTable {
   email: string;
-  failures: number;
-  last_failure_at: Date;
+  tokens: number;
+  updated_at: Date;
+}
+
+/** Addresses an account logged in from lately: the account-wide budgets do not apply to them. */
+export interface LoginKnownAddressesTable {
+  email: string;
+  address: string;
+  last_login_at: Date;
 }
 
 /** The outbox tables come with it: events are written in the same transactions. */
@@ -44,5 +52,6 @@ export interface AuthDatabase extends OutboxDatabase {
   users: UsersTable;
   signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
-  login_failures: LoginFailuresTable;
+  login_account_budgets: LoginAccountBudgetsTable;
+  login_known_addresses: LoginKnownAddressesTable;
 }

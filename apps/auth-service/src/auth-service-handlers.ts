@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { AuthService } from '@switchboard/contracts';
 import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
 import type { AccessPolicy, ServiceImpl } from '@switchboard/rpc';
+import { clientAddressOf } from './client-address';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
+import type { RegisterThrottle } from './register-throttle';
 import { toProtoRole } from './roles';
 import type { SigningKeys } from './signing-keys';
 import type { TokenService } from './token-service';
@@ -32,6 +33,7 @@ export interface AuthServiceDeps {
   tokens: TokenService;
   keys: SigningKeys;
   throttle: LoginThrottle;
+  registerThrottle: RegisterThrottle;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
@@ -56,15 +58,17 @@ function checkLoginInput(email: string, password: string): void {
 }
 
 export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
-  const { accounts, hasher, tokens, keys, throttle } = deps;
+  const { accounts, hasher, tokens, keys, throttle, registerThrottle } = deps;
 
   return {
-    async register(request) {
+    async register(request, ctx) {
       const registration = validateRegistration({
         email: request.email,
         password: request.password,
         displayName: request.displayName,
       });
+      // After validation (a typo costs nothing), before the hash and the insert.
+      registerThrottle.admit(clientAddressOf(ctx.peerAddress));
       const { userId } = await accounts.register({ ...registration, role: 'customer' });
       return { userId };
     },
@@ -72,10 +76,8 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
     async login(request, ctx) {
       const email = normaliseEmail(request.email);
       checkLoginInput(email, request.password);
-      // Held before anything is checked, for right and wrong passwords alike,
-      // so a throttled guesser learns nothing sooner. A cancelled call ends here.
-      const delayMs = await throttle.admit(email);
-      if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
+      // Counted before the password is checked; refused at once, never held.
+      const attempt = await throttle.admit(email, clientAddressOf(ctx.peerAddress));
 
       const user = await accounts.findByEmail(email);
       // An unknown address costs the same argon2 work as a real check, so the
@@ -84,10 +86,10 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
         ? await hasher.verify(user.passwordHash, request.password)
         : await hasher.verifyAgainstNothing(request.password);
       if (!user || !ok) {
-        ctx.logger.info({ throttledMs: delayMs }, 'login refused');
+        ctx.logger.info('login refused');
         throw new DomainError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
       }
-      await throttle.reset(email);
+      await attempt.succeeded();
       const issued = await tokens.issue({ userId: user.userId, role: user.role });
       ctx.logger.info({ userId: user.userId }, 'login succeeded');
       return {
