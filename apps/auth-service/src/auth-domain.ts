@@ -37,6 +37,8 @@ export interface AuthDomainOptions {
   development: boolean;
   /** AUTH_KEY_ENCRYPTION_KEY: seals the signing keys' private halves at rest. */
   keyEncryptionKey: string;
+  /** AUTH_KEY_ENCRYPTION_KEY_PREVIOUS, while the key is being changed. */
+  previousKeyEncryptionKey?: string;
   /** Tests set their own budgets; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
   registerThrottle?: RegisterThrottleSettings;
@@ -68,6 +70,10 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
   const keys = createSigningKeys(db, {
     tokenTtlSeconds: options.tokenTtlSeconds,
     encryption: createKeyEncryption(options.keyEncryptionKey),
+    previousEncryption:
+      options.previousKeyEncryptionKey === undefined
+        ? undefined
+        : createKeyEncryption(options.previousKeyEncryptionKey),
   });
   // Before anything can sign: a wrong AUTH_KEY_ENCRYPTION_KEY fails the start here.
   await keys.unlock();

@@ -56,6 +56,7 @@ describe('loadAuthConfig', () => {
         AUTH_AUDIENCE: 'aud',
         AUTH_KEY_ROTATION_HOURS: '0',
         AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
+        AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: 'the-key-it-replaces',
       }),
     ).toMatchObject({
       adminEmail: 'root@example.com',
@@ -66,6 +67,7 @@ describe('loadAuthConfig', () => {
       audience: 'aud',
       keyRotationHours: 0,
       keyEncryptionKey: 'a-key-encryption-key-of-our-own-32+',
+      previousKeyEncryptionKey: 'the-key-it-replaces',
     });
   });
 

@@ -65,6 +65,8 @@ export function authConfigSchema() {
       developmentDefault: 'dev-auth-key-encryption-key-published-in-this-repo',
       minLength: 32,
     }),
+    /** Set while changing AUTH_KEY_ENCRYPTION_KEY: keys sealed with it are sealed again at start. */
+    previousKeyEncryptionKey: env.secret(env.optionalString('AUTH_KEY_ENCRYPTION_KEY_PREVIOUS')),
   };
 }
 

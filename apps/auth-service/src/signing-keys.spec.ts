@@ -161,6 +161,34 @@ describe.each(backends)('signing keys on %s', (backend) => {
       const verifier = await keysOn(storage.db).verificationKey(kid);
       await expect(jwtVerify(token, verifier!)).resolves.toBeDefined();
     });
+
+    it('seals again with a new key what the previous one opens, so the key can be changed', async () => {
+      const { kid } = await keysOn(storage.db, 'the-old-key-encryption-key-of-ours').current();
+      const changing = createSigningKeys(storage.db, {
+        tokenTtlSeconds: ttlSeconds,
+        encryption: createKeyEncryption('the-new-key-encryption-key-of-ours'),
+        previousEncryption: createKeyEncryption('the-old-key-encryption-key-of-ours'),
+      });
+      // Before the start's unlock (another replica still sealing with the old key), it opens too.
+      expect((await changing.current()).kid).toBe(kid);
+      await changing.unlock();
+      // From now on the new key alone opens it, and the old one no longer does.
+      expect((await keysOn(storage.db, 'the-new-key-encryption-key-of-ours').current()).kid).toBe(
+        kid,
+      );
+      await expect(
+        keysOn(storage.db, 'the-old-key-encryption-key-of-ours').unlock(),
+      ).rejects.toThrow('AUTH_KEY_ENCRYPTION_KEY does not decrypt');
+      await expect(
+        createSigningKeys(storage.db, {
+          tokenTtlSeconds: ttlSeconds,
+          encryption: createKeyEncryption('a-third-key-encryption-key-of-ours'),
+          previousEncryption: createKeyEncryption('the-old-key-encryption-key-of-ours'),
+        }).unlock(),
+      ).rejects.toThrow(
+        'AUTH_KEY_ENCRYPTION_KEY (nor AUTH_KEY_ENCRYPTION_KEY_PREVIOUS) does not decrypt',
+      );
+    });
   });
 
   describe('revoke', () => {

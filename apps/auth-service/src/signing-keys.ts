@@ -33,8 +33,8 @@ export interface SigningKeyInfo {
 export interface SigningKeys {
   /**
    * Run once at start, before serving: encrypts any private key stored in
-   * plain text by an older version, and checks that the configured key opens
-   * every stored one. Throws, naming AUTH_KEY_ENCRYPTION_KEY, when it does
+   * plain text by an older version or sealed with the previous key, and
+   * checks that the configured key opens every stored one. Throws, naming AUTH_KEY_ENCRYPTION_KEY, when it does
    * not: making a new key instead would sign every user out.
    */
   unlock(): Promise<void>;
@@ -67,6 +67,11 @@ export interface SigningKeysOptions {
   tokenTtlSeconds: number;
   /** Seals private keys before they are stored and opens them after reading. */
   encryption: KeyEncryption;
+  /**
+   * The key being replaced (AUTH_KEY_ENCRYPTION_KEY_PREVIOUS): what it opens
+   * still opens, and unlock() seals it again with the current key.
+   */
+  previousEncryption?: KeyEncryption;
 }
 
 interface CachedKey {
@@ -130,26 +135,36 @@ export function createSigningKeys(
   db: Kysely<AuthDatabase>,
   options: SigningKeysOptions,
 ): SigningKeys {
-  const { encryption } = options;
+  const { encryption, previousEncryption } = options;
   const privateKeys = new Map<string, CryptoKey>();
   const publicKeys = new Map<string, CachedKey>();
   const ttlMs = options.tokenTtlSeconds * 1000;
 
-  async function openPrivateJwk(kid: string, stored: string): Promise<string> {
+  /** The private JWK, and whether it was sealed with the previous key (so it wants sealing again). */
+  async function openPrivateJwk(
+    kid: string,
+    stored: string,
+  ): Promise<{ json: string; sealedWithPrevious: boolean }> {
     if (!encryption.isSealed(stored)) {
       throw new Error(`signing key ${kid} is stored unencrypted; unlock() encrypts it at start`);
     }
     try {
-      return await encryption.open(stored, kid);
+      return { json: await encryption.open(stored, kid), sealedWithPrevious: false };
     } catch (err) {
-      if (err instanceof KeyDecryptionError) {
-        throw new Error(
-          `AUTH_KEY_ENCRYPTION_KEY does not decrypt the stored signing key ${kid}: ` +
-            'start with the key it was encrypted with (a new signing key would sign every user out)',
-          { cause: err },
-        );
+      if (!(err instanceof KeyDecryptionError)) throw err;
+      if (previousEncryption) {
+        try {
+          return { json: await previousEncryption.open(stored, kid), sealedWithPrevious: true };
+        } catch (previousErr) {
+          if (!(previousErr instanceof KeyDecryptionError)) throw previousErr;
+        }
       }
-      throw err;
+      throw new Error(
+        `AUTH_KEY_ENCRYPTION_KEY${previousEncryption ? ' (nor AUTH_KEY_ENCRYPTION_KEY_PREVIOUS)' : ''} ` +
+          `does not decrypt the stored signing key ${kid}: start with the key it was encrypted with ` +
+          '(a new signing key would sign every user out)',
+        { cause: err },
+      );
     }
   }
 
@@ -177,7 +192,7 @@ export function createSigningKeys(
     }
     let privateKey = privateKeys.get(row.kid);
     if (!privateKey) {
-      privateKey = await importKey(await openPrivateJwk(row.kid, row.private_jwk));
+      privateKey = await importKey((await openPrivateJwk(row.kid, row.private_jwk)).json);
       privateKeys.set(row.kid, privateKey);
     }
     return { kid: row.kid, privateKey };
@@ -202,15 +217,18 @@ export function createSigningKeys(
         await lockSigningKeys(trx);
         const rows = await trx.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
         for (const row of rows) {
+          let json = row.private_jwk;
           if (encryption.isSealed(row.private_jwk)) {
-            await openPrivateJwk(row.kid, row.private_jwk);
-          } else {
-            await trx
-              .updateTable('signing_keys')
-              .set({ private_jwk: await encryption.seal(row.private_jwk, row.kid) })
-              .where('kid', '=', row.kid)
-              .execute();
+            const opened = await openPrivateJwk(row.kid, row.private_jwk);
+            if (!opened.sealedWithPrevious) continue;
+            json = opened.json;
           }
+          // Plain text from before encryption, or sealed with the key being replaced.
+          await trx
+            .updateTable('signing_keys')
+            .set({ private_jwk: await encryption.seal(json, row.kid) })
+            .where('kid', '=', row.kid)
+            .execute();
         }
       });
     },
