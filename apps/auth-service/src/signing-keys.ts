@@ -34,13 +34,18 @@ export interface SigningKeys {
   /**
    * Run once at start, before serving: encrypts any private key stored in
    * plain text by an older version or sealed with the previous key, and
-   * checks that the configured key opens every stored one. Throws, naming AUTH_KEY_ENCRYPTION_KEY, when it does
-   * not: making a new key instead would sign every user out.
+   * checks that the configured key opens every stored one. Throws, naming
+   * AUTH_KEY_ENCRYPTION_KEY, when it does not: making a new key instead would
+   * sign every user out.
    */
   unlock(): Promise<void>;
   /** The key that signs new tokens; made and stored on first use. */
   current(): Promise<SigningKey>;
-  /** The public key for a kid, if it still verifies (active, or retired less than a token lifetime ago). */
+  /**
+   * The public key for a kid, if it still verifies: active, or retired less
+   * than a token lifetime ago, and not revoked (as of the last read, at most
+   * 30 s old; token-service reads revocation itself on every call).
+   */
   verificationKey(kid: string): Promise<CryptoKey | undefined>;
   /** Public keys as a JWK Set, for GetJwks. */
   jwks(): Promise<{ keys: JWK[] }>;
@@ -127,9 +132,9 @@ async function insertKey(
 /**
  * Keys live in the auth database, so a restart (or a second replica) keeps
  * every issued token valid; the private half is stored sealed with
- * AUTH_KEY_ENCRYPTION_KEY (key-encryption.ts). Retired keys stay published for one token
- * lifetime, then drop out of the JWKS, stop verifying and are deleted at the
- * next rotation.
+ * AUTH_KEY_ENCRYPTION_KEY (key-encryption.ts). Retired keys stay published
+ * for one token lifetime, then drop out of the JWKS, stop verifying and are
+ * deleted at the next rotation. A revoked key stops verifying at once.
  */
 export function createSigningKeys(
   db: Kysely<AuthDatabase>,
@@ -140,7 +145,7 @@ export function createSigningKeys(
   const publicKeys = new Map<string, CachedKey>();
   const ttlMs = options.tokenTtlSeconds * 1000;
 
-  /** The private JWK, and whether it was sealed with the previous key (so it wants sealing again). */
+  /** The private JWK, and whether the previous key sealed it (so it wants sealing again). */
   async function openPrivateJwk(
     kid: string,
     stored: string,
