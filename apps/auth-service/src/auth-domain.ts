@@ -6,12 +6,18 @@ import type { AuthDatabase } from './auth-schema';
 import { createAuthServiceHandlers } from './auth-service-handlers';
 import { createLocalAuthenticator } from './create-local-authenticator';
 import { createServiceTokenIssuer } from './create-service-token-issuer';
+import { createKeyEncryption } from './key-encryption';
 import {
   createLoginThrottle,
   defaultLoginThrottleSettings,
   type LoginThrottleSettings,
 } from './login-throttle';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher';
+import {
+  createRegisterThrottle,
+  defaultRegisterThrottleSettings,
+  type RegisterThrottleSettings,
+} from './register-throttle';
 import { seedUsers } from './seed-users';
 import { createSigningKeys, type SigningKeys } from './signing-keys';
 import { createTokenService, type TokenService } from './token-service';
@@ -30,8 +36,17 @@ export interface AuthDomainOptions {
   seedDemoData: boolean;
   /** Service name → `<SERVICE>_SERVICE_SECRET`: who may get a service token. */
   serviceClients: ReadonlyMap<string, string>;
-  /** Tests shrink the back-off; production uses the defaults. */
+  /** SWITCHBOARD_ENV=development: only then does seeding reset the admin's password. */
+  development: boolean;
+  /** AUTH_KEY_ENCRYPTION_KEY: seals the signing keys' private halves at rest. */
+  keyEncryptionKey: string;
+  /** AUTH_KEY_ENCRYPTION_KEY_PREVIOUS, while the key is being changed. */
+  previousKeyEncryptionKey?: string;
+  /** Tests set their own budgets; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
+  registerThrottle?: RegisterThrottleSettings;
+  /** The clock of the login and register budgets (epoch ms); tests step it instead of waiting. */
+  now?: () => number;
 }
 
 export interface AuthDomain {
@@ -48,20 +63,39 @@ export interface AuthDomain {
 
 /**
  * Builds the auth domain over its database: the one place its parts are
- * assembled. No Kafka and no timers, so specs serve it as it is;
+ * assembled, after checking that the signing keys can be opened. No Kafka and
+ * no timers, so specs serve it as it is;
  * auth-module.ts adds the background work for the running service.
  */
 export async function createAuthDomain(options: AuthDomainOptions): Promise<AuthDomain> {
   const { db, logger } = options;
   const hasher = await createPasswordHasher();
-  const keys = createSigningKeys(db, options.tokenTtlSeconds);
+  const keys = createSigningKeys(db, {
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    encryption: createKeyEncryption(options.keyEncryptionKey),
+    previousEncryption:
+      options.previousKeyEncryptionKey === undefined
+        ? undefined
+        : createKeyEncryption(options.previousKeyEncryptionKey),
+  });
+  // Before anything can sign: a wrong AUTH_KEY_ENCRYPTION_KEY fails the start here.
+  await keys.unlock();
   const tokens = createTokenService(db, keys, {
     issuer: options.issuer,
     audience: options.audience,
     ttlSeconds: options.tokenTtlSeconds,
   });
   const accounts = createUserAccounts(db, hasher, { source: options.eventSource });
-  const throttle = createLoginThrottle(db, options.loginThrottle ?? defaultLoginThrottleSettings);
+  const now = options.now ?? Date.now;
+  const throttle = createLoginThrottle(
+    db,
+    options.loginThrottle ?? defaultLoginThrottleSettings,
+    now,
+  );
+  const registerThrottle = createRegisterThrottle(
+    options.registerThrottle ?? defaultRegisterThrottleSettings,
+    now,
+  );
   return {
     handlers: createAuthServiceHandlers({
       accounts,
@@ -70,6 +104,7 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
       keys,
       throttle,
       serviceTokens: createServiceTokenIssuer(options.serviceClients, tokens),
+      registerThrottle,
     }),
     authenticate: createLocalAuthenticator(tokens),
     keys,
@@ -83,6 +118,7 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
         logger,
         admin: { email: options.adminEmail, password: options.adminPassword },
         seedDemoData: options.seedDemoData,
+        development: options.development,
       }),
   };
 }

@@ -17,11 +17,14 @@ export interface UsersTable {
 export interface SigningKeysTable {
   kid: string;
   algorithm: string;
+  /** AES-256-GCM sealed (key-encryption.ts); plain JSON only in rows from before encryption. */
   private_jwk: string;
   public_jwk: string;
   created_at: ColumnType<Date, Date | undefined, never>;
   /** Set when a newer key takes over signing; the key still verifies until its tokens expire. */
   retired_at: Date | null;
+  /** Set by RevokeSigningKey: the key verifies nothing from then on. */
+  revoked_at: Date | null;
 }
 
 export interface RevokedTokensTable {
@@ -30,10 +33,18 @@ export interface RevokedTokensTable {
   expires_at: Date;
 }
 
-export interface LoginFailuresTable {
+/** One token bucket of failed logins per account (login-throttle.ts); no row means a full bucket. */
+export interface LoginAccountBudgetsTable {
   email: string;
-  failures: number;
-  last_failure_at: Date;
+  tokens: number;
+  updated_at: Date;
+}
+
+/** Addresses an account logged in from lately: the account-wide budgets do not apply to them. */
+export interface LoginKnownAddressesTable {
+  email: string;
+  address: string;
+  last_login_at: Date;
 }
 
 /** The outbox tables come with it: events are written in the same transactions. */
@@ -41,5 +52,6 @@ export interface AuthDatabase extends OutboxDatabase {
   users: UsersTable;
   signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
-  login_failures: LoginFailuresTable;
+  login_account_budgets: LoginAccountBudgetsTable;
+  login_known_addresses: LoginKnownAddressesTable;
 }

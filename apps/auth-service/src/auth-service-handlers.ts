@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { AuthService } from '@switchboard/contracts';
 import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
 import type { AccessPolicy, ServiceImpl } from '@switchboard/rpc';
+import { clientAddressOf } from './client-address';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
+import type { RegisterThrottle } from './register-throttle';
 import { toProtoRole } from './roles';
 import type { SigningKeys } from './signing-keys';
 import type { ServiceTokenIssuer } from './create-service-token-issuer';
@@ -21,6 +22,7 @@ import {
  * Register, Login and IssueServiceToken make tokens, so they are public;
  * for RevokeToken holding the token is the proof; the public keys are public.
  * VerifyToken is for services: it would let anyone test stolen tokens.
+ * Managing the signing keys is for the admin.
  */
 export const authServiceAccess: AccessPolicy<typeof AuthService> = {
   register: 'public',
@@ -29,6 +31,8 @@ export const authServiceAccess: AccessPolicy<typeof AuthService> = {
   revokeToken: 'public',
   getJwks: 'public',
   verifyToken: 'service',
+  listSigningKeys: 'admin',
+  revokeSigningKey: 'admin',
 };
 
 export interface AuthServiceDeps {
@@ -38,6 +42,7 @@ export interface AuthServiceDeps {
   keys: SigningKeys;
   throttle: LoginThrottle;
   serviceTokens: ServiceTokenIssuer;
+  registerThrottle: RegisterThrottle;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
@@ -62,15 +67,17 @@ function checkLoginInput(email: string, password: string): void {
 }
 
 export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
-  const { accounts, hasher, tokens, keys, throttle, serviceTokens } = deps;
+  const { accounts, hasher, tokens, keys, throttle, registerThrottle, serviceTokens } = deps;
 
   return {
-    async register(request) {
+    async register(request, ctx) {
       const registration = validateRegistration({
         email: request.email,
         password: request.password,
         displayName: request.displayName,
       });
+      // After validation (a typo costs nothing), before the hash and the insert.
+      registerThrottle.admit(clientAddressOf(ctx.peerAddress));
       const { userId } = await accounts.register({ ...registration, role: 'customer' });
       return { userId };
     },
@@ -78,10 +85,8 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
     async login(request, ctx) {
       const email = normaliseEmail(request.email);
       checkLoginInput(email, request.password);
-      // Held before anything is checked, for right and wrong passwords alike,
-      // so a throttled guesser learns nothing sooner. A cancelled call ends here.
-      const delayMs = await throttle.admit(email);
-      if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
+      // Counted before the password is checked; refused at once, never held.
+      const attempt = await throttle.admit(email, clientAddressOf(ctx.peerAddress));
 
       const user = await accounts.findByEmail(email);
       // An unknown address costs the same argon2 work as a real check, so the
@@ -90,10 +95,10 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
         ? await hasher.verify(user.passwordHash, request.password)
         : await hasher.verifyAgainstNothing(request.password);
       if (!user || !ok) {
-        ctx.logger.info({ throttledMs: delayMs }, 'login refused');
+        ctx.logger.info('login refused');
         throw new DomainError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
       }
-      await throttle.reset(email);
+      await attempt.succeeded();
       const issued = await tokens.issue({ userId: user.userId, role: user.role });
       ctx.logger.info({ userId: user.userId }, 'login succeeded');
       return {
@@ -126,6 +131,31 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
       const issued = await serviceTokens.issue(request.clientId, request.clientSecret);
       ctx.logger.info({ clientId: request.clientId }, 'service token issued');
       return { accessToken: issued.token, expiresAt: timestampFromDate(issued.expiresAt) };
+    },
+
+    async listSigningKeys() {
+      const [stored, signing] = await Promise.all([keys.list(), keys.current()]);
+      return {
+        keys: stored.map((k) => ({
+          keyId: k.kid,
+          createdAt: timestampFromDate(k.createdAt),
+          retiredAt: k.retiredAt ? timestampFromDate(k.retiredAt) : undefined,
+          revokedAt: k.revokedAt ? timestampFromDate(k.revokedAt) : undefined,
+          current: k.kid === signing.kid,
+        })),
+      };
+    },
+
+    async revokeSigningKey(request, ctx) {
+      const kid = request.keyId.trim();
+      if (kid.length === 0 || kid.length > 64) {
+        throw createValidationError([
+          { field: 'key_id', description: 'must be 1 to 64 characters' },
+        ]);
+      }
+      const { revokedAt, newKid } = await keys.revoke(kid);
+      ctx.logger.warn({ kid, newKid, by: ctx.caller?.userId }, 'signing key revoked');
+      return { revokedAt: timestampFromDate(revokedAt), newKeyId: newKid ?? '' };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@switchboard/config';
+import { ConfigError, publishedSecrets } from '@switchboard/config';
 import { loadAuthConfig } from './load-auth-config';
 
 const development = { SWITCHBOARD_ENV: 'development' };
@@ -13,6 +13,7 @@ const productionSecrets = {
   REPORTING_SERVICE_SECRET: 'reporting-secret-of-ours',
   // Or TLS_CERT_FILE and TLS_KEY_FILE: production needs one or the other.
   GRPC_PLAINTEXT: 'true',
+  AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -39,8 +40,10 @@ describe('loadAuthConfig', () => {
       tokenTtlSeconds: 900,
       issuer: 'switchboard-auth',
       audience: 'switchboard',
-      keyRotationHours: 0,
+      keyRotationHours: 24,
     });
+    // The development key is published, so production refuses it.
+    expect(publishedSecrets).toContain(config.keyEncryptionKey);
   });
 
   it('reads every auth variable', () => {
@@ -53,7 +56,9 @@ describe('loadAuthConfig', () => {
         AUTH_TOKEN_TTL_SECONDS: '300',
         AUTH_ISSUER: 'iss',
         AUTH_AUDIENCE: 'aud',
-        AUTH_KEY_ROTATION_HOURS: '24',
+        AUTH_KEY_ROTATION_HOURS: '0',
+        AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
+        AUTH_KEY_ENCRYPTION_KEY_PREVIOUS: 'the-key-it-replaces',
       }),
     ).toMatchObject({
       adminEmail: 'root@example.com',
@@ -62,7 +67,9 @@ describe('loadAuthConfig', () => {
       tokenTtlSeconds: 300,
       issuer: 'iss',
       audience: 'aud',
-      keyRotationHours: 24,
+      keyRotationHours: 0,
+      keyEncryptionKey: 'a-key-encryption-key-of-our-own-32+',
+      previousKeyEncryptionKey: 'the-key-it-replaces',
     });
   });
 
@@ -96,6 +103,7 @@ describe('loadAuthConfig', () => {
         'POST_SERVICE_SECRET',
         'NOTIFICATION_SERVICE_SECRET',
         'REPORTING_SERVICE_SECRET',
+        'AUTH_KEY_ENCRYPTION_KEY',
       ]);
       expect(found[0]).toContain('is required outside development');
     });
@@ -109,6 +117,12 @@ describe('loadAuthConfig', () => {
       expect(found.map((p) => p.split(':')[0])).toEqual(['ADMIN_PASSWORD', 'ORDER_SERVICE_SECRET']);
       expect(found.join('\n')).toContain('published in this repository');
       expect(found.join('\n')).not.toContain('switchboard-admin');
+    });
+
+    it('refuses a short key encryption key without echoing it', () => {
+      expect(
+        problems({ ...productionSecrets, AUTH_KEY_ENCRYPTION_KEY: 'short-kek-value' }),
+      ).toEqual(['AUTH_KEY_ENCRYPTION_KEY: must be at least 32 characters (value hidden)']);
     });
 
     it('refuses demo data, and has it off by default', () => {

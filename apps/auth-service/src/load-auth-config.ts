@@ -55,8 +55,18 @@ export function authConfigSchema() {
     tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 30, max: 86_400 }),
     issuer: env.string('AUTH_ISSUER', { default: 'switchboard-auth' }),
     audience: env.string('AUTH_AUDIENCE', { default: 'switchboard' }),
-    /** 0 turns periodic rotation off; the key can still be rotated by calling rotate(). */
-    keyRotationHours: env.int('AUTH_KEY_ROTATION_HOURS', { default: 0, min: 0, max: 24 * 365 }),
+    /**
+     * On by default: a key that signs for ever is a key whose leak lasts for
+     * ever. 0 turns periodic rotation off (RevokeSigningKey still rotates).
+     */
+    keyRotationHours: env.int('AUTH_KEY_ROTATION_HOURS', { default: 24, min: 0, max: 24 * 365 }),
+    /** Seals the signing keys' private halves in the database (key-encryption.ts). */
+    keyEncryptionKey: env.credential('AUTH_KEY_ENCRYPTION_KEY', {
+      developmentDefault: 'dev-auth-key-encryption-key-published-in-this-repo',
+      minLength: 32,
+    }),
+    /** Set while changing AUTH_KEY_ENCRYPTION_KEY: keys sealed with it are sealed again at start. */
+    previousKeyEncryptionKey: env.secret(env.optionalString('AUTH_KEY_ENCRYPTION_KEY_PREVIOUS')),
   };
 }
 

@@ -1,76 +1,165 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { isDomainError } from '@switchboard/errors';
 import type { Storage } from '@switchboard/storage';
 import type { AuthDatabase } from './auth-schema';
-import { backoffDelayMs, createLoginThrottle, type LoginThrottleSettings } from './login-throttle';
+import { createLoginThrottle, type LoginThrottleSettings } from './login-throttle';
+import { DEMO_CUSTOMER } from './seed-users';
 import {
   backends,
   createTestTarget,
+  quietLogger,
+  serveAuthDomain,
   startAuthTestServer,
+  type AuthTestServer,
   type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
-const small: LoginThrottleSettings = {
-  freeAttempts: 2,
-  baseDelayMs: 10,
-  maxDelayMs: 70,
-  windowMs: 60_000,
-};
-
-describe('backoffDelayMs', () => {
-  it('is free for the first failures, then doubles up to the cap', () => {
-    const delays = Array.from({ length: 8 }, (_, failures) => backoffDelayMs(failures, small));
-    expect(delays).toEqual([0, 0, 10, 20, 40, 70, 70, 70]);
-  });
-
-  it('stays at the cap for absurd failure counts', () => {
-    expect(backoffDelayMs(1_000_000, small)).toBe(70);
-  });
+const roomy = { capacity: 10_000, refillEveryMs: 1 };
+const settings = (overrides: Partial<LoginThrottleSettings>): LoginThrottleSettings => ({
+  perAddress: roomy,
+  perAccount: roomy,
+  global: roomy,
+  knownAddressMs: 3_600_000,
+  ...overrides,
 });
+
+/** The refusal admit() threw, or undefined when it admitted. */
+async function refusal(attempt: Promise<unknown>) {
+  try {
+    await attempt;
+    return undefined;
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return {
+      code: err.code,
+      message: err.message,
+      retryAfterMs: err.details?.['retryAfterMs'],
+    };
+  }
+}
 
 describe.each(backends)('login throttle on %s', (backend) => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
+  let now = 1_900_000_000_000;
+  const clock = () => now;
 
   beforeAll(async () => {
     target = await createTestTarget(backend);
     storage = await target.open();
+  });
+  beforeEach(async () => {
+    await storage.db.deleteFrom('login_account_budgets').execute();
+    await storage.db.deleteFrom('login_known_addresses').execute();
   });
   afterAll(async () => {
     await storage?.close();
     await target?.dispose();
   });
 
-  it('grows the delay with each attempt for one email and resets on success', async () => {
-    const throttle = createLoginThrottle(storage.db, small);
-    const delays: number[] = [];
-    for (let i = 0; i < 6; i++) delays.push(await throttle.admit('a@example.com'));
-    expect(delays).toEqual([0, 0, 10, 20, 40, 70]);
-    // Another email is not affected.
-    expect(await throttle.admit('b@example.com')).toBe(0);
-    await throttle.reset('a@example.com');
-    expect(await throttle.admit('a@example.com')).toBe(0);
-  });
-
-  it('counts parallel attempts one by one, so they cannot share one delay', async () => {
-    const throttle = createLoginThrottle(storage.db, small);
-    const delays = await Promise.all(
-      Array.from({ length: 5 }, () => throttle.admit('parallel@example.com')),
+  it('limits failures per address across accounts, answering the wait, and refills', async () => {
+    const throttle = createLoginThrottle(
+      storage.db,
+      settings({ perAddress: { capacity: 3, refillEveryMs: 1_000 } }),
+      clock,
     );
-    expect(delays.sort((a, b) => a - b)).toEqual([0, 0, 10, 20, 40]);
+    for (let i = 0; i < 3; i++) await throttle.admit(`u${i}@example.com`, '10.0.0.1');
+    expect(await refusal(throttle.admit('u9@example.com', '10.0.0.1'))).toEqual({
+      code: 'LOGIN_RATE_LIMITED',
+      message: 'too many failed logins from your address; try again in 1 s',
+      retryAfterMs: 1_000,
+    });
+    // Another address is not affected; the first gets one attempt back per second.
+    expect(await refusal(throttle.admit('u9@example.com', '10.0.0.2'))).toBeUndefined();
+    now += 1_000;
+    expect(await refusal(throttle.admit('u9@example.com', '10.0.0.1'))).toBeUndefined();
+    expect(await refusal(throttle.admit('u9@example.com', '10.0.0.1'))).toBeDefined();
   });
 
-  it('forgets failures after a quiet window and deletes rows nobody tried for a window', async () => {
-    const throttle = createLoginThrottle(storage.db, { ...small, windowMs: 100 });
-    for (let i = 0; i < 4; i++) await throttle.admit('quiet@example.com');
-    await throttle.admit('other@example.com');
-    await sleep(150);
-    expect(await throttle.admit('quiet@example.com')).toBe(0);
-    const emails = await storage.db.selectFrom('login_failures').select('email').execute();
-    expect(emails.map((r) => r.email)).not.toContain('other@example.com');
+  it('limits failures per account from new addresses, shared by replicas and kept in the database', async () => {
+    const limits = settings({ perAccount: { capacity: 3, refillEveryMs: 60_000 } });
+    const replicaA = createLoginThrottle(storage.db, limits, clock);
+    const replicaB = createLoginThrottle(storage.db, limits, clock);
+    await replicaA.admit('target@example.com', '10.0.1.1');
+    await replicaB.admit('target@example.com', '10.0.1.2');
+    await replicaA.admit('target@example.com', '10.0.1.3');
+    expect(await refusal(replicaB.admit('target@example.com', '10.0.1.4'))).toMatchObject({
+      message: 'too many failed logins for this account from new addresses; try again in 60 s',
+      retryAfterMs: 60_000,
+    });
+    // Another account is not affected; a replica started later sees the count.
+    expect(await refusal(replicaB.admit('other@example.com', '10.0.1.4'))).toBeUndefined();
+    const restarted = createLoginThrottle(storage.db, limits, clock);
+    expect(await refusal(restarted.admit('target@example.com', '10.0.1.5'))).toBeDefined();
+  });
+
+  it('counts parallel attempts one by one, so they cannot share one token', async () => {
+    const throttle = createLoginThrottle(
+      storage.db,
+      settings({ perAccount: { capacity: 3, refillEveryMs: 60_000 } }),
+      clock,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        refusal(throttle.admit('race@example.com', `10.0.2.${i}`)),
+      ),
+    );
+    expect(results.filter((r) => r === undefined)).toHaveLength(3);
+  });
+
+  it('exempts an address the account logged in from: neither account nor global budget applies', async () => {
+    const throttle = createLoginThrottle(
+      storage.db,
+      settings({
+        perAccount: { capacity: 2, refillEveryMs: 60_000 },
+        global: { capacity: 4, refillEveryMs: 60_000 },
+      }),
+      clock,
+    );
+    const home = '192.0.2.10';
+    await (await throttle.admit('owner@example.com', home)).succeeded();
+    for (const address of ['10.0.3.1', '10.0.3.2'])
+      await throttle.admit('owner@example.com', address);
+    expect(await refusal(throttle.admit('owner@example.com', '10.0.3.3'))).toBeDefined();
+    await throttle.admit('a@example.com', '10.0.3.4');
+    await throttle.admit('b@example.com', '10.0.3.5');
+    expect(await refusal(throttle.admit('c@example.com', '10.0.3.6'))).toMatchObject({
+      message: expect.stringContaining('too many failed logins at this service'),
+    });
+    // The owner at home is still let in, however often.
+    for (let i = 0; i < 5; i++) {
+      expect(await refusal(throttle.admit('owner@example.com', home))).toBeUndefined();
+    }
+    // Known for a while only: an hour later, home is a new address like any other.
+    now += 3_600_000 + 1;
+    for (const address of ['10.0.3.7', '10.0.3.8'])
+      await throttle.admit('owner@example.com', address);
+    expect(await refusal(throttle.admit('owner@example.com', home))).toMatchObject({
+      message: expect.stringContaining('for this account from new addresses'),
+    });
+  });
+
+  it('gives the tokens of a successful login back, and forgets full buckets', async () => {
+    const throttle = createLoginThrottle(
+      storage.db,
+      settings({ perAccount: { capacity: 2, refillEveryMs: 1_000 } }),
+      clock,
+    );
+    for (let i = 0; i < 5; i++) {
+      await (await throttle.admit('fine@example.com', `10.0.4.${i}`)).succeeded();
+    }
+    await throttle.admit('sprayed@example.com', '10.0.4.9');
+    now += 2_001;
+    await throttle.admit('fresh@example.com', '10.0.4.9');
+    const emails = (
+      await storage.db.selectFrom('login_account_budgets').select('email').execute()
+    ).map((r) => r.email);
+    expect(emails).toContain('fresh@example.com');
+    expect(emails).not.toContain('sprayed@example.com');
   });
 });
 
-describe('Login back-off over gRPC', () => {
+describe('Login budgets over gRPC', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
 
@@ -78,42 +167,187 @@ describe('Login back-off over gRPC', () => {
     target = await createTestTarget('pglite');
     storage = await target.open();
   });
+  beforeEach(async () => {
+    await storage.db.deleteFrom('login_account_budgets').execute();
+    await storage.db.deleteFrom('login_known_addresses').execute();
+  });
   afterAll(async () => {
     await storage?.close();
     await target?.dispose();
   });
 
-  async function timedLogin(call: () => Promise<unknown>): Promise<{ ms: number; ok: boolean }> {
-    const started = performance.now();
-    const ok = await call().then(
-      () => true,
-      () => false,
-    );
-    return { ms: performance.now() - started, ok };
+  const demo = { email: DEMO_CUSTOMER.email, password: DEMO_CUSTOMER.password };
+  const wrong = { email: DEMO_CUSTOMER.email, password: 'wrong-password' };
+
+  /** The service on 127.0.0.1 (t.client) and on ::1 (second), one domain: two client addresses. */
+  async function startTwoAddresses(loginThrottle: LoginThrottleSettings) {
+    // The budgets' clock stands still: the waits they answer are exact.
+    const frozen = Date.now();
+    const t = await startAuthTestServer(storage, { loginThrottle, now: () => frozen });
+    const second = await serveAuthDomain(t.auth, quietLogger, '::1');
+    return { t, second, stop: () => Promise.all([t.stop(), second.stop()]) };
   }
 
-  it('holds every answer for a guessed email, right password included, and lets go after a success', async () => {
-    const base = 150;
-    const t = await startAuthTestServer(storage, {
-      loginThrottle: { freeAttempts: 1, baseDelayMs: base, maxDelayMs: 1_000, windowMs: 60_000 },
-    });
+  async function outcome(call: Promise<unknown>) {
+    const started = performance.now();
     try {
-      const email = 'demo@switchboard.local';
-      const wrong = () => t.client.login({ email, password: 'wrong-password' });
-      const right = () => t.client.login({ email, password: 'switchboard-demo' });
-
-      const first = await timedLogin(wrong);
-      const second = await timedLogin(wrong);
-      const third = await timedLogin(right);
-      const fourth = await timedLogin(right);
-      expect([first.ok, second.ok, third.ok, fourth.ok]).toEqual([false, false, true, true]);
-      expect(first.ms).toBeLessThan(base);
-      expect(second.ms).toBeGreaterThanOrEqual(base);
-      // The right password is not answered faster than a wrong one would be.
-      expect(third.ms).toBeGreaterThanOrEqual(2 * base);
-      expect(fourth.ms).toBeLessThan(base);
-    } finally {
-      await t.stop();
+      await call;
+      return { code: 'ok' as Code | 'ok', ms: performance.now() - started, err: undefined };
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      return { code: err.code as Code | 'ok', ms: performance.now() - started, err };
     }
+  }
+
+  it('refuses a flood of wrong passwords from one address at once, and the right password from another still works', async () => {
+    const { t, second, stop } = await startTwoAddresses(
+      settings({ perAddress: { capacity: 5, refillEveryMs: 60_000 } }),
+    );
+    try {
+      const flood: Awaited<ReturnType<typeof outcome>>[] = [];
+      for (let i = 0; i < 15; i++) flood.push(await outcome(t.client.login(wrong)));
+      expect(flood.slice(0, 5).map((o) => o.code)).toEqual(Array(5).fill(Code.Unauthenticated));
+      const refused = flood.slice(5);
+      expect(refused.map((o) => o.code)).toEqual(Array(10).fill(Code.ResourceExhausted));
+      const first = refused[0]!.err!;
+      expect(first.metadata.get('error-code')).toBe('LOGIN_RATE_LIMITED');
+      expect(Number(first.metadata.get('retry-after-ms'))).toBe(60_000);
+      expect(first.rawMessage).toBe('too many failed logins from your address; try again in 60 s');
+      // Refused before any argon2 work: much faster than a checked wrong password.
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      expect(median(refused.map((o) => o.ms))).toBeLessThan(
+        median(flood.slice(0, 5).map((o) => o.ms)),
+      );
+
+      // Even the right password from the flooded address waits its turn...
+      expect((await outcome(t.client.login(demo))).code).toBe(Code.ResourceExhausted);
+      // ...but from another address it is let in at once.
+      await expect(second.client.login(demo, { timeoutMs: 2_000 })).resolves.toMatchObject({
+        accessToken: expect.any(String),
+      });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('never lets an attacker lock the owner out: the account budget only limits new addresses', async () => {
+    const { t, second, stop } = await startTwoAddresses(
+      settings({ perAccount: { capacity: 3, refillEveryMs: 60_000 } }),
+    );
+    try {
+      // The owner has logged in from ::1 before.
+      await second.client.login(demo);
+      for (let i = 0; i < 3; i++)
+        expect((await outcome(t.client.login(wrong))).code).toBe(Code.Unauthenticated);
+      const locked = await outcome(t.client.login(wrong));
+      expect(locked.code).toBe(Code.ResourceExhausted);
+      expect(locked.err!.rawMessage).toBe(
+        'too many failed logins for this account from new addresses; try again in 60 s',
+      );
+      // The right password is answered well within a short deadline, however
+      // many guesses came before (the old back-off held it for seconds).
+      for (let i = 0; i < 3; i++) {
+        const owner = await outcome(second.client.login(demo, { timeoutMs: 1_500 }));
+        expect(owner.code).toBe('ok');
+        expect(owner.ms).toBeLessThan(1_500);
+      }
+      // At a new address it is refused at once, with the wait, never held to the deadline.
+      const fresh = await outcome(t.client.login(demo, { timeoutMs: 5_000 }));
+      expect(fresh.code).toBe(Code.ResourceExhausted);
+      expect(fresh.ms).toBeLessThan(1_000);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('holds the global budget across accounts and addresses', async () => {
+    const { t, second, stop } = await startTwoAddresses(
+      settings({ global: { capacity: 4, refillEveryMs: 60_000 } }),
+    );
+    try {
+      await second.client.login(demo);
+      const codes: (Code | 'ok')[] = [];
+      for (let i = 0; i < 6; i++) {
+        const client = i % 2 ? second.client : t.client;
+        codes.push(
+          (
+            await outcome(
+              client.login({ email: `nobody${i}@example.com`, password: 'guess-guess' }),
+            )
+          ).code,
+        );
+      }
+      expect(codes).toEqual([
+        ...Array(4).fill(Code.Unauthenticated),
+        Code.ResourceExhausted,
+        Code.ResourceExhausted,
+      ]);
+      // The owner at a known address is still served.
+      await expect(second.client.login(demo)).resolves.toBeDefined();
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('Register budgets over gRPC', () => {
+  let target: TestDatabaseTarget;
+  let storage: Storage<AuthDatabase>;
+  let t: AuthTestServer;
+  let second: Awaited<ReturnType<typeof serveAuthDomain>>;
+
+  beforeAll(async () => {
+    target = await createTestTarget('pglite');
+    storage = await target.open();
+    const frozen = Date.now();
+    t = await startAuthTestServer(storage, {
+      now: () => frozen,
+      registerThrottle: {
+        perAddress: { capacity: 3, refillEveryMs: 60_000 },
+        global: { capacity: 5, refillEveryMs: 60_000 },
+      },
+    });
+    second = await serveAuthDomain(t.auth, quietLogger, '::1');
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await t?.stop();
+    await storage?.close();
+    await target?.dispose();
+  });
+
+  const register = (client: AuthTestServer['client'], i: number) =>
+    client
+      .register({ email: `flood${i}@example.com`, password: 'register-flood', displayName: 'F' })
+      .then(
+        () => 'ok',
+        (err: ConnectError) => `${Code[err.code]} ${err.metadata.get('error-code') ?? ''}`,
+      );
+
+  it('limits a flood of registrations per address and in total, and stores none of the refused', async () => {
+    const fromFirst: string[] = [];
+    for (let i = 0; i < 5; i++) fromFirst.push(await register(t.client, i));
+    expect(fromFirst).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'ResourceExhausted REGISTER_RATE_LIMITED',
+      'ResourceExhausted REGISTER_RATE_LIMITED',
+    ]);
+    // Another address has its own budget, until the total runs out.
+    const fromSecond: string[] = [];
+    for (let i = 5; i < 8; i++) fromSecond.push(await register(second.client, i));
+    expect(fromSecond).toEqual(['ok', 'ok', 'ResourceExhausted REGISTER_RATE_LIMITED']);
+    const stored = await storage.db
+      .selectFrom('users')
+      .select('email')
+      .where('email', 'like', 'flood%')
+      .execute();
+    expect(stored).toHaveLength(5);
+    // Invalid input is answered as such and costs nothing.
+    const invalid = await t.client
+      .register({ email: 'bad', password: 'x', displayName: '' })
+      .catch((err: ConnectError) => err);
+    expect((invalid as ConnectError).code).toBe(Code.InvalidArgument);
   });
 });

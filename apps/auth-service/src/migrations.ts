@@ -70,6 +70,40 @@ const createLoginFailures: Migration = {
   },
 };
 
+const addSigningKeyRevocation: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Private keys are sealed by SigningKeys.unlock() at start, not here: a
+    // migration has no access to AUTH_KEY_ENCRYPTION_KEY.
+    await db.schema.alterTable('signing_keys').addColumn('revoked_at', 'timestamptz').execute();
+  },
+};
+
+const replaceLoginFailuresWithBudgets: Migration = {
+  async up(db: Kysely<unknown>) {
+    // The back-off counts are dropped: at worst a guesser gets one fresh budget.
+    await db.schema.dropTable('login_failures').execute();
+    await db.schema
+      .createTable('login_account_budgets')
+      .addColumn('email', 'text', (c) => c.primaryKey())
+      .addColumn('tokens', 'double precision', (c) => c.notNull())
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+    // Full buckets are deleted by age.
+    await db.schema
+      .createIndex('login_account_budgets_updated_at')
+      .on('login_account_budgets')
+      .column('updated_at')
+      .execute();
+    await db.schema
+      .createTable('login_known_addresses')
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('address', 'text', (c) => c.notNull())
+      .addColumn('last_login_at', 'timestamptz', (c) => c.notNull())
+      .addPrimaryKeyConstraint('login_known_addresses_pkey', ['email', 'address'])
+      .execute();
+  },
+};
+
 /**
  * This service's schema, in order. Applied at start; never edit one that has
  * shipped. The outbox's own migration (0000_create_outbox) comes first.
@@ -80,4 +114,6 @@ export const migrations: Record<string, Migration> = {
   '0002_create_signing_keys': createSigningKeys,
   '0003_create_revoked_tokens': createRevokedTokens,
   '0004_create_login_failures': createLoginFailures,
+  '0005_add_signing_key_revocation': addSigningKeyRevocation,
+  '0006_replace_login_failures_with_budgets': replaceLoginFailuresWithBudgets,
 };

@@ -7,6 +7,7 @@ import {
   createTestTarget,
   startAuthTestServer,
   testSettings,
+  type AuthTestServer,
   type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
@@ -76,36 +77,78 @@ describe.each(backends)('seeding users on %s', (backend) => {
     expect((await users()).map((u) => u.email)).toEqual([testSettings.adminEmail]);
   });
 
-  it('promotes an existing account at ADMIN_EMAIL without a new event, and gives it ADMIN_PASSWORD', async () => {
+  it('resets an existing admin to ADMIN_PASSWORD in development only; elsewhere keeps it and warns', async () => {
     const first = await startAuthTestServer(storage, { seedDemoData: false });
-    const { userId } = await first.client.register({
-      email: 'boss@example.com',
-      password: 'chosen-by-the-customer',
-      displayName: 'Boss',
-    });
     await first.stop();
-    const eventsBefore = await events();
+    const changed = 'a-new-admin-password';
+    const login = (t: AuthTestServer, password: string) =>
+      t.client.login({ email: testSettings.adminEmail, password }).then(
+        () => true,
+        () => false,
+      );
 
-    const t = await startAuthTestServer(storage, {
+    const production = await startAuthTestServer(storage, {
       seedDemoData: false,
-      adminEmail: 'boss@example.com',
-      adminPassword: 'configured-admin-password',
+      development: false,
+      adminPassword: changed,
     });
     try {
-      expect((await users()).find((u) => u.user_id === userId)?.role).toBe('admin');
-      expect(await events()).toEqual(eventsBefore);
-      await expect(
-        t.client.login({ email: 'boss@example.com', password: 'chosen-by-the-customer' }),
-      ).rejects.toThrow();
-      const login = await t.client.login({
-        email: 'boss@example.com',
-        password: 'configured-admin-password',
-      });
-      expect(
-        (await t.client.verifyToken({ accessToken: login.accessToken }, await t.asService())).roles,
-      ).toEqual([Role.ADMIN]);
+      expect(await login(production, testSettings.adminPassword)).toBe(true);
+      expect(await login(production, changed)).toBe(false);
+      expect(production.logText()).toContain('kept the stored admin password');
+      expect(production.logText()).not.toContain(changed);
     } finally {
-      await t.stop();
+      await production.stop();
+    }
+
+    const development = await startAuthTestServer(storage, {
+      seedDemoData: false,
+      development: true,
+      adminPassword: changed,
+    });
+    try {
+      expect(await login(development, changed)).toBe(true);
+      expect(development.logText()).toContain('reset the admin password from ADMIN_PASSWORD');
+    } finally {
+      await development.stop();
     }
   });
+
+  it.each([true, false])(
+    'promotes an existing account at ADMIN_EMAIL without a new event, and gives it ADMIN_PASSWORD (development %s)',
+    async (development) => {
+      const first = await startAuthTestServer(storage, { seedDemoData: false });
+      const { userId } = await first.client.register({
+        email: 'boss@example.com',
+        password: 'chosen-by-the-customer',
+        displayName: 'Boss',
+      });
+      await first.stop();
+      const eventsBefore = await events();
+
+      const t = await startAuthTestServer(storage, {
+        seedDemoData: false,
+        development,
+        adminEmail: 'boss@example.com',
+        adminPassword: 'configured-admin-password',
+      });
+      try {
+        expect((await users()).find((u) => u.user_id === userId)?.role).toBe('admin');
+        expect(await events()).toEqual(eventsBefore);
+        await expect(
+          t.client.login({ email: 'boss@example.com', password: 'chosen-by-the-customer' }),
+        ).rejects.toThrow();
+        const login = await t.client.login({
+          email: 'boss@example.com',
+          password: 'configured-admin-password',
+        });
+        expect(
+          (await t.client.verifyToken({ accessToken: login.accessToken }, await t.asService()))
+            .roles,
+        ).toEqual([Role.ADMIN]);
+      } finally {
+        await t.stop();
+      }
+    },
+  );
 });

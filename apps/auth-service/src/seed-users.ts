@@ -15,6 +15,8 @@ export interface SeedUsersOptions {
   logger: Logger;
   admin: { email: string; password: string };
   seedDemoData: boolean;
+  /** SWITCHBOARD_ENV=development: only then is ADMIN_PASSWORD forced onto an existing admin. */
+  development: boolean;
 }
 
 /** Creates the user, or returns false when the address is already taken (by an earlier start or a racing replica). */
@@ -47,16 +49,29 @@ export async function seedUsers(options: SeedUsersOptions): Promise<void> {
   } else {
     const existing = await accounts.findByEmail(admin.email);
     if (!existing) throw new Error(`admin ${admin.email} vanished while seeding`);
+    const passwordMatches = await hasher.verify(existing.passwordHash, admin.password);
     if (existing.role !== 'admin') {
+      // Someone registered this address before it became ADMIN_EMAIL: the
+      // password is theirs, so it must not come with the admin role (replaced first).
+      if (!passwordMatches) await accounts.setPassword(existing.userId, admin.password);
       await accounts.promoteToAdmin(existing.userId);
-      logger.warn({ email: admin.email }, 'promoted the existing account at ADMIN_EMAIL to admin');
-    }
-    // ADMIN_PASSWORD is the source of truth: changing it must take effect, and
-    // an account someone registered before its address became ADMIN_EMAIL must
-    // not keep a password that person chose.
-    if (!(await hasher.verify(existing.passwordHash, admin.password))) {
-      await accounts.setPassword(existing.userId, admin.password);
-      logger.warn({ email: admin.email }, 'reset the admin password from ADMIN_PASSWORD');
+      logger.warn(
+        { email: admin.email },
+        'promoted the existing account at ADMIN_EMAIL to admin, with ADMIN_PASSWORD',
+      );
+    } else if (!passwordMatches) {
+      if (options.development) {
+        // On a laptop ADMIN_PASSWORD is the source of truth, so changing it takes effect.
+        await accounts.setPassword(existing.userId, admin.password);
+        logger.warn({ email: admin.email }, 'reset the admin password from ADMIN_PASSWORD');
+      } else {
+        // Anywhere else a restart must not undo a password the admin changed,
+        // nor hand the account to whoever can set the environment.
+        logger.warn(
+          { email: admin.email },
+          'kept the stored admin password, which differs from ADMIN_PASSWORD (that is used only to create the admin)',
+        );
+      }
     }
   }
 

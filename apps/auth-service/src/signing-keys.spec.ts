@@ -1,7 +1,15 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { sql, type Storage } from '@switchboard/storage';
-import { decodeProtectedHeader } from 'jose';
+import { sql, type Kysely, type Storage } from '@switchboard/storage';
+import {
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+} from 'jose';
 import type { AuthDatabase } from './auth-schema';
+import { createKeyEncryption } from './key-encryption';
 import { createSigningKeys } from './signing-keys';
 import {
   backends,
@@ -12,6 +20,9 @@ import {
 } from './testing/auth-test-harness';
 
 const ttlSeconds = testSettings.tokenTtlSeconds;
+
+const keysOn = (db: Kysely<AuthDatabase>, secret = testSettings.keyEncryptionKey) =>
+  createSigningKeys(db, { tokenTtlSeconds: ttlSeconds, encryption: createKeyEncryption(secret) });
 
 describe.each(backends)('signing keys on %s', (backend) => {
   let target: TestDatabaseTarget;
@@ -36,8 +47,8 @@ describe.each(backends)('signing keys on %s', (backend) => {
     (await storage.db.selectFrom('signing_keys').select('kid').execute()).length;
 
   it('makes one key on first use, even when several callers race for it, and keeps using it', async () => {
-    const keys = createSigningKeys(storage.db, ttlSeconds);
-    const others = createSigningKeys(storage.db, ttlSeconds);
+    const keys = keysOn(storage.db);
+    const others = keysOn(storage.db);
     const kids = await Promise.all([keys.current(), others.current(), keys.current()]);
     expect(new Set(kids.map((k) => k.kid)).size).toBe(1);
     expect(await countKeys()).toBe(1);
@@ -45,21 +56,23 @@ describe.each(backends)('signing keys on %s', (backend) => {
   });
 
   it('stores the private key so that a new process signs with the same kid', async () => {
-    const { kid } = await createSigningKeys(storage.db, ttlSeconds).current();
+    const { kid } = await keysOn(storage.db).current();
     await storage.close();
     storage = await target.open();
-    expect((await createSigningKeys(storage.db, ttlSeconds).current()).kid).toBe(kid);
+    expect((await keysOn(storage.db).current()).kid).toBe(kid);
   });
 
   it('publishes only public members in the JWKS', async () => {
-    const keys = createSigningKeys(storage.db, ttlSeconds);
+    const keys = keysOn(storage.db);
     await keys.current();
     const row = await storage.db
       .selectFrom('signing_keys')
       .select('private_jwk')
       .executeTakeFirstOrThrow();
-    // The stored private key has d; nothing published may.
-    expect(JSON.parse(row.private_jwk)).toHaveProperty('d');
+    // The stored private key has d (once opened); nothing published may.
+    const { kid } = await keys.current();
+    const opened = createKeyEncryption(testSettings.keyEncryptionKey);
+    expect(JSON.parse(await opened.open(row.private_jwk, kid))).toHaveProperty('d');
     const { keys: published } = await keys.jwks();
     expect(published).toHaveLength(1);
     expect(published[0]).not.toHaveProperty('d');
@@ -74,8 +87,148 @@ describe.each(backends)('signing keys on %s', (backend) => {
     ]);
   });
 
+  describe('at rest', () => {
+    const privateJwkOf = async (kid: string) =>
+      (
+        await storage.db
+          .selectFrom('signing_keys')
+          .select('private_jwk')
+          .where('kid', '=', kid)
+          .executeTakeFirstOrThrow()
+      ).private_jwk;
+
+    it('stores the private key sealed: the column holds no key material', async () => {
+      const { kid } = await keysOn(storage.db).current();
+      const stored = await privateJwkOf(kid);
+      const jwk = JSON.parse(
+        await createKeyEncryption(testSettings.keyEncryptionKey).open(stored, kid),
+      ) as JWK;
+      expect(jwk.d).toEqual(expect.any(String));
+      expect(stored).toMatch(/^v1\.[A-Za-z0-9_.-]+$/);
+      for (const member of [jwk.d!, jwk.x!, jwk.y!, '"kty"', 'P-256']) {
+        expect(stored).not.toContain(member);
+      }
+      // Sealed to its kid: moved to another row, it does not open.
+      await expect(
+        createKeyEncryption(testSettings.keyEncryptionKey).open(stored, 'another-kid'),
+      ).rejects.toThrow('the key does not open the stored value');
+    });
+
+    it('fails the start with a wrong key, naming the variable, and never makes a new key', async () => {
+      const { kid } = await keysOn(storage.db).current();
+      const wrong = keysOn(storage.db, 'not-the-key-the-rows-were-sealed-with');
+      await expect(wrong.unlock()).rejects.toThrow(
+        `AUTH_KEY_ENCRYPTION_KEY does not decrypt the stored signing key ${kid}`,
+      );
+      await expect(wrong.current()).rejects.toThrow('AUTH_KEY_ENCRYPTION_KEY');
+      await expect(
+        startAuthTestServer(storage, { keyEncryptionKey: 'not-the-key-the-rows-were-sealed-with' }),
+      ).rejects.toThrow('AUTH_KEY_ENCRYPTION_KEY');
+      expect(await countKeys()).toBe(1);
+      expect((await keysOn(storage.db).current()).kid).toBe(kid);
+    });
+
+    it('seals a private key stored in plain text by an older version, keeping its kid', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const kid = 'plaintext-key-from-before';
+      const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256' };
+      const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+      await storage.db
+        .insertInto('signing_keys')
+        .values({
+          kid,
+          algorithm: 'ES256',
+          private_jwk: JSON.stringify(privateJwk),
+          public_jwk: JSON.stringify(publicJwk),
+          retired_at: null,
+          revoked_at: null,
+        })
+        .execute();
+      const keys = keysOn(storage.db);
+      await keys.unlock();
+      const stored = await privateJwkOf(kid);
+      expect(stored).toMatch(/^v1\./);
+      expect(stored).not.toContain(privateJwk.d!);
+      // A second start finds nothing left to seal and changes nothing.
+      await keysOn(storage.db).unlock();
+      expect(await privateJwkOf(kid)).toBe(stored);
+
+      const signer = await keys.current();
+      expect(signer.kid).toBe(kid);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .sign(signer.privateKey);
+      const verifier = await keysOn(storage.db).verificationKey(kid);
+      await expect(jwtVerify(token, verifier!)).resolves.toBeDefined();
+    });
+
+    it('seals again with a new key what the previous one opens, so the key can be changed', async () => {
+      const { kid } = await keysOn(storage.db, 'the-old-key-encryption-key-of-ours').current();
+      const changing = createSigningKeys(storage.db, {
+        tokenTtlSeconds: ttlSeconds,
+        encryption: createKeyEncryption('the-new-key-encryption-key-of-ours'),
+        previousEncryption: createKeyEncryption('the-old-key-encryption-key-of-ours'),
+      });
+      // Before the start's unlock (another replica still sealing with the old key), it opens too.
+      expect((await changing.current()).kid).toBe(kid);
+      await changing.unlock();
+      // From now on the new key alone opens it, and the old one no longer does.
+      expect((await keysOn(storage.db, 'the-new-key-encryption-key-of-ours').current()).kid).toBe(
+        kid,
+      );
+      await expect(
+        keysOn(storage.db, 'the-old-key-encryption-key-of-ours').unlock(),
+      ).rejects.toThrow('AUTH_KEY_ENCRYPTION_KEY does not decrypt');
+      await expect(
+        createSigningKeys(storage.db, {
+          tokenTtlSeconds: ttlSeconds,
+          encryption: createKeyEncryption('a-third-key-encryption-key-of-ours'),
+          previousEncryption: createKeyEncryption('the-old-key-encryption-key-of-ours'),
+        }).unlock(),
+      ).rejects.toThrow(
+        'AUTH_KEY_ENCRYPTION_KEY (nor AUTH_KEY_ENCRYPTION_KEY_PREVIOUS) does not decrypt',
+      );
+    });
+  });
+
+  describe('revoke', () => {
+    it('stops a retired key verifying at once and drops it from the JWKS', async () => {
+      const keys = keysOn(storage.db);
+      const old = (await keys.current()).kid;
+      const next = await keys.rotate();
+      expect(await keys.verificationKey(old)).toBeDefined();
+      const { newKid } = await keys.revoke(old);
+      expect(newKid).toBeUndefined();
+      expect(await keys.verificationKey(old)).toBeUndefined();
+      expect((await keys.jwks()).keys.map((k) => k.kid)).toEqual([next]);
+      expect((await keys.current()).kid).toBe(next);
+      // Again is harmless and keeps the first time.
+      const first = (await keys.list()).find((k) => k.kid === old)!.revokedAt;
+      expect((await keys.revoke(old)).revokedAt).toEqual(first);
+    });
+
+    it('rotates first when the key revoked is the current one', async () => {
+      const keys = keysOn(storage.db);
+      const old = (await keys.current()).kid;
+      const { newKid } = await keys.revoke(old);
+      expect(newKid).toEqual(expect.any(String));
+      expect((await keys.current()).kid).toBe(newKid);
+      const listed = await keys.list();
+      expect(listed.map((k) => [k.kid, k.retiredAt !== null, k.revokedAt !== null])).toEqual([
+        [newKid, false, false],
+        [old, true, true],
+      ]);
+    });
+
+    it('answers SIGNING_KEY_NOT_FOUND for an unknown kid', async () => {
+      await expect(keysOn(storage.db).revoke('no-such-kid')).rejects.toMatchObject({
+        code: 'SIGNING_KEY_NOT_FOUND',
+      });
+    });
+  });
+
   it('rotates: the new key signs, the old one verifies until its tokens have expired', async () => {
-    const keys = createSigningKeys(storage.db, ttlSeconds);
+    const keys = keysOn(storage.db);
     const old = (await keys.current()).kid;
     const next = await keys.rotate();
     expect(next).not.toBe(old);
@@ -87,7 +240,7 @@ describe.each(backends)('signing keys on %s', (backend) => {
     // a fresh instance (no cache) must refuse it and stop publishing it.
     await sql`update signing_keys set retired_at = now() - make_interval(secs => ${ttlSeconds + 1})
               where kid = ${old}`.execute(storage.db);
-    const fresh = createSigningKeys(storage.db, ttlSeconds);
+    const fresh = keysOn(storage.db);
     expect(await fresh.verificationKey(old)).toBeUndefined();
     expect((await fresh.jwks()).keys.map((k) => k.kid)).toEqual([next]);
 
@@ -100,7 +253,7 @@ describe.each(backends)('signing keys on %s', (backend) => {
   });
 
   it('rotates by age once, however many replicas ask at the same time', async () => {
-    const replicas = [1, 2, 3].map(() => createSigningKeys(storage.db, ttlSeconds));
+    const replicas = [1, 2, 3].map(() => keysOn(storage.db));
     // With no key yet, the first is made; that is not a rotation.
     expect(await replicas[0]!.rotateIfOlderThan(3_600_000)).toBeUndefined();
     expect(await countKeys()).toBe(1);

@@ -61,6 +61,7 @@ function issuedAtOf(token: string): Date | undefined {
 }
 
 interface CheckedClaims {
+  kid: string;
   sub: string;
   jti: string;
   exp: number;
@@ -69,7 +70,7 @@ interface CheckedClaims {
 
 const tokenRoles: ReadonlySet<unknown> = new Set<TokenRole>(['admin', 'customer', 'service']);
 
-function claimsOf(payload: JWTPayload): CheckedClaims {
+function claimsOf(kid: string, payload: JWTPayload): CheckedClaims {
   const { sub, jti, exp } = payload;
   // Only our own signed tokens get here, but a claim of the wrong type is
   // still refused rather than trusted.
@@ -79,6 +80,7 @@ function claimsOf(payload: JWTPayload): CheckedClaims {
   const roles = payload['roles'];
   if (!Array.isArray(roles)) throw invalid('bad roles');
   return {
+    kid,
     sub,
     jti,
     exp,
@@ -137,7 +139,7 @@ export function createTokenService(
       if (err instanceof joseErrors.JOSEError) throw invalid(`${err.code}: ${err.message}`);
       throw invalid('verification failed', err);
     }
-    return claimsOf(payload);
+    return claimsOf(kid, payload);
   }
 
   return {
@@ -160,12 +162,27 @@ export function createTokenService(
 
     async verify(token) {
       const claims = await checkSignature(token, { ignoreExpiry: false });
-      const revoked = await db
-        .selectFrom('revoked_tokens')
-        .select('jti')
-        .where('jti', '=', claims.jti)
-        .executeTakeFirst();
-      if (revoked) throw invalid('revoked');
+      // One round trip for both: the token's own revocation, and its key's.
+      // The key's is read here on every call, not from the key cache, so a
+      // key revoked at any replica stops verifying everywhere at once.
+      const { tokenRevoked, keyRevoked } = await db
+        .selectNoFrom((eb) => [
+          eb
+            .exists(eb.selectFrom('revoked_tokens').select('jti').where('jti', '=', claims.jti))
+            .as('tokenRevoked'),
+          eb
+            .exists(
+              eb
+                .selectFrom('signing_keys')
+                .select('kid')
+                .where('kid', '=', claims.kid)
+                .where('revoked_at', 'is not', null),
+            )
+            .as('keyRevoked'),
+        ])
+        .executeTakeFirstOrThrow();
+      if (tokenRevoked) throw invalid('revoked');
+      if (keyRevoked) throw invalid('signing key revoked');
       return {
         userId: claims.sub,
         roles: claims.roles,

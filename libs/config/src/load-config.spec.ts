@@ -45,6 +45,25 @@ describe('loadConfig', () => {
       loadServiceConfig('order', undefined, { DATABASE_URL: 'mysql://localhost/x' }),
     ).toThrow('DATABASE_URL: must start with postgres:// or postgresql://');
   });
+
+  it('never echoes a rejected database URL, which may carry a password', () => {
+    let message = '';
+    try {
+      loadServiceConfig('order', undefined, {
+        DATABASE_URL: 'mysql://app:db-pass-123@db/x',
+        ORDER_DATABASE_URL: 'postgres//app:db-pass-456@db/x',
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      'ORDER_DATABASE_URL: must be a URL like postgres://user:pass@host:5432/db (value hidden)',
+    );
+    expect(message).toContain(
+      'DATABASE_URL: must start with postgres:// or postgresql:// (value hidden)',
+    );
+    expect(message).not.toContain('db-pass');
+  });
 });
 
 describe('loadServiceConfig', () => {

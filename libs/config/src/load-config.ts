@@ -212,10 +212,14 @@ export const env = {
     } satisfies ConfigField<T>;
   },
 
-  /** A postgres:// or postgresql:// server URL. */
+  /**
+   * A postgres:// or postgresql:// server URL. Secret: it usually carries the
+   * database password, so a rejected value is never echoed back.
+   */
   optionalPostgresUrl(name: string): ConfigField<string | undefined> {
     return {
       env: name,
+      secret: true,
       parse(raw) {
         if (raw === undefined) return undefined;
         let url: URL;

@@ -16,6 +16,7 @@ export const publishedSecrets: readonly string[] = [
   'dev-post-service-secret',
   'dev-notification-service-secret',
   'dev-reporting-service-secret',
+  'dev-auth-key-encryption-key-published-in-this-repo',
 ];
 
 const published = new Set(publishedSecrets);

@@ -35,6 +35,11 @@ export const errorCatalogue = {
   INVALID_SERVICE_CREDENTIALS: 'unauthenticated',
   /** A service-only method called with a token that no longer verifies: the service gets a new one. */
   SERVICE_TOKEN_INVALID: 'unauthenticated',
+  /** Too many failed logins for this account, from this address or in total; retry-after-ms says when to try again. */
+  LOGIN_RATE_LIMITED: 'resource_exhausted',
+  /** Too many registrations from this address or in total; retry-after-ms says when to try again. */
+  REGISTER_RATE_LIMITED: 'resource_exhausted',
+  SIGNING_KEY_NOT_FOUND: 'not_found',
   // inventory
   PRODUCT_NOT_FOUND: 'not_found',
   PRODUCT_EXISTS: 'already_exists',

@@ -1,4 +1,5 @@
 import pino, { type Logger as PinoLogger } from 'pino';
+import { redactSecrets } from './redact-secrets';
 
 export type Logger = PinoLogger;
 
@@ -11,32 +12,33 @@ export interface LoggerOptions {
 }
 
 /**
- * JSON lines on stdout. Secrets are redacted by path so that logging a request
- * or metadata object by mistake cannot leak a password or a bearer token.
+ * JSON lines on stdout. Secrets are redacted at any depth (see
+ * redact-secrets.ts) so that logging a request, metadata or a config object
+ * by mistake cannot leak a password, a token or a private key. pino's own
+ * path-based redact cannot express "a password at any depth", hence a walk of
+ * each log object, which copies only when it finds something to hide.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          'password',
-          '*.password',
-          'accessToken',
-          '*.accessToken',
-          'access_token',
-          '*.access_token',
-          'authorization',
-          '*.authorization',
-          'headers.authorization',
-          'metadata.authorization',
-        ],
-        censor: '[redacted]',
+      // Errors are class instances the walk leaves alone; their serialised form is plain.
+      serializers: { err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => redactSecrets(bindings),
+        log: (object) => redactSecrets(object),
       },
-      formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? pino.destination({ sync: false }),
   );
+  // pino applies formatters.bindings to the base bindings only, not to a
+  // child's; children inherit this method, so every generation is covered.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactSecrets(bindings), childOptions);
+  } as typeof child;
+  return logger;
 }

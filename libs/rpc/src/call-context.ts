@@ -19,6 +19,12 @@ export interface CallContext {
   requestId: string;
   /** Set when the method is not public, or when a public method got a valid token. */
   caller?: Caller;
+  /**
+   * The client's address as the socket reports it (`host:port`, e.g.
+   * `127.0.0.1:51234` or `::1:51234`), for per-client budgets. A proxy in
+   * front of the service makes this the proxy's address.
+   */
+  peerAddress?: string;
   /** First value of a request header (gRPC metadata); names are case-insensitive. */
   header(name: string): string | undefined;
   /** Aborts when the client cancels, the deadline passes or the server is forced down. */

@@ -65,6 +65,7 @@ interface ServerCall {
   readonly cancelled: boolean;
   getDeadline(): grpc.Deadline;
   getAuthContext(): ReturnType<grpc.ServerUnaryCall<unknown, unknown>['getAuthContext']>;
+  getPeer(): string;
   once(event: 'cancelled', listener: () => void): unknown;
   removeListener(event: 'cancelled', listener: () => void): unknown;
 }
@@ -94,6 +95,11 @@ function deadlineOf(call: ServerCall): number | undefined {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+function peerOf(call: ServerCall): string | undefined {
+  const peer = call.getPeer();
+  return peer && peer !== 'unknown' ? peer : undefined;
 }
 
 /** Per-call state shared by all handler kinds: context, cancellation and the log line. */
@@ -128,6 +134,8 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
   const ctx: CallContext = {
     method: methodName,
     requestId,
+    // grpc-js answers 'unknown' when the socket is already gone.
+    peerAddress: peerOf(call),
     header(name) {
       const value = call.metadata.get(name)[0];
       return typeof value === 'string' ? value : undefined;

@@ -54,6 +54,17 @@ describe('toGrpcStatus', () => {
     });
   });
 
+  it('sends a retry delay in its own retry-after-ms trailer too', () => {
+    const status = toGrpcStatus(
+      new DomainError('LOGIN_RATE_LIMITED', 'wait', { details: { retryAfterMs: 1234.2 } }),
+    );
+    expect(status.code).toBe(Status.RESOURCE_EXHAUSTED);
+    expect(status.trailers['retry-after-ms']).toBe('1235');
+    expect(JSON.parse(status.trailers['error-details'] ?? '')).toEqual({
+      details: { retryAfterMs: 1234.2 },
+    });
+  });
+
   it('keeps only dependency failures of outgoing calls', () => {
     const down = toGrpcStatus(
       new ConnectError('connect ECONNREFUSED 10.0.0.7:50052', Code.Unavailable),

@@ -58,6 +58,11 @@ function asciiJson(value: unknown): string {
 export function toGrpcStatus(err: unknown): RpcStatus {
   if (isDomainError(err)) {
     const trailers: Record<string, string> = { 'error-code': err.code };
+    // A refusal that says when to come back says it where a client finds it without parsing JSON.
+    const retryAfterMs = err.details?.['retryAfterMs'];
+    if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs)) {
+      trailers['retry-after-ms'] = String(Math.max(0, Math.ceil(retryAfterMs)));
+    }
     if (err.details !== undefined || err.violations.length > 0) {
       trailers['error-details'] = asciiJson({
         ...(err.details === undefined ? {} : { details: err.details }),

@@ -61,13 +61,25 @@ export const testSettings = {
   adminEmail: 'admin@switchboard.local',
   adminPassword: 'switchboard-admin',
   seedDemoData: true,
+  development: true,
+  keyEncryptionKey: 'key-encryption-key-of-the-auth-specs',
   eventSource: '/switchboard/auth-service',
   serviceClients: new Map([['order-service', 'order-secret-for-tests']]) as ReadonlyMap<
     string,
     string
   >,
-  // Small, so specs that fail a few logins stay fast; the throttle spec sets its own.
-  loginThrottle: { freeAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, windowMs: 60_000 },
+  // Roomy, so specs that fail a few logins or register many users are never
+  // limited; the throttle specs set their own.
+  loginThrottle: {
+    perAddress: { capacity: 10_000, refillEveryMs: 1 },
+    perAccount: { capacity: 10_000, refillEveryMs: 1 },
+    global: { capacity: 10_000, refillEveryMs: 1 },
+    knownAddressMs: 3_600_000,
+  },
+  registerThrottle: {
+    perAddress: { capacity: 10_000, refillEveryMs: 1 },
+    global: { capacity: 10_000, refillEveryMs: 1 },
+  },
 } satisfies Omit<AuthDomainOptions, 'db' | 'logger'>;
 
 export interface AuthTestServer {
@@ -103,9 +115,23 @@ export async function startAuthTestServer(
   });
   const auth = await createAuthDomain({ ...testSettings, ...overrides, db: storage.db, logger });
   await auth.seed();
+  const served = await serveAuthDomain(auth, logger, '127.0.0.1');
+  return { auth, ...served, logText: () => raw.join('') };
+}
+
+/**
+ * The same domain (same budgets, same keys) served again on another loopback
+ * address, e.g. `::1`: its calls reach the service from a second client
+ * address, as a second machine's would.
+ */
+export async function serveAuthDomain(
+  auth: AuthDomain,
+  logger: Logger,
+  host: string,
+): Promise<Omit<AuthTestServer, 'auth' | 'logText'>> {
   const server = createRpcServer({
     logger,
-    host: '127.0.0.1',
+    host,
     port: 0,
     maxReceiveBytes: 64 * 1024,
     shutdownGraceMs: 2_000,
@@ -114,20 +140,18 @@ export async function startAuthTestServer(
   server.addService(AuthService, auth.handlers, { access: authServiceAccess });
   const port = await server.start();
   const transport = createGrpcJsTransport({
-    address: `127.0.0.1:${port}`,
+    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
     defaultTimeoutMs: 15_000,
   });
   const client = createServiceClient(AuthService, transport);
   const [clientId, clientSecret] = [...testSettings.serviceClients][0]!;
   return {
-    auth,
     client,
     async asService() {
       const { accessToken } = await client.issueServiceToken({ clientId, clientSecret });
       return { headers: { authorization: `Bearer ${accessToken}` } };
     },
     server,
-    logText: () => raw.join(''),
     async stop() {
       transport.close();
       await server.shutdown();

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/auth/v1/auth_service.proto.
  */
 export const file_switchboard_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkiRAoYSXNzdWVTZXJ2aWNlVG9rZW5SZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIVCg1jbGllbnRfc2VjcmV0GAIgASgJImEKGUlzc3VlU2VydmljZVRva2VuUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FETUlOEAISEAoMUk9MRV9TRVJWSUNFEAMyxAQKC0F1dGhTZXJ2aWNlElcKCFJlZ2lzdGVyEiQuc3dpdGNoYm9hcmQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaJS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoFTG9naW4SIS5zd2l0Y2hib2FyZC5hdXRoLnYxLkxvZ2luUmVxdWVzdBoiLnN3aXRjaGJvYXJkLmF1dGgudjEuTG9naW5SZXNwb25zZRJgCgtWZXJpZnlUb2tlbhInLnN3aXRjaGJvYXJkLmF1dGgudjEuVmVyaWZ5VG9rZW5SZXF1ZXN0Giguc3dpdGNoYm9hcmQuYXV0aC52MS5WZXJpZnlUb2tlblJlc3BvbnNlEmAKC1Jldm9rZVRva2VuEicuc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VUb2tlblJlcXVlc3QaKC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2USVAoHR2V0SndrcxIjLnN3aXRjaGJvYXJkLmF1dGgudjEuR2V0Sndrc1JlcXVlc3QaJC5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldEp3a3NSZXNwb25zZRJyChFJc3N1ZVNlcnZpY2VUb2tlbhItLnN3aXRjaGJvYXJkLmF1dGgudjEuSXNzdWVTZXJ2aWNlVG9rZW5SZXF1ZXN0Gi4uc3dpdGNoYm9hcmQuYXV0aC52MS5Jc3N1ZVNlcnZpY2VUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJICg9SZWdpc3RlclJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFAoMZGlzcGxheV9uYW1lGAMgASgJIiMKEFJlZ2lzdGVyUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCSIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiZgoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdXNlcl9pZBgDIAEoCSIqChJWZXJpZnlUb2tlblJlcXVlc3QSFAoMYWNjZXNzX3Rva2VuGAEgASgJIoABChNWZXJpZnlUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSKAoFcm9sZXMYAiADKA4yGS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJvbGUSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhQKDGFjY2Vzc190b2tlbhgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIhAKDkdldEp3a3NSZXF1ZXN0IiQKD0dldEp3a3NSZXNwb25zZRIRCglrZXlzX2pzb24YASABKAkiRAoYSXNzdWVTZXJ2aWNlVG9rZW5SZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIVCg1jbGllbnRfc2VjcmV0GAIgASgJImEKGUlzc3VlU2VydmljZVRva2VuUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhgKFkxpc3RTaWduaW5nS2V5c1JlcXVlc3QiwQEKDlNpZ25pbmdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXRpcmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdjdXJyZW50GAUgASgIIkwKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEjEKBGtleXMYASADKAsyIy5zd2l0Y2hib2FyZC5hdXRoLnYxLlNpZ25pbmdLZXlJbmZvIikKF1Jldm9rZVNpZ25pbmdLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSJeChhSZXZva2VTaWduaW5nS2V5UmVzcG9uc2USLgoKcmV2b2tlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbmV3X2tleV9pZBgCIAEoCSpRCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BRE1JThACEhAKDFJPTEVfU0VSVklDRRADMqMGCgtBdXRoU2VydmljZRJXCghSZWdpc3RlchIkLnN3aXRjaGJvYXJkLmF1dGgudjEuUmVnaXN0ZXJSZXF1ZXN0GiUuc3dpdGNoYm9hcmQuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlEk4KBUxvZ2luEiEuc3dpdGNoYm9hcmQuYXV0aC52MS5Mb2dpblJlcXVlc3QaIi5zd2l0Y2hib2FyZC5hdXRoLnYxLkxvZ2luUmVzcG9uc2USYAoLVmVyaWZ5VG9rZW4SJy5zd2l0Y2hib2FyZC5hdXRoLnYxLlZlcmlmeVRva2VuUmVxdWVzdBooLnN3aXRjaGJvYXJkLmF1dGgudjEuVmVyaWZ5VG9rZW5SZXNwb25zZRJgCgtSZXZva2VUb2tlbhInLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlVG9rZW5SZXF1ZXN0Giguc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VUb2tlblJlc3BvbnNlElQKB0dldEp3a3MSIy5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldEp3a3NSZXF1ZXN0GiQuc3dpdGNoYm9hcmQuYXV0aC52MS5HZXRKd2tzUmVzcG9uc2UScgoRSXNzdWVTZXJ2aWNlVG9rZW4SLS5zd2l0Y2hib2FyZC5hdXRoLnYxLklzc3VlU2VydmljZVRva2VuUmVxdWVzdBouLnN3aXRjaGJvYXJkLmF1dGgudjEuSXNzdWVTZXJ2aWNlVG9rZW5SZXNwb25zZRJsCg9MaXN0U2lnbmluZ0tleXMSKy5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RTaWduaW5nS2V5c1JlcXVlc3QaLC5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEm8KEFJldm9rZVNpZ25pbmdLZXkSLC5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZVNpZ25pbmdLZXlSZXF1ZXN0Gi0uc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VTaWduaW5nS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchboard.auth.v1.RegisterRequest
@@ -262,6 +262,124 @@ export const IssueServiceTokenResponseSchema: GenMessage<IssueServiceTokenRespon
   messageDesc(file_switchboard_auth_v1_auth_service, 11);
 
 /**
+ * @generated from message switchboard.auth.v1.ListSigningKeysRequest
+ */
+export type ListSigningKeysRequest = Message<"switchboard.auth.v1.ListSigningKeysRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSigningKeysRequest.
+ * Use `create(ListSigningKeysRequestSchema)` to create a new message.
+ */
+export const ListSigningKeysRequestSchema: GenMessage<ListSigningKeysRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 12);
+
+/**
+ * @generated from message switchboard.auth.v1.SigningKeyInfo
+ */
+export type SigningKeyInfo = Message<"switchboard.auth.v1.SigningKeyInfo"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 2;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Set once a newer key signs; it verifies for one token lifetime after.
+   *
+   * @generated from field: google.protobuf.Timestamp retired_at = 3;
+   */
+  retiredAt?: Timestamp | undefined;
+
+  /**
+   * Set once revoked: it verifies nothing.
+   *
+   * @generated from field: google.protobuf.Timestamp revoked_at = 4;
+   */
+  revokedAt?: Timestamp | undefined;
+
+  /**
+   * True for the one key that signs new tokens.
+   *
+   * @generated from field: bool current = 5;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.SigningKeyInfo.
+ * Use `create(SigningKeyInfoSchema)` to create a new message.
+ */
+export const SigningKeyInfoSchema: GenMessage<SigningKeyInfo> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 13);
+
+/**
+ * @generated from message switchboard.auth.v1.ListSigningKeysResponse
+ */
+export type ListSigningKeysResponse = Message<"switchboard.auth.v1.ListSigningKeysResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated switchboard.auth.v1.SigningKeyInfo keys = 1;
+   */
+  keys: SigningKeyInfo[];
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSigningKeysResponse.
+ * Use `create(ListSigningKeysResponseSchema)` to create a new message.
+ */
+export const ListSigningKeysResponseSchema: GenMessage<ListSigningKeysResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 14);
+
+/**
+ * @generated from message switchboard.auth.v1.RevokeSigningKeyRequest
+ */
+export type RevokeSigningKeyRequest = Message<"switchboard.auth.v1.RevokeSigningKeyRequest"> & {
+  /**
+   * The kid in a token's header and in the JWKS.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSigningKeyRequest.
+ * Use `create(RevokeSigningKeyRequestSchema)` to create a new message.
+ */
+export const RevokeSigningKeyRequestSchema: GenMessage<RevokeSigningKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 15);
+
+/**
+ * @generated from message switchboard.auth.v1.RevokeSigningKeyResponse
+ */
+export type RevokeSigningKeyResponse = Message<"switchboard.auth.v1.RevokeSigningKeyResponse"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp revoked_at = 1;
+   */
+  revokedAt?: Timestamp | undefined;
+
+  /**
+   * The key that signs from now on, when the revoked key was the current one.
+   *
+   * @generated from field: string new_key_id = 2;
+   */
+  newKeyId: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSigningKeyResponse.
+ * Use `create(RevokeSigningKeyResponseSchema)` to create a new message.
+ */
+export const RevokeSigningKeyResponseSchema: GenMessage<RevokeSigningKeyResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 16);
+
+/**
  * @generated from enum switchboard.auth.v1.Role
  */
 export enum Role {
@@ -357,6 +475,28 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof IssueServiceTokenRequestSchema;
     output: typeof IssueServiceTokenResponseSchema;
+  },
+  /**
+   * Admin only. Every stored signing key and its state; never key material.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ListSigningKeys
+   */
+  listSigningKeys: {
+    methodKind: "unary";
+    input: typeof ListSigningKeysRequestSchema;
+    output: typeof ListSigningKeysResponseSchema;
+  },
+  /**
+   * Admin only. Withdraws a signing key at once (e.g. it leaked): VerifyToken
+   * refuses its tokens from now on, and other services within their token
+   * cache time (AUTH_VERIFY_CACHE_MS). Revoking the current key rotates first.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.RevokeSigningKey
+   */
+  revokeSigningKey: {
+    methodKind: "unary";
+    input: typeof RevokeSigningKeyRequestSchema;
+    output: typeof RevokeSigningKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_auth_v1_auth_service, 0);
