@@ -2,7 +2,9 @@ export {
   ConfigError,
   env,
   loadConfig,
+  readField,
   type ConfigField,
+  type ConfigGroup,
   type ConfigOf,
   type ConfigSchema,
   type Env,
@@ -14,3 +16,12 @@ export {
   type ServiceConfig,
   type ServiceKey,
 } from './service-config';
+export {
+  KAFKA_SASL_MECHANISMS,
+  kafkaSecurityConfig,
+  type KafkaSaslConfig,
+  type KafkaSaslMechanism,
+  type KafkaSecurityConfig,
+  type KafkaSecurityOptions,
+  type KafkaTlsConfig,
+} from './kafka-security-config';
