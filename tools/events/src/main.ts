@@ -2,6 +2,7 @@
 // dead letters and consumer lag. stdout carries only results (JSON lines, or
 // the redrive count), so it can be piped into jq; everything else goes to stderr.
 import { randomUUID } from 'node:crypto';
+import { ConfigError, kafkaSecurityConfig, loadConfig } from '@switchboard/config';
 import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { CliError } from './cli-error';
@@ -24,11 +25,20 @@ async function run(command: EventsCommand): Promise<void> {
     level: process.env.LOG_LEVEL ?? 'error',
     destination: process.stderr,
   });
+  // TLS and SASL come from the same KAFKA_SSL_* / KAFKA_SASL_* variables as the services'.
+  let security;
+  try {
+    security = loadConfig('events', { kafka: kafkaSecurityConfig() }).kafka;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
   const bus = createEventBus({
     brokers: command.brokers,
     clientId: 'events-cli',
     logger,
     source: '/switchboard/events-cli',
+    security,
   });
   try {
     await bus.ping(5_000).catch((err: unknown) => {
