@@ -478,7 +478,6 @@ async function runDockerBroker() {
 // - Authorizer: StandardAuthorizer, deny unless an ACL allows; after start the
 //   admin creates the topics and applies the services' ACLs (applyServiceAcls).
 
-
 async function secureSetup() {
   mkdirSync(secureDir, { recursive: true, mode: 0o700 });
   const files = tlsFiles();
@@ -502,15 +501,30 @@ async function secureSetup() {
     for (const name of ['broker', 'admin', ...services])
       users[name] = randomBytes(24).toString('hex');
     writeFileSync(usersFile, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
+    // Everything `npm start` needs to run all six services against this
+    // broker, each logging in as itself through <SERVICE>_KAFKA_SASL_*.
+    const servicesEnv = {
+      ...clientEnv(files.ca, undefined, undefined),
+      KAFKA_SECURITY: 'sasl_ssl',
+      ...Object.fromEntries(
+        services.flatMap((name) => {
+          const prefix = name
+            .replace(/-service$/, '')
+            .toUpperCase()
+            .replace(/-/g, '_');
+          return [
+            [`${prefix}_KAFKA_SASL_USERNAME`, name],
+            [`${prefix}_KAFKA_SASL_PASSWORD`, users[name]],
+          ];
+        }),
+      ),
+    };
+    writeFileSync(join(secureDir, 'services.env'), envFile(servicesEnv), { mode: 0o600 });
     for (const [name, password] of Object.entries(users)) {
       if (name === 'broker') continue;
-      writeFileSync(
-        join(secureDir, `${name}.env`),
-        Object.entries(clientEnv(files.ca, name, password))
-          .map(([k, v]) => `${k}=${v}`)
-          .join('\n') + '\n',
-        { mode: 0o600 },
-      );
+      writeFileSync(join(secureDir, `${name}.env`), envFile(clientEnv(files.ca, name, password)), {
+        mode: 0o600,
+      });
     }
   }
   security = loadSecurity();
@@ -635,9 +649,19 @@ function clientEnv(caFile, username, password) {
     KAFKA_BROKERS: `${host}:${port}`,
     KAFKA_SSL_CA_FILE: caFile,
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
-    KAFKA_SASL_USERNAME: username,
-    KAFKA_SASL_PASSWORD: password,
+    ...(username === undefined
+      ? {}
+      : { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password }),
   };
+}
+
+/** KEY=value lines a shell can source (`set -a; . file; set +a`); values need no quoting. */
+function envFile(vars) {
+  return (
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Creates the registry's topics as admin and makes the services' ACLs match the plan. */
@@ -670,6 +694,7 @@ function printClientHelp() {
         .join(', ')} ` +
         `(admin is a super user); passwords in ${rel(join(secureDir, 'users.json'))}`,
       `${PREFIX} e.g. set -a; . ${rel(join(secureDir, 'admin.env'))}; set +a; npm run events -- lag reporting-service`,
+      `${PREFIX} all six services as themselves: set -a; . ${rel(join(secureDir, 'services.env'))}; set +a; npm start`,
     ].join('\n'),
   );
 }
