@@ -636,8 +636,9 @@ function secureListenerProperties() {
     'ssl.truststore.type=PEM',
     `ssl.truststore.location=${files.ca}`,
     // A client certificate is optional (SASL says who the client is), but one
-    // that is offered must chain to our CA.
-    'ssl.client.auth=requested',
+    // that is offered must chain to our CA. Kafka ignores the unprefixed
+    // ssl.client.auth on SASL_SSL listeners, hence the listener prefix.
+    'listener.name.sasl_ssl.ssl.client.auth=requested',
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users=User:broker;User:admin',
     'allow.everyone.if.no.acl.found=false',

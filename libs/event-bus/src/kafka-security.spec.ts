@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { loadServiceConfig, type ServiceKey } from '@switchboard/config';
 import { OrderPlacedSchema, PostCreatedSchema, topics } from '@switchboard/contracts';
@@ -240,6 +244,72 @@ describe('a secured broker with the registry ACLs', () => {
     const err = await failureOf(bus.ping(3_000));
     expect(errorTypes(err)).toContain('KafkaJSConnectionError');
     expect((err as Error).message).toMatch(/self-signed certificate/);
+  });
+
+  it('sends a client certificate for mutual TLS, which the broker checks against its CA', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-client-cert-'));
+    try {
+      const openssl = (...args: string[]) => {
+        const result = spawnSync('openssl', args, { encoding: 'utf8' });
+        if (result.status !== 0) throw new Error(`openssl ${args[0]}: ${result.stderr}`);
+      };
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+      // One signed by the broker's CA...
+      openssl(
+        'req',
+        '-new',
+        ...ec,
+        '-keyout',
+        join(dir, 'good.key'),
+        '-out',
+        join(dir, 'good.csr'),
+        '-subj',
+        '/CN=order-service',
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        join(dir, 'good.csr'),
+        '-CA',
+        broker.caFile,
+        '-CAkey',
+        join(dirname(broker.caFile), 'ca.key'),
+        '-set_serial',
+        '7',
+        '-days',
+        '1',
+        '-out',
+        join(dir, 'good.pem'),
+      );
+      // ...and a self-signed one the broker has never heard of.
+      openssl(
+        'req',
+        '-x509',
+        ...ec,
+        '-keyout',
+        join(dir, 'bad.key'),
+        '-out',
+        join(dir, 'bad.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=order-service',
+      );
+
+      const good = busAs('order', {
+        KAFKA_SSL_CERT_FILE: join(dir, 'good.pem'),
+        KAFKA_SSL_KEY_FILE: join(dir, 'good.key'),
+      });
+      await expect(good.ping(5_000)).resolves.toBeUndefined();
+      const bad = busAs('order', {
+        KAFKA_SSL_CERT_FILE: join(dir, 'bad.pem'),
+        KAFKA_SSL_KEY_FILE: join(dir, 'bad.key'),
+      });
+      await expect(bad.ping(5_000)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has exactly the planned ACLs, re-applies them idempotently and removes stray ones', async () => {
