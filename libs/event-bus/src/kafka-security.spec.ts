@@ -7,7 +7,12 @@ import { create } from '@bufbuild/protobuf';
 import { loadServiceConfig, type ServiceKey } from '@switchboard/config';
 import { OrderPlacedSchema, PostCreatedSchema, topics } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
-import { kafkaAnswers, startSecureTestBroker, type SecureTestBroker } from '@switchboard/testing';
+import {
+  kafkaAnswers,
+  startSecureTestBroker,
+  startServiceProcess,
+  type SecureTestBroker,
+} from '@switchboard/testing';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -213,6 +218,34 @@ describe('a secured broker with the registry ACLs', () => {
       await consumer.disconnect();
     }
   }, 60_000);
+
+  it('runs a real service as its own principal: SERVING, and its events flow', async () => {
+    // Configured as services.env configures npm start: shared CA and mechanism,
+    // the service's own user through AUTH_KAFKA_SASL_*.
+    const auth = await startServiceProcess({
+      app: 'auth-service',
+      env: {
+        KAFKA_BROKERS: broker.brokers.join(','),
+        KAFKA_SSL_CA_FILE: broker.caFile,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        AUTH_KAFKA_SASL_USERNAME: 'auth-service',
+        AUTH_KAFKA_SASL_PASSWORD: broker.passwords['auth-service']!,
+      },
+    });
+    try {
+      // The seeded admin's UserRegistered, relayed from the outbox as auth-service,
+      // read by post-service in its own group.
+      const record = await firstRecordAs(
+        busAs('post'),
+        'post-service',
+        topics.identityUsers.name,
+        (r) => r.headers.ce_source === '/switchboard/auth-service',
+      );
+      expect(record.headers.ce_type).toBe('switchboard.auth.v1.UserRegistered');
+    } finally {
+      await auth.stop();
+    }
+  }, 120_000);
 
   it('keeps services healthy: the start-up topic check sees every topic without creating any', async () => {
     const probe = createKafkaProbe(busAs('auth'));
