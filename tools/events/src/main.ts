@@ -127,8 +127,31 @@ async function main(): Promise<number> {
       process.stderr.write(`events: ${err.message}\n`);
       return 1;
     }
+    const refused = refusal(err);
+    if (refused) {
+      process.stderr.write(
+        `events: Kafka refused ${process.env.KAFKA_SASL_USERNAME ?? 'this client'} (${refused}); ` +
+          'the CLI reads any topic and uses its own consumer groups, so on a broker with ACLs ' +
+          'run it as a super user (the secured local broker writes admin.env for that)\n',
+      );
+      return 1;
+    }
     throw err;
   }
+}
+
+/**
+ * An authorization failure, by kafkajs error type. A refused group lookup
+ * surfaces only as "coordinator not found", which on a broker that answers
+ * is the same refusal.
+ */
+function refusal(err: unknown): string | undefined {
+  for (let e = err as Record<string, unknown> | undefined; e;) {
+    if (typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED')) return e.type;
+    if (e.name === 'KafkaJSGroupCoordinatorNotFound') return 'no access to the consumer group';
+    e = (e.cause ?? e.originalError) as Record<string, unknown> | undefined;
+  }
+  return undefined;
 }
 
 main().then(
