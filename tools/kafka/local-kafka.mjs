@@ -11,10 +11,15 @@
 //   4. otherwise explain what to install and exit 1.
 //
 // Usage: node tools/kafka/local-kafka.mjs [jars] [--port N] [--controller-port N]
-//                                          [--data-dir DIR] [--quiet]
+//                                          [--data-dir DIR] [--quiet] [--secure]
+//
+// --secure (or KAFKA_SECURITY=sasl_ssl) starts the same broker with a SASL_SSL
+// client listener (SCRAM-SHA-512), KRaft's StandardAuthorizer and the ACLs
+// derived from the topic registry; see secureSetup() below.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -32,6 +37,8 @@ import kafkajs from 'kafkajs';
 const KAFKA_VERSION = '4.3.1';
 const MIN_JAVA = 17;
 const PREFIX = '[local-kafka]';
+/** Lists the service principals and applies their ACLs, for --secure. */
+const KAFKA_ACLS_TOOL = 'tools/kafka/src/kafka-acls.ts';
 
 // kafkajs 2.2.4 schedules a timer with a negative delay when nothing is
 // throttled; Node 23+ warns about it on every client. Harmless (Node uses 1 ms),
@@ -58,9 +65,12 @@ options:
   --controller-port N   KRaft controller port (default: KAFKA_CONTROLLER_PORT or broker port + 1)
   --data-dir DIR        parent of the broker's storage, <DIR>/kafka (default: DATA_DIR or ./.data)
   --quiet               keep broker log lines out of the console (they still go to broker.log)
+  --secure              SASL_SSL (SCRAM-SHA-512) listener, StandardAuthorizer and the services' ACLs;
+                        data in <DIR>/kafka-secure, TLS material and passwords in <DIR>/kafka-secure/secure
 
 env: KAFKA_BROKERS (127.0.0.1:9092), DATA_DIR, SWITCHBOARD_CACHE (~/.cache/switchboard),
-     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT_MS (120000)`;
+     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT_MS (120000),
+     KAFKA_SECURITY (plaintext | sasl_ssl; same as --secure)`;
 
 let options;
 try {
@@ -71,6 +81,7 @@ try {
       'controller-port': { type: 'string' },
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      secure: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,12 +123,31 @@ const controllerPort = parsePort(
   '--controller-port',
 );
 const dataDir = resolve(flags['data-dir'] ?? process.env.DATA_DIR ?? './.data');
+const securityMode = (process.env.KAFKA_SECURITY || 'plaintext').toLowerCase();
+if (!['plaintext', 'sasl_ssl'].includes(securityMode)) {
+  fail(`KAFKA_SECURITY must be plaintext or sasl_ssl (got "${process.env.KAFKA_SECURITY}")`, 2);
+}
+const secure = flags.secure || securityMode === 'sasl_ssl';
+// A secured broker keeps its own folder: its storage holds SCRAM users and
+// must never be mistaken for the plaintext broker's, nor the other way round.
+const kafkaDir = join(dataDir, secure ? 'kafka-secure' : 'kafka');
+const secureDir = join(kafkaDir, 'secure');
+/** Set in secure mode once the TLS material and users exist: { caFile, users }. */
+let security;
+if (secure && existsSync(join(secureDir, 'users.json'))) security = loadSecurity();
 
-if (await brokerAnswers(brokers)) {
+if (secure && (await brokerAnswers(brokers, null))) {
+  fail(
+    `a plaintext broker already answers at ${brokers.join(',')}; stop it or pick another --port ` +
+      'for the secured one',
+  );
+}
+if (await brokerAnswers(brokers, security)) {
   // Same "ready:" line as a fresh start, so whoever waits for it needs no special case.
   console.log(
     `${PREFIX} ready: ${brokers.join(',')} (reusing the broker that already answers there; idle until stopped)`,
   );
+  if (secure) printClientHelp();
   await idleUntilStopped();
 }
 
@@ -131,6 +161,8 @@ if (!isLoopback(host)) {
 const javaMajor = detectJavaMajor();
 if (javaMajor !== undefined && javaMajor >= MIN_JAVA) {
   await runJavaBroker();
+} else if (secure) {
+  fail(`the secured broker (--secure) needs Java ${MIN_JAVA}+ on PATH`);
 } else if (dockerAnswers()) {
   await runDockerBroker();
 } else {
@@ -146,13 +178,16 @@ if (javaMajor !== undefined && javaMajor >= MIN_JAVA) {
 
 async function runJavaBroker() {
   const jarsMs = await timed(ensureJars);
-  const kafkaDir = join(dataDir, 'kafka');
   const logDirs = join(kafkaDir, 'data');
   const propsFile = join(kafkaDir, 'server.properties');
   const brokerLog = join(kafkaDir, 'broker.log');
   mkdirSync(logDirs, { recursive: true });
+  let secureMs = 0;
+  if (secure) secureMs = await timed(secureSetup);
   // Rewritten every start so a changed port applies to a warm data dir too.
-  writeFileSync(propsFile, serverProperties(logDirs));
+  // In secure mode it holds the broker's own password: readable by us only.
+  writeFileSync(propsFile, serverProperties(logDirs), { mode: 0o600 });
+  chmodSync(propsFile, 0o600);
 
   const formatted = existsSync(join(logDirs, 'meta.properties'));
   let formatMs = 0;
@@ -227,7 +262,7 @@ async function runJavaBroker() {
 
   const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS || 120_000);
   const outcome = await Promise.race([
-    waitForBroker(brokers, timeoutMs).then((ok) => (ok ? 'ready' : 'timeout')),
+    waitForBroker(brokers, timeoutMs, security).then((ok) => (ok ? 'ready' : 'timeout')),
     jvmExited.then(() => 'died'),
   ]);
   if (outcome !== 'ready') {
@@ -241,13 +276,27 @@ async function runJavaBroker() {
       `${why}. Last log lines (full log: ${brokerLog}):\n` + tail.map((l) => `  | ${l}`).join('\n'),
     );
   }
+  let aclsMs = 0;
+  if (secure && !stopping) {
+    const applied = await Promise.race([
+      timed(applyAcls).then((ms) => ((aclsMs = ms), 'ok')),
+      jvmExited.then(() => 'died'),
+    ]);
+    if (applied !== 'ok') {
+      if (stopping) return;
+      fail(`the broker JVM exited while the ACLs were applied; see ${brokerLog}`);
+    }
+  }
   const total = Date.now() - startedAt;
   const rel = relative(process.cwd(), kafkaDir);
   const where = rel && !rel.startsWith('..') ? rel : kafkaDir;
+  const secureTimes = secure ? `, tls+users ${secureMs} ms, acls ${aclsMs} ms` : '';
   console.log(
     `${PREFIX} ready: ${host}:${port} in ${total} ms ` +
-      `(java, ${formatted ? 'warm' : 'fresh'} data in ${where}; jars ${jarsMs} ms, format ${formatMs} ms)`,
+      `(java${secure ? ', sasl_ssl' : ''}, ${formatted ? 'warm' : 'fresh'} data in ${where}; ` +
+      `jars ${jarsMs} ms, format ${formatMs} ms${secureTimes})`,
   );
+  if (secure) printClientHelp();
 
   const { code, signal } = await jvmExited;
   // A supervisor that kills the whole process tree (nx does) may reach the
@@ -266,10 +315,14 @@ function serverProperties(logDirs) {
     '# Written by tools/kafka/local-kafka.mjs on every start; edits are overwritten.',
     'process.roles=broker,controller',
     'node.id=1',
-    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
+    ...(secure
+      ? secureListenerProperties()
+      : [
+          `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+          `advertised.listeners=PLAINTEXT://${host}:${port}`,
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          'inter.broker.listener.name=PLAINTEXT',
+        ]),
     'controller.listener.names=CONTROLLER',
     `controller.quorum.bootstrap.servers=${host}:${controllerPort}`,
     `log.dirs=${logDirs}`,
@@ -315,6 +368,13 @@ async function formatStorage(propsFile) {
     clusterId,
     '--config',
     propsFile,
+    // SCRAM users live in the cluster metadata; a fresh secured cluster gets them here.
+    ...(secure
+      ? Object.entries(security.users).flatMap(([name, password]) => [
+          '--add-scram',
+          `SCRAM-SHA-512=[name=${name},password=${password}]`,
+        ])
+      : []),
   ]);
   if (result.code !== 0) {
     fail(`formatting KRaft storage failed (exit ${result.code}):\n${result.output}`);
@@ -404,10 +464,246 @@ async function runDockerBroker() {
   if (!stopping) fail(`docker compose exited unexpectedly (code ${code})`);
 }
 
+// --------------------------------------------------------------------------
+// Secure mode: SASL_SSL for clients, ACLs from the topic registry.
+//
+// - TLS: a CA and a broker certificate for localhost / 127.0.0.1 / ::1, made
+//   with openssl once into <kafkaDir>/secure (PEM, which Kafka reads directly).
+// - Users: SCRAM-SHA-512 credentials added when the storage is formatted: the
+//   broker itself and `admin` (both super users), and one per service principal
+//   that the ACL plan names (tools/kafka/src/kafka-acls.ts principals), each with
+//   a random password kept in users.json and a ready-made <user>.env (mode 0600).
+// - Controller listener: loopback only, SASL_PLAINTEXT with PLAIN for the broker
+//   user, so no unauthenticated principal is ever a super user.
+// - Authorizer: StandardAuthorizer, deny unless an ACL allows; after start the
+//   admin creates the topics and applies the services' ACLs (applyServiceAcls).
+
+async function secureSetup() {
+  mkdirSync(secureDir, { recursive: true, mode: 0o700 });
+  const files = tlsFiles();
+  if (!existsSync(files.keystore)) makeTlsMaterial(files);
+  const usersFile = join(secureDir, 'users.json');
+  if (!existsSync(usersFile)) {
+    if (existsSync(join(kafkaDir, 'data', 'meta.properties'))) {
+      fail(
+        `${kafkaDir} was formatted without ${usersFile}, so its SCRAM users are unknown; ` +
+          'delete that folder for a fresh secured broker',
+      );
+    }
+    const result = await run(process.execPath, [
+      join(workspaceRoot, 'tools/scripts/run-ts.mjs'),
+      KAFKA_ACLS_TOOL,
+      'principals',
+    ]);
+    if (result.code !== 0) fail(`could not list the service principals:\n${result.output}`);
+    const services = JSON.parse(result.output.trim().split('\n').at(-1));
+    const users = {};
+    for (const name of ['broker', 'admin', ...services])
+      users[name] = randomBytes(24).toString('hex');
+    writeFileSync(usersFile, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
+    // Everything `npm start` needs to run all six services against this
+    // broker, each logging in as itself through <SERVICE>_KAFKA_SASL_*.
+    const servicesEnv = {
+      ...clientEnv(files.ca, undefined, undefined),
+      KAFKA_SECURITY: 'sasl_ssl',
+      ...Object.fromEntries(
+        services.flatMap((name) => {
+          const prefix = name
+            .replace(/-service$/, '')
+            .toUpperCase()
+            .replace(/-/g, '_');
+          return [
+            [`${prefix}_KAFKA_SASL_USERNAME`, name],
+            [`${prefix}_KAFKA_SASL_PASSWORD`, users[name]],
+          ];
+        }),
+      ),
+    };
+    writeFileSync(join(secureDir, 'services.env'), envFile(servicesEnv), { mode: 0o600 });
+    for (const [name, password] of Object.entries(users)) {
+      if (name === 'broker') continue;
+      writeFileSync(join(secureDir, `${name}.env`), envFile(clientEnv(files.ca, name, password)), {
+        mode: 0o600,
+      });
+    }
+  }
+  security = loadSecurity();
+}
+
+function tlsFiles() {
+  return {
+    ca: join(secureDir, 'ca.pem'),
+    caKey: join(secureDir, 'ca.key'),
+    key: join(secureDir, 'broker.key'),
+    cert: join(secureDir, 'broker.pem'),
+    keystore: join(secureDir, 'broker-keystore.pem'),
+  };
+}
+
+function loadSecurity() {
+  return {
+    caFile: tlsFiles().ca,
+    users: JSON.parse(readFileSync(join(secureDir, 'users.json'), 'utf8')),
+  };
+}
+
+function makeTlsMaterial(files) {
+  const openssl = (args) => {
+    const result = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (result.error) fail(`--secure needs openssl on PATH to make its TLS material`);
+    if (result.status !== 0) fail(`openssl ${args[0]} failed:\n${result.stderr}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    files.caKey,
+    '-out',
+    files.ca,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Switchboard local Kafka CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  const csr = join(secureDir, 'broker.csr');
+  const ext = join(secureDir, 'broker.ext');
+  openssl(['req', '-new', ...ec, '-keyout', files.key, '-out', csr, '-subj', '/CN=localhost']);
+  writeFileSync(
+    ext,
+    [
+      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1',
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth,clientAuth',
+    ].join('\n') + '\n',
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    files.ca,
+    '-CAkey',
+    files.caKey,
+    '-set_serial',
+    `0x${randomBytes(12).toString('hex')}`,
+    '-days',
+    '825',
+    '-extfile',
+    ext,
+    '-out',
+    files.cert,
+  ]);
+  rmSync(csr);
+  rmSync(ext);
+  // Kafka's PEM keystore: the (unencrypted PKCS#8) key, then the chain.
+  writeFileSync(
+    files.keystore,
+    readFileSync(files.key, 'utf8') +
+      readFileSync(files.cert, 'utf8') +
+      readFileSync(files.ca, 'utf8'),
+    { mode: 0o600 },
+  );
+  for (const file of [files.caKey, files.key]) chmodSync(file, 0o600);
+}
+
+function secureListenerProperties() {
+  const files = tlsFiles();
+  const pw = security.users.broker;
+  return [
+    `listeners=SASL_SSL://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=SASL_SSL://${host}:${port}`,
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT',
+    'inter.broker.listener.name=SASL_SSL',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=' +
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="${pw}";`,
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config=' +
+      'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      `username="broker" password="${pw}" user_broker="${pw}";`,
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${files.keystore}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${files.ca}`,
+    // A client certificate is optional (SASL says who the client is), but one
+    // that is offered must chain to our CA. Kafka ignores the unprefixed
+    // ssl.client.auth on SASL_SSL listeners, hence the listener prefix.
+    'listener.name.sasl_ssl.ssl.client.auth=requested',
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:broker;User:admin',
+    'allow.everyone.if.no.acl.found=false',
+  ];
+}
+
+function clientEnv(caFile, username, password) {
+  return {
+    KAFKA_BROKERS: `${host}:${port}`,
+    KAFKA_SSL_CA_FILE: caFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    ...(username === undefined
+      ? {}
+      : { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password }),
+  };
+}
+
+/** KEY=value lines a shell can source (`set -a; . file; set +a`); values need no quoting. */
+function envFile(vars) {
+  return (
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
+}
+
+/** Creates the registry's topics as admin and makes the services' ACLs match the plan. */
+async function applyAcls() {
+  const env = { ...process.env, ...clientEnv(security.caFile, 'admin', security.users.admin) };
+  delete env.KAFKA_SSL;
+  delete env.KAFKA_SSL_CERT_FILE;
+  delete env.KAFKA_SSL_KEY_FILE;
+  const result = await run(
+    process.execPath,
+    [join(workspaceRoot, 'tools/scripts/run-ts.mjs'), KAFKA_ACLS_TOOL, 'apply'],
+    env,
+  );
+  if (result.code !== 0) fail(`applying the service ACLs failed:\n${result.output}`);
+  console.log(`${PREFIX} ${result.output.trim().split('\n').at(-1)}`);
+}
+
+function printClientHelp() {
+  const rel = (file) => {
+    const r = relative(process.cwd(), file);
+    return r && !r.startsWith('..') ? r : file;
+  };
+  console.log(
+    [
+      `${PREFIX} SASL_SSL with SCRAM-SHA-512 on ${host}:${port}; the CA file is ${rel(security.caFile)}`,
+      `${PREFIX} a client sets KAFKA_BROKERS=${host}:${port} KAFKA_SSL_CA_FILE=${rel(security.caFile)} ` +
+        'KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=<user> KAFKA_SASL_PASSWORD=<password>',
+      `${PREFIX} users: ${Object.keys(security.users)
+        .filter((u) => u !== 'broker')
+        .join(', ')} ` +
+        `(admin is a super user); passwords in ${rel(join(secureDir, 'users.json'))}`,
+      `${PREFIX} e.g. set -a; . ${rel(join(secureDir, 'admin.env'))}; set +a; npm run events -- lag reporting-service`,
+      `${PREFIX} all six services as themselves: set -a; . ${rel(join(secureDir, 'services.env'))}; set +a; npm start`,
+    ].join('\n'),
+  );
+}
+
 // ---------------------------------------------------------------------------
 
-/** One admin round trip; quiet and quick, so it can be polled. */
-async function brokerAnswers(addresses) {
+/** One admin round trip (as the admin user when secured); quiet and quick, so it can be polled. */
+async function brokerAnswers(addresses, secured = security) {
   const kafka = new kafkajs.Kafka({
     clientId: 'local-kafka-probe',
     brokers: addresses,
@@ -415,6 +711,12 @@ async function brokerAnswers(addresses) {
     requestTimeout: 3_000,
     retry: { retries: 0 },
     logLevel: kafkajs.logLevel.NOTHING,
+    ...(secured
+      ? {
+          ssl: { ca: [readFileSync(secured.caFile, 'utf8')], rejectUnauthorized: true },
+          sasl: { mechanism: 'scram-sha-512', username: 'admin', password: secured.users.admin },
+        }
+      : {}),
   });
   const admin = kafka.admin();
   try {
@@ -428,10 +730,10 @@ async function brokerAnswers(addresses) {
   }
 }
 
-async function waitForBroker(addresses, timeoutMs) {
+async function waitForBroker(addresses, timeoutMs, secured) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await brokerAnswers(addresses)) return true;
+    if (await brokerAnswers(addresses, secured)) return true;
     await sleep(250);
   }
   return false;
@@ -519,9 +821,9 @@ function dockerAnswers() {
   return !result.error && result.status === 0;
 }
 
-function run(cmd, args) {
+function run(cmd, args, env = process.env) {
   return new Promise((done) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));

@@ -3,7 +3,9 @@ export {
   env,
   isDevelopment,
   loadConfig,
+  readField,
   type ConfigField,
+  type ConfigGroup,
   type ConfigOf,
   type ConfigSchema,
   type Env,
@@ -20,3 +22,12 @@ export {
 } from './service-config';
 export { grpcLimitsSchema } from './grpc-limits-schema';
 export { TLS_CLIENT_AUTH_MODES, tlsSchema, type TlsClientAuth } from './tls-schema';
+export {
+  KAFKA_SASL_MECHANISMS,
+  kafkaSecurityConfig,
+  type KafkaSaslConfig,
+  type KafkaSaslMechanism,
+  type KafkaSecurityConfig,
+  type KafkaSecurityOptions,
+  type KafkaTlsConfig,
+} from './kafka-security-config';

@@ -32,9 +32,23 @@ export class ConfigError extends Error {
   }
 }
 
-export type ConfigSchema = Record<string, ConfigField<unknown>>;
+/**
+ * A value made of several variables that must agree with each other (e.g. a
+ * SASL mechanism needs a username). It reads what it needs and reports each
+ * problem as "VARIABLE: rule", so errors still name the variable.
+ */
+export interface ConfigGroup<T> {
+  readonly group: true;
+  read(env: Env, problems: string[], context: ParseContext): T;
+}
+
+export type ConfigSchema = Record<string, ConfigField<unknown> | ConfigGroup<unknown>>;
 export type ConfigOf<S extends ConfigSchema> = {
-  readonly [K in keyof S]: S[K] extends ConfigField<infer T> ? T : never;
+  readonly [K in keyof S]: S[K] extends ConfigField<infer T>
+    ? T
+    : S[K] extends ConfigGroup<infer G>
+      ? G
+      : never;
 };
 
 export function loadConfig<S extends ConfigSchema>(
@@ -53,14 +67,10 @@ export function loadConfig<S extends ConfigSchema>(
     );
   }
   for (const [key, field] of Object.entries(schema)) {
-    const raw = env[field.env];
-    try {
-      out[key] = field.parse(raw === '' ? undefined : raw, context);
-    } catch (err) {
-      const shown =
-        raw === undefined ? 'unset' : field.secret ? 'value hidden' : `got ${JSON.stringify(raw)}`;
-      problems.push(`${field.env}: ${(err as Error).message} (${shown})`);
-    }
+    out[key] =
+      'group' in field
+        ? field.read(env, problems, context)
+        : readField(field, env, problems, context);
   }
   if (problems.length > 0) throw new ConfigError(scope, problems);
   return Object.freeze(out) as ConfigOf<S>;
@@ -83,6 +93,27 @@ const runMode = {
 /** True when the variables describe a development run (SWITCHBOARD_ENV=development). */
 export function isDevelopment(source: Env = process.env): boolean {
   return source[runMode.env] === 'development';
+}
+
+/**
+ * Parses one variable. A problem goes into `problems`, naming the variable and
+ * the rule (a secret's value is never shown), and the result is undefined.
+ */
+export function readField<T>(
+  field: ConfigField<T>,
+  env: Env,
+  problems: string[],
+  context: ParseContext = { development: false },
+): T | undefined {
+  const raw = env[field.env];
+  try {
+    return field.parse(raw === '' ? undefined : raw, context);
+  } catch (err) {
+    const shown =
+      raw === undefined ? 'unset' : field.secret ? 'value hidden' : `got ${JSON.stringify(raw)}`;
+    problems.push(`${field.env}: ${(err as Error).message} (${shown})`);
+    return undefined;
+  }
 }
 
 function required<T>(value: T | undefined): T {

@@ -1,4 +1,5 @@
 import { grpcLimitsSchema } from './grpc-limits-schema';
+import { kafkaSecurityConfig } from './kafka-security-config';
 import {
   env,
   loadConfig,
@@ -61,6 +62,8 @@ function commonSchema(key: ServiceKey, source: Env) {
     port: env.port(`${prefix}_PORT`, services[key].port),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
     kafkaBrokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
+    /** TLS and SASL for Kafka (KAFKA_SSL_*, KAFKA_SASL_*); empty: plaintext. */
+    kafkaSecurity: kafkaSecurityConfig({ prefix }),
     /** A per-service URL wins over the shared server URL; neither means embedded PGlite. */
     serviceDatabaseUrl: env.optionalPostgresUrl(`${prefix}_DATABASE_URL`),
     databaseUrl: env.optionalPostgresUrl('DATABASE_URL'),

@@ -11,4 +11,5 @@ export * from './gen/switchboard/order/v1/order_service_pb';
 export * from './gen/switchboard/post/v1/events_pb';
 export * from './gen/switchboard/post/v1/post_service_pb';
 export * from './gen/switchboard/reporting/v1/reporting_service_pb';
+export * from './consumers';
 export * from './topics';

@@ -24,6 +24,11 @@ export interface EventSpec<Desc extends DescMessage = DescMessage> {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /**
+   * The one service that produces this topic's events, e.g. `order-service`:
+   * its Kafka principal alone may write here (see libs/event-bus applyServiceAcls).
+   */
+  readonly owner: string;
   readonly events: readonly EventSpec[];
   readonly description: string;
 }
@@ -39,18 +44,21 @@ export const topics = {
   identityUsers: {
     name: 'identity.users.v1',
     partitions: 3,
+    owner: 'auth-service',
     description: 'Users as they register; keyed by user id.',
     events: [event(UserRegisteredSchema, (e) => e.userId)],
   },
   catalogProducts: {
     name: 'catalog.products.v1',
     partitions: 3,
+    owner: 'inventory-service',
     description: 'Product name, price and stock after each admin change; keyed by sku.',
     events: [event(ProductUpsertedSchema, (e) => e.sku)],
   },
   salesOrders: {
     name: 'sales.orders.v1',
     partitions: 6,
+    owner: 'order-service',
     description: 'Orders placed and cancelled; keyed by order id.',
     events: [
       event(OrderPlacedSchema, (e) => e.orderId),
@@ -60,6 +68,7 @@ export const topics = {
   socialPosts: {
     name: 'social.posts.v1',
     partitions: 6,
+    owner: 'post-service',
     description:
       'Posts and follows, keyed by the author / the followed user, so a follow is always ' +
       'consumed before a later post by the same author.',

@@ -8,9 +8,11 @@ import {
   type KafkaMessage,
 } from 'kafkajs';
 import type { Message } from '@bufbuild/protobuf';
+import type { KafkaSecurityConfig } from '@switchboard/config';
 import { deadLetterTopicOf, type TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import { createEventRegistry, type EventRegistry } from './create-event-registry';
+import { createKafkaSecurity } from './create-kafka-security';
 import { createKafkaLogCreator, kafkaLogLevelFor } from './create-kafka-log-creator';
 import { decodeEvent, type DecodedEvent } from './decode-event';
 import { encodeEvent } from './encode-event';
@@ -30,6 +32,8 @@ export interface EventBusOptions {
   readonly replicationFactor?: number;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** TLS and SASL (libs/config kafkaSecurityConfig); unset: plaintext. */
+  readonly security?: KafkaSecurityConfig;
 }
 
 export interface EnsureTopicsResult {
@@ -209,6 +213,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: kafkaLogLevelFor(logger),
     logCreator: createKafkaLogCreator(logger),
+    ...createKafkaSecurity(options.security),
   };
   const kafka = new Kafka(clientConfig);
   // Health checks must answer fast and never queue behind retries, so they

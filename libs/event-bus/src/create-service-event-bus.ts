@@ -1,3 +1,4 @@
+import type { KafkaSecurityConfig } from '@switchboard/config';
 import type { Logger } from '@switchboard/logger';
 import { createEventBus, type EventBus, type EventBusOptions } from './create-event-bus';
 import { eventSourceOf } from './event-source-of';
@@ -6,12 +7,14 @@ import { eventSourceOf } from './event-source-of';
 export interface ServiceEventBusConfig {
   readonly service: string;
   readonly kafkaBrokers: readonly string[];
+  /** TLS and SASL; the service logs in as its own principal (see applyServiceAcls). */
+  readonly kafkaSecurity?: KafkaSecurityConfig;
 }
 
 /** What a service may still choose; identity and brokers come from its config. */
 export type ServiceEventBusOptions = Omit<
   EventBusOptions,
-  'brokers' | 'clientId' | 'source' | 'logger'
+  'brokers' | 'clientId' | 'source' | 'logger' | 'security'
 >;
 
 /**
@@ -28,6 +31,7 @@ export function createServiceEventBus(
     ...options,
     brokers: config.kafkaBrokers,
     clientId: config.service,
+    security: config.kafkaSecurity,
     source: eventSourceOf(config.service),
     logger,
   });

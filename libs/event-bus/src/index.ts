@@ -86,3 +86,18 @@ export {
 } from './dead-letter-headers';
 export { isStorageUnavailableError } from './is-storage-unavailable-error';
 export { UnprocessableEventError } from './unprocessable-event-error';
+// Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
+export { createKafkaSecurity, type KafkaClientSecurity } from './create-kafka-security';
+export {
+  KAFKA_CLUSTER_RESOURCE,
+  aclKey,
+  principalOf,
+  serviceAcls,
+  servicePrincipals,
+  type ServiceAcl,
+} from './service-acls';
+export {
+  applyServiceAcls,
+  type AppliedServiceAcls,
+  type ApplyServiceAclsOptions,
+} from './apply-service-acls';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -137,6 +137,46 @@ export interface LocalBrokerOptions {
   dataDir?: string;
   port?: number;
   controllerPort?: number;
+  /** Start it with `--secure`: SASL_SSL, StandardAuthorizer and the services' ACLs. */
+  secure?: boolean;
+}
+
+export interface SecureTestBroker extends TestBroker {
+  /** The CA that signed the broker's certificate (PEM file). */
+  readonly caFile: string;
+  /** SCRAM-SHA-512 passwords by user: `admin` (a super user) and one per service. */
+  readonly passwords: Readonly<Record<string, string>>;
+}
+
+/**
+ * A secured broker of this test file's own (free loopback ports, a temp data
+ * dir): a SASL_SSL listener with SCRAM-SHA-512 users, StandardAuthorizer, and
+ * the ACLs derived from the topic registry already applied.
+ */
+export async function startSecureTestBroker(
+  options: Omit<LocalBrokerOptions, 'secure'> = {},
+): Promise<SecureTestBroker> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchboard-kafka-secure-')));
+  const broker = await startLocalBroker({ ...options, dataDir, secure: true }).catch(
+    async (err: unknown) => {
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    },
+  );
+  const secureDir = join(dataDir, 'kafka-secure', 'secure');
+  const passwords = JSON.parse(await readFile(join(secureDir, 'users.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
+  return {
+    brokers: broker.brokers,
+    caFile: join(secureDir, 'ca.pem'),
+    passwords,
+    stop: async () => {
+      await broker.stop();
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -161,9 +201,14 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
       '--data-dir',
       dataDir,
       '--quiet',
+      ...(options.secure ? ['--secure'] : []),
     ],
     {
-      env: { ...process.env, KAFKA_BROKERS: `127.0.0.1:${port}` },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: `127.0.0.1:${port}`,
+        KAFKA_SECURITY: options.secure ? 'sasl_ssl' : 'plaintext',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -2,6 +2,7 @@
 // dead letters and consumer lag. stdout carries only results (JSON lines, or
 // the redrive count), so it can be piped into jq; everything else goes to stderr.
 import { randomUUID } from 'node:crypto';
+import { ConfigError, kafkaSecurityConfig, loadConfig } from '@switchboard/config';
 import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { CliError } from './cli-error';
@@ -24,11 +25,20 @@ async function run(command: EventsCommand): Promise<void> {
     level: process.env.LOG_LEVEL ?? 'error',
     destination: process.stderr,
   });
+  // TLS and SASL come from the same KAFKA_SSL_* / KAFKA_SASL_* variables as the services'.
+  let security;
+  try {
+    security = loadConfig('events', { kafka: kafkaSecurityConfig() }).kafka;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
   const bus = createEventBus({
     brokers: command.brokers,
     clientId: 'events-cli',
     logger,
     source: '/switchboard/events-cli',
+    security,
   });
   try {
     await bus.ping(5_000).catch((err: unknown) => {
@@ -117,8 +127,31 @@ async function main(): Promise<number> {
       process.stderr.write(`events: ${err.message}\n`);
       return 1;
     }
+    const refused = refusal(err);
+    if (refused) {
+      process.stderr.write(
+        `events: Kafka refused ${process.env.KAFKA_SASL_USERNAME ?? 'this client'} (${refused}); ` +
+          'the CLI reads any topic and uses its own consumer groups, so on a broker with ACLs ' +
+          'run it as a super user (the secured local broker writes admin.env for that)\n',
+      );
+      return 1;
+    }
     throw err;
   }
+}
+
+/**
+ * An authorization failure, by kafkajs error type. A refused group lookup
+ * surfaces only as "coordinator not found", which on a broker that answers
+ * is the same refusal.
+ */
+function refusal(err: unknown): string | undefined {
+  for (let e = err as Record<string, unknown> | undefined; e;) {
+    if (typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED')) return e.type;
+    if (e.name === 'KafkaJSGroupCoordinatorNotFound') return 'no access to the consumer group';
+    e = (e.cause ?? e.originalError) as Record<string, unknown> | undefined;
+  }
+  return undefined;
 }
 
 main().then(

@@ -1,0 +1,18 @@
+import { allConsumers } from '@switchboard/contracts';
+import { createEventRegistry } from '@switchboard/event-bus';
+import { REPORTING_GROUP_ID, createReportingSubscriptions } from './subscriptions';
+
+// The Kafka ACLs (libs/event-bus serviceAcls) are derived from the consumer map
+// in libs/contracts; if the subscriptions here change without it, this fails
+// instead of the service being refused by the broker in production.
+describe('reporting-service subscriptions and the consumer map', () => {
+  it('consume exactly the topics, in the group, that the ACLs are made from', () => {
+    const registry = createEventRegistry();
+    const subscribed = createReportingSubscriptions({ currency: 'EUR' }).map(
+      (s) => registry.byType(s.schema.typeName)!.topic.name,
+    );
+    const listed = allConsumers.find((c) => c.service === 'reporting-service');
+    expect(listed?.groupId).toBe(REPORTING_GROUP_ID);
+    expect([...listed!.topics].sort()).toEqual([...new Set(subscribed)].sort());
+  });
+});
