@@ -37,10 +37,14 @@ export const eventsUsage = `usage: npm run events -- <command> [options] [--brok
           redrive already sent it back.
 
   dlq redrive <topic>
-          republish every dead letter not redriven yet to its original topic,
-          with its original key and headers (dlq_* headers dropped). Progress is
-          kept by the consumer group switchboard-dlq-redrive, so running it
-          again sends only letters that arrived since. Prints how many.
+          republish every dead letter not redriven yet to <topic> (the topic
+          its .dlq belongs to), with its original key and headers (dlq_*
+          headers dropped), for the consumer group named by its
+          dlq_consumer_group header only: other groups skip it. A letter whose
+          dlq_original_topic is another topic is skipped and reported, never
+          produced. Progress is kept by the consumer group
+          switchboard-dlq-redrive, so running it again sends only letters that
+          arrived since. Prints how many, per group, and what was skipped.
 
   lag <group>
           per topic-partition the group's committed offset, the high watermark
