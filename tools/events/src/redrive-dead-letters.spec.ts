@@ -3,12 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import {
-  OrderPlacedSchema,
-  topics,
-  type OrderPlaced,
-  type TopicSpec,
-} from '@switchboard/contracts';
+import { OrderPlacedSchema, topics, type TopicSpec } from '@switchboard/contracts';
 import {
   createEventBus,
   createInboxConsumer,
