@@ -46,5 +46,11 @@ export const DISPLAY_NAME_MAX_CHARS = 64;
 /** A post's text after trimming, in code points: room for a paragraph, not an essay. */
 export const POST_TEXT_MAX_CHARS = 2_000;
 
+/**
+ * Control characters a post may not contain: every one but newline and tab,
+ * which people do type; the others corrupt logs, terminals and previews.
+ */
+export const POST_TEXT_FORBIDDEN_CONTROL = /[^\P{Cc}\n\t]/u;
+
 /** Control characters break logs, terminals and previews; no person types them into a name. */
 export const CONTROL_CHARACTER = /\p{Cc}/u;
