@@ -34,7 +34,7 @@ export const eventsUsage = `usage: npm run events -- <command> [options] [--brok
   dlq list <topic>
           print every dead letter of <topic> (with or without .dlq) as one JSON
           line: offset, key, ce_type, ce_id, the dlq_* headers, and whether a
-          redrive already sent it back.
+          redrive already sent it back (or, as redrive_refused, why it never will).
 
   dlq redrive <topic>
           republish every dead letter not redriven yet to <topic> (the topic
