@@ -1,3 +1,4 @@
+import { DISPLAY_NAME_MAX_CHARS, EMAIL_MAX_CHARS } from '@switchboard/contracts';
 import { createValidationError, type FieldViolation } from '@switchboard/errors';
 
 export interface Registration {
@@ -12,8 +13,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
-export const EMAIL_MAX = 254;
-const DISPLAY_NAME_MAX = 64;
+// From the contracts: the consumers of UserRegistered refuse what this refuses.
+export const EMAIL_MAX = EMAIL_MAX_CHARS;
+const DISPLAY_NAME_MAX = DISPLAY_NAME_MAX_CHARS;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();

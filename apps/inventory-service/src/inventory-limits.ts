@@ -1,19 +1,31 @@
+import {
+  CURRENCY_CODE_PATTERN,
+  MAX_ORDER_LINES,
+  MAX_QUANTITY_PER_LINE,
+  MAX_STOCK,
+  MAX_UNIT_PRICE_MINOR,
+  PRODUCT_NAME_MAX_CHARS,
+  SKU_PATTERN,
+  SKU_RULE,
+} from '@switchboard/contracts';
+
 /**
  * The rules the inventory API enforces, in one place so the validators, the
- * error messages and the tests agree.
+ * error messages and the tests agree. Those the consumers of ProductUpserted
+ * (and of the orders built from reservations) check again come from the
+ * contracts, so the two sides cannot disagree.
  */
 export const inventoryLimits = {
-  /** Upper-case, so "cof-eth-250" and "COF-ETH-250" can never be two products. */
-  skuPattern: /^[A-Z0-9][A-Z0-9-]{1,31}$/,
-  skuRule: 'must be 2-32 characters of A-Z, 0-9 and "-", starting with a letter or digit',
-  nameMaxChars: 120,
-  currencyPattern: /^[A-Z]{3}$/,
-  /** 10,000,000.00 in a two-decimal currency: far above any product, far below int64 trouble. */
-  maxPriceMinor: 1_000_000_000n,
+  skuPattern: SKU_PATTERN,
+  skuRule: SKU_RULE,
+  nameMaxChars: PRODUCT_NAME_MAX_CHARS,
+  currencyPattern: CURRENCY_CODE_PATTERN,
+  maxPriceMinor: MAX_UNIT_PRICE_MINOR,
   /** On-hand stock of one product; also bounds a single AdjustStock delta. */
-  maxStock: 1_000_000,
-  maxItemsPerRequest: 100,
-  maxQuantityPerItem: 1_000,
+  maxStock: MAX_STOCK,
+  /** A reservation is an order's lines, so the order's bounds. */
+  maxItemsPerRequest: MAX_ORDER_LINES,
+  maxQuantityPerItem: MAX_QUANTITY_PER_LINE,
   defaultPageSize: 20,
   maxPageSize: 100,
   /** Caller-chosen (the order service sends the order id), so loose but bounded. */

@@ -1,3 +1,5 @@
+import { UUID_PATTERN, UUID_RULE } from '@switchboard/contracts';
+
 /**
  * The rules the notification API and the fan-out follow, in one place so the
  * validators, the error messages and the tests agree.
@@ -13,6 +15,6 @@ export const notificationLimits = {
   maxWatchesPerUser: 16,
   /** Notifications queued for a watcher that does not read; past it the stream ends. */
   maxWatchQueue: 1_000,
-  uuidPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-  uuidRule: 'must be a UUID such as 0b7e6c1a-5f0e-4c1e-9d43-3f0a3c1b2d4e',
+  uuidPattern: UUID_PATTERN,
+  uuidRule: UUID_RULE,
 } as const;

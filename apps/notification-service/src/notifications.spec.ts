@@ -9,6 +9,7 @@ import {
   createTestPublisher,
   createTestStore,
   errorCode,
+  eventually,
   failure,
   handled,
   seedFollowers,
@@ -91,6 +92,46 @@ describe.each(backends)('notifications from Kafka events on %s', (backend) => {
     const again = await publish.post(author, 'said twice', { postId });
     await handled(replica, again.id);
     expect(await countNotifications(replica.storage, { postId })).toBe(1);
+  });
+
+  it('dead-letters posts and follows the post API would refuse, and notifies nobody of them', async () => {
+    const [author, fan] = [randomUUID(), randomUUID()];
+    await publish.follow(fan, author);
+    const deadBefore = replica.consumer!.status().deadLettered;
+    const refused = [
+      await publish.post(author, 'x'.repeat(2_001)),
+      await publish.post(author, ' \n '),
+      await publish.post(author, 'bell\u0007'),
+      await publish.follow(author, author),
+      await publish.unfollow(fan, fan),
+    ];
+    // At the limit, with a newline and a tab, is what the API accepts.
+    const fine = await publish.post(author, `${'y'.repeat(1_998)}\n\t`);
+    await handled(replica, fine.id);
+    await eventually(
+      async () =>
+        replica.consumer!.status().deadLettered === deadBefore + refused.length || undefined,
+      30_000,
+      'the refused events to be dead-lettered',
+    );
+    const inbox = await replica.storage.db
+      .selectFrom('inbox')
+      .select('event_id')
+      .where(
+        'event_id',
+        'in',
+        refused.map((e) => e.id),
+      )
+      .execute();
+    expect(inbox).toEqual([]);
+    expect((await list(fan)).map((n) => n.postId)).toEqual([fine.postId]);
+    const selfFollows = await replica.storage.db
+      .selectFrom('followers')
+      .select('follower_id')
+      .where('followee_id', '=', author)
+      .where('follower_id', '=', author)
+      .execute();
+    expect(selfFollows).toEqual([]);
   });
 
   it('fans a post out to 3,000 followers completely, in batches of 500', async () => {

@@ -1,5 +1,7 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
+  POST_TEXT_FORBIDDEN_CONTROL,
+  POST_TEXT_MAX_CHARS,
   PostCreatedSchema,
   UserFollowedSchema,
   UserUnfollowedSchema,
@@ -32,6 +34,33 @@ function requireUuids(fields: Record<string, string>): void {
   }
 }
 
+/**
+ * A post's text as the post API accepts it (bounds from the contracts):
+ * anything else was forged or is a bug, and would be previewed to every
+ * follower, so it is refused like a malformed id.
+ */
+function requirePostText(text: string): void {
+  const length = [...text].length;
+  if (text.trim() === '') throw new UnprocessableEventError('text is empty');
+  if (length > POST_TEXT_MAX_CHARS) {
+    throw new UnprocessableEventError(
+      `text has ${length} characters, more than ${POST_TEXT_MAX_CHARS}`,
+    );
+  }
+  if (POST_TEXT_FORBIDDEN_CONTROL.test(text)) {
+    throw new UnprocessableEventError(
+      'text contains control characters other than newline and tab',
+    );
+  }
+}
+
+/** Nobody can follow themselves through the post API; such an event is not one of its. */
+function requireTwoUsers(followerId: string, followeeId: string): void {
+  if (followerId.toLowerCase() === followeeId.toLowerCase()) {
+    throw new UnprocessableEventError('follower_id and followee_id are the same user');
+  }
+}
+
 const dateOf = (ts: Timestamp | undefined): Date => (ts ? timestampDate(ts) : new Date());
 
 /**
@@ -46,6 +75,7 @@ export function createNotificationSubscriptions(
   return [
     on<NotificationDatabase, typeof UserFollowedSchema>(UserFollowedSchema, async (event, ctx) => {
       requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
+      requireTwoUsers(event.followerId, event.followeeId);
       await recordFollow(ctx.trx, {
         followerId: event.followerId.toLowerCase(),
         followeeId: event.followeeId.toLowerCase(),
@@ -57,6 +87,7 @@ export function createNotificationSubscriptions(
       UserUnfollowedSchema,
       async (event, ctx) => {
         requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
+        requireTwoUsers(event.followerId, event.followeeId);
         await recordUnfollow(ctx.trx, {
           followerId: event.followerId.toLowerCase(),
           followeeId: event.followeeId.toLowerCase(),
@@ -67,6 +98,7 @@ export function createNotificationSubscriptions(
 
     on<NotificationDatabase, typeof PostCreatedSchema>(PostCreatedSchema, async (event, ctx) => {
       requireUuids({ post_id: event.postId, author_id: event.authorId });
+      requirePostText(event.text);
       const result = await fanOutPost(
         ctx.trx,
         {

@@ -8,7 +8,7 @@ import {
   UserRegisteredSchema,
   type UserFollowed,
 } from '@switchboard/contracts';
-import type { DecodedEvent } from '@switchboard/event-bus';
+import { eventSourceOf, type DecodedEvent } from '@switchboard/event-bus';
 import {
   as,
   backends,
@@ -28,11 +28,13 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     await t?.close();
   });
 
-  const registered = (userId: string) =>
+  // Published as the auth service does: the post service refuses it from anyone else.
+  const asAuth = { source: eventSourceOf('auth-service') };
+  const registered = (userId: string, displayName = 'Newcomer') =>
     create(UserRegisteredSchema, {
       userId,
       email: `${userId}@example.com`,
-      displayName: 'Newcomer',
+      displayName,
       roles: [Role.CUSTOMER],
       registeredAt: timestampFromDate(new Date()),
     });
@@ -43,7 +45,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     expect(early.code).toBe(Code.NotFound);
 
     const producer = t.bus!.createProducer();
-    await producer.publish(registered(newcomer));
+    await producer.publish(registered(newcomer), asAuth);
     await eventually(
       () =>
         t.client.followUser({ userId: newcomer }, as(fan)).then(
@@ -74,8 +76,8 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     const producer = t.bus!.createProducer();
     const eventId = randomUUID();
     const before = t.consumer!.status().duplicates;
-    await producer.publish(registered(userId), { id: eventId });
-    await producer.publish(registered(userId), { id: eventId });
+    await producer.publish(registered(userId), { ...asAuth, id: eventId });
+    await producer.publish(registered(userId), { ...asAuth, id: eventId });
     await eventually(
       async () => (t.consumer!.status().duplicates > before ? true : undefined),
       60_000,
@@ -111,7 +113,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     await tail.start();
     const retriedBefore = t.consumer!.status().retried;
     try {
-      await producer.publish(registered(`not-a-uuid-${eventId}`), { id: eventId });
+      await producer.publish(registered(`not-a-uuid-${eventId}`), { ...asAuth, id: eventId });
       await eventually(async () => (dlq.length > 0 ? true : undefined), 60_000, 'the dead letter');
     } finally {
       await tail.stop();
@@ -122,6 +124,53 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     expect(t.consumer!.status().retried).toBe(retriedBefore);
     const users = await t.storage.db.selectFrom('users').select('user_id').execute();
     expect(users.map((u) => u.user_id)).not.toContain(`not-a-uuid-${eventId}`);
+  });
+
+  it('dead-letters a UserRegistered from another source or with a name auth refuses', async () => {
+    const producer = t.bus!.createProducer();
+    const users = [randomUUID(), randomUUID(), randomUUID()];
+    const sent = [
+      // This harness's bus is the post service's: a UserRegistered from it is forged.
+      await producer.publish(registered(users[0]!)),
+      await producer.publish(registered(users[1]!, 'n'.repeat(65)), asAuth),
+      await producer.publish(registered(users[2]!, 'tab\tname'), asAuth),
+    ];
+    const letters = new Map<string, DecodedEvent>();
+    const tail = t.bus!.createConsumer({
+      groupId: `post-test-dlq-${randomUUID()}`,
+      topics: ['identity.users.v1.dlq'],
+      ephemeral: true,
+      onEvent: (event) => {
+        if (sent.some((s) => s.id === event.id)) letters.set(event.id, event);
+      },
+    });
+    await tail.start();
+    try {
+      await eventually(
+        async () => (letters.size === sent.length ? true : undefined),
+        60_000,
+        'the dead letters',
+      );
+    } finally {
+      await tail.stop();
+      await producer.close();
+    }
+    const headers = sent.map((s) => letters.get(s.id)!.record.headers);
+    expect(headers.map((h) => [h.dlq_attempts, h.dlq_error])).toEqual([
+      [
+        '0',
+        'forbidden_source: switchboard.auth.v1.UserRegistered from /switchboard/post-service ' +
+          'is refused: only /switchboard/auth-service publishes it',
+      ],
+      ['1', 'UserRegistered display_name has 65 characters, more than 64'],
+      ['1', 'UserRegistered display_name contains control characters'],
+    ]);
+    const known = await t.storage.db
+      .selectFrom('users')
+      .select('user_id')
+      .where('user_id', 'in', users)
+      .execute();
+    expect(known).toEqual([]);
   });
 
   it('publishes UserFollowed through the outbox relay, keyed by the followed user', async () => {

@@ -4,6 +4,7 @@ import type {
   ListFollowingRequest,
   ListPostsRequest,
 } from '@switchboard/contracts';
+import { POST_TEXT_FORBIDDEN_CONTROL } from '@switchboard/contracts';
 import { createValidationError, type FieldViolation } from '@switchboard/errors';
 import { decodePageToken, type PageList } from './page-token';
 import { postLimits as limits } from './post-limits';
@@ -39,9 +40,8 @@ class Violations {
   }
 }
 
-// Every control character but newline and tab: they would corrupt logs,
-// terminals and notification previews, and no person types them.
-const FORBIDDEN_CONTROL = /[^\P{Cc}\n\t]/u;
+// From the contracts: the notification service refuses the same in PostCreated.
+const FORBIDDEN_CONTROL = POST_TEXT_FORBIDDEN_CONTROL;
 
 /**
  * The text as stored: Windows line ends become "\n" (clients send them, and

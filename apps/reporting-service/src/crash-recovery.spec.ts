@@ -12,6 +12,7 @@ import {
   publishUntilAcked,
   streamEventsInBackground,
   waitFor,
+  type EventPublisher,
   type PlannedEvent,
   type ServiceProcess,
   type TestBroker,
@@ -98,7 +99,7 @@ function planScenario(): Scenario {
   const random = prng(20_310_301);
   const run = randomUUID().slice(0, 8);
   const skus = Array.from({ length: SKUS }, (_, k) => ({
-    sku: `CRASH-${run}-${k}`,
+    sku: `CRASH-${run.toUpperCase()}-${k}`,
     name: `Product ${k}`,
     priceMinor: 150 + 37 * k,
   }));
@@ -324,7 +325,16 @@ describe('reporting-service process: no order lost or counted twice', () => {
       logger: createLogger({ service: 'publisher', level: 'silent' }),
       requestTimeoutMs: 5_000,
     });
-    const producer = bus.createProducer();
+    const kafkaProducer = bus.createProducer();
+    const registry = bus.registry;
+    // Each event from the service that really publishes it, or reporting dead-letters it.
+    const producer: EventPublisher = {
+      publish: (message, options) =>
+        kafkaProducer.publish(message, {
+          ...options,
+          source: registry.byType(message.$typeName)!.event.source,
+        }),
+    };
     for (const event of scenario.reference)
       await publishUntilAcked(producer, event, Date.now() + 30_000);
     const stream = streamEventsInBackground(producer, scenario.stream, EVENTS_PER_SECOND, 90_000);

@@ -72,9 +72,50 @@ describe('readOrderEvent', () => {
     expect(problemsOf(() => readOrderEvent(event))).toEqual([
       'customer_id is empty',
       'lines[0].sku is empty',
-      'lines[0].quantity must be positive',
+      'lines[0].quantity 0 is not between 1 and 1000',
       'lines[1].unit_price is negative',
     ]);
+  });
+
+  it('refuses what the order API never accepts: too many lines, quantities, unit prices', () => {
+    const absurd = orderPlaced({
+      customerId: 'c-1',
+      placedAt,
+      lines: [
+        { sku: 'A', quantity: 2 ** 31 - 1, priceMinor: 1 },
+        { sku: 'B', quantity: 1_001, priceMinor: 1 },
+        { sku: 'C', quantity: 1, priceMinor: 1_000_000_001 },
+        { sku: 'D', quantity: 1_000, priceMinor: 1_000_000_000 },
+      ],
+    });
+    expect(problemsOf(() => readOrderEvent(absurd))).toEqual([
+      'lines[0].quantity 2147483647 is not between 1 and 1000',
+      'lines[1].quantity 1001 is not between 1 and 1000',
+      'lines[2].unit_price 1000000001 is above 1000000000',
+    ]);
+    const many = orderPlaced({
+      customerId: 'c-1',
+      placedAt,
+      lines: Array.from({ length: 10_000 }, (_, i) => ({
+        sku: `S${i}`,
+        quantity: 0,
+        priceMinor: -1,
+      })),
+    });
+    expect(problemsOf(() => readOrderEvent(many))).toEqual([
+      'lines has 10000 entries, more than 100',
+    ]);
+    // The largest order the API can take is read, and its sum is exact.
+    const largest = orderPlaced({
+      customerId: 'c-1',
+      placedAt,
+      lines: Array.from({ length: 100 }, (_, i) => ({
+        sku: `S${i}`,
+        quantity: 1_000,
+        priceMinor: 1_000_000_000,
+      })),
+    });
+    expect(readOrderEvent(largest)).toMatchObject({ units: 100_000n, revenueMinor: 10n ** 14n });
   });
 
   it('refuses a line in another currency than the total', () => {

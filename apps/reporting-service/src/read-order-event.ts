@@ -1,4 +1,11 @@
-import type { OrderCancelled, OrderPlaced } from '@switchboard/contracts';
+import {
+  CURRENCY_CODE_PATTERN,
+  MAX_ORDER_LINES,
+  MAX_QUANTITY_PER_LINE,
+  MAX_UNIT_PRICE_MINOR,
+  type OrderCancelled,
+  type OrderPlaced,
+} from '@switchboard/contracts';
 import { InvalidEventError } from './invalid-event-error';
 import { isValidTimestamp, timestampToMicrosIso } from './timestamp-micros';
 
@@ -20,13 +27,14 @@ export interface OrderFacts {
   revenueMinor: bigint;
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
-
 /**
  * Reads OrderPlaced or OrderCancelled (they carry the same order facts) and
  * refuses an order whose numbers do not add up: revenue is computed from the
  * lines, and a total that disagrees means one of the two is wrong, so neither
- * is trusted.
+ * is trusted. It also refuses numbers the order API could never have
+ * accepted (line count, quantities, unit prices, from the contracts): they
+ * would only get here forged or from a bug, and one absurd order would
+ * swamp, or overflow, every sum of the report.
  */
 export function readOrderEvent(message: OrderPlaced | OrderCancelled): OrderFacts {
   const problems: string[] = [];
@@ -38,17 +46,24 @@ export function readOrderEvent(message: OrderPlaced | OrderCancelled): OrderFact
 
   const currencyCode = message.total?.currencyCode ?? '';
   if (message.total === undefined) problems.push('total is missing');
-  else if (!CURRENCY.test(currencyCode))
+  else if (!CURRENCY_CODE_PATTERN.test(currencyCode))
     problems.push(`total.currency_code "${currencyCode}" is not an ISO 4217 code`);
 
   if (message.lines.length === 0) problems.push('lines is empty');
+  // Past the limit the lines are not even looked at: one problem, not thousands.
+  const tooMany = message.lines.length > MAX_ORDER_LINES;
+  if (tooMany)
+    problems.push(`lines has ${message.lines.length} entries, more than ${MAX_ORDER_LINES}`);
   const lines: OrderLineFacts[] = [];
   let units = 0n;
   let revenueMinor = 0n;
-  message.lines.forEach((line, i) => {
+  (tooMany ? [] : message.lines).forEach((line, i) => {
     const at = `lines[${i}]`;
     if (line.sku === '') problems.push(`${at}.sku is empty`);
-    if (!(line.quantity > 0)) problems.push(`${at}.quantity must be positive`);
+    if (!(line.quantity >= 1 && line.quantity <= MAX_QUANTITY_PER_LINE))
+      problems.push(
+        `${at}.quantity ${line.quantity} is not between 1 and ${MAX_QUANTITY_PER_LINE}`,
+      );
     const price = line.unitPrice;
     if (price === undefined) {
       problems.push(`${at}.unit_price is missing`);
@@ -57,6 +72,8 @@ export function readOrderEvent(message: OrderPlaced | OrderCancelled): OrderFact
     if (price.currencyCode !== currencyCode)
       problems.push(`${at}.unit_price is in ${price.currencyCode}, the total in ${currencyCode}`);
     if (price.amountMinor < 0n) problems.push(`${at}.unit_price is negative`);
+    else if (price.amountMinor > MAX_UNIT_PRICE_MINOR)
+      problems.push(`${at}.unit_price ${price.amountMinor} is above ${MAX_UNIT_PRICE_MINOR}`);
     lines.push({ sku: line.sku, quantity: line.quantity, unitPriceMinor: price.amountMinor });
     units += BigInt(line.quantity);
     revenueMinor += BigInt(line.quantity) * price.amountMinor;

@@ -2,6 +2,7 @@
 // broker into the inbox consumer, the report comes back over a real socket.
 import { randomUUID } from 'node:crypto';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { topics } from '@switchboard/contracts';
 import { cloudEventHeaders, deadLetterHeaders, type EventRecord } from '@switchboard/event-bus';
 import {
   DAY_MS,
@@ -10,6 +11,8 @@ import {
   privateWindowStart,
   productUpserted,
   runId,
+  testCustomerId,
+  testSku,
   userRegistered,
   type LineSpec,
 } from './testing/reporting-events';
@@ -49,8 +52,8 @@ describe.each(backends)('reporting events on %s', (backend) => {
     return {
       day,
       at: (hours: number) => new Date(day.getTime() + hours * 3_600_000),
-      sku: (name: string) => `${run}-${name}`,
-      customer: (name: string) => `${run}-${name}`,
+      sku: (name: string) => testSku(run, name),
+      customer: (name: string) => testCustomerId(run, name),
       report: () =>
         server.client.getSalesReport(
           {
@@ -64,6 +67,31 @@ describe.each(backends)('reporting events on %s', (backend) => {
 
   const lines = (...specs: [string, number, number][]): LineSpec[] =>
     specs.map(([sku, quantity, priceMinor]) => ({ sku, quantity, priceMinor }));
+
+  /** The dead letters this test's consumer group wrote for these event ids, by id. */
+  async function deadLettersOf(topic: string, ids: readonly string[]) {
+    const letters = new Map<string, EventRecord>();
+    const dlq = consumer.bus.createConsumer({
+      groupId: `reporting-dlq-probe-${randomUUID()}`,
+      topics: [`${topic}.dlq`],
+      ephemeral: true,
+      onRecord(record) {
+        const id = record.headers[cloudEventHeaders.id]!;
+        if (
+          ids.includes(id) &&
+          record.headers[deadLetterHeaders.consumerGroup] === consumer.groupId
+        )
+          letters.set(id, record);
+      },
+    });
+    await dlq.start();
+    try {
+      await waitUntil(async () => letters.size === ids.length, 'the dead letters did not arrive');
+    } finally {
+      await dlq.stop();
+    }
+    return letters;
+  }
 
   it('counts an OrderPlaced in totals, its day, its products and its customer', async () => {
     const s = scenario();
@@ -293,5 +321,151 @@ describe.each(backends)('reporting events on %s', (backend) => {
     expect(letters[0]!.headers[deadLetterHeaders.error]).toContain(
       "total 150 differs from the lines' sum 200",
     );
+  });
+
+  it('dead-letters absurd and forged orders at once, and the sums stay exact', async () => {
+    const s = scenario();
+    const before = orderPlaced({
+      customerId: s.customer('ann'),
+      placedAt: s.at(11),
+      lines: lines([s.sku('tea'), 2, 450]),
+    });
+    // Each fits its protobuf field and adds up, and the order API refuses each.
+    const hugeQuantity = orderPlaced({
+      customerId: s.customer('ann'),
+      placedAt: s.at(11),
+      lines: lines([s.sku('tea'), 2 ** 31 - 1, 4_294_967_295]),
+    });
+    const manyLines = orderPlaced({
+      customerId: s.customer('ann'),
+      placedAt: s.at(11),
+      lines: Array.from({ length: 10_000 }, (_, i) => ({
+        sku: s.sku(`l${i}`),
+        quantity: 1,
+        priceMinor: 100,
+      })),
+    });
+    const hugePrice = orderPlaced({
+      customerId: s.customer('ann'),
+      placedAt: s.at(11),
+      lines: lines([s.sku('tea'), 1, 1_000_000_001]),
+    });
+    const badIds = orderPlaced({
+      orderId: 'order-1',
+      customerId: 'ann',
+      placedAt: s.at(11),
+      lines: lines(['tea', 1, 100]),
+    });
+    const forged = orderPlaced({
+      customerId: s.customer('ann'),
+      placedAt: s.at(11),
+      lines: lines([s.sku('tea'), 1, 100]),
+    });
+    const after = orderPlaced({
+      customerId: s.customer('ben'),
+      placedAt: s.at(12),
+      lines: lines([s.sku('mug'), 1, 1200]),
+    });
+    const sent = new Map<string, string>();
+    await consumer.publish(before);
+    for (const [name, event] of Object.entries({ hugeQuantity, manyLines, hugePrice, badIds }))
+      sent.set(name, (await consumer.publish(event)).id);
+    sent.set('forged', (await consumer.publish(forged, { source: '/switchboard/intruder' })).id);
+    await consumer.publish(after);
+
+    const letters = await deadLettersOf(topics.salesOrders.name, [...sent.values()]);
+    const letter = (name: string) => letters.get(sent.get(name)!)!.headers;
+    expect(letter('hugeQuantity')).toMatchObject({ [deadLetterHeaders.attempts]: '1' });
+    expect(letter('hugeQuantity')[deadLetterHeaders.error]).toContain(
+      'lines[0].quantity 2147483647 is not between 1 and 1000',
+    );
+    expect(letter('manyLines')[deadLetterHeaders.error]).toContain(
+      'lines has 10000 entries, more than 100',
+    );
+    expect(letter('hugePrice')[deadLetterHeaders.error]).toContain(
+      'lines[0].unit_price 1000000001 is above 1000000000',
+    );
+    expect(letter('badIds')[deadLetterHeaders.error]).toBe(
+      'switchboard.order.v1.OrderPlaced cannot be applied: order_id is not a UUID; ' +
+        'customer_id is not a UUID; lines[0].sku is not a well-formed sku',
+    );
+    expect(letter('forged')).toMatchObject({
+      [deadLetterHeaders.attempts]: '0',
+      [deadLetterHeaders.error]:
+        'forbidden_source: switchboard.order.v1.OrderPlaced from /switchboard/intruder is ' +
+        'refused: only /switchboard/order-service publishes it',
+    });
+
+    await waitForOrders(
+      store.storage,
+      new Map([
+        [before.orderId, 'placed'],
+        [after.orderId, 'placed'],
+      ]),
+    );
+    const refused = [hugeQuantity, manyLines, hugePrice, badIds, forged].map((e) => e.orderId);
+    expect(
+      await store.storage.db
+        .selectFrom('orders')
+        .select('order_id')
+        .where('order_id', 'in', refused)
+        .execute(),
+    ).toEqual([]);
+    // Only the two real orders count, to the unit and the cent.
+    expect(await s.report()).toMatchObject({
+      orderCount: 2n,
+      unitsSold: 3n,
+      revenue: { currencyCode: 'EUR', amountMinor: 2n * 450n + 1200n },
+    });
+  });
+
+  it('dead-letters products and users their APIs would refuse; the names stay as they were', async () => {
+    const s = scenario();
+    const t0 = s.day.getTime();
+    await consumer.publish(productUpserted(s.sku('tea'), 'Sencha 100g', new Date(t0)));
+    await consumer.publish(userRegistered(s.customer('ann'), 'Ann Example'));
+    const longName = productUpserted(s.sku('tea'), 'x'.repeat(121), new Date(t0 + 1_000));
+    const negativeStock = productUpserted(s.sku('tea'), 'Sencha 250g', new Date(t0 + 2_000));
+    negativeStock.availableQuantity = -1;
+    const lowerSku = productUpserted(s.sku('tea').toLowerCase(), 'Sencha', new Date(t0 + 3_000));
+    const longUser = userRegistered(s.customer('ann'), 'y'.repeat(65));
+    const controlUser = userRegistered(s.customer('ann'), 'Ann\u0007');
+    const oddId = userRegistered(`${s.customer('ann')}-x`, 'Ann');
+    const products = await Promise.all(
+      [longName, negativeStock, lowerSku].map(async (e) => (await consumer.publish(e)).id),
+    );
+    const users = await Promise.all(
+      [longUser, controlUser, oddId].map(async (e) => (await consumer.publish(e)).id),
+    );
+    const productLetters = await deadLettersOf(topics.catalogProducts.name, products);
+    const userLetters = await deadLettersOf(topics.identityUsers.name, users);
+    const errors = [
+      ...products.map((id) => productLetters.get(id)!),
+      ...users.map((id) => userLetters.get(id)!),
+    ].map((l) => l.headers[deadLetterHeaders.error]);
+    expect(errors).toEqual([
+      'switchboard.inventory.v1.ProductUpserted cannot be applied: name has 121 characters, more than 120',
+      'switchboard.inventory.v1.ProductUpserted cannot be applied: available_quantity -1 is not between 0 and 1000000',
+      'switchboard.inventory.v1.ProductUpserted cannot be applied: sku is not a well-formed sku',
+      'switchboard.auth.v1.UserRegistered cannot be applied: display_name has 65 characters, more than 64',
+      'switchboard.auth.v1.UserRegistered cannot be applied: display_name contains control characters',
+      'switchboard.auth.v1.UserRegistered cannot be applied: user_id is not a UUID',
+    ]);
+    const names = async () => ({
+      products: await store.storage.db
+        .selectFrom('products')
+        .select(['sku', 'name'])
+        .where('sku', 'in', [s.sku('tea'), s.sku('tea').toLowerCase()])
+        .execute(),
+      customers: await store.storage.db
+        .selectFrom('customers')
+        .select(['customer_id', 'display_name'])
+        .where('customer_id', 'in', [s.customer('ann'), `${s.customer('ann')}-x`])
+        .execute(),
+    });
+    expect(await names()).toEqual({
+      products: [{ sku: s.sku('tea'), name: 'Sencha 100g' }],
+      customers: [{ customer_id: s.customer('ann'), display_name: 'Ann Example' }],
+    });
   });
 });

@@ -12,6 +12,8 @@ import {
   privateWindowStart,
   productUpserted,
   runId,
+  testCustomerId,
+  testSku,
   userRegistered,
 } from './testing/reporting-events';
 import {
@@ -144,11 +146,10 @@ describe.each(backends)('the report is right on %s', (backend) => {
     const random = createRandom(seed);
     const run = runId();
     const start = privateWindowStart().getTime();
-    const skus = Array.from(
-      { length: PRODUCTS },
-      (_, i) => `${run}-p${String(i).padStart(2, '0')}`,
+    const skus = Array.from({ length: PRODUCTS }, (_, i) =>
+      testSku(run, `p${String(i).padStart(2, '0')}`),
     );
-    const customerIds = Array.from({ length: CUSTOMERS }, (_, i) => `${run}-c${i}`);
+    const customerIds = Array.from({ length: CUSTOMERS }, (_, i) => testCustomerId(run, `c${i}`));
     // Most have names, some never do; names are published before and after the orders.
     const productNames = new Map(
       skus.filter(() => random.chance(0.8)).map((s) => [s, `Product ${s}`]),

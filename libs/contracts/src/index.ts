@@ -13,3 +13,5 @@ export * from './gen/switchboard/post/v1/post_service_pb';
 export * from './gen/switchboard/reporting/v1/reporting_service_pb';
 export * from './consumers';
 export * from './topics';
+export * from './event-source';
+export * from './limits';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { allTopics, OrderPlacedSchema, topics } from './index';
+import { allTopics, eventSourceOf, OrderPlacedSchema, topics } from './index';
 import { create } from '@bufbuild/protobuf';
 
 function genFiles(dir: string): string[] {
@@ -25,6 +25,22 @@ describe('topic registry', () => {
     }
     expect(owners.get('switchboard.order.v1.OrderPlaced')).toBe('sales.orders.v1');
     expect(owners.get('switchboard.post.v1.UserFollowed')).toBe('social.posts.v1');
+  });
+
+  it('allows each event type from the one service whose outbox writes it', () => {
+    const sources = Object.fromEntries(
+      allTopics.flatMap((t) => t.events.map((e) => [e.schema.name, e.source])),
+    );
+    expect(sources).toEqual({
+      UserRegistered: eventSourceOf('auth-service'),
+      ProductUpserted: eventSourceOf('inventory-service'),
+      OrderPlaced: eventSourceOf('order-service'),
+      OrderCancelled: eventSourceOf('order-service'),
+      PostCreated: eventSourceOf('post-service'),
+      UserFollowed: eventSourceOf('post-service'),
+      UserUnfollowed: eventSourceOf('post-service'),
+    });
+    expect(eventSourceOf('order-service')).toBe('/switchboard/order-service');
   });
 
   it('names every event in the past tense', () => {

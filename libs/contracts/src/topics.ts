@@ -1,4 +1,5 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { eventSourceOf } from './event-source';
 import { UserRegisteredSchema } from './gen/switchboard/auth/v1/events_pb';
 import { ProductUpsertedSchema } from './gen/switchboard/inventory/v1/events_pb';
 import { OrderCancelledSchema, OrderPlacedSchema } from './gen/switchboard/order/v1/events_pb';
@@ -19,6 +20,12 @@ export interface EventSpec<Desc extends DescMessage = DescMessage> {
   readonly schema: Desc;
   /** Derives the record key from the event. */
   readonly key: (event: MessageShape<Desc>) => string;
+  /**
+   * The CloudEvents `source` allowed to publish this type: that of the service
+   * whose outbox writes it. Consumers dead-letter a record of this type from
+   * any other source before a handler sees it.
+   */
+  readonly source: string;
 }
 
 export interface TopicSpec {
@@ -36,8 +43,9 @@ export interface TopicSpec {
 function event<Desc extends DescMessage>(
   schema: Desc,
   key: (event: MessageShape<Desc>) => string,
+  producer: string,
 ): EventSpec {
-  return { schema, key } as unknown as EventSpec;
+  return { schema, key, source: eventSourceOf(producer) } as unknown as EventSpec;
 }
 
 export const topics = {
@@ -46,14 +54,14 @@ export const topics = {
     partitions: 3,
     owner: 'auth-service',
     description: 'Users as they register; keyed by user id.',
-    events: [event(UserRegisteredSchema, (e) => e.userId)],
+    events: [event(UserRegisteredSchema, (e) => e.userId, 'auth-service')],
   },
   catalogProducts: {
     name: 'catalog.products.v1',
     partitions: 3,
     owner: 'inventory-service',
     description: 'Product name, price and stock after each admin change; keyed by sku.',
-    events: [event(ProductUpsertedSchema, (e) => e.sku)],
+    events: [event(ProductUpsertedSchema, (e) => e.sku, 'inventory-service')],
   },
   salesOrders: {
     name: 'sales.orders.v1',
@@ -61,8 +69,8 @@ export const topics = {
     owner: 'order-service',
     description: 'Orders placed and cancelled; keyed by order id.',
     events: [
-      event(OrderPlacedSchema, (e) => e.orderId),
-      event(OrderCancelledSchema, (e) => e.orderId),
+      event(OrderPlacedSchema, (e) => e.orderId, 'order-service'),
+      event(OrderCancelledSchema, (e) => e.orderId, 'order-service'),
     ],
   },
   socialPosts: {
@@ -73,9 +81,9 @@ export const topics = {
       'Posts and follows, keyed by the author / the followed user, so a follow is always ' +
       'consumed before a later post by the same author.',
     events: [
-      event(PostCreatedSchema, (e) => e.authorId),
-      event(UserFollowedSchema, (e) => e.followeeId),
-      event(UserUnfollowedSchema, (e) => e.followeeId),
+      event(PostCreatedSchema, (e) => e.authorId, 'post-service'),
+      event(UserFollowedSchema, (e) => e.followeeId, 'post-service'),
+      event(UserUnfollowedSchema, (e) => e.followeeId, 'post-service'),
     ],
   },
 } as const satisfies Record<string, TopicSpec>;

@@ -46,6 +46,12 @@ export interface PublishOptions {
   readonly id?: string;
   readonly time?: Date;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * CloudEvents `source` of this one event instead of the bus's: for tools and
+   * tests that publish what another service would (consumers refuse a type
+   * from any source but the one the registry allows).
+   */
+  readonly source?: string;
 }
 
 export interface PublishedEvent {
@@ -321,7 +327,11 @@ export function createEventBus(options: EventBusOptions): EventBus {
 
     return {
       async publish(event, publishOptions = {}) {
-        const encoded = encodeEvent(event, { registry, source: options.source, ...publishOptions });
+        const encoded = encodeEvent(event, {
+          registry,
+          ...publishOptions,
+          source: publishOptions.source ?? options.source,
+        });
         const [ack] = await send([encoded]);
         return {
           topic: encoded.topic,

@@ -6,13 +6,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
-import { OrderCancelledSchema, OrderPlacedSchema, type TopicSpec } from '@switchboard/contracts';
+import {
+  OrderCancelledSchema,
+  OrderPlacedSchema,
+  PostCreatedSchema,
+  topics,
+  type TopicSpec,
+} from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { sql } from '@switchboard/storage';
 import { freePort, startLocalBroker } from '@switchboard/testing';
 import {
+  createEventBus,
   createInboxConsumer,
   deadLetterHeaders,
+  REDRIVE_GROUP_HEADER,
   on,
   onBatch,
   UnprocessableEventError,
@@ -26,6 +34,7 @@ import {
   countEffects,
   effectSequences,
   eventually,
+  INBOX_TEST_SOURCE,
   inboxTestBus,
   inboxTestTopic,
   openInboxStore,
@@ -111,7 +120,7 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     const ce = {
       ce_specversion: '1.0',
       ce_id: 'poison-1',
-      ce_source: '/test',
+      ce_source: INBOX_TEST_SOURCE,
       'content-type': 'application/protobuf',
       ce_type: 'switchboard.order.v1.OrderPlaced',
     };
@@ -169,6 +178,143 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     expect(c.status()).toMatchObject({ handled: 1, skipped: 2, deadLettered: 0 });
     expect(await readTopic(bus, `${spec.name}.dlq`)).toEqual([]);
   });
+
+  it('dead-letters a record from a source the registry does not allow, before any handler runs', async () => {
+    const producer = bus.createProducer();
+    const forged = await producer.publish(placed('src-1', 0), {
+      source: '/switchboard/intruder',
+      headers: { traceparent: 'tp-forged' },
+    });
+    const good = await producer.publish(placed('src-1', 1));
+    const [original] = (await readTopic(bus, spec.name)).filter((r) => r.offset === good.offset);
+    const { ce_source: _dropped, ...sourceless } = original!.headers;
+    await producer.publishRaw([
+      {
+        topic: spec.name,
+        key: 'src-1',
+        headers: { ...sourceless, ce_id: 'no-source' },
+        value: original!.value,
+      },
+    ]);
+    const seen: string[] = [];
+    const c = consumer({
+      groupId: `source-${randomUUID()}`,
+      subscriptions: [
+        on(OrderPlacedSchema, async (message, ctx) => {
+          seen.push(ctx.event.id);
+          await recordEffect(message, ctx);
+        }),
+      ],
+    });
+    await c.start();
+    await eventually(async () => (await effects()).events === 1, 30_000, 'the good event');
+    await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+    // Run or one by one, the handler only ever saw the event from the allowed source.
+    expect(seen).toEqual([good.id]);
+    expect(c.status()).toMatchObject({ handled: 1, deadLettered: 2, retried: 0 });
+    const inbox = await store.storage.db.selectFrom('inbox').select('event_id').execute();
+    expect(inbox.map((r) => r.event_id)).toEqual([good.id]);
+
+    const letters = await readTopic(bus, `${spec.name}.dlq`);
+    const byId = new Map(letters.map((l) => [l.headers.ce_id, l]));
+    expect(byId.get(forged.id)!.headers).toMatchObject({
+      ce_source: '/switchboard/intruder',
+      traceparent: 'tp-forged',
+      [deadLetterHeaders.originalTopic]: spec.name,
+      [deadLetterHeaders.originalOffset]: forged.offset,
+      [deadLetterHeaders.attempts]: '0',
+      [deadLetterHeaders.consumerGroup]: c.status().groupId,
+      [deadLetterHeaders.error]:
+        'forbidden_source: switchboard.order.v1.OrderPlaced from /switchboard/intruder is refused: ' +
+        `only ${INBOX_TEST_SOURCE} publishes it`,
+    });
+    expect(byId.get(forged.id)!.value).toEqual(
+      (await readTopic(bus, spec.name)).find((r) => r.headers.ce_id === forged.id)!.value,
+    );
+    expect(byId.get('no-source')!.headers[deadLetterHeaders.error]).toBe(
+      'missing_header: record has no ce_source header',
+    );
+  });
+
+  it('dead-letters an event type that belongs on another topic, even from its own source', async () => {
+    const posts: TopicSpec = {
+      ...topics.socialPosts,
+      name: `${spec.name}.posts`,
+      events: topics.socialPosts.events.map((e) => ({ ...e, source: INBOX_TEST_SOURCE })),
+    };
+    const twoTopics = createEventBus({
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      clientId: 'inbox-test',
+      source: INBOX_TEST_SOURCE,
+      logger,
+      topics: [spec, posts],
+    });
+    try {
+      await twoTopics.ensureTopics();
+      const producer = twoTopics.createProducer();
+      const post = create(PostCreatedSchema, { postId: 'p-1', authorId: 'wt-1', text: 'hi' });
+      const onItsTopic = await producer.publish(post);
+      // The same event, framed correctly, but written onto the orders topic.
+      const [framed] = await readTopic(twoTopics, posts.name);
+      await producer.publishRaw([{ ...framed!, topic: spec.name, key: 'wt-1' }]);
+      await producer.publish(placed('wt-1', 1));
+      const posted: string[] = [];
+      const c = createInboxConsumer<InboxTestDatabase>({
+        storage: store.storage,
+        bus: twoTopics,
+        logger,
+        groupId: `wrong-topic-${randomUUID()}`,
+        subscriptions: [
+          on(OrderPlacedSchema, recordEffect),
+          on(PostCreatedSchema, async (_message, ctx) => {
+            posted.push(`${ctx.event.record.topic}/${ctx.event.id}`);
+          }),
+        ],
+        retryBackoffMs: { initial: 20, max: 200 },
+        lagLogIntervalMs: 0,
+      });
+      consumers.push(c);
+      await c.start();
+      await eventually(async () => (await effects()).events === 1, 30_000, 'the order');
+      await eventually(async () => posted.length === 1, 30_000, 'the post on its own topic');
+      await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+      expect(posted).toEqual([`${posts.name}/${onItsTopic.id}`]);
+      const [letter, ...more] = await readTopic(twoTopics, `${spec.name}.dlq`);
+      expect(more).toEqual([]);
+      expect(letter!.headers).toMatchObject({
+        ce_id: onItsTopic.id,
+        [deadLetterHeaders.attempts]: '0',
+        [deadLetterHeaders.error]: `wrong_topic: switchboard.post.v1.PostCreated belongs on ${posts.name}, not on ${spec.name}`,
+      });
+    } finally {
+      await Promise.all(consumers.splice(0).map((c) => c.close()));
+      await twoTopics.close();
+    }
+  });
+
+  it.each([1, 500])(
+    'skips a record redriven for another group: no handler, no inbox row (runs of %i)',
+    async (maxEventsPerTransaction) => {
+      const groupId = `redriven-${randomUUID()}`;
+      const producer = bus.createProducer();
+      const theirs = await producer.publish(placed('rd-1', 0), {
+        headers: { [REDRIVE_GROUP_HEADER]: 'some-other-group' },
+      });
+      const ours = await producer.publish(placed('rd-1', 1), {
+        headers: { [REDRIVE_GROUP_HEADER]: groupId },
+      });
+      const plain = await producer.publish(placed('rd-1', 2));
+      const c = consumer({ groupId, maxEventsPerTransaction });
+      await c.start();
+      await eventually(async () => (await effects()).events === 2, 30_000, 'two effects');
+      await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+      expect(c.status()).toMatchObject({ handled: 2, skipped: 1, deadLettered: 0 });
+      const inbox = await store.storage.db.selectFrom('inbox').select('event_id').execute();
+      expect(inbox.map((r) => r.event_id).sort()).toEqual([ours.id, plain.id].sort());
+      expect(inbox.map((r) => r.event_id)).not.toContain(theirs.id);
+      expect(await effectSequences(store.storage)).toEqual(new Map([['rd-1', [1, 2]]]));
+    },
+  );
 
   it('reports its lag per partition through lag() and in a periodic log line', async () => {
     const lines: Record<string, unknown>[] = [];

@@ -10,8 +10,9 @@ import type {
   PartitionLag,
   RecordBatch,
 } from './create-event-bus';
-import { toDeadLetter } from './dead-letter-headers';
-import { decodeEvent, type DecodedEvent } from './decode-event';
+import { REDRIVE_GROUP_HEADER, toDeadLetter } from './dead-letter-headers';
+import type { DecodedEvent } from './decode-event';
+import { decodeTrustedEvent } from './decode-trusted-event';
 import { isEventDecodeError } from './event-decode-error';
 import type { EventRecord } from './event-record';
 import type { InboxDatabase } from './inbox-migrations';
@@ -86,7 +87,7 @@ export interface InboxConsumerStatus {
   readonly handled: number;
   /** Deliveries skipped because the inbox already had their event id. */
   readonly duplicates: number;
-  /** Records of types this group does not subscribe to. */
+  /** Records of types this group does not subscribe to, or redriven for another group. */
   readonly skipped: number;
   readonly deadLettered: number;
   /** Handler attempts that failed and were tried again. */
@@ -141,8 +142,10 @@ type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered' | 'interrup
  * means a skipped duplicate, never a second effect.
  *
  * Failures are sorted three ways:
- * - a record that cannot decode (EventDecodeError) is poison: it goes to
- *   `<topic>.dlq` at once, with `dlq_attempts` 0;
+ * - a record that cannot decode (EventDecodeError), or whose type belongs to
+ *   another topic, or whose `ce_source` is not the one the registry allows
+ *   for its type, is poison: it goes to `<topic>.dlq` at once, with
+ *   `dlq_attempts` 0, and no handler sees it;
  * - the database being unreachable is nobody's fault: a failure that carries
  *   a connection-loss signature (StorageError, SQLSTATE 08xxx/57P01-3/53300,
  *   pg's "Connection terminated") or that happens while `storage.ping()` fails
@@ -274,13 +277,12 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     const run: RunItem[] = [];
     for (let i = from; i < records.length && run.length < limit; i++) {
       const record = records[i]!;
-      const type = record.headers[cloudEventHeaders.type];
-      if (type && !handlers.has(type)) {
+      if (!concernsThisGroup(record)) {
         run.push({ record, event: undefined });
         continue;
       }
       try {
-        run.push({ record, event: decodeEvent(record, bus.registry) });
+        run.push({ record, event: decodeTrustedEvent(record, bus.registry) });
       } catch (err) {
         if (!isEventDecodeError(err)) throw err;
         break;
@@ -433,17 +435,13 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     control: BatchControl,
     earlier?: unknown,
   ): Promise<Outcome> {
-    // Routing by header first: a type this group does not subscribe to (or
-    // one this build does not know yet, from a newer producer) is none of its
-    // business, and must not be dead-lettered by every group on the topic.
-    const type = record.headers[cloudEventHeaders.type];
-    if (type && !handlers.has(type)) {
+    if (!concernsThisGroup(record)) {
       counters.skipped++;
       return 'skipped';
     }
     let event: DecodedEvent;
     try {
-      event = decodeEvent(record, bus.registry);
+      event = decodeTrustedEvent(record, bus.registry);
     } catch (err) {
       if (!isEventDecodeError(err)) throw err;
       log.error(
@@ -453,7 +451,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
           offset: record.offset,
           reason: err.reason,
         },
-        `dead-lettering undecodable record: ${err.message}`,
+        `dead-lettering a record no handler may see: ${err.message}`,
       );
       return deadLetter(record, 0, `${err.reason}: ${err.message}`, control);
     }
@@ -490,6 +488,21 @@ export function createInboxConsumer<DB extends InboxDatabase>(
         if (!(await pause(delay, control))) return 'interrupted';
       }
     }
+  }
+
+  /**
+   * Routing by header, before anything is decoded. A type this group does not
+   * subscribe to (or one this build does not know yet, from a newer producer)
+   * is none of its business, and must not be dead-lettered by every group on
+   * the topic. A record redriven for another group is that group's second
+   * chance: this group handled (or skipped) the original already, and must
+   * not apply it again once its inbox row is gone.
+   */
+  function concernsThisGroup(record: EventRecord): boolean {
+    const target = record.headers[REDRIVE_GROUP_HEADER];
+    if (target && target !== groupId) return false;
+    const type = record.headers[cloudEventHeaders.type];
+    return !type || handlers.has(type);
   }
 
   async function applyOnce(

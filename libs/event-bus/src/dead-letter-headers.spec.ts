@@ -1,5 +1,11 @@
 import { truncateUtf8 } from './dead-letter-headers';
-import { fromDeadLetter, toDeadLetter, type EventRecord } from './index';
+import {
+  fromDeadLetter,
+  REDRIVE_GROUP_HEADER,
+  redriveRefusal,
+  toDeadLetter,
+  type EventRecord,
+} from './index';
 
 const record: EventRecord = {
   topic: 'sales.orders.v1',
@@ -36,7 +42,7 @@ describe('dead letters', () => {
     });
   });
 
-  it('turns a dead letter back into the original record for a redrive', () => {
+  it('turns a dead letter back into the original record for a redrive, for the group that failed it', () => {
     const letter = toDeadLetter(record, { attempts: 1, error: 'x', groupId: 'g' });
     const asRead: EventRecord = {
       ...record,
@@ -44,14 +50,36 @@ describe('dead letters', () => {
       offset: '0',
       headers: letter.headers,
     };
+    expect(redriveRefusal(asRead)).toBeUndefined();
     expect(fromDeadLetter(asRead)).toEqual({
       topic: 'sales.orders.v1',
       key: 'o-1',
       value: record.value,
-      headers: record.headers,
+      headers: { ...record.headers, [REDRIVE_GROUP_HEADER]: 'g' },
     });
-    // Without the header (written by hand, say), the twin's name gives the topic.
-    expect(fromDeadLetter({ ...asRead, headers: {} }).topic).toBe('sales.orders.v1');
+    // Without the headers (written by hand, say), the twin's name gives the
+    // topic, and no group can be told: every group may handle it again.
+    const bare = fromDeadLetter({
+      ...asRead,
+      headers: { ce_id: 'e-1', [REDRIVE_GROUP_HEADER]: 'old' },
+    });
+    expect(bare).toMatchObject({ topic: 'sales.orders.v1', headers: { ce_id: 'e-1' } });
+    expect(bare.headers[REDRIVE_GROUP_HEADER]).toBeUndefined();
+  });
+
+  it('refuses to redrive a dead letter anywhere but to the topic its .dlq belongs to', () => {
+    const letter = toDeadLetter(record, { attempts: 1, error: 'x', groupId: 'g' });
+    const elsewhere: EventRecord = {
+      ...record,
+      topic: 'catalog.products.v1.dlq',
+      offset: '0',
+      headers: letter.headers,
+    };
+    expect(redriveRefusal(elsewhere)).toBe(
+      'dlq_original_topic is sales.orders.v1, not catalog.products.v1',
+    );
+    expect(() => fromDeadLetter(elsewhere)).toThrow(/cannot redrive this dead letter/);
+    expect(redriveRefusal({ ...record })).toBe('sales.orders.v1 is not a dead-letter topic');
   });
 
   it('truncates long errors to about 1 KB without splitting a character', () => {

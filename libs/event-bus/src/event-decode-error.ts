@@ -8,7 +8,11 @@ export type EventDecodeErrorReason =
   | 'unsupported_spec_version'
   | 'unsupported_content_type'
   | 'unknown_type'
-  | 'malformed_payload';
+  | 'malformed_payload'
+  /** The type belongs to another topic of the registry. */
+  | 'wrong_topic'
+  /** `ce_source` is not the one the registry allows for the type. */
+  | 'forbidden_source';
 
 export class EventDecodeError extends Error {
   constructor(

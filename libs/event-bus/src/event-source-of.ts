@@ -1,8 +1,3 @@
-/**
- * The CloudEvents `source` of everything a service publishes, e.g.
- * `/switchboard/order-service`. One definition, because outbox rows written by
- * a module and events published by its bus must carry the same source.
- */
-export function eventSourceOf(service: string): string {
-  return `/switchboard/${service}`;
-}
+// Lives in the contracts now, beside the topic registry that names each event
+// type's allowed source; re-exported so producers keep importing it from here.
+export { eventSourceOf } from '@switchboard/contracts';

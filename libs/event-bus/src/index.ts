@@ -31,6 +31,7 @@ export {
   type RegisteredEvent,
 } from './create-event-registry';
 export { decodeEvent, type DecodedEvent } from './decode-event';
+export { decodeTrustedEvent } from './decode-trusted-event';
 export { encodeEvent, type EncodeEventOptions, type EncodedEvent } from './encode-event';
 export {
   EventDecodeError,
@@ -79,8 +80,10 @@ export {
 export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox-migrations';
 export {
   DEAD_LETTER_HEADER_PREFIX,
+  REDRIVE_GROUP_HEADER,
   deadLetterHeaders,
   fromDeadLetter,
+  redriveRefusal,
   toDeadLetter,
   type DeadLetterFailure,
 } from './dead-letter-headers';

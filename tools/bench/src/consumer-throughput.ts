@@ -10,7 +10,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Kafka, logLevel } from 'kafkajs';
 import { OrderPlacedSchema, topics } from '@switchboard/contracts';
-import { createEventBus, encodeEvent, type EventBus } from '@switchboard/event-bus';
+import { createEventBus, encodeEvent, eventSourceOf, type EventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { runTool, sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
@@ -31,6 +31,8 @@ interface Drain {
   readonly complete: boolean;
 }
 
+const ORDER_SOURCE = eventSourceOf('order-service');
+
 /** OrderPlaced events shaped like the order service's: 1–3 lines, EUR, a pool of customers and products. */
 async function produceBacklog(bus: EventBus, count: number): Promise<void> {
   const producer = bus.createProducer();
@@ -50,12 +52,14 @@ async function produceBacklog(bus: EventBus, count: number): Promise<void> {
         );
         const event = create(OrderPlacedSchema, {
           orderId: randomUUID(),
-          customerId: `bench-customer-${i % 100}`,
+          // UUIDs, as auth mints them: the reporting service refuses other customer ids.
+          customerId: `00000000-0000-4000-8000-${String(i % 100).padStart(12, '0')}`,
           lines,
           total: { currencyCode: 'EUR', amountMinor: total },
           placedAt: timestampFromDate(new Date()),
         });
-        records.push(encodeEvent(event, { registry: bus.registry, source: '/switchboard/bench' }));
+        // As the order service frames them: reporting dead-letters OrderPlaced from anyone else.
+        records.push(encodeEvent(event, { registry: bus.registry, source: ORDER_SOURCE }));
       }
       await producer.publishRaw(records);
     }

@@ -1,4 +1,9 @@
-import { deadLetterHeaders, type EventBus, type EventRecord } from '@switchboard/event-bus';
+import {
+  deadLetterHeaders,
+  redriveRefusal,
+  type EventBus,
+  type EventRecord,
+} from '@switchboard/event-bus';
 import { readToEnd } from './read-to-end';
 import { REDRIVE_GROUP } from './redrive-dead-letters';
 
@@ -13,6 +18,8 @@ export interface DeadLetterLine {
   [dlqHeader: `dlq_${string}`]: string;
   /** Whether `dlq redrive` has already sent this letter back. */
   redriven: boolean;
+  /** Why `dlq redrive` will never send this letter anywhere, if it will not. */
+  redrive_refused?: string;
 }
 
 /** Prints every dead letter of a `.dlq` topic as one JSON line each; returns how many. */
@@ -39,8 +46,14 @@ export function formatDeadLetter(record: EventRecord, redrivenUpTo?: bigint): De
     key: record.key,
     ce_type: record.headers.ce_type ?? null,
     ce_id: record.headers.ce_id ?? null,
-    redriven: redrivenUpTo !== undefined && BigInt(record.offset) < redrivenUpTo,
+    redriven: false,
   };
+  const refused = redriveRefusal(record);
+  if (refused === undefined) {
+    line.redriven = redrivenUpTo !== undefined && BigInt(record.offset) < redrivenUpTo;
+  } else {
+    line.redrive_refused = refused;
+  }
   // The known ones first, in a stable order, then any other dlq_ header.
   const names = [
     ...Object.values(deadLetterHeaders),

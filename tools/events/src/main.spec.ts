@@ -188,7 +188,9 @@ describe('events dlq and lag', () => {
     const first = await runEvents(['dlq', 'redrive', spec.name]);
     expect(first).toMatchObject({
       code: 0,
-      stdout: `redrove 2 dead letters from ${spec.name}.dlq\n`,
+      stdout:
+        `redrove 2 dead letters from ${spec.name}.dlq\n` +
+        '  2 for consumer group cli-test-group only\n',
     });
     const onTopic = await readAll(spec.name);
     expect(onTopic).toHaveLength(4); // the two originals and their two redriven copies
@@ -200,7 +202,8 @@ describe('events dlq and lag', () => {
       )!;
       expect(copy.key).toBe(original.key);
       expect(copy.value).toEqual(original.value);
-      expect(copy.headers).toEqual(original.headers); // dlq_* gone, everything else kept
+      // dlq_* gone, everything else (the trace header too) kept, and addressed to the group.
+      expect(copy.headers).toEqual({ ...original.headers, redrive_group: 'cli-test-group' });
       expect(copy.partition).toBe(original.partition);
     }
 
@@ -219,7 +222,51 @@ describe('events dlq and lag', () => {
       'd-3': false,
     });
     const third = await runEvents(['dlq', 'redrive', spec.name]);
-    expect(third.stdout).toBe(`redrove 1 dead letter from ${spec.name}.dlq\n`);
+    expect(third.stdout).toBe(
+      `redrove 1 dead letter from ${spec.name}.dlq\n` +
+        '  1 for consumer group cli-test-group only\n',
+    );
+  }, 180_000);
+
+  it('never redrives a dead letter whose original topic is another topic: skips and reports it', async () => {
+    await bus.ensureTopics();
+    // Whatever earlier tests left in this .dlq goes first, so the counts below are this test's.
+    expect((await runEvents(['dlq', 'redrive', spec.name])).code).toBe(0);
+    const other = `test.${randomUUID().slice(0, 8)}.cli-other.v1`;
+    const original = await deadLetterOf('x-1', 1);
+    // A letter in this .dlq claiming to come from elsewhere (forged, or misfiled by hand).
+    const producer = bus.createProducer();
+    const misfiled = toDeadLetter(
+      { ...original, topic: other },
+      { attempts: 1, error: 'elsewhere', groupId: 'cli-test-group' },
+    );
+    await producer.publishRaw([{ ...misfiled, topic: `${spec.name}.dlq`, key: 'x-2' }]);
+    const before = (await readAll(spec.name)).length;
+
+    const listed = jsonLines((await runEvents(['dlq', 'list', spec.name])).stdout);
+    const forged = listed.find((l) => l.key === 'x-2')!;
+    expect(forged).toMatchObject({
+      redriven: false,
+      redrive_refused: `dlq_original_topic is ${other}, not ${spec.name}`,
+    });
+
+    const run = await runEvents(['dlq', 'redrive', spec.name]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`redrove 1 dead letter from ${spec.name}.dlq\n`);
+    expect(run.stdout).toContain(
+      `skipped 1 dead letter of ${spec.name}.dlq, never produced:\n` +
+        `  partition ${forged.partition} offset ${forged.offset}: ` +
+        `dlq_original_topic is ${other}, not ${spec.name}\n`,
+    );
+    // Only x-1 came back; nothing reached the other topic (it does not even exist).
+    const after = await readAll(spec.name);
+    expect(after).toHaveLength(before + 1);
+    expect(after.filter((r) => r.key === 'x-2')).toEqual([]);
+    expect(await bus.listTopics()).not.toContain(other);
+    // Reported once: the next run has nothing left to say about it.
+    expect((await runEvents(['dlq', 'redrive', spec.name])).stdout).toBe(
+      `redrove 0 dead letters from ${spec.name}.dlq\n`,
+    );
   }, 180_000);
 
   it('prints committed offset, high watermark and lag per partition, and the total', async () => {

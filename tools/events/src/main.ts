@@ -1,6 +1,6 @@
 // `npm run events -- <tail|dlq list|dlq redrive|lag> ...`: look at topics,
 // dead letters and consumer lag. stdout carries only results (JSON lines, or
-// the redrive count), so it can be piped into jq; everything else goes to stderr.
+// the redrive summary), so it can be piped into jq; everything else goes to stderr.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, kafkaSecurityConfig, loadConfig } from '@switchboard/config';
 import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
@@ -16,7 +16,7 @@ import {
   type TailCommand,
 } from './parse-events-args';
 import { printConsumerLag } from './print-consumer-lag';
-import { redriveDeadLetters } from './redrive-dead-letters';
+import { formatRedriveSummary, redriveDeadLetters } from './redrive-dead-letters';
 import { writeLine } from './write-line';
 
 async function run(command: EventsCommand): Promise<void> {
@@ -59,10 +59,8 @@ async function run(command: EventsCommand): Promise<void> {
       }
       case 'dlq-redrive': {
         await assertTopicExists(bus, command.topic);
-        const count = await redriveDeadLetters(bus, command.topic);
-        await writeLine(
-          `redrove ${count} dead letter${count === 1 ? '' : 's'} from ${command.topic}`,
-        );
+        const summary = await redriveDeadLetters(bus, command.topic);
+        for (const line of formatRedriveSummary(command.topic, summary)) await writeLine(line);
         break;
       }
       case 'lag':

@@ -34,13 +34,17 @@ export const eventsUsage = `usage: npm run events -- <command> [options] [--brok
   dlq list <topic>
           print every dead letter of <topic> (with or without .dlq) as one JSON
           line: offset, key, ce_type, ce_id, the dlq_* headers, and whether a
-          redrive already sent it back.
+          redrive already sent it back (or, as redrive_refused, why it never will).
 
   dlq redrive <topic>
-          republish every dead letter not redriven yet to its original topic,
-          with its original key and headers (dlq_* headers dropped). Progress is
-          kept by the consumer group switchboard-dlq-redrive, so running it
-          again sends only letters that arrived since. Prints how many.
+          republish every dead letter not redriven yet to <topic> (the topic
+          its .dlq belongs to), with its original key and headers (dlq_*
+          headers dropped), for the consumer group named by its
+          dlq_consumer_group header only: other groups skip it. A letter whose
+          dlq_original_topic is another topic is skipped and reported, never
+          produced. Progress is kept by the consumer group
+          switchboard-dlq-redrive, so running it again sends only letters that
+          arrived since. Prints how many, per group, and what was skipped.
 
   lag <group>
           per topic-partition the group's committed offset, the high watermark

@@ -1,6 +1,6 @@
 // Test support: the events the reporting service consumes, built the way
 // their producers build them. Not shipped.
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -98,4 +98,18 @@ export function privateWindowStart(): Date {
 /** A prefix for ids, so one run's products and customers never meet another's. */
 export function runId(): string {
   return randomUUID().slice(0, 8);
+}
+
+/** A sku of this run, shaped as the inventory API demands (upper case). */
+export function testSku(run: string, name: string): string {
+  return `${run}-${name}`.toUpperCase();
+}
+
+/**
+ * A customer id of this run: a UUID, as auth mints them, and the same one for
+ * the same name, so a test can name its customers.
+ */
+export function testCustomerId(run: string, name: string): string {
+  const hex = createHash('sha256').update(`${run}/${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

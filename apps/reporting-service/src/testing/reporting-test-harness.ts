@@ -158,6 +158,11 @@ export function brokers(): string[] {
   return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 }
 
+/** The source the registry allows for the event: the service that really publishes it. */
+export function sourceOf(bus: EventBus, event: Message): string {
+  return bus.registry.byType(event.$typeName)!.event.source;
+}
+
 export interface ReportingTestConsumer {
   bus: EventBus;
   groupId: string;
@@ -177,19 +182,27 @@ export interface ReportingTestConsumer {
 
 const consumedTopics = [topics.salesOrders, topics.catalogProducts, topics.identityUsers];
 
+/** The customer of every marker order. */
+const MARKER_CUSTOMER_ID = '00000000-0000-4000-8000-00000000a11e';
+
 /** A throwaway event on the topic, and how to tell it has reached the store. */
 function marker(
   storage: Storage<ReportingDatabase>,
   topic: string,
 ): { event: Message; arrived: () => Promise<boolean> } {
-  const id = `marker-${randomUUID()}`;
+  // Ids shaped as their producers mint them, or the consumer would refuse the marker.
+  const id = randomUUID();
   const db = storage.db;
   if (topic === topics.catalogProducts.name) {
+    const sku = `MARKER-${id.replaceAll('-', '').slice(0, 24).toUpperCase()}`;
     return {
-      event: productUpserted(id, 'marker'),
+      event: productUpserted(sku, 'marker'),
       arrived: async () =>
-        (await db.selectFrom('products').select('sku').where('sku', '=', id).executeTakeFirst()) !==
-        undefined,
+        (await db
+          .selectFrom('products')
+          .select('sku')
+          .where('sku', '=', sku)
+          .executeTakeFirst()) !== undefined,
     };
   }
   if (topic === topics.identityUsers.name) {
@@ -206,7 +219,7 @@ function marker(
   // Marker orders are placed on 0001-01-01, a day no test ever reports on.
   const event = orderPlaced({
     orderId: id,
-    customerId: 'marker',
+    customerId: MARKER_CUSTOMER_ID,
     placedAt: new Date('0001-01-01T00:00:00Z'),
     lines: [{ sku: 'MARKER', quantity: 1, priceMinor: 0 }],
   });
@@ -259,7 +272,8 @@ async function startGroupAtEnd(
       if (Date.now() > deadline) throw new Error(`could not position ${groupId} at the end`);
       for (const topic of open) {
         for (let i = 0; i < topic.partitions; i++) {
-          await producer.publish(marker(storage, topic.name).event);
+          const { event } = marker(storage, topic.name);
+          await producer.publish(event, { source: sourceOf(bus, event) });
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -318,7 +332,12 @@ export async function startReportingTestConsumer(
   async function publish(event: Message, publishOptions: PublishOptions = {}) {
     const id = publishOptions.id ?? randomUUID();
     published.add(id);
-    return producer.publish(event, { ...publishOptions, id });
+    // As the producing service would, or the consumer dead-letters it.
+    return producer.publish(event, {
+      ...publishOptions,
+      id,
+      source: publishOptions.source ?? sourceOf(bus, event),
+    });
   }
 
   async function settlePartitions(topic: string, partitions: ReadonlySet<number>) {

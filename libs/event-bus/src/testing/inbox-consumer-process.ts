@@ -2,13 +2,19 @@
 // Env: INBOX_DB_URL (a PostgreSQL URL), KAFKA_BROKERS, INBOX_TOPIC, INBOX_GROUP,
 // HANDLER_DELAY_MS (per event, inside the transaction), COMMIT_INTERVAL_MS,
 // MAX_EVENTS_PER_TRANSACTION.
-import { OrderPlacedSchema, topics } from '@switchboard/contracts';
+import { OrderPlacedSchema } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
 import { createEventBus } from '../create-event-bus';
 import { createInboxConsumer } from '../create-inbox-consumer';
 import { on } from '../on';
-import { inboxTestMigrations, recordEffect, type InboxTestDatabase } from './inbox-fixture';
+import {
+  INBOX_TEST_SOURCE,
+  inboxTestMigrations,
+  inboxTestTopic,
+  recordEffect,
+  type InboxTestDatabase,
+} from './inbox-fixture';
 
 async function main() {
   const logger = createLogger({ service: 'inbox-consumer-process', level: 'warn' });
@@ -22,9 +28,9 @@ async function main() {
   const bus = createEventBus({
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     clientId: 'inbox-consumer-process',
-    source: '/switchboard/inbox-test',
+    source: INBOX_TEST_SOURCE,
     logger,
-    topics: [{ ...topics.salesOrders, name: process.env.INBOX_TOPIC! }],
+    topics: [inboxTestTopic('process', process.env.INBOX_TOPIC!)],
   });
   const delayMs = Number(process.env.HANDLER_DELAY_MS ?? '0');
   const consumer = createInboxConsumer<InboxTestDatabase>({

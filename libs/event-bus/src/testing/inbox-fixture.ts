@@ -116,11 +116,18 @@ export async function effectSequences(
   return byKey;
 }
 
-/** A copy of sales.orders.v1 under a name of its own, so a test owns its topic and offsets. */
-export function inboxTestTopic(label: string): TopicSpec {
+/** What the test buses publish as, and what the test topics allow. */
+export const INBOX_TEST_SOURCE = '/switchboard/inbox-test';
+
+/**
+ * A copy of sales.orders.v1 under a name of its own, so a test owns its topic
+ * and offsets, whose events the test bus (INBOX_TEST_SOURCE) may publish.
+ */
+export function inboxTestTopic(label: string, name?: string): TopicSpec {
   return {
     ...topics.salesOrders,
-    name: `test.${randomUUID().slice(0, 8)}.${label}.sales.orders.v1`,
+    name: name ?? `test.${randomUUID().slice(0, 8)}.${label}.sales.orders.v1`,
+    events: topics.salesOrders.events.map((event) => ({ ...event, source: INBOX_TEST_SOURCE })),
   };
 }
 
@@ -128,7 +135,7 @@ export function inboxTestBus(logger: Logger, spec: TopicSpec, brokers?: string[]
   return createEventBus({
     brokers: brokers ?? (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     clientId: 'inbox-test',
-    source: '/switchboard/inbox-test',
+    source: INBOX_TEST_SOURCE,
     logger,
     topics: [spec],
   });
