@@ -40,40 +40,47 @@ export interface TopicSpec {
   readonly description: string;
 }
 
+type EventOfTopic = Omit<EventSpec, 'source'>;
+
 function event<Desc extends DescMessage>(
   schema: Desc,
   key: (event: MessageShape<Desc>) => string,
-  producer: string,
-): EventSpec {
-  return { schema, key, source: eventSourceOf(producer) } as unknown as EventSpec;
+): EventOfTopic {
+  return { schema, key } as unknown as EventOfTopic;
+}
+
+/** A topic's events are all published by its owner: one name gives the ACLs and the sources. */
+function topic(spec: Omit<TopicSpec, 'events'> & { events: readonly EventOfTopic[] }): TopicSpec {
+  const source = eventSourceOf(spec.owner);
+  return { ...spec, events: spec.events.map((e) => ({ ...e, source })) };
 }
 
 export const topics = {
-  identityUsers: {
+  identityUsers: topic({
     name: 'identity.users.v1',
     partitions: 3,
     owner: 'auth-service',
     description: 'Users as they register; keyed by user id.',
-    events: [event(UserRegisteredSchema, (e) => e.userId, 'auth-service')],
-  },
-  catalogProducts: {
+    events: [event(UserRegisteredSchema, (e) => e.userId)],
+  }),
+  catalogProducts: topic({
     name: 'catalog.products.v1',
     partitions: 3,
     owner: 'inventory-service',
     description: 'Product name, price and stock after each admin change; keyed by sku.',
-    events: [event(ProductUpsertedSchema, (e) => e.sku, 'inventory-service')],
-  },
-  salesOrders: {
+    events: [event(ProductUpsertedSchema, (e) => e.sku)],
+  }),
+  salesOrders: topic({
     name: 'sales.orders.v1',
     partitions: 6,
     owner: 'order-service',
     description: 'Orders placed and cancelled; keyed by order id.',
     events: [
-      event(OrderPlacedSchema, (e) => e.orderId, 'order-service'),
-      event(OrderCancelledSchema, (e) => e.orderId, 'order-service'),
+      event(OrderPlacedSchema, (e) => e.orderId),
+      event(OrderCancelledSchema, (e) => e.orderId),
     ],
-  },
-  socialPosts: {
+  }),
+  socialPosts: topic({
     name: 'social.posts.v1',
     partitions: 6,
     owner: 'post-service',
@@ -81,11 +88,11 @@ export const topics = {
       'Posts and follows, keyed by the author / the followed user, so a follow is always ' +
       'consumed before a later post by the same author.',
     events: [
-      event(PostCreatedSchema, (e) => e.authorId, 'post-service'),
-      event(UserFollowedSchema, (e) => e.followeeId, 'post-service'),
-      event(UserUnfollowedSchema, (e) => e.followeeId, 'post-service'),
+      event(PostCreatedSchema, (e) => e.authorId),
+      event(UserFollowedSchema, (e) => e.followeeId),
+      event(UserUnfollowedSchema, (e) => e.followeeId),
     ],
-  },
+  }),
 } as const satisfies Record<string, TopicSpec>;
 
 export const allTopics: readonly TopicSpec[] = Object.values(topics);

@@ -53,6 +53,7 @@ afterAll(async () => {
 /** The variables a service would be started with, read through libs/config like main.ts does. */
 function serviceEnv(user: string, password = broker.passwords[user]!): Record<string, string> {
   return {
+    SWITCHBOARD_ENV: 'development',
     KAFKA_BROKERS: broker.brokers.join(','),
     KAFKA_SSL_CA_FILE: broker.caFile,
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
