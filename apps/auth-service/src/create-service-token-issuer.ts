@@ -10,6 +10,12 @@ export interface ServiceTokenIssuer {
 const CLIENT_ID_MAX = 64;
 const SECRET_MAX = 512;
 
+function lengthViolation(field: string, value: string, max: number): FieldViolation | undefined {
+  if (value.length === 0) return { field, description: 'is required' };
+  if (value.length > max) return { field, description: `must be at most ${max} characters` };
+  return undefined;
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -29,21 +35,10 @@ export function createServiceTokenIssuer(
   const nobody = digest('');
   return {
     async issue(clientId, clientSecret) {
-      const violations: FieldViolation[] = [];
-      if (clientId.length === 0)
-        violations.push({ field: 'client_id', description: 'is required' });
-      else if (clientId.length > CLIENT_ID_MAX)
-        violations.push({
-          field: 'client_id',
-          description: `must be at most ${CLIENT_ID_MAX} characters`,
-        });
-      if (clientSecret.length === 0)
-        violations.push({ field: 'client_secret', description: 'is required' });
-      else if (clientSecret.length > SECRET_MAX)
-        violations.push({
-          field: 'client_secret',
-          description: `must be at most ${SECRET_MAX} characters`,
-        });
+      const violations = [
+        lengthViolation('client_id', clientId, CLIENT_ID_MAX),
+        lengthViolation('client_secret', clientSecret, SECRET_MAX),
+      ].filter((v): v is FieldViolation => v !== undefined);
       if (violations.length > 0) throw createValidationError(violations);
 
       const expected = known.get(clientId);

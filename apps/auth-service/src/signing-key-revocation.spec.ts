@@ -1,5 +1,6 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import type { Storage } from '@switchboard/storage';
+import { failure } from '@switchboard/testing';
 import { decodeProtectedHeader } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
@@ -15,16 +16,6 @@ import { INVALID_TOKEN_MESSAGE } from './token-service';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(backends)('RevokeSigningKey and ListSigningKeys on %s', (backend) => {
   let target: TestDatabaseTarget;

@@ -1,3 +1,4 @@
+import { serviceNames } from '@switchboard/contracts';
 import { grpcLimitsSchema } from './grpc-limits-schema';
 import { kafkaSecurityConfig } from './kafka-security-config';
 import {
@@ -12,12 +13,12 @@ import { tlsSchema } from './tls-schema';
 
 /** The six services, their well-known ports and env prefixes. */
 export const services = {
-  auth: { name: 'auth-service', port: 50051 },
-  inventory: { name: 'inventory-service', port: 50052 },
-  order: { name: 'order-service', port: 50053 },
-  post: { name: 'post-service', port: 50054 },
-  notification: { name: 'notification-service', port: 50055 },
-  reporting: { name: 'reporting-service', port: 50056 },
+  auth: { name: serviceNames.auth, port: 50051 },
+  inventory: { name: serviceNames.inventory, port: 50052 },
+  order: { name: serviceNames.order, port: 50053 },
+  post: { name: serviceNames.post, port: 50054 },
+  notification: { name: serviceNames.notification, port: 50055 },
+  reporting: { name: serviceNames.reporting, port: 50056 },
 } as const;
 
 export type ServiceKey = keyof typeof services;

@@ -15,3 +15,4 @@ export * from './consumers';
 export * from './topics';
 export * from './event-source';
 export * from './limits';
+export * from './service-names';

@@ -1,4 +1,4 @@
-import { services } from '@switchboard/config';
+import { serviceNames } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import type { Authenticate } from './call-context';
 import { createHealthMonitor, type HealthProbe } from './create-health-monitor';
@@ -57,7 +57,7 @@ export async function startRpcServer(options: StartRpcServerOptions): Promise<Ru
     certifiedServices:
       options.tlsClientAuth === undefined || options.tlsClientAuth === 'none'
         ? undefined
-        : new Set(Object.values(services).map((s) => s.name)),
+        : new Set<string>(Object.values(serviceNames)),
     health,
   });
   const close = async () => {

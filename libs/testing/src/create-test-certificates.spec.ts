@@ -14,6 +14,7 @@ import {
   type ClientTls,
   type GrpcJsTransport,
   type RpcServer,
+  type RpcServerOptions,
   type TlsSettings,
   uniformAccess,
 } from '@switchboard/rpc';
@@ -60,8 +61,8 @@ describe('gRPC over TLS with test certificates', () => {
     await stranger.remove();
   });
 
-  /** A server whose GetProduct answers with the caller's certificate name. */
-  async function startServer(clientAuth: TlsSettings['tlsClientAuth']): Promise<string> {
+  /** A server with the test PKI's certificate and CA, plus `overrides`. */
+  function tlsServer(overrides: Partial<RpcServerOptions>): RpcServer {
     const server = createRpcServer({
       logger: silent,
       host: '127.0.0.1',
@@ -71,8 +72,15 @@ describe('gRPC over TLS with test certificates', () => {
       tlsCert: serverCert.cert,
       tlsKey: serverCert.key,
       tlsCa: pki.ca,
-      tlsClientAuth: clientAuth,
+      ...overrides,
     });
+    servers.push(server);
+    return server;
+  }
+
+  /** A server whose GetProduct answers with the caller's certificate name. */
+  async function startServer(clientAuth: TlsSettings['tlsClientAuth']): Promise<string> {
+    const server = tlsServer({ tlsClientAuth: clientAuth });
     server.addService(
       InventoryService,
       {
@@ -82,7 +90,6 @@ describe('gRPC over TLS with test certificates', () => {
       },
       { access: uniformAccess(InventoryService, 'public') },
     );
-    servers.push(server);
     return `127.0.0.1:${await server.start()}`;
   }
 
@@ -134,15 +141,7 @@ describe('gRPC over TLS with test certificates', () => {
   });
 
   it('takes a certificate that names a service as that service identity, for internal methods', async () => {
-    const server = createRpcServer({
-      logger: silent,
-      host: '127.0.0.1',
-      port: 0,
-      maxReceiveBytes: 64 * 1024,
-      shutdownGraceMs: 1_000,
-      tlsCert: serverCert.cert,
-      tlsKey: serverCert.key,
-      tlsCa: pki.ca,
+    const server = tlsServer({
       tlsClientAuth: 'request',
       certifiedServices: new Set(['order-service']),
       // Bearer tokens are not what this test is about: any one is refused.
@@ -159,7 +158,6 @@ describe('gRPC over TLS with test certificates', () => {
       },
       { access: uniformAccess(InventoryService, 'service') },
     );
-    servers.push(server);
     const address = `127.0.0.1:${await server.start()}`;
     const reserved = await client(address, withCert(clientCert)).reserveStock({});
     expect(reserved.reservationId).toBe('order-service:service');
