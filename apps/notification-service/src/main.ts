@@ -1,3 +1,5 @@
+// First: telemetry hooks the pg driver before any other import loads it.
+import { startTelemetry } from '@switchboard/telemetry';
 import { NotificationService } from '@switchboard/contracts';
 import { createKafkaProbe, createServiceEventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
@@ -12,6 +14,7 @@ import type { NotificationDatabase } from './notification-schema';
 runService(async () => {
   const config = loadNotificationConfig();
   const logger = createLogger({ service: config.service, level: config.logLevel });
+  await startTelemetry({ ...config, logger });
   const storage = await createStorage<NotificationDatabase>({
     ...config,
     service: config.key,

@@ -13,12 +13,12 @@ import { tlsSchema } from './tls-schema';
 
 /** The six services, their well-known ports and env prefixes. */
 export const services = {
-  auth: { name: serviceNames.auth, port: 50051 },
-  inventory: { name: serviceNames.inventory, port: 50052 },
-  order: { name: serviceNames.order, port: 50053 },
-  post: { name: serviceNames.post, port: 50054 },
-  notification: { name: serviceNames.notification, port: 50055 },
-  reporting: { name: serviceNames.reporting, port: 50056 },
+  auth: { name: serviceNames.auth, port: 50051, metricsPort: 9461 },
+  inventory: { name: serviceNames.inventory, port: 50052, metricsPort: 9462 },
+  order: { name: serviceNames.order, port: 50053, metricsPort: 9463 },
+  post: { name: serviceNames.post, port: 50054, metricsPort: 9464 },
+  notification: { name: serviceNames.notification, port: 50055, metricsPort: 9465 },
+  reporting: { name: serviceNames.reporting, port: 50056, metricsPort: 9466 },
 } as const;
 
 export type ServiceKey = keyof typeof services;
@@ -61,6 +61,12 @@ function commonSchema(key: ServiceKey, source: Env) {
       key === 'auth' ? noServiceSecret : (serviceSecret(key) as ConfigField<string | undefined>),
     host: env.string(`${prefix}_HOST`, { default: 'localhost' }),
     port: env.port(`${prefix}_PORT`, services[key].port),
+    /** Prometheus text on http://127.0.0.1:<port>/metrics; 0 picks a free port (tests). */
+    metricsPort: env.int(`${prefix}_METRICS_PORT`, {
+      default: services[key].metricsPort,
+      min: 0,
+      max: 65535,
+    }),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
     kafkaBrokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
     /** TLS and SASL for Kafka (KAFKA_SSL_*, KAFKA_SASL_*); empty: plaintext. */

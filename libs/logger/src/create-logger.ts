@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { redactSecrets } from './redact-secrets';
 
@@ -9,6 +10,19 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read them back. */
   destination?: pino.DestinationStream;
+}
+
+/**
+ * The active span's ids on every line written while it is active, so a line
+ * leads to its trace. Without a registered SDK or outside a call there is no
+ * valid span and this costs one context lookup.
+ */
+function traceFields(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
 
 /**
@@ -24,6 +38,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: traceFields,
       // Errors are class instances the walk leaves alone; their serialised form is plain.
       serializers: { err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }) },
       formatters: {

@@ -11,6 +11,7 @@ import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import type { StreamResponse, UnaryResponse } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
 import { incomingCall } from './incoming-call';
+import { errorCodeOf, startClientSpan, type RpcSpan } from './rpc-telemetry';
 import { createChannelCredentials } from './tls/create-channel-credentials';
 import type { ClientTls } from './tls/tls-settings';
 
@@ -96,6 +97,17 @@ function toConnectError(status: grpc.StatusObject, signals: AbortSignal[]): Conn
   return new ConnectError(status.details, toCode(status.code), toHeaders(status.metadata));
 }
 
+/** Ends a client span with the call's final status. */
+function endWith(span: RpcSpan, status: grpc.StatusObject | null | undefined) {
+  if (!status || status.code === grpc.status.OK) span.end({ code: grpc.status.OK });
+  else
+    span.end({
+      code: status.code,
+      message: status.details,
+      errorCode: errorCodeOf(status.metadata),
+    });
+}
+
 function onAbort(signals: AbortSignal[], cancel: () => void): () => void {
   for (const signal of signals) signal.addEventListener('abort', cancel, { once: true });
   return () => {
@@ -156,6 +168,7 @@ export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTr
       type Response = UnaryResponse<typeof method.input, typeof method.output>;
       return new Promise<Response>((resolve, reject) => {
         const { deadline, metadata, signals } = setup(method, signal, timeoutMs, header);
+        const span = startClientSpan(`${method.parent.typeName}/${method.name}`, metadata);
         let responseHeader: grpc.Metadata | undefined;
         let responseTrailer: grpc.Metadata | undefined;
         const call = client.makeUnaryRequest(
@@ -167,6 +180,7 @@ export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTr
           { deadline },
           (err, message) => {
             release();
+            endWith(span, err);
             if (err) {
               reject(toConnectError(err, signals));
               return;
@@ -210,6 +224,8 @@ export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTr
         break;
       }
       const { deadline, metadata, signals } = setup(method, signal, timeoutMs, header);
+      // One span for the stream's life: it ends with the stream's status.
+      const span = startClientSpan(`${method.parent.typeName}/${method.name}`, metadata);
       const call = client.makeServerStreamRequest(
         path(method),
         passThrough,
@@ -219,6 +235,7 @@ export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTr
         { deadline },
       );
       const release = onAbort(signals, () => call.cancel());
+      call.once('status', (status: grpc.StatusObject) => endWith(span, status));
       type Output = MessageShape<typeof method.output>;
       const messages = readMessages<Output>(call, signals, release);
       const responseHeader = await messages.header;

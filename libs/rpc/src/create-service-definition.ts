@@ -13,11 +13,13 @@ import {
 } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
 import { DomainError, isDomainError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logger';
 import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
 import type { Authenticate, CallContext, Caller } from './call-context';
 import { incomingCall, type IncomingCall } from './incoming-call';
+import { startServerSpan } from './rpc-telemetry';
 import { peerCertificateName } from './tls/peer-certificate-name';
 import { watchStreamCredentials } from './watch-stream-credentials';
 import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
@@ -105,6 +107,8 @@ function peerOf(call: ServerCall): string | undefined {
 /** Per-call state shared by all handler kinds: context, cancellation and the log line. */
 function openCall(call: ServerCall, methodName: string, logger: Logger) {
   const startedAt = performance.now();
+  // Active while the handler runs, so its outgoing calls and queries become children.
+  const span = startServerSpan(methodName, call.metadata);
   const controller = new AbortController();
   const deadline = deadlineOf(call);
   const sentId = call.metadata.get('x-request-id')[0];
@@ -155,6 +159,11 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
   const store: IncomingCall = { deadline, signal: controller.signal, requestId };
 
   function finish(status: RpcStatus | undefined) {
+    // Inside the span, so the closing log line carries the trace too.
+    context.with(span.context, () => logFinish(status));
+  }
+
+  function logFinish(status: RpcStatus | undefined) {
     if (timer !== undefined) clearTimeout(timer);
     call.removeListener('cancelled', onCancelled);
     const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
@@ -165,6 +174,13 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
       reason instanceof ConnectError && reason.code === Code.DeadlineExceeded
         ? 'DEADLINE_EXCEEDED'
         : 'CANCELLED';
+    const endedCode =
+      ended === 'DEADLINE_EXCEEDED' ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED;
+    span.end({
+      code: call.cancelled ? endedCode : (status?.code ?? grpc.status.OK),
+      message: status?.message,
+      errorCode: status?.trailers['error-code'],
+    });
     if (status === undefined) {
       logger.debug({ ...line, code: call.cancelled ? ended : 'OK' }, 'rpc');
       return;
@@ -184,7 +200,7 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
   /** Ends the call's work early, e.g. a stream whose token was revoked. */
   const abort = (reason: unknown) => controller.abort(reason);
 
-  return { ctx, store, finish, abort };
+  return { ctx, store, finish, abort, spanContext: span.context };
 }
 
 function bearerToken(ctx: CallContext): string | undefined {
@@ -363,13 +379,15 @@ function createHandler(
   if (method.methodKind === 'unary') {
     const unary = fn as AnyUnary;
     const handle: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-      const { ctx, store, finish } = openCall(call, methodName, logger);
-      incomingCall
-        .run(store, async () => {
-          ctx.caller = await authorize(access, ctx, options);
-          const request = decode(method.input, call.request);
-          return encode(method.output, await unary(request, ctx));
-        })
+      const { ctx, store, finish, spanContext } = openCall(call, methodName, logger);
+      context
+        .with(spanContext, () =>
+          incomingCall.run(store, async () => {
+            ctx.caller = await authorize(access, ctx, options);
+            const request = decode(method.input, call.request);
+            return encode(method.output, await unary(request, ctx));
+          }),
+        )
         .then(
           (response) => {
             callback(null, response);
@@ -391,37 +409,39 @@ function createHandler(
 
   const stream = fn as AnyStream;
   const handle: grpc.handleServerStreamingCall<Buffer, Buffer> = (call) => {
-    const { ctx, store, finish, abort } = openCall(call, methodName, logger);
+    const { ctx, store, finish, abort, spanContext } = openCall(call, methodName, logger);
     let credentialsFailed: DomainError | undefined;
     let unwatch = () => {};
-    incomingCall
-      .run(store, async () => {
-        ctx.caller = await authorize(access, ctx, options);
-        const token = bearerToken(ctx);
-        if (ctx.caller !== undefined && token !== undefined && options.authenticate) {
-          unwatch = watchStreamCredentials({
-            token,
-            caller: ctx.caller,
-            ctx,
-            authenticate: options.authenticate,
-            recheckMs: options.streamRecheckMs ?? 10_000,
-            onInvalid(err) {
-              credentialsFailed = err;
-              abort(err);
-            },
-          });
-        }
-        const request = decode(method.input, call.request);
-        // Headers go out as soon as the stream is accepted, so a client can
-        // tell "subscribed" from "still connecting" before the first message.
-        call.sendMetadata(new grpc.Metadata());
-        for await (const item of stream(request, ctx)) {
-          // Leaving the loop returns the handler's iterator, so its finally blocks run.
-          if (ctx.signal.aborted) break;
-          if (!call.write(encode(method.output, item))) await waitForDrain(call, ctx.signal);
-        }
-        if (credentialsFailed !== undefined) throw credentialsFailed;
-      })
+    context
+      .with(spanContext, () =>
+        incomingCall.run(store, async () => {
+          ctx.caller = await authorize(access, ctx, options);
+          const token = bearerToken(ctx);
+          if (ctx.caller !== undefined && token !== undefined && options.authenticate) {
+            unwatch = watchStreamCredentials({
+              token,
+              caller: ctx.caller,
+              ctx,
+              authenticate: options.authenticate,
+              recheckMs: options.streamRecheckMs ?? 10_000,
+              onInvalid(err) {
+                credentialsFailed = err;
+                abort(err);
+              },
+            });
+          }
+          const request = decode(method.input, call.request);
+          // Headers go out as soon as the stream is accepted, so a client can
+          // tell "subscribed" from "still connecting" before the first message.
+          call.sendMetadata(new grpc.Metadata());
+          for await (const item of stream(request, ctx)) {
+            // Leaving the loop returns the handler's iterator, so its finally blocks run.
+            if (ctx.signal.aborted) break;
+            if (!call.write(encode(method.output, item))) await waitForDrain(call, ctx.signal);
+          }
+          if (credentialsFailed !== undefined) throw credentialsFailed;
+        }),
+      )
       .finally(() => unwatch())
       .then(
         () => {

@@ -1,4 +1,5 @@
 import type { Logger } from '@switchboard/logger';
+import { shutdownTelemetry } from '@switchboard/telemetry';
 
 /** Anything a service must close on the way out, in the order given. */
 export interface Closable {
@@ -65,6 +66,13 @@ export function closeOnSignal(options: CloseOnSignalOptions): () => Promise<void
           failed = true;
           logger.error({ err, step: closable.name }, 'close failed');
         }
+      }
+      // Last, so the spans and metrics of the steps above are flushed too.
+      try {
+        await shutdownTelemetry();
+      } catch (err) {
+        failed = true;
+        logger.error({ err, step: 'telemetry' }, 'close failed');
       }
       clearTimeout(timer);
       logger.info('stopped');

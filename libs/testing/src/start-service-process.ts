@@ -36,7 +36,8 @@ export interface StartServiceProcessOptions {
    * 127.0.0.1 and `<KEY>_PORT` a free port (KEY is AUTH, INVENTORY, …),
    * SWITCHBOARD_ENV development, LOG_LEVEL warn, SEED_DEMO_DATA false, SHUTDOWN_GRACE_MS 2000, this
    * process's KAFKA_BROKERS, and a throwaway DATA_DIR (PGlite) unless
-   * `<KEY>_DATABASE_URL`, DATABASE_URL or DATA_DIR is given.
+   * `<KEY>_DATABASE_URL`, DATABASE_URL or DATA_DIR is given, and `<KEY>_METRICS_PORT` 0 (any
+   * free port), so tests never collide with `npm start`'s metrics ports.
    */
   env?: Record<string, string>;
   /** How long it may take to answer SERVING. Defaults to 60 s. */
@@ -120,6 +121,7 @@ export async function startServiceProcess(
     LOG_LEVEL: 'warn',
     SEED_DEMO_DATA: 'false',
     SHUTDOWN_GRACE_MS: '2000',
+    [`${key}_METRICS_PORT`]: '0',
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }),
     ...given,

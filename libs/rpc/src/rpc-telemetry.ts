@@ -1,0 +1,179 @@
+import {
+  context,
+  metrics,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Histogram,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import * as grpc from '@grpc/grpc-js';
+
+// Only the global API: everything here is a no-op until libs/telemetry
+// registers the SDK, so libs/rpc stays usable (and testable) without it.
+const tracer = trace.getTracer('switchboard/rpc');
+
+/** `rpc.server.duration` / `rpc.client.duration`: milliseconds, as the stable RPC conventions name them. */
+let histograms: { server: Histogram; client: Histogram } | undefined;
+let histogramsOf: unknown;
+function durationHistograms() {
+  // The global meter provider may be set after this module loads; instruments
+  // made from the no-op one would stay no-ops, so they follow the provider.
+  const provider = metrics.getMeterProvider();
+  if (histograms === undefined || histogramsOf !== provider) {
+    const meter = metrics.getMeter('switchboard/rpc');
+    const advice = {
+      explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    };
+    histograms = {
+      server: meter.createHistogram('rpc.server.duration', {
+        unit: 'ms',
+        description: 'Duration of incoming gRPC calls, by method and status',
+        advice,
+      }),
+      client: meter.createHistogram('rpc.client.duration', {
+        unit: 'ms',
+        description: 'Duration of outgoing gRPC calls, by method and status',
+        advice,
+      }),
+    };
+    histogramsOf = provider;
+  }
+  return histograms;
+}
+
+const metadataGetter: TextMapGetter<grpc.Metadata> = {
+  keys: (carrier) => Object.keys(carrier.getMap()),
+  get(carrier, key) {
+    const values = carrier.get(key).filter((v): v is string => typeof v === 'string');
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+  },
+};
+
+const metadataSetter: TextMapSetter<grpc.Metadata> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+// Server-side faults per the gRPC semantic conventions; the others are the caller's doing.
+const SERVER_FAULTS = new Set<number>([
+  grpc.status.UNKNOWN,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.UNIMPLEMENTED,
+  grpc.status.INTERNAL,
+  grpc.status.UNAVAILABLE,
+  grpc.status.DATA_LOSS,
+]);
+
+function attributesOf(methodName: string) {
+  const slash = methodName.indexOf('/');
+  return {
+    'rpc.system': 'grpc',
+    'rpc.service': methodName.slice(0, slash),
+    'rpc.method': methodName.slice(slash + 1),
+  };
+}
+
+export interface RpcOutcome {
+  /** The numeric gRPC status code. */
+  code: number;
+  message?: string;
+  /** The `error-code` trailer (a DomainError code), when the call failed with one. */
+  errorCode?: string;
+}
+
+export interface RpcSpan {
+  /** The context to run the handler (or the outgoing call) in: the span is active there. */
+  readonly context: Context;
+  end(outcome: RpcOutcome): void;
+}
+
+function finishSpan(
+  span: Span,
+  histogram: Histogram,
+  methodName: string,
+  startedAt: number,
+  outcome: RpcOutcome,
+  isFault: (code: number) => boolean,
+) {
+  const durationMs = performance.now() - startedAt;
+  histogram.record(durationMs, {
+    ...attributesOf(methodName),
+    'rpc.grpc.status_code': outcome.code,
+  });
+  if (!span.isRecording()) return;
+  span.setAttribute('rpc.grpc.status_code', outcome.code);
+  if (outcome.errorCode !== undefined) span.setAttribute('rpc.error_code', outcome.errorCode);
+  if (isFault(outcome.code)) {
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: outcome.message ?? grpc.status[outcome.code],
+    });
+  }
+  span.end();
+}
+
+/**
+ * A SERVER span for one incoming call, parented on the `traceparent` (and
+ * `tracestate`) the caller sent in the metadata. A stream's span lasts the
+ * stream's life: `end` is called once, when it finishes.
+ */
+export function startServerSpan(methodName: string, metadata: grpc.Metadata): RpcSpan {
+  const startedAt = performance.now();
+  const parent = propagation.extract(context.active(), metadata, metadataGetter);
+  const span = tracer.startSpan(
+    methodName,
+    { kind: SpanKind.SERVER, attributes: attributesOf(methodName) },
+    parent,
+  );
+  return {
+    context: trace.setSpan(parent, span),
+    end: (outcome) =>
+      finishSpan(span, durationHistograms().server, methodName, startedAt, outcome, (code) =>
+        SERVER_FAULTS.has(code),
+      ),
+  };
+}
+
+/**
+ * A CLIENT span for one outgoing call, child of whatever is active (the
+ * incoming call's span inside a handler), its context injected into the
+ * metadata. Any failure is an error from the caller's point of view.
+ */
+export function startClientSpan(methodName: string, metadata: grpc.Metadata): RpcSpan {
+  const startedAt = performance.now();
+  // A caller outside any span may pick the trace itself with a traceparent header.
+  let parent = context.active();
+  if (trace.getSpan(parent) === undefined && metadata.get('traceparent').length > 0) {
+    parent = propagation.extract(parent, metadata, metadataGetter);
+  }
+  const span = tracer.startSpan(
+    methodName,
+    { kind: SpanKind.CLIENT, attributes: attributesOf(methodName) },
+    parent,
+  );
+  const active = trace.setSpan(parent, span);
+  // The server's span is this span's child: set() replaces a traceparent the caller sent.
+  propagation.inject(active, metadata, metadataSetter);
+  return {
+    context: active,
+    end: (outcome) =>
+      finishSpan(
+        span,
+        durationHistograms().client,
+        methodName,
+        startedAt,
+        outcome,
+        (code) => code !== grpc.status.OK,
+      ),
+  };
+}
+
+/** The domain error code a failed call carried in its `error-code` trailer. */
+export function errorCodeOf(metadata: grpc.Metadata | undefined): string | undefined {
+  const value = metadata?.get('error-code')[0];
+  return typeof value === 'string' ? value : undefined;
+}

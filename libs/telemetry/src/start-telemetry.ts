@@ -1,0 +1,209 @@
+// Evaluated first: installs the pg driver's require hook before anything loads pg.
+import { pgInstrumentation } from './instrument-drivers';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  context,
+  metrics,
+  propagation,
+  trace,
+  type ContextManager,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+  getBooleanFromEnv,
+  getNumberFromEnv,
+  getStringFromEnv,
+  getStringListFromEnv,
+} from '@opentelemetry/core';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import type { Logger } from '@switchboard/logger';
+import { createRuntimeMetrics } from './create-runtime-metrics';
+
+export interface TelemetryOptions {
+  /** The service's name: the default of OTEL_SERVICE_NAME. */
+  service: string;
+  /** Where /metrics is served on 127.0.0.1; 0 picks a free port. */
+  metricsPort: number;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface Telemetry {
+  /** False when OTEL_SDK_DISABLED=true: no spans, no metrics, no /metrics. */
+  readonly enabled: boolean;
+  /** e.g. http://127.0.0.1:9463/metrics; undefined when disabled. */
+  readonly metricsUrl: string | undefined;
+  /** The OTLP protocol spans and metrics are exported with, or 'none' without an endpoint. */
+  readonly exporting: { traces: Protocol | 'none'; metrics: Protocol | 'none' };
+  /** Flushes what is queued for export, then stops everything; idempotent. */
+  close(): Promise<void>;
+}
+
+const PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+
+/**
+ * The OTLP protocol for one signal, or 'none' when no endpoint is set for it:
+ * then nothing is exported at all, rather than the SDK's default of retrying
+ * a collector on localhost that is usually not there.
+ */
+function exportProtocol(signal: 'TRACES' | 'METRICS'): Protocol | 'none' {
+  const exporters = getStringListFromEnv(`OTEL_${signal}_EXPORTER`);
+  if (exporters?.includes('none')) return 'none';
+  const endpoint =
+    getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`) ??
+    getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (endpoint === undefined) return 'none';
+  const name = `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`;
+  const raw = getStringFromEnv(name) ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (raw === undefined) return 'http/protobuf';
+  if ((PROTOCOLS as readonly string[]).includes(raw)) return raw as Protocol;
+  throw new Error(
+    `${getStringFromEnv(name) === undefined ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : name}: ` +
+      `"${raw}" is not one of ${PROTOCOLS.join(', ')}`,
+  );
+}
+
+// Each exporter reads its endpoint, headers and timeout from the OTEL_* variables itself.
+function tracesConfig(protocol: Protocol | 'none') {
+  // Spans still get ids (for logs and propagation) but are dropped when they end.
+  if (protocol === 'none') return { spanProcessors: [new NoopSpanProcessor()] };
+  const traceExporter =
+    protocol === 'grpc'
+      ? new GrpcTraceExporter()
+      : protocol === 'http/json'
+        ? new JsonTraceExporter()
+        : new ProtoTraceExporter();
+  // The SDK puts it behind a batch processor sized from OTEL_BSP_*: its queue
+  // holds at most OTEL_BSP_MAX_QUEUE_SIZE (2048) spans and drops the rest.
+  return { traceExporter };
+}
+
+function metricExportFor(protocol: Protocol | 'none'): IMetricReader[] {
+  if (protocol === 'none') return [];
+  const exporter =
+    protocol === 'grpc'
+      ? new GrpcMetricExporter()
+      : protocol === 'http/json'
+        ? new JsonMetricExporter()
+        : new ProtoMetricExporter();
+  return [
+    new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000,
+    }),
+  ];
+}
+
+function serveMetrics(prometheus: PrometheusExporter, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      prometheus.getMetricsRequestHandler(req, res);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot serve metrics on 127.0.0.1:${port}: ${err.code ?? err.message}`)),
+    );
+    // Loopback only: metrics describe the service's internals.
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+let running: Telemetry | undefined;
+
+/**
+ * Sets up OpenTelemetry for this process from the standard OTEL_* variables:
+ * W3C trace context, an AsyncLocalStorage context manager, the pg driver's
+ * spans, Prometheus metrics at /metrics always, and OTLP export of spans and
+ * metrics when an endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or the
+ * per-signal ones, in OTEL_EXPORTER_OTLP_PROTOCOL). OTEL_TRACES_SAMPLER(_ARG),
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are the SDK's own.
+ */
+export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  if (running !== undefined) throw new Error('telemetry is already started in this process');
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
+    options.logger?.info('telemetry off (OTEL_SDK_DISABLED): no spans, no metrics');
+    return {
+      enabled: false,
+      metricsUrl: undefined,
+      exporting: { traces: 'none', metrics: 'none' },
+      close: async () => undefined,
+    };
+  }
+  const exporting = { traces: exportProtocol('TRACES'), metrics: exportProtocol('METRICS') };
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const server = await serveMetrics(prometheus, options.metricsPort);
+  const sdk = new NodeSDK({
+    serviceName: getStringFromEnv('OTEL_SERVICE_NAME') ?? options.service,
+    contextManager: new AsyncLocalStorageContextManager() as ContextManager,
+    textMapPropagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }) as TextMapPropagator,
+    ...tracesConfig(exporting.traces),
+    metricReaders: [prometheus, ...metricExportFor(exporting.metrics)],
+    // Logs go to stdout as JSON lines (with trace ids); no OTLP log export.
+    logRecordProcessors: [],
+    instrumentations: [pgInstrumentation],
+  });
+  sdk.start();
+  const runtime = createRuntimeMetrics(metrics.getMeter('switchboard/runtime'));
+  const { port } = server.address() as AddressInfo;
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  options.logger?.info({ metrics: metricsUrl, exporting }, 'telemetry started');
+
+  let closing: Promise<void> | undefined;
+  const telemetry: Telemetry = {
+    enabled: true,
+    metricsUrl,
+    exporting,
+    close() {
+      closing ??= (async () => {
+        runtime.stop();
+        try {
+          await sdk.shutdown();
+        } finally {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          // A later start in the same process (tests) may register again.
+          trace.disable();
+          metrics.disable();
+          propagation.disable();
+          context.disable();
+          running = undefined;
+        }
+      })();
+      return closing;
+    },
+  };
+  running = telemetry;
+  return telemetry;
+}
+
+/**
+ * Flushes and stops the telemetry this process started, if any. The service
+ * runtime calls it last on shutdown, after the rpc server and the bus, so
+ * their final spans are exported.
+ */
+export async function shutdownTelemetry(): Promise<void> {
+  await running?.close();
+}
