@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
+import { startTelemetry, type Telemetry } from './start-telemetry';
+
+const OTEL_VARIABLES = Object.keys(process.env).filter((name) => name.startsWith('OTEL_'));
+
+/** Stands where the SDK would export by default (localhost:4318) and counts what arrives. */
+async function listenOnDefaultCollectorPort(): Promise<{ requests: string[]; server?: Server }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(4318, '127.0.0.1', () => resolve(true));
+  });
+  return { requests, server: listening ? server : undefined };
+}
+
+describe('startTelemetry', () => {
+  let telemetry: Telemetry | undefined;
+  beforeEach(() => {
+    for (const name of OTEL_VARIABLES) delete process.env[name];
+  });
+  afterEach(async () => {
+    await telemetry?.close();
+    telemetry = undefined;
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('OTEL_')) delete process.env[name];
+    }
+  });
+
+  it('with no endpoint exports nothing, not even to the default collector address', async () => {
+    const collector = await listenOnDefaultCollectorPort();
+    try {
+      telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+      expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none' });
+      // Spans are still real (ids for logs and propagation), and dropped when they end.
+      const tracer = trace.getTracer('spec');
+      for (let i = 0; i < 500; i++) {
+        const span = tracer.startSpan(`work ${i}`);
+        expect(span.isRecording()).toBe(true);
+        span.end();
+      }
+      // close() flushes whatever an exporter would have queued.
+      await telemetry.close();
+      telemetry = undefined;
+      await sleep(100);
+      // If the port was taken, the assertion still holds for whatever listens there: we never dialled.
+      expect(collector.requests).toEqual([]);
+    } finally {
+      await new Promise((resolve) => collector.server?.close(resolve) ?? resolve(undefined));
+    }
+  });
+
+  it('serves Prometheus text on 127.0.0.1 at /metrics, with the runtime gauges', async () => {
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    expect(telemetry.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const res = await fetch(telemetry.metricsUrl ?? '');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^# HELP /m);
+    expect(text).toMatch(/^nodejs_eventloop_delay_p99\{[^}]*\} [0-9.e-]+$/m);
+    expect(text).toMatch(/^v8js_memory_heap_used\{[^}]*\} [1-9][0-9]*$/m);
+    expect(text).toContain('service_name="telemetry-spec"');
+    const other = await fetch(telemetry.metricsUrl?.replace('/metrics', '/') ?? '');
+    expect(other.status).toBe(404);
+  });
+
+  it('takes the service name from OTEL_SERVICE_NAME over the default', async () => {
+    process.env.OTEL_SERVICE_NAME = 'renamed';
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment.name=spec';
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    const text = await (await fetch(telemetry.metricsUrl ?? '')).text();
+    expect(text).toContain('service_name="renamed"');
+    expect(text).toContain('deployment_environment_name="spec"');
+  });
+
+  it('is off with OTEL_SDK_DISABLED=true: no spans, no /metrics', async () => {
+    process.env.OTEL_SDK_DISABLED = 'true';
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    expect(telemetry.enabled).toBe(false);
+    expect(telemetry.metricsUrl).toBeUndefined();
+    expect(trace.getTracer('spec').startSpan('nothing').isRecording()).toBe(false);
+  });
+
+  it('refuses an unknown OTLP protocol, naming the variable', async () => {
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://127.0.0.1:1';
+    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'carrier-pigeon';
+    await expect(startTelemetry({ service: 'telemetry-spec', metricsPort: 0 })).rejects.toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL: "carrier-pigeon" is not one of grpc, http\/protobuf, http\/json/,
+    );
+  });
+
+  it('says which port when the metrics port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      await expect(
+        startTelemetry({ service: 'telemetry-spec', metricsPort: port }),
+      ).rejects.toThrow(`cannot serve metrics on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
