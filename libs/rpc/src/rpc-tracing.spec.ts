@@ -80,7 +80,8 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
         InventoryService,
         {
           async getProduct(request) {
-            if (request.sku === 'missing') throw new DomainError('PRODUCT_NOT_FOUND', 'no such product');
+            if (request.sku === 'missing')
+              throw new DomainError('PRODUCT_NOT_FOUND', 'no such product');
             if (request.sku === 'bug') throw new Error('a bug in the handler');
             return { product: { sku: request.sku } };
           },

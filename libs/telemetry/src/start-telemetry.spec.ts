@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { startTelemetry, type Telemetry } from './start-telemetry';
 
@@ -18,6 +19,39 @@ async function listenOnDefaultCollectorPort(): Promise<{ requests: string[]; ser
     server.listen(4318, '127.0.0.1', () => resolve(true));
   });
   return { requests, server: listening ? server : undefined };
+}
+
+/** Receives OTLP over gRPC on loopback and keeps each request's bytes. */
+async function startGrpcReceiver() {
+  const received: Buffer[] = [];
+  const server = new grpc.Server();
+  const raw = (b: Buffer) => b;
+  const path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+  server.addService(
+    {
+      Export: {
+        path,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+    },
+    {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
+        received.push(call.request);
+        done(null, Buffer.alloc(0));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return { received, endpoint: `http://127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
 describe('startTelemetry', () => {
@@ -53,6 +87,27 @@ describe('startTelemetry', () => {
       expect(collector.requests).toEqual([]);
     } finally {
       await new Promise((resolve) => collector.server?.close(resolve) ?? resolve(undefined));
+    }
+  });
+
+  // The HTTP exporters load node:http with import(), which jest's module
+  // sandbox refuses; telemetry-in-a-service.spec.ts covers them in a real process.
+  it('exports spans with OTEL_EXPORTER_OTLP_PROTOCOL=grpc', async () => {
+    const receiver = await startGrpcReceiver();
+    try {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
+      process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
+      telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+      expect(telemetry.exporting.traces).toBe('grpc');
+      trace.getTracer('spec').startSpan('span-over-grpc').end();
+      // close() flushes the batch.
+      await telemetry.close();
+      telemetry = undefined;
+      const body = Buffer.concat(receiver.received).toString('utf8');
+      expect(body).toContain('span-over-grpc');
+      expect(body).toContain('telemetry-spec');
+    } finally {
+      receiver.close();
     }
   });
 

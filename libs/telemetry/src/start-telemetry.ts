@@ -29,11 +29,7 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  NoopSpanProcessor,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from '@switchboard/logger';
 import { createRuntimeMetrics } from './create-runtime-metrics';
 

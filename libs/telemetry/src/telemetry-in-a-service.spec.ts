@@ -83,7 +83,45 @@ function decodeSpans(body: Buffer): ReceivedSpan[] {
   });
 }
 
-/** A tiny OTLP/HTTP receiver for http/protobuf, on loopback. */
+interface JsonKeyValue {
+  key: string;
+  value: { stringValue?: string };
+}
+interface JsonRequest {
+  resourceSpans: {
+    resource: { attributes: JsonKeyValue[] };
+    scopeSpans: {
+      spans: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        attributes: JsonKeyValue[];
+      }[];
+    }[];
+  }[];
+}
+
+/** The same from OTLP/JSON, whose ids are hex strings. */
+function decodeJsonSpans(body: Buffer): ReceivedSpan[] {
+  const attrs = (list: JsonKeyValue[]) =>
+    Object.fromEntries(list.map((kv) => [kv.key, kv.value.stringValue]));
+  const request = JSON.parse(body.toString('utf8')) as JsonRequest;
+  return request.resourceSpans.flatMap((rs) =>
+    rs.scopeSpans.flatMap((ss) =>
+      ss.spans.map((span) => ({
+        service: attrs(rs.resource.attributes)['service.name'],
+        name: span.name,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId ?? '',
+        attributes: attrs(span.attributes),
+      })),
+    ),
+  );
+}
+
+/** A tiny OTLP/HTTP receiver for http/protobuf and http/json, on loopback. */
 async function startReceiver() {
   const spans: ReceivedSpan[] = [];
   const paths: string[] = [];
@@ -94,8 +132,13 @@ async function startReceiver() {
     req.on('end', () => {
       paths.push(req.url ?? '');
       contentTypes.add(req.headers['content-type'] ?? '');
-      if (req.url === '/v1/traces') spans.push(...decodeSpans(Buffer.concat(chunks)));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      const json = req.headers['content-type'] === 'application/json';
+      if (req.url === '/v1/traces') {
+        const body = Buffer.concat(chunks);
+        spans.push(...(json ? decodeJsonSpans(body) : decodeSpans(body)));
+      }
+      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -228,5 +271,39 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
         ),
     );
     expect(line).toMatchObject({ trace_id: traceId, span_id: server.spanId });
+  });
+
+  it('exports over OTLP http/json too, naming the service', async () => {
+    const jsonDatabase = await createTestDatabase('telemetry_json_spec');
+    const jsonAuth = await startServiceProcess({
+      app: 'auth-service',
+      env: {
+        AUTH_DATABASE_URL: jsonDatabase.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    const transport = createGrpcJsTransport({ address: jsonAuth.address });
+    try {
+      const traceId = '6f0e1d2c3b4a59687766554433221100';
+      await createServiceClient(AuthService, transport).getJwks(
+        {},
+        { headers: { traceparent: `00-${traceId}-0102030405060708-01` } },
+      );
+      const span = await until('the GetJwks span over http/json', () =>
+        receiver.spans.find((s) => s.traceId === traceId),
+      );
+      expect(span).toMatchObject({
+        name: 'switchboard.auth.v1.AuthService/GetJwks',
+        service: 'auth-service',
+        parentSpanId: '0102030405060708',
+      });
+      expect(receiver.contentTypes).toContain('application/json');
+    } finally {
+      transport.close();
+      await jsonAuth.stop();
+      await jsonDatabase.drop();
+    }
   });
 });
