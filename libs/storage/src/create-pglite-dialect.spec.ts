@@ -1,5 +1,12 @@
 import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { Kysely, sql } from 'kysely';
 import { createLogger } from '@switchboard/logger';
 import { createPgliteDialect } from './create-pglite-dialect';
@@ -71,5 +78,38 @@ describe('createPgliteDialect', () => {
       n: bigint;
     }>`select count(*) as n from items where id >= 10`.execute(db);
     expect(rows[0]?.n).toBe(2n);
+  });
+
+  it('gives each query of a traced call a pg.query span, and queries outside a trace none', async () => {
+    const exporter = new InMemorySpanExporter();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    );
+    try {
+      await sql`select 1`.execute(db);
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+
+      const tracer = trace.getTracer('spec');
+      await tracer.startActiveSpan('a call', async (parent) => {
+        await db.selectFrom('items').select('label').where('id', '=', 1).execute();
+        await sql`select nonsense_column from items`.execute(db).catch(() => undefined);
+        parent.end();
+      });
+      const spans = exporter.getFinishedSpans();
+      const parent = spans.find((s) => s.name === 'a call');
+      const queries = spans.filter((s) => s.name === 'pg.query:SELECT');
+      expect(queries).toHaveLength(2);
+      for (const query of queries) {
+        expect(query.kind).toBe(SpanKind.CLIENT);
+        expect(query.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+        expect(query.attributes['db.system.name']).toBe('postgresql');
+      }
+      expect(queries[0]?.attributes['db.query.text']).toMatch(/^select "label" from "items"/);
+      expect(queries[1]?.status.code).toBe(2); // ERROR
+    } finally {
+      trace.disable();
+      context.disable();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { PGlite, Results } from '@electric-sql/pglite';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   AbortedTransactionError,
   CompiledQuery,
@@ -177,6 +178,43 @@ class PgliteDriver implements Driver {
 
 const AFFECTING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
+// PGlite is not the pg driver, so instrumentation-pg never sees it; these
+// spans stand in, named and shaped like that driver's (pg.query:<OPERATION>).
+const tracer = trace.getTracer('switchboard/storage');
+const MAX_QUERY_TEXT = 2048;
+
+/**
+ * Runs one query in a CLIENT span when a traced call or event is active, as
+ * instrumentation-pg does with requireParentSpan: polling loops outside any
+ * trace start none.
+ */
+function traced<T>(sqlText: string, run: () => Promise<T>): Promise<T> {
+  if (trace.getActiveSpan() === undefined) return run();
+  const operation = /^\s*([a-z]+)/i.exec(sqlText)?.[1]?.toUpperCase() ?? 'QUERY';
+  return tracer.startActiveSpan(
+    `pg.query:${operation}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'postgresql',
+        'db.operation.name': operation,
+        'db.query.text': sqlText.slice(0, MAX_QUERY_TEXT),
+        'db.client': 'pglite',
+      },
+    },
+    async (span) => {
+      try {
+        return await run();
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
 class PgliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
 
@@ -184,7 +222,11 @@ class PgliteConnection implements DatabaseConnection {
     this.#pglite = pglite;
   }
 
-  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return traced(compiledQuery.sql, () => this.#execute<R>(compiledQuery));
+  }
+
+  async #execute<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = compiledQuery.parameters;
     let result: Results<R> | undefined;
     if (parameters.length === 0) {
