@@ -13,6 +13,15 @@ import {
 } from '@opentelemetry/api';
 import * as grpc from '@grpc/grpc-js';
 
+// Why not @opentelemetry/instrumentation-grpc: checked with a bundled process,
+// it does see calls through our adapter (it wraps Server.prototype.register)
+// and our transport (Client.prototype.makeUnaryRequest), but only when its
+// require hook is in place before grpc-js loads (never under jest), it names
+// spans `grpc.<service>/<method>`, records no duration metrics, and cannot
+// know the domain error code or tell a deadline from a cancellation as the
+// adapter does. So libs/rpc instruments itself, once; enabling both would
+// double every span.
+//
 // Only the global API: everything here is a no-op until libs/telemetry
 // registers the SDK, so libs/rpc stays usable (and testable) without it.
 const tracer = trace.getTracer('switchboard/rpc');
