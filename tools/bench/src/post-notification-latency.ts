@@ -164,6 +164,8 @@ async function startService(
         ...env,
         [`${key}_HOST`]: '127.0.0.1',
         [`${key}_PORT`]: String(port),
+        // Any free port, so the bench never collides with npm start's metrics ports.
+        [`${key}_METRICS_PORT`]: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
