@@ -6,6 +6,7 @@ describe('loadOrderConfig', () => {
     expect(loadOrderConfig({ SWITCHBOARD_ENV: 'development' })).toMatchObject({
       service: 'order-service',
       port: 50053,
+      metricsPort: 9463,
       inventoryAddr: '127.0.0.1:50052',
       authAddr: '127.0.0.1:50051',
       verifyTokenTimeoutMs: 500,
@@ -14,6 +15,15 @@ describe('loadOrderConfig', () => {
       settleIntervalMs: 5_000,
       serviceSecret: 'dev-order-service-secret',
     });
+  });
+
+  it('reads ORDER_METRICS_PORT, where 0 means any free port, and names it when bad', () => {
+    const dev = { SWITCHBOARD_ENV: 'development' };
+    expect(loadOrderConfig({ ...dev, ORDER_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadOrderConfig({ ...dev, ORDER_METRICS_PORT: '19463' }).metricsPort).toBe(19463);
+    expect(() => loadOrderConfig({ ...dev, ORDER_METRICS_PORT: 'http' })).toThrow(
+      /ORDER_METRICS_PORT/,
+    );
   });
 
   it('reads the order variables', () => {
