@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { startTelemetry, type Telemetry } from './start-telemetry';
@@ -109,6 +111,23 @@ describe('startTelemetry', () => {
     } finally {
       receiver.close();
     }
+  });
+
+  it('with no endpoint keeps no ended span in memory', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    const tracer = trace.getTracer('spec');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 5,000 spans of ~20 kB each: ~100 MB if they were kept, even a batch
+    // queue's 2,048 would be ~40 MB.
+    for (let i = 0; i < 5_000; i++) {
+      tracer.startSpan('heavy', { attributes: { payload: `${i}`.padEnd(10_000, '.') } }).end();
+    }
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    expect(grownMb).toBeLessThan(10);
   });
 
   it('serves Prometheus text on 127.0.0.1 at /metrics, with the runtime gauges', async () => {
