@@ -19,7 +19,7 @@ export function createRuntimeMetrics(meter: Meter): { stop(): void } {
     unit: 'By',
     description: 'V8 heap in use',
   });
-  const heapTotal = meter.createObservableGauge('v8js.memory.heap.limit', {
+  const heapTotal = meter.createObservableGauge('v8js.memory.heap.total', {
     unit: 'By',
     description: 'V8 heap allocated (used and free)',
   });
