@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { createSpanStore } from './create-span-store';
 import { readSpanFile } from './span-file';
@@ -293,6 +295,28 @@ describe('startOtlpReceiver', () => {
       metrics: before.metrics + 2,
       logRecords: before.logRecords + 2,
     });
+  });
+
+  it("accepts what the SDK's metric exporter sends over http/protobuf", async () => {
+    const before = receiver.stats();
+    const provider = new MeterProvider({
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: `${receiver.url}/v1/metrics` }),
+          exportIntervalMillis: 60_000,
+        }),
+      ],
+    });
+    const meter = provider.getMeter('switchboard/otlp-receiver-test');
+    meter.createCounter('orders.placed').add(3);
+    meter.createHistogram('rpc.server.call.duration', { unit: 's' }).record(0.012);
+    // One collection: shutdown would export the (cumulative) metrics once more.
+    await provider.forceFlush();
+    expect(receiver.stats()).toMatchObject({
+      metrics: before.metrics + 2,
+      refusedRequests: before.refusedRequests,
+    });
+    await provider.shutdown();
   });
 
   it('keeps only the newest spans within its bounds and counts what it dropped', async () => {
