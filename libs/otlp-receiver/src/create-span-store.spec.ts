@@ -33,7 +33,7 @@ describe('createSpanStore', () => {
     const spans = [span('a', '1', 1), span('b', '2', 2), span('a', '3', 3), span('c', '4', 4)];
     // Room for exactly the last two.
     const store = createSpanStore({ maxBytes: bytesOf(spans[2]!) + bytesOf(spans[3]!) });
-    expect(store.add(spans)).toBe(2);
+    expect(store.add(spans).dropped).toBe(2);
     expect(store.stats()).toEqual({
       spans: 2,
       traces: 2,
@@ -49,7 +49,10 @@ describe('createSpanStore', () => {
   it('drops a single span larger than the whole bound instead of emptying the store', () => {
     const store = createSpanStore({ maxBytes: 2_000 });
     store.add([span('a', '1', 1)]);
-    expect(store.add([span('b', '2', 2, { attributes: { big: 'x'.repeat(5_000) } })])).toBe(1);
+    expect(store.add([span('b', '2', 2, { attributes: { big: 'x'.repeat(5_000) } })])).toEqual({
+      added: [],
+      dropped: 1,
+    });
     expect(store.stats()).toMatchObject({ spans: 1, droppedSpans: 1 });
   });
 
@@ -79,6 +82,18 @@ describe('createSpanStore', () => {
       ['b', 'span-3', ['svc'], 1, 0, 1],
       ['a', 'span-1', ['order', 'inventory'], 2, 1, 5],
     ]);
+  });
+
+  it('skips a span it already holds, as an exporter retrying a lost response resends it', () => {
+    const store = createSpanStore();
+    const seen = jest.fn();
+    store.subscribe(seen);
+    store.add([span('a', '1', 1)]);
+    expect(store.add([span('a', '1', 1), span('a', '2', 2)]).added.map((s) => s.name)).toEqual([
+      'span-2',
+    ]);
+    expect(store.stats()).toMatchObject({ spans: 2, droppedSpans: 0 });
+    expect(seen.mock.calls.map(([spans]) => spans.length)).toEqual([1, 1]);
   });
 
   it('keeps calling other subscribers when one throws, and stops calling the one that threw', () => {

@@ -31,8 +31,12 @@ export interface SpanStoreStats {
 export type SpanListener = (spans: readonly ReceivedSpan[]) => void;
 
 export interface SpanStore {
-  /** Adds spans in arrival order; returns how many older spans this dropped. */
-  add(spans: readonly ReceivedSpan[]): number;
+  /**
+   * Adds spans in arrival order. A span already held (an exporter retrying
+   * after a lost response sends it again) is skipped. Returns the spans added
+   * and how many older spans were dropped to make room.
+   */
+  add(spans: readonly ReceivedSpan[]): { added: ReceivedSpan[]; dropped: number };
   /** Every trace held, the most recently started first. */
   traces(): TraceSummary[];
   /** A trace's spans in start order, or undefined when none of its spans is held. */
@@ -89,31 +93,34 @@ export function createSpanStore(options: SpanStoreOptions = {}): SpanStore {
   return {
     add(spans) {
       const before = droppedSpans;
+      const added: ReceivedSpan[] = [];
       for (const span of spans) {
         const size = Buffer.byteLength(JSON.stringify(span));
         if (size > maxBytes) {
           droppedSpans++;
           continue;
         }
+        const entries = byTrace.get(span.traceId);
+        if (entries?.some((e) => e.span.spanId === span.spanId)) continue;
         const entry = { span, bytes: size };
         queue.push(entry);
         bytes += size;
-        const entries = byTrace.get(span.traceId);
         if (entries) entries.push(entry);
         else byTrace.set(span.traceId, [entry]);
+        added.push(span);
         while (queue.length - head > maxSpans || bytes > maxBytes) evictOldest();
       }
-      if (spans.length > 0) {
+      if (added.length > 0) {
         for (const listener of listeners) {
           // A failing subscriber (say, a console whose socket closed) must not stop the others or the receiver.
           try {
-            listener(spans);
+            listener(added);
           } catch {
             listeners.delete(listener);
           }
         }
       }
-      return droppedSpans - before;
+      return { added, dropped: droppedSpans - before };
     },
 
     traces() {

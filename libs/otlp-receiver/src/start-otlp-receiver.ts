@@ -154,8 +154,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         rejected = decoded.rejected;
         counts.spans += decoded.spans.length;
         counts.rejectedSpans += rejected.length;
-        store.add(decoded.spans);
-        file?.append(decoded.spans);
+        const { added } = store.add(decoded.spans);
+        file?.append(added);
       } else if (signal === 'metrics') counts.metrics += decoded.items;
       else counts.logRecords += decoded.items;
       send(res, 200, encoding, exportResponse(encoding, rejected));
@@ -172,6 +172,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         if (!req.complete) res.once('finish', () => req.socket.destroy());
         return;
       }
+      // A client that went away mid-request is no error of ours.
+      if (req.destroyed) return;
       onError(err as Error);
       send(
         res,

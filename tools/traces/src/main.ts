@@ -10,6 +10,7 @@ import {
   type ReceivedSpan,
 } from '@switchboard/otlp-receiver';
 import { CliError } from './cli-error';
+import { createTraceAnnouncer } from './create-trace-announcer';
 import { formatDuration } from './format-duration';
 import { formatSpanTree } from './format-span-tree';
 import { formatTraceList } from './format-trace-list';
@@ -45,14 +46,14 @@ async function receive(command: ReceiveCommand): Promise<void> {
     if (err instanceof RangeError || e.code === 'EADDRNOTAVAIL') throw new CliError(e.message);
     throw err;
   }
-  // A trace is announced when its root span arrives: by then its id is worth showing.
-  store.subscribe((spans) => {
-    for (const span of spans) {
-      if (span.parentSpanId !== undefined) continue;
+  const announcer = createTraceAnnouncer({
+    store,
+    quietMs: 1_000,
+    announce: (t) =>
       void writeLine(
-        `${span.traceId}  ${span.service}  ${span.name}  ${formatDuration(span.durationMs)}`,
-      ).catch(() => {});
-    }
+        `${t.traceId}  ${t.spanCount} span${t.spanCount === 1 ? '' : 's'}  ${formatDuration(t.durationMs)}  ` +
+          `${t.root.service}: ${t.root.name}`,
+      ).catch(() => {}),
   });
   process.stderr.write(
     `traces: OTLP/HTTP receiver on ${receiver.url} (POST /v1/traces, /v1/metrics, /v1/logs); spans go to ${command.file}\n` +
@@ -62,6 +63,7 @@ async function receive(command: ReceiveCommand): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  announcer.stop();
   await receiver.close();
   const r = receiver.stats();
   const s = store.stats();
