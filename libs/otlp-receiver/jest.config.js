@@ -1,0 +1,13 @@
+const preset = require('../../jest.preset.js');
+
+module.exports = {
+  ...preset,
+  displayName: 'otlp-receiver',
+  rootDir: __dirname,
+  // The OTLP exporters the tests drive load node:http with import(), which
+  // jest's CommonJS runtime refuses; compiled like the preset's ESM packages,
+  // it becomes a require.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|kysely|@electric-sql/pglite|@opentelemetry/otlp-exporter-base)/)',
+  ],
+};
