@@ -19,13 +19,22 @@ export interface RunningStack {
  * Starts the system exactly as the README says (`npm start`), with a private
  * DATA_DIR, and waits for its "all six services are SERVING" line.
  */
-export async function startStack(timeoutMs: number): Promise<RunningStack> {
+export async function startStack(
+  timeoutMs: number,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
   const marker = randomUUID();
   let out = '';
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, SWITCHBOARD_RUN_MARKER: marker, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      SWITCHBOARD_RUN_MARKER: marker,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that interrupt() can signal the whole group the
     // way a terminal's Ctrl-C does (npm does not pass a lone SIGINT on).

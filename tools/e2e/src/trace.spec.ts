@@ -1,0 +1,118 @@
+// The causal trace across the asynchronous hop, as a user would see it: the
+// stack `npm start` runs exports OTLP to a receiver on loopback, a call made
+// with a traceparent of our choosing goes through gRPC, the outbox and Kafka,
+// and every span it caused arrives in that one trace.
+import { randomBytes } from 'node:crypto';
+import {
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '@switchboard/otlp-receiver';
+import { grpcurl } from './grpcurl';
+import { startStack, type RunningStack } from './stack';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+function call(address: string, method: string, body: unknown, headers: Record<string, string>) {
+  const args = ['-plaintext'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  const result = grpcurl([...args, '-d', JSON.stringify(body), address, method]);
+  if (result.code !== 0) throw new Error(`${method} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+function login(email: string, password: string): string {
+  const res = call(
+    '127.0.0.1:50051',
+    'switchboard.auth.v1.AuthService/Login',
+    { email, password },
+    {},
+  );
+  return res['accessToken'] as string;
+}
+
+/** Waits until the trace holds a span matching `wanted`, then returns the whole trace. */
+async function traceWith(
+  receiver: OtlpReceiver,
+  traceId: string,
+  wanted: (span: ReceivedSpan) => boolean,
+  what: string,
+): Promise<ReceivedSpan[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const spans = receiver.store.trace(traceId) ?? [];
+    if (spans.some(wanted)) return spans;
+    if (Date.now() > deadline) {
+      const seen = spans.map((s) => `${s.service} ${s.kind} ${s.name}`).join('\n  ');
+      throw new Error(`no ${what} in trace ${traceId} within 60 s; it holds:\n  ${seen}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const isTopic = (span: ReceivedSpan, topic: string) =>
+  span.attributes['messaging.destination.name'] === topic;
+
+/** The producer span is the consumer span's parent, or one of its links. */
+const causedBy = (consumer: ReceivedSpan, producer: ReceivedSpan) =>
+  consumer.parentSpanId === producer.spanId ||
+  consumer.links.some((l) => l.traceId === producer.traceId && l.spanId === producer.spanId);
+
+describe('one trace from a gRPC call through the outbox and Kafka to every consumer', () => {
+  let receiver: OtlpReceiver;
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver({ port: 0 });
+    stack = await startStack(240_000, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      // Export within a moment, so the test waits for spans, not for a timer.
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.interrupt();
+    await receiver?.close();
+  });
+
+  it('PlaceOrder: order, inventory, the producer span and reporting in the trace the caller chose', async () => {
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const token = login('demo@switchboard.local', 'switchboard-demo');
+    call(
+      '127.0.0.1:50053',
+      'switchboard.order.v1.OrderService/PlaceOrder',
+      { items: [{ sku: 'COF-ETH-250', quantity: 1 }] },
+      { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${callerSpanId}-01` },
+    );
+
+    const spans = await traceWith(
+      receiver,
+      traceId,
+      (s) =>
+        s.service === 'reporting-service' && s.kind === 'consumer' && isTopic(s, 'sales.orders.v1'),
+      "reporting-service's process span for sales.orders.v1",
+    );
+    const placeOrder = spans.find(
+      (s) => s.kind === 'server' && s.name === 'switchboard.order.v1.OrderService/PlaceOrder',
+    );
+    expect(placeOrder).toMatchObject({ service: 'order-service', parentSpanId: callerSpanId });
+    expect(spans).toContainEqual(
+      expect.objectContaining({
+        service: 'inventory-service',
+        kind: 'server',
+        name: 'switchboard.inventory.v1.InventoryService/ReserveStock',
+      }),
+    );
+    const producer = spans.find((s) => s.kind === 'producer' && isTopic(s, 'sales.orders.v1'));
+    expect(producer).toMatchObject({ service: 'order-service' });
+    const processed = spans.filter(
+      (s) =>
+        s.service === 'reporting-service' && s.kind === 'consumer' && isTopic(s, 'sales.orders.v1'),
+    );
+    expect(processed.some((s) => causedBy(s, producer!))).toBe(true);
+    for (const span of spans) expect(span.service).toMatch(/-service$/);
+  });
+});
