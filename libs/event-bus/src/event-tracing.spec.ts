@@ -7,7 +7,12 @@ import { SpanKind, trace, type SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { OrderPlacedSchema, type TopicSpec } from '@switchboard/contracts';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  registerTestTelemetry,
+  type TestDatabase,
+  type TestTelemetry,
+} from '@switchboard/testing';
 import { appendToOutbox } from './append-to-outbox';
 import { createEventRegistry } from './create-event-registry';
 import type { EventBus } from './create-event-bus';
@@ -28,7 +33,6 @@ import {
   type InboxTestDatabase,
 } from './testing/inbox-fixture';
 import { quietLogger } from './testing/outbox-fixture';
-import { registerTestTelemetry, type TestTelemetry } from './testing/telemetry-fixture';
 
 type Db = OutboxDatabase & InboxTestDatabase;
 

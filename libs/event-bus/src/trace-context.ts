@@ -77,3 +77,20 @@ export function contextFromStored(stored: string | null): Context {
     return ROOT_CONTEXT;
   }
 }
+
+/**
+ * The context an event's own work should run in: the active one when its
+ * span is in the event's trace (the event's process span), else the context
+ * the record carries (a run's span is in a trace of its own and only links
+ * to the event's), so work done for one event of a run still joins that
+ * event's trace.
+ */
+export function eventContext(record: {
+  readonly headers: Readonly<Record<string, string>>;
+}): Context {
+  const carried = contextFromHeaders(record.headers);
+  const active = trace.getActiveSpan()?.spanContext();
+  const producer = trace.getSpanContext(carried);
+  if (active && producer && active.traceId === producer.traceId) return context.active();
+  return carried;
+}
