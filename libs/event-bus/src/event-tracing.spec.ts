@@ -122,10 +122,16 @@ describe.each<Backend>(['pglite', 'postgres'])(
       return r;
     }
 
-    /** A consumer whose handler notes the span it runs in; `fail` ids are refused once. */
+    /** A consumer whose handler notes the span it runs in. */
     function consumer(
       seen: Map<string, SpanContext>,
-      options: { maxEventsPerTransaction?: number; failOnce?: Set<string> } = {},
+      options: {
+        maxEventsPerTransaction?: number;
+        /** Refused once as unprocessable: dead-lettered at once. */
+        failOnce?: Set<string>;
+        /** Fail once with an ordinary error: retried. */
+        throwOnce?: Set<string>;
+      } = {},
     ): { c: InboxConsumer; groupId: string } {
       const groupId = `trace-${backend}-${randomUUID().slice(0, 8)}`;
       const c = createInboxConsumer<Db>({
@@ -137,6 +143,9 @@ describe.each<Backend>(['pglite', 'postgres'])(
           on(OrderPlacedSchema, async (message, ctx) => {
             if (options.failOnce?.delete(message.orderId)) {
               throw new UnprocessableEventError(`refusing ${message.orderId} once`);
+            }
+            if (options.throwOnce?.delete(message.orderId)) {
+              throw new Error(`failing ${message.orderId} once`);
             }
             seen.set(message.orderId, trace.getActiveSpan()!.spanContext());
             await ctx.trx
@@ -182,7 +191,10 @@ describe.each<Backend>(['pglite', 'postgres'])(
       const request = await appendInRequest(storage, ids);
       relay().start();
       const seen = new Map<string, SpanContext>();
-      const { c, groupId } = consumer(seen, { maxEventsPerTransaction: 1 });
+      const { c, groupId } = consumer(seen, {
+        maxEventsPerTransaction: 1,
+        throwOnce: new Set([ids[1]!]),
+      });
       await c.start();
       await eventually(() => c.status().handled === 3, 30_000, 'three events handled');
 
@@ -251,6 +263,22 @@ describe.each<Backend>(['pglite', 'postgres'])(
           'messaging.destination.name': spec.name,
         }),
       ).toBe(3);
+      // The failed first attempt: one retry, an event on the event's one span.
+      expect(
+        await telemetry.metric('switchboard.messaging.retries', {
+          'messaging.consumer.group.name': groupId,
+        }),
+      ).toBe(1);
+      expect(processed.get(ids[1]!)!.events.map((e) => e.name)).toEqual(['retry']);
+      // Lag per partition as last read (a collection refreshes it in the background).
+      await eventually(
+        async () =>
+          (await telemetry.metric('messaging.kafka.consumer.lag', {
+            'messaging.consumer.group.name': groupId,
+          })) === 0,
+        30_000,
+        'a lag of 0 reported',
+      );
     });
 
     it('gives a run of events one process span linked to each producer span', async () => {
