@@ -1,5 +1,6 @@
+import { metrics } from '@opentelemetry/api';
 import type { InventoryService } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
+import { DomainError, isDomainError } from '@switchboard/errors';
 import type { AccessPolicy, CallContext, ServiceImpl } from '@switchboard/rpc';
 import type { ProductCatalog } from './create-product-catalog';
 import type { Actor, ReservationLedger } from './create-reservation-ledger';
@@ -61,6 +62,13 @@ export function createInventoryService(
   deps: InventoryServiceDeps,
 ): ServiceImpl<typeof InventoryService> {
   const { catalog, ledger } = deps;
+  // Taken here, after the service registered its telemetry: an earlier meter stays a no-op.
+  const refused = metrics
+    .getMeter('switchboard/inventory-service')
+    .createCounter('switchboard.reservations.refused', {
+      description: 'ReserveStock calls refused for lack of stock (nothing reserved)',
+      unit: '{reservation}',
+    });
   return {
     async createProduct(request) {
       const row = await catalog.create(validateCreateProduct(request));
@@ -106,10 +114,12 @@ export function createInventoryService(
       settlingService(ctx);
       const input = validateReserveStock(request);
       // The reservation is the customer's, as the calling service verified them.
-      const lines = await ledger.reserve(input, {
-        userId: input.customerId,
-        anyReservation: false,
-      });
+      const lines = await ledger
+        .reserve(input, { userId: input.customerId, anyReservation: false })
+        .catch((err: unknown) => {
+          if (isDomainError(err) && err.code === 'INSUFFICIENT_STOCK') refused.add(1);
+          throw err;
+        });
       return { reservationId: input.reservationId, items: lines };
     },
 

@@ -1,4 +1,6 @@
+import { SpanKind, context, trace, type Context, type Span } from '@opentelemetry/api';
 import { DomainError } from '@switchboard/errors';
+import { contextFromStored } from '@switchboard/event-bus';
 import type { Logger } from '@switchboard/logger';
 import type { Storage, Unlisten } from '@switchboard/storage';
 import type { NotificationStore } from './create-notification-store';
@@ -67,6 +69,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
   const maxQueue = options.maxQueue ?? notificationLimits.maxWatchQueue;
   const maxRemembered = options.maxRemembered ?? 10_000;
 
+  const tracer = trace.getTracer('switchboard/notification-service');
   const byRecipient = new Map<string, Set<Watcher>>();
   /** notification id → recipient, waiting to be read. */
   let pending = new Map<string, string>();
@@ -187,6 +190,33 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
     if (set?.size === 0) byRecipient.delete(watcher.recipientId);
   }
 
+  /**
+   * A span for sending one notification down a stream. Its parent is the
+   * fan-out that wrote the row (the PostCreated's trace, whichever replica
+   * consumed it), linked to the long-lived WatchNotifications call; a row
+   * without a stored context is a child of that call instead.
+   */
+  function pushSpan(row: NotificationRow, stream: Context): Span {
+    const streamSpan = trace.getSpanContext(stream);
+    const traced = row.trace_context !== null;
+    return tracer.startSpan(
+      'WatchNotifications push',
+      {
+        kind: SpanKind.INTERNAL,
+        links:
+          traced && streamSpan && trace.isSpanContextValid(streamSpan)
+            ? [{ context: streamSpan }]
+            : [],
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.method': 'WatchNotifications',
+          'switchboard.notification_id': row.notification_id,
+        },
+      },
+      traced ? contextFromStored(row.trace_context) : stream,
+    );
+  }
+
   const unavailable = () =>
     new DomainError('WATCH_UNAVAILABLE', 'this replica is shutting down: watch again');
 
@@ -222,6 +252,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
       // Registered before the start position is read, so a notification
       // committed in between is signalled rather than lost.
       register(watcher);
+      const stream = context.active();
       const onAbort = () => wakeUp(watcher);
       signal.addEventListener('abort', onAbort);
       try {
@@ -231,7 +262,13 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
           if (watcher.error !== undefined) throw watcher.error;
           const row = watcher.queue.shift();
           if (row !== undefined) {
-            yield row;
+            // Ends when the caller asks for the next one: the message was handed to the stream.
+            const span = pushSpan(row, stream);
+            try {
+              yield row;
+            } finally {
+              span.end();
+            }
             continue;
           }
           await new Promise<void>((resolve) => (watcher.wake = resolve));

@@ -1,3 +1,4 @@
+import { captureTraceContext } from '@switchboard/event-bus';
 import type { Kysely } from '@switchboard/storage';
 import { notificationIdFor } from './notification-id';
 import { previewOf } from './notification-preview';
@@ -39,6 +40,9 @@ export async function fanOutPost(
   batchSize: number,
 ): Promise<FanOutResult> {
   const preview = previewOf(post.text);
+  // The active context is the fan-out's span, in the PostCreated's trace.
+  const carrier = captureTraceContext();
+  const traceContext = Object.keys(carrier).length > 0 ? JSON.stringify(carrier) : null;
   const result: FanOutResult = { followers: 0, written: 0, batches: 0 };
   let after: string | undefined;
   for (;;) {
@@ -62,6 +66,7 @@ export async function fanOutPost(
           post_id: post.postId,
           actor_id: post.authorId,
           preview,
+          trace_context: traceContext,
         })),
       )
       .onConflict((oc) => oc.doNothing())

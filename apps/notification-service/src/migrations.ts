@@ -41,6 +41,13 @@ const createNotifications: Migration = {
   },
 };
 
+const addNotificationTraceContext: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Nullable: rows written before it, or untraced, are pushed with a span of their own.
+    await sql`alter table notifications add column if not exists trace_context text`.execute(db);
+  },
+};
+
 /**
  * This service's schema, in order. Applied at start; never edit one that has
  * shipped. The shared inbox comes first (0000_*). No outbox: this service
@@ -50,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   ...inboxMigrations,
   '0001_create_followers': createFollowers,
   '0002_create_notifications': createNotifications,
+  '0003_add_notification_trace_context': addNotificationTraceContext,
 };

@@ -24,6 +24,11 @@ export interface NotificationsTable {
   read_at: Date | null;
   /** Insertion order: "newest first" and the page tokens use it, never offsets. */
   seq: Generated<bigint>;
+  /**
+   * The W3C trace context (JSON carrier) of the fan-out that wrote it, so the
+   * push to watchers, at any replica, joins the PostCreated's trace.
+   */
+  trace_context: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type NotificationRow = Selectable<NotificationsTable>;

@@ -6,7 +6,13 @@ import {
   UserFollowedSchema,
   UserUnfollowedSchema,
 } from '@switchboard/contracts';
-import { UnprocessableEventError, on, type Subscription } from '@switchboard/event-bus';
+import { SpanKind, context, metrics, trace } from '@opentelemetry/api';
+import {
+  UnprocessableEventError,
+  eventContext,
+  on,
+  type Subscription,
+} from '@switchboard/event-bus';
 import { fanOutPost } from './fan-out-post';
 import { recordFollow, recordUnfollow } from './follower-replica';
 import { notificationLimits } from './notification-limits';
@@ -72,6 +78,14 @@ const dateOf = (ts: Timestamp | undefined): Date => (ts ? timestampDate(ts) : ne
 export function createNotificationSubscriptions(
   deps: NotificationSubscriptionDeps,
 ): readonly Subscription<NotificationDatabase>[] {
+  // Looked up here, after the service registered its telemetry, not at import.
+  const tracer = trace.getTracer('switchboard/notification-service');
+  const delivered = metrics
+    .getMeter('switchboard/notification-service')
+    .createCounter('switchboard.notifications.delivered', {
+      description: 'Notifications the fan-out committed to their recipients',
+      unit: '{notification}',
+    });
   return [
     on<NotificationDatabase, typeof UserFollowedSchema>(UserFollowedSchema, async (event, ctx) => {
       requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
@@ -99,16 +113,42 @@ export function createNotificationSubscriptions(
     on<NotificationDatabase, typeof PostCreatedSchema>(PostCreatedSchema, async (event, ctx) => {
       requireUuids({ post_id: event.postId, author_id: event.authorId });
       requirePostText(event.text);
-      const result = await fanOutPost(
-        ctx.trx,
-        {
-          eventId: ctx.event.id,
-          postId: event.postId.toLowerCase(),
-          authorId: event.authorId.toLowerCase(),
-          text: event.text,
+      // In the PostCreated's trace even when the event is handled in a run,
+      // whose span is a trace of its own: linked to that span then.
+      const parent = eventContext(ctx.event.record);
+      const active = trace.getActiveSpan()?.spanContext();
+      const links =
+        parent !== context.active() && active && trace.isSpanContextValid(active)
+          ? [{ context: active }]
+          : [];
+      const result = await tracer.startActiveSpan(
+        'PostCreated fan-out',
+        { kind: SpanKind.INTERNAL, links, attributes: { 'switchboard.post_id': event.postId } },
+        parent,
+        async (span) => {
+          try {
+            const written = await fanOutPost(
+              ctx.trx,
+              {
+                eventId: ctx.event.id,
+                postId: event.postId.toLowerCase(),
+                authorId: event.authorId.toLowerCase(),
+                text: event.text,
+              },
+              deps.fanOutBatchSize,
+            );
+            span.setAttributes({
+              'switchboard.followers': written.followers,
+              'switchboard.notifications_written': written.written,
+            });
+            return written;
+          } finally {
+            span.end();
+          }
         },
-        deps.fanOutBatchSize,
       );
+      // Counted once committed: a rolled-back fan-out delivered nothing.
+      ctx.afterCommit(() => delivered.add(result.written));
       ctx.logger.info({ postId: event.postId, ...result }, 'post fanned out');
     }),
   ];

@@ -7,6 +7,7 @@ import type { InventoryGateway, ReservedLine } from './create-inventory-gateway'
 import type { OrderStore } from './create-order-store';
 import type { StockSettlement } from './create-stock-settlement';
 import type { StoredOrder } from './order-messages';
+import { createOrderMetrics } from './order-metrics';
 import type { OrderDatabase } from './order-schema';
 import { runDetached } from './run-detached';
 import { runInTransaction } from './run-in-transaction';
@@ -79,6 +80,7 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
   const { db, store, keys, inventory, settlement } = options;
   const logger = options.logger.child({ component: 'order-placement' });
   const lateReleaseDelayMs = options.lateReleaseDelayMs ?? 5_000;
+  const orderMetrics = createOrderMetrics();
 
   /** Releases the reservation, outside the caller's deadline; failures are logged, not thrown. */
   function release(orderId: string): Promise<void> {
@@ -171,8 +173,10 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
         throw err;
       }
 
+      orderMetrics.placed.add(1);
       const outcome = await runDetached(() => settlement.commit(orderId));
       if (outcome === 'voided') {
+        orderMetrics.cancelled.add(1, { reason: 'reservation_lapsed' });
         throw new DomainError(
           'RESERVATION_CLOSED',
           `the stock reserved for order ${orderId} lapsed before it could be committed; the order was cancelled, place it again`,

@@ -5,6 +5,7 @@ import type { OrderPlacement } from './create-order-placement';
 import type { OrderStore } from './create-order-store';
 import type { StockSettlement } from './create-stock-settlement';
 import { orderMessage } from './order-messages';
+import { createOrderMetrics } from './order-metrics';
 import { encodePageToken } from './page-token';
 import { runDetached } from './run-detached';
 import {
@@ -47,6 +48,7 @@ function orderNotFound(orderId: string): DomainError {
  */
 export function createOrderService(deps: OrderServiceDeps): ServiceImpl<typeof OrderService> {
   const { store, placement, settlement } = deps;
+  const orderMetrics = createOrderMetrics();
   return {
     async placeOrder(request, ctx) {
       const caller = callerOf(ctx);
@@ -90,6 +92,7 @@ export function createOrderService(deps: OrderServiceDeps): ServiceImpl<typeof O
       const result = await store.cancel(caller.userId, orderId);
       if (result === undefined) throw orderNotFound(orderId);
       if (result.changed) {
+        orderMetrics.cancelled.add(1, { reason: 'customer' });
         await runDetached(() => settlement.returnStock(result.order));
       }
       return { order: orderMessage(result.order) };

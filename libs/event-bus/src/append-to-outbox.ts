@@ -1,6 +1,7 @@
 import type { Message } from '@bufbuild/protobuf';
 import { allTopics } from '@switchboard/contracts';
 import { sql, type Kysely, type Transaction } from '@switchboard/storage';
+import { captureTraceContext } from './trace-context';
 import { createEventRegistry, type EventRegistry } from './create-event-registry';
 import { encodeEvent } from './encode-event';
 
@@ -28,14 +29,18 @@ export async function appendToOutbox<DB>(
 ): Promise<void> {
   if (events.length === 0) return;
   const registry = options.registry ?? defaultRegistry;
+  // The request's span, so the relay's producer span joins its trace even
+  // when it publishes after a restart.
+  const carrier = captureTraceContext();
+  const traceContext = Object.keys(carrier).length > 0 ? JSON.stringify(carrier) : null;
   const rows = events.map((event) => {
     const encoded = encodeEvent(event, { registry, source: options.source });
     return sql`(${encoded.id}, ${encoded.topic}, ${encoded.key}, ${encoded.type}, ${JSON.stringify(
       encoded.headers,
-    )}, ${encoded.value})`;
+    )}, ${encoded.value}, ${traceContext})`;
   });
   await sql`
-    insert into outbox (event_id, topic, key, type, headers, payload)
+    insert into outbox (event_id, topic, key, type, headers, payload, trace_context)
     values ${sql.join(rows)}`.execute(executor);
   await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(executor);
 }

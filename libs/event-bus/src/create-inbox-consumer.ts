@@ -1,4 +1,16 @@
+import { performance } from 'node:perf_hooks';
 import type { DescMessage } from '@bufbuild/protobuf';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Attributes,
+  type BatchObservableResult,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 import type { TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage, type Transaction } from '@switchboard/storage';
@@ -14,11 +26,13 @@ import { REDRIVE_GROUP_HEADER, toDeadLetter } from './dead-letter-headers';
 import type { DecodedEvent } from './decode-event';
 import { decodeTrustedEvent } from './decode-trusted-event';
 import { isEventDecodeError } from './event-decode-error';
+import { eventBusTelemetry, messagingAttributes as attr } from './event-bus-telemetry';
 import type { EventRecord } from './event-record';
 import type { InboxDatabase } from './inbox-migrations';
 import { isStorageUnavailableError } from './is-storage-unavailable-error';
 import { UnprocessableEventError } from './unprocessable-event-error';
 import type { BatchItem, Subscription } from './on';
+import { contextFromHeaders, spanContextFromHeaders } from './trace-context';
 
 export interface InboxConsumerOptions<DB extends InboxDatabase> {
   storage: Storage<DB>;
@@ -194,6 +208,82 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   let lagTimer: NodeJS.Timeout | undefined;
   const producer = bus.createProducer();
 
+  const { tracer, meter } = eventBusTelemetry();
+  const consumed = meter.createCounter('messaging.client.consumed.messages', {
+    description: 'Records this group took off the topic, by outcome',
+    unit: '{message}',
+  });
+  const processDuration = meter.createHistogram('messaging.process.duration', {
+    description: 'Handling one event, transaction included (a run: its time per event)',
+    unit: 's',
+  });
+  const retries = meter.createCounter('switchboard.messaging.retries', {
+    description: 'Handler attempts that failed and were tried again',
+    unit: '{attempt}',
+  });
+  const deadLetters = meter.createCounter('switchboard.messaging.dead_lettered', {
+    description: "Records written to their topic's .dlq twin",
+    unit: '{message}',
+  });
+  const lagGauge = meter.createObservableGauge('messaging.kafka.consumer.lag', {
+    description: 'High watermark minus the committed offset, per partition',
+    unit: '{message}',
+  });
+  /** The lag last read (by the lag log or a collection), so a scrape never waits on the broker. */
+  let lastLag: { at: number; partitions: readonly PartitionLag[] } = { at: 0, partitions: [] };
+  const LAG_REFRESH_MS = 10_000;
+  const observeLag = (observer: BatchObservableResult) => {
+    if (Date.now() - lastLag.at >= LAG_REFRESH_MS) void refreshLag().catch(() => undefined);
+    for (const p of lastLag.partitions) {
+      observer.observe(lagGauge, p.lag, {
+        [attr.destination]: p.topic,
+        [attr.partition]: String(p.partition),
+        [attr.group]: groupId,
+      });
+    }
+  };
+  let lagRefresh: Promise<PartitionLag[]> | undefined;
+  function refreshLag(): Promise<PartitionLag[]> {
+    lagRefresh ??= bus
+      .consumerLag(groupId, topics)
+      .then((partitions) => {
+        lastLag = { at: Date.now(), partitions };
+        return partitions;
+      })
+      .finally(() => {
+        lagRefresh = undefined;
+      });
+    return lagRefresh;
+  }
+
+  function metricAttributes(topic: string, type: string | undefined): Attributes {
+    return {
+      [attr.system]: 'kafka',
+      [attr.destination]: topic,
+      [attr.group]: groupId,
+      [attr.eventType]: type ?? 'unknown',
+    };
+  }
+
+  function countConsumed(record: EventRecord, outcome: Outcome, n = 1): void {
+    if (outcome === 'interrupted' || n === 0) return;
+    consumed.add(n, {
+      ...metricAttributes(record.topic, record.headers[cloudEventHeaders.type]),
+      'switchboard.outcome': outcome,
+    });
+  }
+
+  function processAttributes(record: EventRecord): Attributes {
+    return {
+      [attr.system]: 'kafka',
+      [attr.destination]: record.topic,
+      [attr.operationType]: 'process',
+      [attr.operationName]: 'process',
+      [attr.group]: groupId,
+      [attr.partition]: String(record.partition),
+    };
+  }
+
   const consumer: EventConsumer = bus.createConsumer({
     groupId,
     topics,
@@ -303,9 +393,28 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     const events = run.flatMap((item) => (item.event ? [item.event] : []));
     if (events.length === 0) {
       counters.skipped += run.length;
+      for (const { record } of run) countConsumed(record, 'skipped');
       return { done: run.length };
     }
     const started = Date.now();
+    // One span for the run, linked to each event's producer: a span cannot
+    // have several parents, and the run is one unit of work (one transaction).
+    const links: Link[] = events.flatMap(({ record }) => {
+      const linked = spanContextFromHeaders(record.headers);
+      return linked ? [{ context: linked }] : [];
+    });
+    const first = run[0]!.record;
+    const runSpan = tracer.startSpan(
+      `${first.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: { ...processAttributes(first), [attr.batchCount]: run.length },
+      },
+      ROOT_CONTEXT,
+    );
+    const runStarted = performance.now();
+    const outcomes: { record: EventRecord; outcome: Outcome }[] = [];
     const callbacks: { fn: () => void; eventLog: Logger }[] = [];
     const tally = { handled: 0, duplicates: 0, skipped: 0 };
     let done = 0;
@@ -313,77 +422,99 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     // A batch handler's failure belongs to no single event: the run then goes one by one.
     let batchFailed = false;
     try {
-      await storage.db.transaction().execute(async (trx: Transaction<DB>) => {
-        const rows = events.map(
-          ({ id, type, record }) =>
-            sql`(${id}, ${type}, ${record.topic}, ${record.partition}, ${BigInt(record.offset)})`,
-        );
-        const inserted = await sql<{ event_id: string }>`
+      await context.with(trace.setSpan(ROOT_CONTEXT, runSpan), () =>
+        storage.db.transaction().execute(async (trx: Transaction<DB>) => {
+          const rows = events.map(
+            ({ id, type, record }) =>
+              sql`(${id}, ${type}, ${record.topic}, ${record.partition}, ${BigInt(record.offset)})`,
+          );
+          const inserted = await sql<{ event_id: string }>`
           insert into inbox (event_id, type, topic, partition, "offset")
           values ${sql.join(rows)}
           on conflict (event_id) do nothing
           returning event_id`.execute(trx);
-        // Ids this run inserted and has not handled yet; an id twice in one
-        // run is inserted once, so only its first delivery is new.
-        const fresh = new Set(inserted.rows.map((r) => r.event_id));
-        while (done < run.length) {
-          if (done > 0 && (shouldStop(control) || Date.now() - started >= runTimeLimitMs)) break;
-          const { event } = run[done]!;
-          if (event === undefined) {
-            tally.skipped++;
-            done++;
-            continue;
-          }
-          if (!fresh.delete(event.id)) {
-            tally.duplicates++;
-            done++;
-            continue;
-          }
-          const subscription = handlers.get(event.type)!;
-          if (subscription.handleBatch) {
-            // This event and the new ones of its type right after it, in one call.
-            const items = [batchItem(event)];
-            for (let i = done + 1; i < run.length; i++) {
-              const more = run[i]!.event;
-              if (more?.type !== event.type || !fresh.delete(more.id)) break;
-              items.push(batchItem(more));
+          // Ids this run inserted and has not handled yet; an id twice in one
+          // run is inserted once, so only its first delivery is new.
+          const fresh = new Set(inserted.rows.map((r) => r.event_id));
+          while (done < run.length) {
+            if (done > 0 && (shouldStop(control) || Date.now() - started >= runTimeLimitMs)) break;
+            const { event, record } = run[done]!;
+            if (event === undefined) {
+              tally.skipped++;
+              outcomes.push({ record, outcome: 'skipped' });
+              done++;
+              continue;
             }
-            batchFailed = true;
-            await subscription.handleBatch(items, {
+            if (!fresh.delete(event.id)) {
+              tally.duplicates++;
+              outcomes.push({ record, outcome: 'duplicate' });
+              done++;
+              continue;
+            }
+            const subscription = handlers.get(event.type)!;
+            if (subscription.handleBatch) {
+              // This event and the new ones of its type right after it, in one call.
+              const items = [batchItem(event)];
+              for (let i = done + 1; i < run.length; i++) {
+                const more = run[i]!.event;
+                if (more?.type !== event.type || !fresh.delete(more.id)) break;
+                items.push(batchItem(more));
+              }
+              batchFailed = true;
+              await subscription.handleBatch(items, {
+                trx,
+                afterCommit: (fn) => {
+                  callbacks.push({ fn, eventLog: log });
+                },
+              });
+              batchFailed = false;
+              for (const item of items)
+                outcomes.push({ record: item.event.record, outcome: 'handled' });
+              tally.handled += items.length;
+              done += items.length;
+              continue;
+            }
+            const item = batchItem(event);
+            inHandler = done;
+            await subscription.handle(event.message, {
               trx,
+              event,
+              get logger() {
+                return item.logger;
+              },
               afterCommit: (fn) => {
-                callbacks.push({ fn, eventLog: log });
+                callbacks.push({ fn, eventLog: item.logger });
               },
             });
-            batchFailed = false;
-            tally.handled += items.length;
-            done += items.length;
-            continue;
+            inHandler = undefined;
+            outcomes.push({ record, outcome: 'handled' });
+            tally.handled++;
+            done++;
           }
-          const item = batchItem(event);
-          inHandler = done;
-          await subscription.handle(event.message, {
-            trx,
-            event,
-            get logger() {
-              return item.logger;
-            },
-            afterCommit: (fn) => {
-              callbacks.push({ fn, eventLog: item.logger });
-            },
-          });
-          inHandler = undefined;
-          tally.handled++;
-          done++;
-        }
-        if (fresh.size > 0) {
-          // Not reached: their ids must not claim they were handled.
-          await sql`delete from inbox where event_id in (${sql.join([...fresh])})`.execute(trx);
-        }
-      });
+          if (fresh.size > 0) {
+            // Not reached: their ids must not claim they were handled.
+            await sql`delete from inbox where event_id in (${sql.join([...fresh])})`.execute(trx);
+          }
+        }),
+      );
     } catch (error) {
       log.debug({ err: error, events: events.length }, 'a run of events rolled back');
+      runSpan.recordException(error as Error);
+      runSpan.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+      runSpan.end();
       return { done: 0, failedAt: batchFailed ? undefined : inHandler, error };
+    }
+    runSpan.setAttributes({ 'switchboard.handled': tally.handled, [attr.batchCount]: done });
+    runSpan.end();
+    const perEvent = (performance.now() - runStarted) / 1000 / Math.max(1, tally.handled);
+    for (const { record, outcome } of outcomes) {
+      countConsumed(record, outcome);
+      if (outcome === 'handled') {
+        processDuration.record(
+          perEvent,
+          metricAttributes(record.topic, record.headers[cloudEventHeaders.type]),
+        );
+      }
     }
     counters.handled += tally.handled;
     counters.duplicates += tally.duplicates;
@@ -437,6 +568,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   ): Promise<Outcome> {
     if (!concernsThisGroup(record)) {
       counters.skipped++;
+      countConsumed(record, 'skipped');
       return 'skipped';
     }
     let event: DecodedEvent;
@@ -453,8 +585,59 @@ export function createInboxConsumer<DB extends InboxDatabase>(
         },
         `dead-lettering a record no handler may see: ${err.message}`,
       );
-      return deadLetter(record, 0, `${err.reason}: ${err.message}`, control);
+      const outcome = await deadLetter(record, 0, `${err.reason}: ${err.message}`, control);
+      countConsumed(record, outcome);
+      return outcome;
     }
+    // The process span: a child of the producer span whose context the
+    // record carries (kept by dead letters and redrives), active while the
+    // handler runs so its queries and log lines belong to that trace.
+    const span = tracer.startSpan(
+      `${record.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          ...processAttributes(record),
+          [attr.messageId]: event.id,
+          [attr.offset]: record.offset,
+          [attr.eventType]: event.type,
+          ...(record.key === null ? {} : { [attr.key]: record.key }),
+        },
+      },
+      contextFromHeaders(record.headers),
+    );
+    const started = performance.now();
+    let outcome: Outcome = 'interrupted';
+    try {
+      outcome = await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+        attemptUntilSettled(event, record, control, span, earlier),
+      );
+      return outcome;
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      throw err;
+    } finally {
+      span.setAttribute('switchboard.outcome', outcome);
+      span.end();
+      countConsumed(record, outcome);
+      if (outcome === 'handled') {
+        processDuration.record(
+          (performance.now() - started) / 1000,
+          metricAttributes(record.topic, event.type),
+        );
+      }
+    }
+  }
+
+  /** Attempts the handler until it commits, turns out a duplicate, or is dead-lettered. */
+  async function attemptUntilSettled(
+    event: DecodedEvent,
+    record: EventRecord,
+    control: BatchControl,
+    span: Span,
+    earlier: unknown,
+  ): Promise<Outcome> {
     const subscription = handlers.get(event.type)!;
     const eventLog = eventLogger(event);
 
@@ -480,9 +663,13 @@ export function createInboxConsumer<DB extends InboxDatabase>(
         }
         if (attempts >= maxAttempts || err instanceof UnprocessableEventError) {
           eventLog.error({ err, attempts }, 'handler failed for good; dead-lettering the event');
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
           return deadLetter(record, attempts, errorMessage(err), control);
         }
         counters.retried++;
+        retries.add(1, metricAttributes(record.topic, event.type));
+        span.addEvent('retry', { attempt: attempts, 'exception.message': errorMessage(err) });
         const delay = backoffDelay(attempts);
         eventLog.warn({ err, attempt: attempts, retryInMs: delay }, 'handler failed; will retry');
         if (!(await pause(delay, control))) return 'interrupted';
@@ -581,8 +768,11 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     let attempt = 0;
     for (;;) {
       try {
+        // The letter keeps the record's headers, trace context included, so
+        // a redriven event's process span joins the trace it started in.
         await producer.publishRaw([letter]);
         counters.deadLettered++;
+        deadLetters.add(1, metricAttributes(record.topic, record.headers[cloudEventHeaders.type]));
         return 'dead-lettered';
       } catch (err) {
         // Never commit past a record whose dead letter is not acknowledged.
@@ -636,6 +826,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     }
     if (closing) return true; // close() is waiting on this attempt and stops the consumer
     state = 'started';
+    meter.addBatchObservableCallback(observeLag, [lagGauge]);
     if (lagLogIntervalMs > 0) {
       lagTimer = setInterval(() => void logLag(), lagLogIntervalMs);
       lagTimer.unref();
@@ -681,7 +872,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     if (lagPending) return;
     lagPending = true;
     try {
-      const partitions = await lag();
+      const partitions = await refreshLag();
       const total = partitions.reduce((sum, p) => sum + p.lag, 0);
       log.info(
         {
@@ -721,6 +912,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
       wakeRetry();
       clearInterval(lagTimer);
       clearInterval(pruneTimer);
+      meter.removeBatchObservableCallback(observeLag, [lagGauge]);
       // Never stop a consumer halfway through joining: let the attempt settle first.
       await retrying;
       await attempt;

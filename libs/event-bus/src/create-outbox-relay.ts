@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type BatchObservableResult,
+  type Span,
+} from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage } from '@switchboard/storage';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
 import type { EventProducer } from './create-event-bus';
+import { eventBusTelemetry, messagingAttributes as attr } from './event-bus-telemetry';
 import type { OutboxDatabase } from './outbox-migrations';
+import { contextFromStored, traceHeadersOf } from './trace-context';
 
 export interface OutboxRelayOptions<DB extends OutboxDatabase = OutboxDatabase> {
   /** Any service database whose schema includes the outbox tables. */
@@ -32,10 +42,14 @@ export interface OutboxRelay {
 
 interface OutboxRow {
   id: bigint;
+  event_id: string;
   topic: string;
   key: string;
+  type: string;
   headers: string;
   payload: Uint8Array;
+  trace_context: string | null;
+  created_at: Date;
 }
 
 /**
@@ -73,6 +87,40 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
   let lastCleanup = 0;
   const drainWaiters = new Set<() => void>();
 
+  const { tracer, meter } = eventBusTelemetry();
+  const sent = meter.createCounter('messaging.client.sent.messages', {
+    description: 'Outbox events the broker acknowledged',
+    unit: '{message}',
+  });
+  const publishLatency = meter.createHistogram('switchboard.outbox.publish.latency', {
+    description:
+      'From the append to the outbox (commit time) to the broker acknowledging the record',
+    unit: 's',
+  });
+  const backlog = meter.createObservableGauge('switchboard.outbox.backlog', {
+    description: 'Outbox rows not yet published',
+    unit: '{row}',
+  });
+  const oldestAge = meter.createObservableGauge('switchboard.outbox.oldest_unpublished.age', {
+    description: 'Age of the oldest unpublished outbox row; 0 when there is none',
+    unit: 's',
+  });
+  // One query per collection (a scrape, an export), on the partial index of
+  // unpublished rows; every replica reports it, whether or not it holds the lease.
+  const observeBacklog = async (observer: BatchObservableResult) => {
+    try {
+      const result = await sql<{ n: bigint | number; oldest: Date | null }>`
+        select count(*) as n, min(created_at) as oldest from outbox
+        where published_at is null`.execute(db);
+      const row = result.rows[0];
+      observer.observe(backlog, Number(row?.n ?? 0));
+      const age = row?.oldest ? Math.max(0, (Date.now() - row.oldest.getTime()) / 1000) : 0;
+      observer.observe(oldestAge, age);
+    } catch {
+      // Database down: no observation this time, rather than a false zero.
+    }
+  };
+
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (pendingWake) {
@@ -108,17 +156,61 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
 
   async function publishBatch(): Promise<number> {
     const rows = await sql<OutboxRow>`
-      select id, topic, key, headers, payload from outbox
+      select id, event_id, topic, key, type, headers, payload, trace_context, created_at from outbox
       where published_at is null order by id limit ${batchSize}`.execute(db);
     if (rows.rows.length === 0) return 0;
-    await producer.publishRaw(
-      rows.rows.map((row) => ({
-        topic: row.topic,
-        key: row.key,
-        headers: JSON.parse(row.headers) as Record<string, string>,
-        value: row.payload,
-      })),
+    // A producer span per record, parented on the context stored with the
+    // row: the trace goes on from the request that appended it, even when
+    // this is another process, hours later.
+    const spans: Span[] = rows.rows.map((row) =>
+      tracer.startSpan(
+        `${row.topic} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            [attr.system]: 'kafka',
+            [attr.destination]: row.topic,
+            [attr.operationType]: 'publish',
+            [attr.operationName]: 'publish',
+            [attr.messageId]: row.event_id,
+            [attr.key]: row.key,
+            [attr.eventType]: row.type,
+          },
+        },
+        contextFromStored(row.trace_context),
+      ),
     );
+    try {
+      await producer.publishRaw(
+        rows.rows.map((row, i) => ({
+          topic: row.topic,
+          key: row.key,
+          // The stored CloudEvents headers win: trace headers never override them.
+          headers: {
+            ...traceHeadersOf(trace.setSpan(ROOT_CONTEXT, spans[i]!)),
+            ...(JSON.parse(row.headers) as Record<string, string>),
+          },
+          value: row.payload,
+        })),
+      );
+    } catch (err) {
+      for (const span of spans) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+        span.end();
+      }
+      throw err;
+    }
+    const ackedAt = Date.now();
+    rows.rows.forEach((row, i) => {
+      spans[i]!.end();
+      const attributes = { [attr.destination]: row.topic, [attr.eventType]: row.type };
+      sent.add(1, attributes);
+      publishLatency.record(
+        Math.max(0, ackedAt - new Date(row.created_at).getTime()) / 1000,
+        attributes,
+      );
+    });
     const ids = rows.rows.map((row) => row.id);
     await sql`update outbox set published_at = now() where id in (${sql.join(ids)})`.execute(db);
     return rows.rows.length;
@@ -169,6 +261,9 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     }
   }
 
+  // From creation, not start: a backlog matters most while nothing relays it.
+  meter.addBatchObservableCallback(observeBacklog, [backlog, oldestAge]);
+
   return {
     start() {
       if (running) return;
@@ -186,6 +281,7 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     },
 
     async close() {
+      meter.removeBatchObservableCallback(observeBacklog, [backlog, oldestAge]);
       if (!running) return;
       running = false;
       poke();
@@ -212,4 +308,8 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
       });
     },
   };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message || err.name : String(err);
 }

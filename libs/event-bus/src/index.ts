@@ -87,6 +87,14 @@ export {
   toDeadLetter,
   type DeadLetterFailure,
 } from './dead-letter-headers';
+// Trace context through records, rows and notifications (W3C, via the global propagator).
+export {
+  captureTraceContext,
+  contextFromHeaders,
+  contextFromStored,
+  eventContext,
+  traceHeaderNames,
+} from './trace-context';
 export { isStorageUnavailableError } from './is-storage-unavailable-error';
 export { UnprocessableEventError } from './unprocessable-event-error';
 // Kafka security: TLS/SASL client options and ACLs derived from the topic registry.

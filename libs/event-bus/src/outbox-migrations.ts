@@ -11,6 +11,11 @@ export interface OutboxTable {
   /** CloudEvents headers, exactly as they will be published. */
   headers: string;
   payload: Uint8Array;
+  /**
+   * The W3C trace context (JSON carrier) active when the event was appended,
+   * so the relay's producer span joins that trace however late it publishes.
+   */
+  trace_context: string | null;
   created_at: Date;
   published_at: Date | null;
 }
@@ -56,6 +61,12 @@ export const outboxMigrations: Record<string, Migration> = {
           holder text not null,
           expires_at timestamptz not null
         )`.execute(db);
+    },
+  },
+  // Additive and nullable: rows appended before it, or without a trace, publish as before.
+  '0000_outbox_trace_context': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table outbox add column if not exists trace_context text`.execute(db);
     },
   },
 };

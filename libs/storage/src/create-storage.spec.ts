@@ -185,6 +185,24 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
     expect(runs).toHaveLength(2);
   });
 
+  it('applies a migration added later whose name sorts before ones already applied', async () => {
+    // A library's `0000_...` migration (the outbox's trace column) shipped
+    // after a service's own ran: it must still apply, not fail the start.
+    await storage.close();
+    const { lines, logger } = captureLogs();
+    const addLateLibraryTable: Migration = {
+      async up(db: Kysely<unknown>) {
+        await sql`create table late_library (id integer primary key)`.execute(db);
+      },
+    };
+    declared = { '0000_create_late_library': addLateLibraryTable, ...declared };
+    storage = await open({ logger });
+    expect(lines.filter((l) => l.msg === 'applied migration').map((l) => l.migration)).toEqual([
+      '0000_create_late_library',
+    ]);
+    await sql`insert into late_library (id) values (1)`.execute(storage.db);
+  });
+
   it('round-trips int8 as bigint beyond 2^53, and types values the same on both backends', async () => {
     const big = 9_007_199_254_740_993n; // 2^53 + 1: a JS number would round it
     await storage.db.insertInto('accounts').values({ id: 'big', balance: big }).execute();

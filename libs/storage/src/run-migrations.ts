@@ -37,7 +37,14 @@ export async function runMigrations(
     );
   }
 
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // Library migrations (outbox, inbox: `0000_...`) and a service's own are
+    // independent sets; a library one added later must still apply to a
+    // database whose service migrations already ran.
+    allowUnorderedMigrations: true,
+  });
   const { error, results = [] } = await migrator.migrateToLatest();
   const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error !== undefined) {

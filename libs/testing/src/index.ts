@@ -1,9 +1,10 @@
 // Helpers for integration tests: a real Kafka broker, a real PostgreSQL server,
 // the workspace's services as real processes, a gRPC proxy that misbehaves on
-// request, and throwaway TLS certificates.
+// request, throwaway TLS certificates, and an in-memory OpenTelemetry SDK.
 export * from './create-test-certificates';
 export * from './kafka-test-broker';
 export * from './postgres-test-server';
+export * from './register-test-telemetry';
 export * from './start-grpc-fault-proxy';
 export * from './start-service-process';
 export * from './rpc-failure';
