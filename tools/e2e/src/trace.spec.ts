@@ -2,13 +2,14 @@
 // stack `npm start` runs exports OTLP to a receiver on loopback, a call made
 // with a traceparent of our choosing goes through gRPC, the outbox and Kafka,
 // and every span it caused arrives in that one trace.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   startOtlpReceiver,
   type OtlpReceiver,
   type ReceivedSpan,
 } from '@switchboard/otlp-receiver';
-import { grpcurl } from './grpcurl';
+import { findGrpcurl, grpcurl } from './grpcurl';
 import { startStack, type RunningStack } from './stack';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -114,5 +115,102 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
     );
     expect(processed.some((s) => causedBy(s, producer!))).toBe(true);
     for (const span of spans) expect(span.service).toMatch(/-service$/);
+  });
+
+  it("CreatePost: the fan-out and the WatchNotifications push belong to the post's trace", async () => {
+    const suffix = hex(4);
+    const users = ['grace', 'alan'].map((name) => {
+      const email = `${name}-${suffix}@example.com`;
+      const password = 'correct-horse-battery';
+      call(
+        '127.0.0.1:50051',
+        'switchboard.auth.v1.AuthService/Register',
+        {
+          email,
+          password,
+          display_name: name,
+        },
+        {},
+      );
+      const res = call(
+        '127.0.0.1:50051',
+        'switchboard.auth.v1.AuthService/Login',
+        { email, password },
+        {},
+      );
+      return { token: res['accessToken'] as string, id: res['userId'] as string };
+    });
+    const [grace, alan] = users as [(typeof users)[0], (typeof users)[0]];
+    // The post service learns users from UserRegistered: retry until it knows Alan.
+    for (let i = 0; ; i++) {
+      const follow = grpcurl([
+        '-plaintext',
+        '-H',
+        `authorization: Bearer ${grace.token}`,
+        '-d',
+        JSON.stringify({ user_id: alan.id }),
+        '127.0.0.1:50054',
+        'switchboard.post.v1.PostService/FollowUser',
+      ]);
+      if (follow.code === 0) break;
+      if (i > 60) throw new Error(`FollowUser kept failing: ${follow.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // Grace watches; the stream's headers (-v prints them) say the watch is in place.
+    const watcher = spawn(findGrpcurl(), [
+      '-plaintext',
+      '-v',
+      '-max-time',
+      '60',
+      '-H',
+      `authorization: Bearer ${grace.token}`,
+      '-d',
+      '{}',
+      '127.0.0.1:50055',
+      'switchboard.notification.v1.NotificationService/WatchNotifications',
+    ]);
+    let watched = '';
+    watcher.stdout.on('data', (chunk) => (watched += chunk));
+    try {
+      for (let i = 0; !watched.includes('Response headers received'); i++) {
+        if (i > 100) throw new Error(`the watch did not start: ${watched}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const traceId = hex(16);
+      const callerSpanId = hex(8);
+      call(
+        '127.0.0.1:50054',
+        'switchboard.post.v1.PostService/CreatePost',
+        { text: 'Traced from the first hop to the last.' },
+        { authorization: `Bearer ${alan.token}`, traceparent: `00-${traceId}-${callerSpanId}-01` },
+      );
+      const spans = await traceWith(
+        receiver,
+        traceId,
+        (s) => s.service === 'notification-service' && s.name === 'WatchNotifications push',
+        'WatchNotifications push span',
+      );
+      const createPost = spans.find((s) => s.name === 'switchboard.post.v1.PostService/CreatePost');
+      expect(createPost).toMatchObject({
+        service: 'post-service',
+        kind: 'server',
+        parentSpanId: callerSpanId,
+      });
+      const producer = spans.find((s) => s.kind === 'producer' && isTopic(s, 'social.posts.v1'));
+      expect(producer).toMatchObject({ service: 'post-service' });
+      const processed = spans.filter(
+        (s) =>
+          s.service === 'notification-service' &&
+          s.kind === 'consumer' &&
+          isTopic(s, 'social.posts.v1'),
+      );
+      expect(processed.some((s) => causedBy(s, producer!))).toBe(true);
+      const fanOut = spans.find((s) => s.name === 'PostCreated fan-out');
+      expect(fanOut).toMatchObject({ service: 'notification-service' });
+      const push = spans.find((s) => s.name === 'WatchNotifications push');
+      expect(push?.parentSpanId).toBe(fanOut!.spanId);
+    } finally {
+      watcher.kill('SIGINT');
+    }
   });
 });
