@@ -93,7 +93,9 @@ describe.each<[Backend]>(backends)(
         .where('recipient_id', '=', fan)
         .executeTakeFirstOrThrow();
       expect(row.trace_context).toContain(traceId);
-      expect(await telemetry.metric('switchboard.notifications.delivered')).toBe(
+      // At least this one: the replica's consumer also applies whatever other
+      // specs publish on the shared topic meanwhile, and counts those too.
+      expect(await telemetry.metric('switchboard.notifications.delivered')).toBeGreaterThanOrEqual(
         deliveredBefore + 1,
       );
     });
