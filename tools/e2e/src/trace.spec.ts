@@ -107,6 +107,14 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
         name: 'switchboard.inventory.v1.InventoryService/ReserveStock',
       }),
     );
+    // The commit runs detached from the call's deadline, but not from its trace.
+    expect(spans).toContainEqual(
+      expect.objectContaining({
+        service: 'inventory-service',
+        kind: 'server',
+        name: 'switchboard.inventory.v1.InventoryService/CommitReservation',
+      }),
+    );
     const producer = spans.find((s) => s.kind === 'producer' && isTopic(s, 'sales.orders.v1'));
     expect(producer).toMatchObject({ service: 'order-service' });
     const processed = spans.filter(
