@@ -51,6 +51,24 @@ async function traceWith(
   }
 }
 
+const metricsPorts = {
+  auth: 9461,
+  inventory: 9462,
+  order: 9463,
+  post: 9464,
+  notification: 9465,
+  reporting: 9466,
+};
+
+/** A sample of a counter at a service's /metrics, summed over its label sets (0 when absent). */
+async function scrape(port: number, metric: string): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return body
+    .split('\n')
+    .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 const isTopic = (span: ReceivedSpan, topic: string) =>
   span.attributes['messaging.destination.name'] === topic;
 
@@ -78,7 +96,18 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
     await receiver?.close();
   });
 
+  it('serves Prometheus text on every metrics port', async () => {
+    for (const [service, port] of Object.entries(metricsPorts)) {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect([service, res.status]).toEqual([service, 200]);
+      const body = await res.text();
+      expect(body).toMatch(/^# TYPE \S+ (counter|gauge|histogram)$/m);
+      expect(body).toMatch(/^nodejs_eventloop_delay_p99\{/m);
+    }
+  });
+
   it('PlaceOrder: order, inventory, the producer span and reporting in the trace the caller chose', async () => {
+    const placedBefore = await scrape(metricsPorts.order, 'switchboard_orders_placed_total');
     const traceId = hex(16);
     const callerSpanId = hex(8);
     const token = login('demo@switchboard.local', 'switchboard-demo');
@@ -123,6 +152,10 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
     );
     expect(processed.some((s) => causedBy(s, producer!))).toBe(true);
     for (const span of spans) expect(span.service).toMatch(/-service$/);
+    // Exactly one order more at order's /metrics.
+    expect(await scrape(metricsPorts.order, 'switchboard_orders_placed_total')).toBe(
+      placedBefore + 1,
+    );
   });
 
   it("CreatePost: the fan-out and the WatchNotifications push belong to the post's trace", async () => {
