@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { SpanKind, trace, type SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { OrderPlacedSchema, type TopicSpec } from '@switchboard/contracts';
+import { createLogger } from '@switchboard/logger';
 import { createStorage, type Storage } from '@switchboard/storage';
 import {
   createTestDatabase,
@@ -131,13 +133,15 @@ describe.each<Backend>(['pglite', 'postgres'])(
         failOnce?: Set<string>;
         /** Fail once with an ordinary error: retried. */
         throwOnce?: Set<string>;
+        /** Where the consumer's (and so the handlers') log lines go. */
+        log?: typeof logger;
       } = {},
     ): { c: InboxConsumer; groupId: string } {
       const groupId = `trace-${backend}-${randomUUID().slice(0, 8)}`;
       const c = createInboxConsumer<Db>({
         storage,
         bus,
-        logger,
+        logger: options.log ?? logger,
         groupId,
         subscriptions: [
           on(OrderPlacedSchema, async (message, ctx) => {
@@ -148,6 +152,7 @@ describe.each<Backend>(['pglite', 'postgres'])(
               throw new Error(`failing ${message.orderId} once`);
             }
             seen.set(message.orderId, trace.getActiveSpan()!.spanContext());
+            ctx.logger.info({ orderId: message.orderId }, 'applied in the test handler');
             await ctx.trx
               .insertInto('effects')
               .values({ event_id: ctx.event.id, order_id: message.orderId, seq: 0 })
@@ -191,9 +196,21 @@ describe.each<Backend>(['pglite', 'postgres'])(
       const request = await appendInRequest(storage, ids);
       relay().start();
       const seen = new Map<string, SpanContext>();
+      const lines: Record<string, unknown>[] = [];
+      const log = createLogger({
+        service: 'trace-test',
+        level: 'info',
+        destination: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+            done();
+          },
+        }),
+      });
       const { c, groupId } = consumer(seen, {
         maxEventsPerTransaction: 1,
         throwOnce: new Set([ids[1]!]),
+        log,
       });
       await c.start();
       await eventually(() => c.status().handled === 3, 30_000, 'three events handled');
@@ -239,6 +256,13 @@ describe.each<Backend>(['pglite', 'postgres'])(
           traceId: request.traceId,
           spanId: span.spanContext().spanId,
         });
+      }
+      // And the handler's log lines name the trace the request chose, and the process span.
+      const applied = lines.filter((l) => l.msg === 'applied in the test handler');
+      expect(applied.map((l) => l.orderId).sort()).toEqual(ids);
+      for (const line of applied) {
+        expect(line.trace_id).toBe(request.traceId);
+        expect(line.span_id).toBe(processed.get(line.orderId as string)!.spanContext().spanId);
       }
 
       // Exactly this test's events, no more.
