@@ -7,6 +7,7 @@ export const MODULE_NAMES = [
   'transport',
   'consumer',
   'sync',
+  'telemetry',
   'notification',
   'startup',
 ] as const;

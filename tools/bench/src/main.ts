@@ -20,6 +20,7 @@ import { measurePostNotification } from './post-notification';
 import { renderGoalsText, renderText } from './render-table';
 import { measureStartupFootprint } from './startup-footprint';
 import { measureSyncPath } from './sync-path';
+import { measureTelemetryCost } from './telemetry-cost';
 
 interface BenchModule {
   readonly title: string;
@@ -32,6 +33,7 @@ const MODULES: Record<ModuleName, BenchModule> = {
   grpc: { title: 'gRPC stack overhead', quick: true, run: measureGrpcOverhead },
   transport: { title: 'Client transport', quick: true, run: measureClientTransport },
   sync: { title: 'CheckAvailability and PlaceOrder', quick: true, run: measureSyncPath },
+  telemetry: { title: 'Telemetry cost', quick: false, run: measureTelemetryCost },
   notification: { title: 'post → notification', quick: false, run: measurePostNotification },
   consumer: { title: 'Consumer throughput', quick: true, run: measureConsumerThroughput },
   startup: { title: 'Start-up and footprint', quick: false, run: measureStartupFootprint },
