@@ -477,7 +477,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     listTopics: () => admins.use((admin) => admin.listTopics()),
     topicOffsets: (topic) =>
       admins.use(async (admin) =>
-        (await admin.fetchTopicOffsets(topic))
+        (await fetchTopicOffsets(admin, topic))
           .map(({ partition, low, high }) => ({ partition, low, high }))
           .sort((a, b) => a.partition - b.partition),
       ),
@@ -548,6 +548,25 @@ function createAdminPool(kafka: Kafka) {
   };
 }
 
+/**
+ * Right after a topic is created (or a broker restarts) its partitions may
+ * have no leader yet, and kafkajs answers ListOffsets with a retriable
+ * "not the leader" instead of waiting: ask again a few times, with fresh
+ * metadata, before giving up.
+ */
+async function fetchTopicOffsets(admin: Admin, topic: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      const retriable = (err as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 6) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    }
+  }
+}
+
 async function fetchLag(
   admin: Admin,
   groupId: string,
@@ -558,7 +577,7 @@ async function fetchLag(
   );
   const lags: PartitionLag[] = [];
   for (const { topic, partitions } of committed) {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await fetchTopicOffsets(admin, topic);
     for (const end of ends) {
       const raw = partitions.find((p) => p.partition === end.partition)?.offset;
       // kafkajs reports "-1" for a partition the group never committed on.
