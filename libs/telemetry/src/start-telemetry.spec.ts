@@ -74,11 +74,12 @@ describe('startTelemetry', () => {
     try {
       telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
       expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none' });
-      // Spans are still real (ids for logs and propagation), and dropped when they end.
+      // Spans carry ids (for logs and propagation) but record nothing.
       const tracer = trace.getTracer('spec');
       for (let i = 0; i < 500; i++) {
         const span = tracer.startSpan(`work ${i}`);
-        expect(span.isRecording()).toBe(true);
+        expect(span.isRecording()).toBe(false);
+        expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
         span.end();
       }
       // close() flushes whatever an exporter would have queued.
@@ -160,6 +161,40 @@ describe('startTelemetry', () => {
     expect(telemetry.enabled).toBe(false);
     expect(telemetry.metricsUrl).toBeUndefined();
     expect(trace.getTracer('spec').startSpan('nothing').isRecording()).toBe(false);
+  });
+
+  it('with no endpoint still samples as OTEL_TRACES_SAMPLER says: the flag goes downstream', async () => {
+    process.env.OTEL_TRACES_SAMPLER = 'always_off';
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    const span = trace.getTracer('spec').startSpan('root');
+    expect(span.isRecording()).toBe(false);
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
+    expect(span.spanContext().traceFlags).toBe(0);
+  });
+
+  it('with no endpoint gives a child its parent’s trace and a span id of its own', async () => {
+    telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
+    const tracer = trace.getTracer('spec');
+    tracer.startActiveSpan('parent', (parent) => {
+      const child = tracer.startSpan('child');
+      expect(child.spanContext().traceId).toBe(parent.spanContext().traceId);
+      expect(child.spanContext().spanId).not.toBe(parent.spanContext().spanId);
+      expect(child.spanContext().traceFlags).toBe(1);
+      const root = tracer.startSpan('root', { root: true });
+      expect(root.spanContext().traceId).not.toBe(parent.spanContext().traceId);
+    });
+  });
+
+  it('refuses an unknown sampler, naming the variable', async () => {
+    process.env.OTEL_TRACES_SAMPLER = 'sometimes';
+    await expect(startTelemetry({ service: 'telemetry-spec', metricsPort: 0 })).rejects.toThrow(
+      /OTEL_TRACES_SAMPLER: "sometimes" is not one of always_on, always_off, traceidratio/,
+    );
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '2';
+    await expect(startTelemetry({ service: 'telemetry-spec', metricsPort: 0 })).rejects.toThrow(
+      'OTEL_TRACES_SAMPLER_ARG: "2" is not a ratio between 0 and 1',
+    );
   });
 
   it('refuses an unknown OTLP protocol, naming the variable', async () => {

@@ -29,9 +29,11 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { Logger } from '@switchboard/logger';
+import { createPropagatingTracerProvider } from './create-propagating-tracer-provider';
 import { createRuntimeMetrics } from './create-runtime-metrics';
+import { createSampler } from './create-sampler';
 
 export interface TelemetryOptions {
   /** The service's name: the default of OTEL_SERVICE_NAME. */
@@ -77,11 +79,16 @@ function exportProtocol(signal: 'TRACES' | 'METRICS'): Protocol | 'none' {
   );
 }
 
-// Each exporter reads its endpoint, headers and timeout from the OTEL_* variables itself.
-function tracesConfig(protocol: Protocol | 'none') {
-  // Spans still get ids (for logs and propagation) but are dropped when they end.
-  if (protocol === 'none') return { spanProcessors: [new NoopSpanProcessor()] };
-  const traceExporter =
+/**
+ * Exporting: the SDK's tracer provider behind a batch processor, sampling as
+ * OTEL_TRACES_SAMPLER says. Not exporting: no SDK tracer provider at all
+ * (NodeSDK registers none without span processors); startTelemetry registers
+ * one that only makes ids. Each exporter reads its endpoint, headers and
+ * timeout from the OTEL_* variables itself.
+ */
+function tracesConfig(protocol: Protocol | 'none', sampler: Sampler) {
+  if (protocol === 'none') return { spanProcessors: [] };
+  const exporter =
     protocol === 'grpc'
       ? new GrpcTraceExporter()
       : protocol === 'http/json'
@@ -89,7 +96,7 @@ function tracesConfig(protocol: Protocol | 'none') {
         : new ProtoTraceExporter();
   // The SDK puts it behind a batch processor sized from OTEL_BSP_*: its queue
   // holds at most OTEL_BSP_MAX_QUEUE_SIZE (2048) spans and drops the rest.
-  return { traceExporter };
+  return { sampler, traceExporter: exporter };
 }
 
 function metricExportFor(protocol: Protocol | 'none'): IMetricReader[] {
@@ -147,6 +154,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     };
   }
   const exporting = { traces: exportProtocol('TRACES'), metrics: exportProtocol('METRICS') };
+  // Read before anything is started, so a bad variable leaves nothing behind.
+  const sampler = createSampler();
+  const traces = tracesConfig(exporting.traces, sampler);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const server = await serveMetrics(prometheus, options.metricsPort);
   const sdk = new NodeSDK({
@@ -155,13 +165,16 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }) as TextMapPropagator,
-    ...tracesConfig(exporting.traces),
+    ...traces,
     metricReaders: [prometheus, ...metricExportFor(exporting.metrics)],
     // Logs go to stdout as JSON lines (with trace ids); no OTLP log export.
     logRecordProcessors: [],
     instrumentations: [pgInstrumentation],
   });
   sdk.start();
+  if (exporting.traces === 'none') {
+    trace.setGlobalTracerProvider(createPropagatingTracerProvider(sampler));
+  }
   const runtime = createRuntimeMetrics(metrics.getMeter('switchboard/runtime'));
   const { port } = server.address() as AddressInfo;
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
