@@ -34,6 +34,7 @@ import type { Logger } from '@switchboard/logger';
 import { createPropagatingTracerProvider } from './create-propagating-tracer-provider';
 import { createRuntimeMetrics } from './create-runtime-metrics';
 import { createSampler } from './create-sampler';
+import { createStatementFilterSampler } from './create-statement-filter-sampler';
 
 export interface TelemetryOptions {
   /** The service's name: the default of OTEL_SERVICE_NAME. */
@@ -81,9 +82,9 @@ function exportProtocol(signal: 'TRACES' | 'METRICS'): Protocol | 'none' {
 
 /**
  * Exporting: the SDK's tracer provider behind a batch processor, sampling as
- * OTEL_TRACES_SAMPLER says. Not exporting: no SDK tracer provider at all
- * (NodeSDK registers none without span processors); startTelemetry registers
- * one that only makes ids. Each exporter reads its endpoint, headers and
+ * OTEL_TRACES_SAMPLER says, except for transaction-control statements. Not
+ * exporting: no SDK tracer provider at all (NodeSDK registers none without
+ * span processors); startTelemetry registers one that only makes ids. Each exporter reads its endpoint, headers and
  * timeout from the OTEL_* variables itself.
  */
 function tracesConfig(protocol: Protocol | 'none', sampler: Sampler) {
@@ -96,7 +97,7 @@ function tracesConfig(protocol: Protocol | 'none', sampler: Sampler) {
         : new ProtoTraceExporter();
   // The SDK puts it behind a batch processor sized from OTEL_BSP_*: its queue
   // holds at most OTEL_BSP_MAX_QUEUE_SIZE (2048) spans and drops the rest.
-  return { sampler, traceExporter: exporter };
+  return { sampler: createStatementFilterSampler(sampler), traceExporter: exporter };
 }
 
 function metricExportFor(protocol: Protocol | 'none'): IMetricReader[] {

@@ -130,6 +130,34 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
     expect(line).toMatchObject({ trace_id: traceId, span_id: server.spanId });
   });
 
+  it("gives a transaction's statements spans, but not BEGIN, COMMIT or the pool checkout", async () => {
+    const traceId = '7a1f0a7c2d3b4a5968778695a4b3c2d2';
+    const transport = createGrpcJsTransport({ address: auth.address });
+    try {
+      // A login takes from the account's attempt budget in a transaction, known email or not.
+      await createServiceClient(AuthService, transport)
+        .login(
+          { email: 'nobody-else@switchboard.local', password: 'not-the-password' },
+          { headers: { traceparent: `00-${traceId}-a1b2c3d4e5f60719-01` } },
+        )
+        .catch(() => undefined);
+    } finally {
+      transport.close();
+    }
+    // The server span ends last, so once it is here every span it caused is too.
+    const server = await until('the Login server span', () =>
+      spansOf(traceId).find((s) => s.kind === 'server'),
+    );
+    const names = spansOf(traceId)
+      .filter((s) => s.spanId !== server.spanId)
+      .map((s) => s.name);
+    expect(names).toContainEqual(expect.stringMatching(/^pg\.query:INSERT /));
+    expect(names).toContainEqual(expect.stringMatching(/^pg\.query:SELECT /));
+    expect(
+      names.filter((n) => /^pg\.query:(BEGIN|START|COMMIT)\b/.test(n) || /connect$/.test(n)),
+    ).toEqual([]);
+  });
+
   it('exports over OTLP http/json too, naming the service', async () => {
     const jsonDatabase = await createTestDatabase('telemetry_json_spec');
     const jsonAuth = await startServiceProcess({
