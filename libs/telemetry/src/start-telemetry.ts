@@ -84,8 +84,9 @@ function exportProtocol(signal: 'TRACES' | 'METRICS'): Protocol | 'none' {
  * Exporting: the SDK's tracer provider behind a batch processor, sampling as
  * OTEL_TRACES_SAMPLER says, except for transaction-control statements. Not
  * exporting: no SDK tracer provider at all (NodeSDK registers none without
- * span processors); startTelemetry registers one that only makes ids. Each exporter reads its endpoint, headers and
- * timeout from the OTEL_* variables itself.
+ * span processors); startTelemetry registers one that only makes ids. Each
+ * exporter reads its endpoint, headers and timeout from the OTEL_* variables
+ * itself.
  */
 function tracesConfig(protocol: Protocol | 'none', sampler: Sampler) {
   if (protocol === 'none') return { spanProcessors: [] };
