@@ -58,8 +58,12 @@ function durationHistograms() {
 const metadataGetter: TextMapGetter<grpc.Metadata> = {
   keys: (carrier) => Object.keys(carrier.getMap()),
   get(carrier, key) {
-    const values = carrier.get(key).filter((v): v is string => typeof v === 'string');
-    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+    const values = carrier.get(key);
+    // The common case (one text value, or none) without a filtered copy.
+    if (values.length === 0) return undefined;
+    if (values.length === 1) return typeof values[0] === 'string' ? values[0] : undefined;
+    const texts = values.filter((v): v is string => typeof v === 'string');
+    return texts.length === 0 ? undefined : texts.length === 1 ? texts[0] : texts;
   },
 };
 
@@ -77,13 +81,44 @@ const SERVER_FAULTS = new Set<number>([
   grpc.status.DATA_LOSS,
 ]);
 
-function attributesOf(methodName: string) {
-  const slash = methodName.indexOf('/');
-  return {
-    'rpc.system': 'grpc',
-    'rpc.service': methodName.slice(0, slash),
-    'rpc.method': methodName.slice(slash + 1),
-  };
+type Attributes = Readonly<Record<string, string | number>>;
+
+// A server has a handful of methods and a call ends with one of 17 status
+// codes, so the attribute objects of spans and durations are made once per
+// method (and status) and shared: a call no longer slices its method name
+// and spreads a new object twice. The SDK copies span attributes and only
+// reads metric attributes, so sharing frozen objects is safe. Bounded by the
+// methods this process serves and calls (unknown methods are refused before
+// a span starts).
+const spanAttributesByMethod = new Map<string, Attributes>();
+const durationAttributesByMethod = new Map<string, Map<number, Attributes>>();
+
+function attributesOf(methodName: string): Attributes {
+  let attributes = spanAttributesByMethod.get(methodName);
+  if (attributes === undefined) {
+    const slash = methodName.indexOf('/');
+    attributes = Object.freeze({
+      'rpc.system': 'grpc',
+      'rpc.service': methodName.slice(0, slash),
+      'rpc.method': methodName.slice(slash + 1),
+    });
+    spanAttributesByMethod.set(methodName, attributes);
+  }
+  return attributes;
+}
+
+function durationAttributesOf(methodName: string, code: number): Attributes {
+  let byCode = durationAttributesByMethod.get(methodName);
+  if (byCode === undefined) {
+    byCode = new Map();
+    durationAttributesByMethod.set(methodName, byCode);
+  }
+  let attributes = byCode.get(code);
+  if (attributes === undefined) {
+    attributes = Object.freeze({ ...attributesOf(methodName), 'rpc.grpc.status_code': code });
+    byCode.set(code, attributes);
+  }
+  return attributes;
 }
 
 export interface RpcOutcome {
@@ -109,10 +144,7 @@ function finishSpan(
   isFault: (code: number) => boolean,
 ) {
   const durationMs = performance.now() - startedAt;
-  histogram.record(durationMs, {
-    ...attributesOf(methodName),
-    'rpc.grpc.status_code': outcome.code,
-  });
+  histogram.record(durationMs, durationAttributesOf(methodName, outcome.code));
   if (!span.isRecording()) return;
   span.setAttribute('rpc.grpc.status_code', outcome.code);
   if (outcome.errorCode !== undefined) span.setAttribute('rpc.error_code', outcome.errorCode);
