@@ -21,8 +21,9 @@ const NO_ATTRIBUTES = Object.freeze({});
  * name the trace and span they were written in, and traceparent still goes
  * out in gRPC metadata and Kafka headers, while no span object, attribute
  * copy, processor call or end-of-span bookkeeping is ever made. The SDK's own
- * tracer with a NoopSpanProcessor built and dropped all of that per span,
- * which cost GetProduct about a fifth of its calls/s.
+ * tracer with a NoopSpanProcessor built and dropped all of that per span:
+ * 2.6 µs of CPU for a server span against 0.5 µs here, measured on a busy
+ * 2-core machine (start, three attributes, end; best of five runs).
  *
  * The sampled flag is the configured sampler's decision (by default: the
  * caller's flag, or sampled at a root), not "not sampled": a service
