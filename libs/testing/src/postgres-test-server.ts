@@ -24,8 +24,10 @@ export interface TestDatabase {
  * Drop it in afterAll. Throws, with instructions, when no server answers: a
  * storage test must fail rather than silently pass without a database.
  */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const serverUrl = testDatabaseUrl();
+export async function createTestDatabase(
+  prefix = 'test',
+  serverUrl = testDatabaseUrl(),
+): Promise<TestDatabase> {
   const name = uniqueName(prefix);
   await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quote(name)}`));
   const url = withDatabase(serverUrl, name);

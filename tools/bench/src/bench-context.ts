@@ -22,6 +22,8 @@ export interface BenchContext extends BenchSettings {
   ghz(): Promise<string>;
   /** Path of a FileDescriptorSet of every contract, built on first use. */
   protoset(): Promise<string>;
+  /** The bench's private PostgreSQL server (maintenance database URL), up for the whole run. */
+  readonly databaseServer: string;
   /** Bootstrap addresses of a private broker shared by the modules, started on first use. */
   sharedBroker(): Promise<string[]>;
   /** Runs at the end of the whole run (or on Ctrl-C), last registered first. */

@@ -16,8 +16,8 @@ Measured by \`npm run bench\` (the full suite; \`npm run bench -- --quick\` runs
 subset in under three minutes and prints the same table without writing this
 file). Everything runs on this machine over loopback: real service processes
 started from their \`main.ts\`, a private Kafka broker from the workspace's own
-jars, databases on the local PostgreSQL server or embedded PGlite, and load
-from real tools (\`ghz\` for gRPC, Kafka's \`ConsumerPerformance\`).
+jars, a private PostgreSQL server from the same embedded binaries \`npm start\`
+uses (a database per service), and load from real tools (\`ghz\` for gRPC, Kafka's \`ConsumerPerformance\`).
 
 ## Method
 

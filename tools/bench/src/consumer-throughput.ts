@@ -83,7 +83,6 @@ async function drainWithReporting(
 ): Promise<Drain> {
   const stack = await createServiceStack(ctx, {
     apps: ['reporting-service'],
-    backend: 'postgres',
     brokers,
   });
   try {

@@ -6,7 +6,6 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { testDatabaseUrl } from '@switchboard/testing';
 
 export interface MachineInfo {
   readonly date: string;
@@ -26,9 +25,9 @@ export function kafkaVersion(workspaceRoot: string): string {
   return /const KAFKA_VERSION = '([^']+)'/.exec(script)?.[1] ?? 'unknown';
 }
 
-async function postgresVersion(): Promise<string> {
+async function postgresVersion(databaseUrl: string): Promise<string> {
   const client = new pg.Client({
-    connectionString: testDatabaseUrl(),
+    connectionString: databaseUrl,
     connectionTimeoutMillis: 3_000,
   });
   client.on('error', () => undefined);
@@ -62,7 +61,10 @@ function osName(): string {
   }
 }
 
-export async function machineInfo(workspaceRoot: string): Promise<MachineInfo> {
+export async function machineInfo(
+  workspaceRoot: string,
+  databaseUrl: string,
+): Promise<MachineInfo> {
   const cpuList = cpus();
   return {
     date: new Date().toISOString(),
@@ -72,7 +74,7 @@ export async function machineInfo(workspaceRoot: string): Promise<MachineInfo> {
     os: osName(),
     node: process.version,
     kafka: kafkaVersion(workspaceRoot),
-    postgres: await postgresVersion(),
+    postgres: await postgresVersion(databaseUrl),
     java: await javaVersion(),
   };
 }

@@ -10,6 +10,7 @@ import { startLocalBroker } from '@switchboard/testing';
 import { MODULE_NAMES, parseBenchArgs, type ModuleName } from './bench-args';
 import { findWorkspaceRoot, type BenchContext } from './bench-context';
 import { renderDocument, writeDocument } from './bench-document';
+import { startBenchPostgres, type BenchPostgres } from './bench-postgres';
 import { failedSection, type SectionResult } from './bench-result';
 import { measureClientTransport } from './client-transport';
 import { measureConsumerThroughput } from './consumer-throughput';
@@ -69,8 +70,18 @@ async function main(): Promise<void> {
     let value: Promise<T> | undefined;
     return () => (value ??= make());
   };
+  // The default stack's database: started first, so the machine line can name its version.
+  let postgres: BenchPostgres;
+  try {
+    postgres = await startBenchPostgres(workspaceRoot, log);
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+  cleanups.push(() => postgres.stop());
   const ctx: BenchContext = {
     quick: args.quick,
+    databaseServer: postgres.url,
     rounds: args.rounds,
     workspaceRoot,
     bundleDir: __dirname,
@@ -91,7 +102,10 @@ async function main(): Promise<void> {
     }),
   };
 
-  const machine = await machineInfo(workspaceRoot);
+  const machine = await machineInfo(workspaceRoot, postgres.url).catch(async (err: unknown) => {
+    await cleanUp();
+    throw err;
+  });
   log(`${args.quick ? 'quick' : 'full'} run, ${args.rounds} rounds; ${describeMachine(machine)}`);
   const sections: SectionResult[] = [];
   const skipped: ModuleName[] = [];

@@ -10,14 +10,15 @@
 // notification arrived, so the figures are latency without queueing.
 //
 //   node tools/scripts/run-ts.mjs tools/bench/src/post-notification-latency.ts \
-//     [--posts 1000] [--warmup 20] [--backend postgres|pglite]
+//     [--posts 1000] [--warmup 20]
+//
+// Databases go on the server TEST_DATABASE_URL names (default: 127.0.0.1:5432).
 //
 // Prints one line of percentiles; on failure, the error and the services'
 // output go to stderr. Leaves nothing behind: processes, databases, folders.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
@@ -40,7 +41,6 @@ import {
   type TestDatabase,
 } from '@switchboard/testing';
 
-type Backend = 'postgres' | 'pglite';
 type App = 'auth-service' | 'post-service' | 'notification-service';
 
 const APPS: readonly App[] = ['auth-service', 'post-service', 'notification-service'];
@@ -57,7 +57,6 @@ const CALL_TIMEOUT_MS = 30_000;
 interface Options {
   posts: number;
   warmup: number;
-  backend: Backend;
 }
 
 function readOptions(): Options {
@@ -65,7 +64,6 @@ function readOptions(): Options {
     options: {
       posts: { type: 'string', default: '1000' },
       warmup: { type: 'string', default: '20' },
-      backend: { type: 'string', default: 'postgres' },
     },
   });
   const posts = Number(values.posts);
@@ -74,9 +72,7 @@ function readOptions(): Options {
     throw new Error('--posts must be a whole number from 1 to 100000');
   if (!Number.isInteger(warmup) || warmup < 0 || warmup > 10_000)
     throw new Error('--warmup must be a whole number from 0 to 10000');
-  if (values.backend !== 'postgres' && values.backend !== 'pglite')
-    throw new Error('--backend must be postgres or pglite');
-  return { posts, warmup, backend: values.backend };
+  return { posts, warmup };
 }
 
 function workspaceRoot(): string {
@@ -282,18 +278,11 @@ async function run(options: Options): Promise<string> {
   const kafka = broker.brokers.join(',');
 
   const databaseEnv = new Map<App, Record<string, string>>();
-  if (options.backend === 'postgres') {
-    for (const app of APPS) {
-      const key = app.replace(/-service$/, '').toUpperCase();
-      const database: TestDatabase = await createTestDatabase(`bench_${key.toLowerCase()}`);
-      cleanups.push(() => database.drop());
-      databaseEnv.set(app, { [`${key}_DATABASE_URL`]: database.url });
-    }
-  } else {
-    // PGlite keeps each service's database under DATA_DIR/<service>.
-    const dataDir = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    for (const app of APPS) databaseEnv.set(app, { DATA_DIR: dataDir });
+  for (const app of APPS) {
+    const key = app.replace(/-service$/, '').toUpperCase();
+    const database: TestDatabase = await createTestDatabase(`bench_${key.toLowerCase()}`);
+    cleanups.push(() => database.drop());
+    databaseEnv.set(app, { [`${key}_DATABASE_URL`]: database.url });
   }
 
   const admin = { email: `bench-admin-${randomUUID()}@example.com`, password: randomUUID() };
@@ -390,7 +379,7 @@ async function run(options: Options): Promise<string> {
   const sorted = [...latencies].sort((a, b) => a - b);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   return (
-    `CreatePost response → Watch notification, ${options.posts} posts, ${options.backend}: ` +
+    `CreatePost response → Watch notification, ${options.posts} posts: ` +
     `p50 ${ms(percentile(sorted, 50))}  p95 ${ms(percentile(sorted, 95))}  ` +
     `p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted.at(-1)!)}`
   );

@@ -192,7 +192,7 @@ export async function measurePostNotification(ctx: BenchContext): Promise<Sectio
   const brokers = await ctx.sharedBroker();
   const rates = ctx.quick ? [50, 200] : [50, 200, 500];
   const durationMs = ctx.quick ? 4_000 : 15_000;
-  const stack = await createServiceStack(ctx, { apps: APPS, backend: 'postgres', brokers });
+  const stack = await createServiceStack(ctx, { apps: APPS, brokers });
   const bus = createEventBus({
     brokers,
     clientId: 'bench-relay-lag',

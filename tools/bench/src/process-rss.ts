@@ -13,6 +13,21 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/**
+ * Proportional set size in MiB (shared pages divided among the processes
+ * sharing them), or NaN. Sums of RSS count PostgreSQL's shared buffers once
+ * per backend; sums of PSS do not.
+ */
+export function pssMiB(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kib = /^Pss:\s+(\d+)\s+kB/m.exec(rollup)?.[1];
+    return kib === undefined ? Number.NaN : Number(kib) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface RssSampler {
   /** Stops sampling; the highest VmRSS seen per pid, in MiB. */
   stop(): Map<number, number>;

@@ -1,11 +1,9 @@
 // The workspace's services as real processes for the load benchmarks: each
 // built from its main.ts and started with startServiceProcess (libs/testing)
-// on pre-chosen free loopback ports, so a stack can be stopped and started
-// again on the same ports and databases (the warm start-up case).
+// on pre-chosen free loopback ports, with a fresh database each on the
+// bench's PostgreSQL server, so a stack can be stopped and started again on
+// the same ports and databases (the warm start-up case).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DescService } from '@bufbuild/protobuf';
 import { AuthService } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
@@ -17,9 +15,6 @@ import {
   type TestDatabase,
 } from '@switchboard/testing';
 import { freeBenchPort, type BenchContext } from './bench-context';
-
-export type Backend = 'postgres' | 'pglite';
-export const backendName: Record<Backend, string> = { postgres: 'PostgreSQL', pglite: 'PGlite' };
 
 export const ALL_APPS: readonly ServiceApp[] = [
   'auth-service',
@@ -38,14 +33,14 @@ export const ADMIN = { email: 'admin@switchboard.local', password: 'switchboard-
 
 export interface StackOptions {
   readonly apps: readonly ServiceApp[];
-  readonly backend: Backend;
+  /** The PostgreSQL server the services get their databases on (default: the bench's own). */
+  readonly databaseServer?: string;
   readonly brokers: readonly string[];
   /** Added to every service's environment. */
   readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ServiceStack {
-  readonly backend: Backend;
   address(app: ServiceApp): string;
   /** The running process of an app (throws when the stack is stopped). */
   process(app: ServiceApp): ServiceProcess;
@@ -70,13 +65,14 @@ export async function createServiceStack(
   for (const app of options.apps) ports.set(app, await freeBenchPort());
   const address = (app: ServiceApp) => `127.0.0.1:${ports.get(app) ?? 0}`;
   const databases = new Map<ServiceApp, TestDatabase>();
-  let dataDir: string | undefined;
-  if (options.backend === 'postgres') {
-    for (const app of options.apps) {
-      databases.set(app, await createTestDatabase(`bench_${envKeyOf(app).toLowerCase()}`));
-    }
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-pglite-'));
+  for (const app of options.apps) {
+    databases.set(
+      app,
+      await createTestDatabase(
+        `bench_${envKeyOf(app).toLowerCase()}`,
+        options.databaseServer ?? ctx.databaseServer,
+      ),
+    );
   }
   const running = new Map<ServiceApp, ServiceProcess>();
   const transports: { close(): void }[] = [];
@@ -93,9 +89,7 @@ export async function createServiceStack(
       ...(options.env ?? {}),
     };
     for (const peer of options.apps) env[`${envKeyOf(peer)}_ADDR`] = address(peer);
-    const database = databases.get(app);
-    if (database !== undefined) env[`${key}_DATABASE_URL`] = database.url;
-    if (dataDir !== undefined) env.DATA_DIR = dataDir;
+    env[`${key}_DATABASE_URL`] = databases.get(app)!.url;
     return env;
   };
 
@@ -110,12 +104,10 @@ export async function createServiceStack(
       for (const transport of transports) transport.close();
       await stop();
       for (const database of databases.values()) await database.drop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     })());
   ctx.onCleanup(dispose);
 
   return {
-    backend: options.backend,
     address,
     process(app) {
       const service = running.get(app);
@@ -167,13 +159,16 @@ const asUser = (userId: string, token: string): BenchUser => ({
 });
 
 /** The seeded admin, logged in. */
-export async function loginAdmin(stack: ServiceStack): Promise<BenchUser> {
+export async function loginAdmin(stack: Pick<ServiceStack, 'client'>): Promise<BenchUser> {
   const login = await stack.client(AuthService, 'auth-service').login(ADMIN);
   return asUser(login.userId, login.accessToken);
 }
 
 /** A new customer, registered and logged in. */
-export async function newCustomer(stack: ServiceStack, name: string): Promise<BenchUser> {
+export async function newCustomer(
+  stack: Pick<ServiceStack, 'client'>,
+  name: string,
+): Promise<BenchUser> {
   const auth = stack.client(AuthService, 'auth-service');
   const email = `${name}-${randomUUID().slice(0, 8)}@bench.example`;
   const password = 'bench-correct-horse-battery';

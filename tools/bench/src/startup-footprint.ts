@@ -1,55 +1,66 @@
-// Measurement 6: how long the six services take to answer SERVING, and how
-// much memory each holds idle and under load.
+// Measurement 7: `npm start` as a user runs it, from an empty data folder
+// (cold) and again on the same folder (warm): the time to "all six services
+// are SERVING", the memory of every process it runs (six services, the
+// broker, PostgreSQL and the launcher: node, nx and its shells), the CPU each
+// spends doing nothing, the memory peak under a short mixed load, and what
+// Ctrl-C leaves behind.
 //
-// Start-up is timed from the moment the processes are started (all six at
-// once, as `nx run-many -t serve` does) to the last SERVING, on the embedded
-// PGlite databases that `npm start` uses by default:
-//   cold  a broker started from an empty data directory and fresh databases:
-//         broker start-up + migrations + topic creation + seeding;
-//   warm  the broker already up with its topics, the databases migrated and
-//         seeded by an earlier start: a restart.
-// RSS (VmRSS) is read per service a few seconds after a warm start (idle),
-// then as the peak during a short mixed load: ghz PlaceOrder plus ghz
-// CreatePost by an author with followers, so that inventory, auth, order,
-// post and the two consumers (reporting, notification) all work.
+// It runs the real command on the default ports (50051–50056, 9092, 5432,
+// 9461–9466), so it refuses to start while anything answers on them.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { allTopics, InventoryService, OrderService, PostService } from '@switchboard/contracts';
-import { createEventBus } from '@switchboard/event-bus';
-import { createLogger } from '@switchboard/logger';
-import { startLocalBroker, type ServiceApp } from '@switchboard/testing';
-import { sleep, type BenchContext } from './bench-context';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DescService } from '@bufbuild/protobuf';
+import { InventoryService, OrderService, PostService } from '@switchboard/contracts';
+import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
+import type { ServiceApp } from '@switchboard/testing';
+import { runTool, sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
 import { runGhz } from './ghz';
-import { truncateTopics } from './kafka-admin';
-import { rssMiB, sampleRss } from './process-rss';
-import {
-  ALL_APPS,
-  backendName,
-  createServiceStack,
-  loginAdmin,
-  newCustomer,
-  type Backend,
-  type BenchUser,
-  type ServiceStack,
-} from './service-stack';
-import { alternate, summarize } from './stats';
+import { descendantsOf, readProcess, roleOf, type ProcessInfo } from './process-cpu';
+import { pssMiB, rssMiB, sampleRss } from './process-rss';
+import { ALL_APPS, loginAdmin, newCustomer, type BenchUser } from './service-stack';
+import { alternate, summarize, type Summary } from './stats';
 
-const TITLE = 'Start-up and footprint: all six services';
-/** As `npm start`: the demo customer and catalog are seeded on the first start. */
-const STACK_ENV = { SEED_DEMO_DATA: 'true' } as const;
-const IDLE_SETTLE_MS = 3_000;
+const TITLE = 'npm start: start-up, footprint and idle cost';
+const SERVICE_PORTS: Record<ServiceApp, number> = {
+  'auth-service': 50051,
+  'inventory-service': 50052,
+  'order-service': 50053,
+  'post-service': 50054,
+  'notification-service': 50055,
+  'reporting-service': 50056,
+};
+const DEFAULT_PORTS = [
+  ...Object.values(SERVICE_PORTS),
+  9092,
+  5432,
+  9461,
+  9462,
+  9463,
+  9464,
+  9465,
+  9466,
+];
+const READY = /all six services are SERVING/;
+const START_TIMEOUT_MS = 240_000;
+/** After SERVING and the load's set-up: consumers join their groups, seeding ends. */
+const IDLE_SETTLE_MS = 10_000;
+/** The 120 MB and 1.5 GB goals, in MiB. */
+const SERVICE_GOAL_MIB = 120 / 1.048576;
+const STACK_GOAL_MIB = 1500 / 1.048576;
+/** What the launcher is made of: everything that is neither a service, the broker nor PostgreSQL. */
+const GROUPS = ['kafka', 'postgres', 'launcher'] as const;
+type Group = ServiceApp | (typeof GROUPS)[number];
 
-type Variant = 'cold PGlite' | 'warm PGlite' | 'warm PostgreSQL';
-
-interface RoundResult {
-  /** NaN when the start failed. */
-  readonly startMs: number;
-  /** Why the start failed, first line. */
-  readonly failure?: string;
-  /** Broker start-up within startMs (cold only). */
-  readonly brokerMs?: number;
-  readonly idleRss?: Map<ServiceApp, number>;
-  readonly loadRss?: Map<ServiceApp, number>;
+/** What the load helpers need of a running stack. */
+interface StackView {
+  address(app: ServiceApp): string;
+  client<S extends DescService>(service: S, app: ServiceApp): ServiceClient<S>;
 }
 
 /** Retries `fn` until it resolves or `timeoutMs` passes (for eventually consistent set-up steps). */
@@ -72,7 +83,7 @@ interface LoadPlan {
 }
 
 /** What the mixed load needs: a product, a customer, and an author with 10 followers. */
-async function prepareLoad(stack: ServiceStack): Promise<LoadPlan> {
+async function prepareLoad(stack: StackView): Promise<LoadPlan> {
   const admin = await loginAdmin(stack);
   const sku = `BENCH-${randomBytes(3).toString('hex').toUpperCase()}`;
   await stack.client(InventoryService, 'inventory-service').createProduct(
@@ -95,7 +106,7 @@ async function prepareLoad(stack: ServiceStack): Promise<LoadPlan> {
   return { customer, author, sku };
 }
 
-async function mixedLoad(ctx: BenchContext, stack: ServiceStack, plan: LoadPlan, ms: number) {
+async function mixedLoad(ctx: BenchContext, stack: StackView, plan: LoadPlan, ms: number) {
   const ghz = await ctx.ghz();
   const protoset = await ctx.protoset();
   await Promise.all([
@@ -128,165 +139,328 @@ async function mixedLoad(ctx: BenchContext, stack: ServiceStack, plan: LoadPlan,
   ]);
 }
 
-export async function measureStartupFootprint(ctx: BenchContext): Promise<SectionResult> {
-  const brokers = await ctx.sharedBroker();
-  // A fresh system has empty topics: earlier modules' events must not become
-  // a backlog for these services' consumers while they are timed and weighed.
-  await truncateTopics(brokers, [
-    ...allTopics.map((t) => t.name),
-    ...allTopics.map((t) => `${t.name}.dlq`),
-  ]);
-  const loadMs = ctx.quick ? 4_000 : 10_000;
-  const variants: Variant[] = ctx.quick
-    ? ['warm PGlite', 'warm PostgreSQL']
-    : ['cold PGlite', 'warm PGlite', 'warm PostgreSQL'];
-  const warmBackends: Backend[] = ['pglite', 'postgres'];
-  const stacks = new Map<Backend, ServiceStack>();
-  const plans = new Map<Backend, LoadPlan>();
-  try {
-    // Created up front, as a deployment would: six services creating the same
-    // topics at once on a fresh broker is the cold case, measured separately.
-    const bus = createEventBus({
-      brokers,
-      clientId: 'bench-topics',
-      source: '/switchboard/bench',
-      logger: createLogger({ service: 'bench', level: 'error' }),
-    });
-    await bus.ensureTopics().finally(() => bus.close());
-    // The first start of each warm stack migrates, seeds and builds the bundles: not timed.
-    for (const backend of warmBackends) {
-      ctx.log(`  first start of the six services on ${backendName[backend]} (not timed)`);
-      const stack = await createServiceStack(ctx, {
-        apps: ALL_APPS,
-        backend,
-        brokers,
-        env: STACK_ENV,
-      });
-      stacks.set(backend, stack);
-      await stack.start();
-      plans.set(backend, await prepareLoad(stack));
-      await stack.stop();
-    }
+function groupOf(process: ProcessInfo): Group {
+  const role = roleOf(process.cmdline);
+  if ((ALL_APPS as readonly string[]).includes(role)) return role as ServiceApp;
+  if (role === 'kafka' || role === 'postgres') return role;
+  return 'launcher';
+}
 
-    const results = await alternate(ctx.rounds, variants, async (variant, round) => {
-      let result: RoundResult;
-      if (variant === 'cold PGlite') {
-        const t0 = performance.now();
-        const broker = await startLocalBroker();
-        const brokerMs = performance.now() - t0;
-        const stack = await createServiceStack(ctx, {
-          apps: ALL_APPS,
-          backend: 'pglite',
-          brokers: broker.brokers,
-          env: STACK_ENV,
-        });
-        try {
-          const t1 = performance.now();
-          // A failed cold start is a finding, not a reason to stop measuring: keep the round.
-          result = await stack.start().then(
-            () => ({ startMs: brokerMs + (performance.now() - t1), brokerMs }),
-            (err: unknown) => ({
-              startMs: Number.NaN,
-              brokerMs,
-              failure: (err instanceof Error ? err.message : String(err)).split('\n')[0],
-            }),
-          );
-        } finally {
-          await stack.dispose();
-          await broker.stop();
-        }
-      } else {
-        const backend: Backend = variant === 'warm PGlite' ? 'pglite' : 'postgres';
-        const stack = stacks.get(backend)!;
-        const times = await stack.start();
-        try {
-          await sleep(IDLE_SETTLE_MS);
-          const pids = ALL_APPS.map((app) => stack.process(app).pid);
-          const idleRss = new Map(ALL_APPS.map((app, i) => [app, rssMiB(pids[i]!)]));
-          const sampler = sampleRss(pids);
-          await mixedLoad(ctx, stack, plans.get(backend)!, loadMs);
-          const peaks = sampler.stop();
-          const loadRss = new Map(ALL_APPS.map((app, i) => [app, peaks.get(pids[i]!)!]));
-          result = { startMs: Math.max(...times.values()), idleRss, loadRss };
-        } finally {
-          await stack.stop();
-        }
-      }
-      ctx.log(
-        `  round ${round + 1} ${variant}: ` +
-          (result.failure === undefined
-            ? `all SERVING after ${(result.startMs / 1000).toFixed(1)} s`
-            : `start failed: ${result.failure}`),
-      );
-      return result;
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
     });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
-    const rows: ResultRow[] = [];
-    for (const variant of variants) {
-      const list = results[variant];
-      const start = summarize(list.map((r) => r.startMs / 1000));
-      rows.push({
-        subject: `start-up, ${variant}`,
-        metric: 'to all SERVING',
-        unit: 's',
-        value: start,
-        ...(variant.startsWith('warm') ? { goal: { text: '< 15 s', met: start.median < 15 } } : {}),
-      });
-      if (variant === 'cold PGlite') {
-        rows.push({
-          subject: `start-up, ${variant}`,
-          metric: 'of which broker',
-          unit: 's',
-          value: summarize(list.map((r) => (r.brokerMs ?? Number.NaN) / 1000)),
-        });
-      }
-    }
-    for (const variant of variants.filter((v) => v.startsWith('warm'))) {
-      const backend = variant.slice('warm '.length);
-      for (const app of ALL_APPS) {
-        const idle = summarize(results[variant].map((r) => r.idleRss?.get(app) ?? Number.NaN));
-        rows.push(
-          {
-            subject: `${app}, ${backend}`,
-            metric: 'RSS idle',
-            unit: 'MiB',
-            value: idle,
-            // The goal's 120 MB is 114.4 MiB.
-            goal: { text: '< 120 MB', met: idle.median < 120 / 1.048576 },
-          },
-          {
-            subject: `${app}, ${backend}`,
-            metric: 'RSS peak under load',
-            unit: 'MiB',
-            value: summarize(results[variant].map((r) => r.loadRss?.get(app) ?? Number.NaN)),
-          },
-        );
-      }
-    }
-    return {
-      title: TITLE,
-      method:
-        'The six services started at once with startServiceProcess (libs/testing), built ' +
-        'from their main.ts, log level info, demo data seeded, on free loopback ports; timed ' +
-        'from the start calls to the last grpc.health.v1 SERVING (polled every 100 ms). ' +
-        'cold: a new broker from an empty data directory (its start-up included) and fresh ' +
-        'PGlite databases; warm: the running broker and databases migrated and seeded by an ' +
-        `earlier start. ${ctx.rounds} alternating rounds. RSS is VmRSS from /proc, in MiB (the 120 MB goal is 114.4 MiB): idle ` +
-        `${IDLE_SETTLE_MS / 1000} s after a warm start, and the peak (sampled every 200 ms) ` +
-        `during ${loadMs / 1000} s of ghz PlaceOrder at concurrency 8 plus ghz CreatePost at ` +
-        '50/s by an author with 10 followers. Unlike `npm start`, no nx and no build are in the ' +
-        'timing.',
-      rows,
-      notes: [
-        ...(ctx.quick ? ['quick run: warm start-ups only (no cold broker)'] : []),
-        ...variants.flatMap((variant) =>
-          results[variant]
-            .filter((r) => r.failure !== undefined)
-            .map((r) => `${variant}: a start failed: ${r.failure}`),
-        ),
-      ],
-    };
-  } finally {
-    for (const stack of stacks.values()) await stack.dispose();
+interface Launch {
+  readonly pid: number;
+  /** Resolves with the milliseconds from the spawn to the SERVING line. */
+  readonly ready: Promise<number>;
+  /** Ctrl-C: resolves with the milliseconds until the command exited, and the processes still alive then. */
+  stop(watched: readonly number[]): Promise<{ stopMs: number; leftBehind: ProcessInfo[] }>;
+}
+
+/** `npm start` (its script, without npm's own process) on a data folder. */
+function launchNpmStart(ctx: BenchContext, dataDir: string): Launch {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    SWITCHBOARD_ENV: 'development',
+  };
+  // A user's own settings would point the stack elsewhere: measure the defaults.
+  for (const key of Object.keys(env)) {
+    if (/^(KAFKA_|OTEL_|DATABASE_URL$|TEST_DATABASE_URL$)|_(PORT|ADDR|DATABASE_URL)$/.test(key))
+      delete env[key];
   }
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['tools/scripts/start.mjs'], {
+    cwd: ctx.workspaceRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const tail: string[] = [];
+  const ready = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`npm start: not SERVING within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 60) tail.shift();
+        if (READY.test(line)) {
+          clearTimeout(timer);
+          resolve(performance.now() - t0);
+        }
+      });
+    }
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited before SERVING:\n${tail.join('\n')}`));
+    });
+  });
+  ready.catch(() => undefined);
+  let stopping: Promise<{ stopMs: number; leftBehind: ProcessInfo[] }> | undefined;
+  const stop = (watched: readonly number[]) =>
+    (stopping ??= (async () => {
+      const t1 = performance.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+      const stopMs = performance.now() - t1;
+      // A zombie has exited and waits to be reaped; anything else outlived Ctrl-C.
+      const leftBehind = watched
+        .map((pid) => readProcess(pid))
+        .filter((p): p is ProcessInfo => p !== undefined && p.state !== 'Z');
+      return { stopMs, leftBehind };
+    })());
+  ctx.onCleanup(async () => {
+    await stop([]);
+  });
+  return { pid: child.pid ?? -1, ready, stop };
+}
+
+function openView(): StackView & { close(): void } {
+  const transports: { close(): void }[] = [];
+  return {
+    address: (app) => `127.0.0.1:${SERVICE_PORTS[app]}`,
+    client(service, app) {
+      const transport = createGrpcJsTransport({
+        address: `127.0.0.1:${SERVICE_PORTS[app]}`,
+        defaultTimeoutMs: 30_000,
+      });
+      transports.push(transport);
+      return createServiceClient(service, transport);
+    },
+    close: () => transports.forEach((t) => t.close()),
+  };
+}
+
+interface RoundResult {
+  readonly coldMs: number;
+  readonly warmMs: number;
+  readonly stopMs: number;
+  readonly leftBehind: number;
+  readonly idleRss: Map<Group, number>;
+  readonly idlePss: Map<Group, number>;
+  /** Share of one core, in percent, over the idle window. */
+  readonly idleCpu: Map<Group, number>;
+  readonly loadRss: Map<ServiceApp, number>;
+}
+
+/** The launched command and everything it started. */
+function processesOf(root: number): ProcessInfo[] {
+  return [readProcess(root), ...descendantsOf(root)].filter(
+    (p): p is ProcessInfo => p !== undefined,
+  );
+}
+
+function sumBy(processes: readonly ProcessInfo[], value: (p: ProcessInfo) => number) {
+  const sums = new Map<Group, number>();
+  for (const p of processes) {
+    const v = value(p);
+    if (Number.isFinite(v)) sums.set(groupOf(p), (sums.get(groupOf(p)) ?? 0) + v);
+  }
+  return sums;
+}
+
+export async function measureStartupFootprint(ctx: BenchContext): Promise<SectionResult> {
+  const busy: number[] = [];
+  for (const port of DEFAULT_PORTS) if (await portAnswers(port)) busy.push(port);
+  if (busy.length > 0) {
+    throw new Error(
+      `ports ${busy.join(', ')} answer on 127.0.0.1 (is \`npm start\` running?): this measurement runs npm start itself`,
+    );
+  }
+  const idleMs = ctx.quick ? 15_000 : 60_000;
+  const loadMs = ctx.quick ? 4_000 : 10_000;
+  ctx.log('  building the service bundles (not timed)');
+  await runTool(ctx, 'npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], {
+    timeoutMs: 600_000,
+  });
+
+  const results = await alternate(ctx.rounds, ['npm start'] as const, async (_, round) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-start-'));
+    try {
+      const cold = launchNpmStart(ctx, dataDir);
+      const coldMs = await cold.ready;
+      await cold.stop([]);
+      const warm = launchNpmStart(ctx, dataDir);
+      const warmMs = await warm.ready;
+      const view = openView();
+      try {
+        const plan = await prepareLoad(view);
+        await sleep(IDLE_SETTLE_MS);
+        const before = processesOf(warm.pid);
+        await sleep(idleMs);
+        const after = processesOf(warm.pid);
+        const cpuBefore = new Map(before.map((p) => [p.pid, p.cpuMs]));
+        const lived = after.filter((p) => cpuBefore.has(p.pid));
+        const idleCpu = sumBy(lived, (p) => ((p.cpuMs - cpuBefore.get(p.pid)!) / idleMs) * 100);
+        const idleRss = sumBy(after, (p) => rssMiB(p.pid));
+        const idlePss = sumBy(after, (p) => pssMiB(p.pid));
+        const servicePids = new Map<ServiceApp, number>();
+        for (const p of after) {
+          const group = groupOf(p);
+          if ((ALL_APPS as readonly string[]).includes(group))
+            servicePids.set(group as ServiceApp, p.pid);
+        }
+        const sampler = sampleRss([...servicePids.values()]);
+        await mixedLoad(ctx, view, plan, loadMs);
+        const peaks = sampler.stop();
+        const loadRss = new Map(
+          [...servicePids].map(([app, pid]) => [app, peaks.get(pid) ?? Number.NaN]),
+        );
+        const stopped = await warm.stop(after.map((p) => p.pid));
+        ctx.log(
+          `  round ${round + 1}: cold ${(coldMs / 1000).toFixed(1)} s, warm ` +
+            `${(warmMs / 1000).toFixed(1)} s, stack RSS ${[...idleRss.values()].reduce((a, b) => a + b, 0).toFixed(0)} MiB, ` +
+            `stop ${(stopped.stopMs / 1000).toFixed(1)} s, ${stopped.leftBehind.length} left behind`,
+        );
+        return {
+          coldMs,
+          warmMs,
+          stopMs: stopped.stopMs,
+          leftBehind: stopped.leftBehind.length,
+          idleRss,
+          idlePss,
+          idleCpu,
+          loadRss,
+        } satisfies RoundResult;
+      } finally {
+        view.close();
+        await warm.stop([]);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  const list = results['npm start'];
+  const of = (f: (r: RoundResult) => number): Summary => summarize(list.map(f));
+  const rows: ResultRow[] = [];
+  const cold = of((r) => r.coldMs / 1000);
+  const warm = of((r) => r.warmMs / 1000);
+  rows.push(
+    {
+      subject: 'npm start, cold (empty DATA_DIR)',
+      metric: 'to all SERVING',
+      unit: 's',
+      value: cold,
+    },
+    {
+      subject: 'npm start, warm (same DATA_DIR)',
+      metric: 'to all SERVING',
+      unit: 's',
+      value: warm,
+      goal: { text: '< 15 s', met: warm.median < 15 },
+    },
+    {
+      subject: 'Ctrl-C',
+      metric: 'to last process gone',
+      unit: 's',
+      value: of((r) => r.stopMs / 1000),
+    },
+  );
+  for (const app of ALL_APPS) {
+    const rss = of((r) => r.idleRss.get(app) ?? Number.NaN);
+    const cpu = of((r) => r.idleCpu.get(app) ?? Number.NaN);
+    rows.push(
+      {
+        subject: app,
+        metric: 'RSS idle',
+        unit: 'MiB',
+        value: rss,
+        goal: { text: '< 120 MB', met: rss.median < SERVICE_GOAL_MIB },
+      },
+      {
+        subject: app,
+        metric: 'RSS peak under load',
+        unit: 'MiB',
+        value: of((r) => r.loadRss.get(app) ?? Number.NaN),
+      },
+      {
+        subject: app,
+        metric: 'CPU idle (% of a core)',
+        unit: '%',
+        value: cpu,
+        goal: { text: '< 0.5 %', met: cpu.median < 0.5 },
+      },
+    );
+  }
+  for (const group of GROUPS) {
+    rows.push(
+      {
+        subject: group,
+        metric: 'RSS idle (sum)',
+        unit: 'MiB',
+        value: of((r) => r.idleRss.get(group) ?? Number.NaN),
+      },
+      {
+        subject: group,
+        metric: 'PSS idle (sum)',
+        unit: 'MiB',
+        value: of((r) => r.idlePss.get(group) ?? Number.NaN),
+      },
+      {
+        subject: group,
+        metric: 'CPU idle (% of a core)',
+        unit: '%',
+        value: of((r) => r.idleCpu.get(group) ?? Number.NaN),
+      },
+    );
+  }
+  const total = (m: Map<Group, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const stackRss = of((r) => total(r.idleRss));
+  rows.push(
+    {
+      subject: 'whole stack',
+      metric: 'RSS idle (sum)',
+      unit: 'MiB',
+      value: stackRss,
+      goal: { text: '< 1.5 GB', met: stackRss.median < STACK_GOAL_MIB },
+    },
+    {
+      subject: 'whole stack',
+      metric: 'PSS idle (sum)',
+      unit: 'MiB',
+      value: of((r) => total(r.idlePss)),
+    },
+    {
+      subject: 'whole stack',
+      metric: 'CPU idle (% of a core)',
+      unit: '%',
+      value: of((r) => total(r.idleCpu)),
+    },
+  );
+  const left = list.reduce((sum, r) => sum + r.leftBehind, 0);
+  return {
+    title: TITLE,
+    method:
+      '`node tools/scripts/start.mjs` (what `npm start` runs) with a new empty DATA_DIR and ' +
+      'the default ports, after the bundles were built (not timed): cold is the first start ' +
+      '(broker storage formatted, PostgreSQL initialised, migrations, topics, demo data), warm ' +
+      'a second start on the same folder after Ctrl-C; both timed from the spawn to its ' +
+      '"all six services are SERVING" line, nx included. On the warm stack, after a customer, ' +
+      `an author and 10 followers are set up and ${IDLE_SETTLE_MS / 1000} s of rest: CPU ` +
+      `(user + system from /proc) of every process over ${idleMs / 1000} s of no traffic, as ` +
+      'a share of one core, and RSS and PSS (smaps_rollup) at the end of it; a sum of RSS ' +
+      "counts PostgreSQL's shared memory once per backend, PSS does not. Then the RSS peak " +
+      `of each service (sampled every 200 ms) during ${loadMs / 1000} s of ghz PlaceOrder at ` +
+      'concurrency 8 plus ghz CreatePost at 50/s by the author. launcher: the start script, ' +
+      'npx, nx and its shells. 120 MB = 114.4 MiB, 1.5 GB = 1,430.5 MiB. ' +
+      `${ctx.rounds} rounds, each on a new folder.`,
+    rows,
+    notes: left > 0 ? [`Ctrl-C left ${left} process(es) running across the rounds`] : [],
+  };
 }

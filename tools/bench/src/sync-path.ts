@@ -1,34 +1,46 @@
-// Measurement 3: the synchronous path under ghz. Real auth, inventory and
-// order processes, once on PostgreSQL and once on PGlite (both stacks up for
-// the whole section), loaded with CheckAvailability (inventory, token checked
-// with auth) and PlaceOrder (order: token check, stock reservation in
-// inventory, order + outbox in one transaction, commit) at several
-// concurrencies. The two backends alternate run by run.
+// Measurement 3: the synchronous path under ghz, on the default stack: all
+// six services as real processes on the bench's PostgreSQL server, so the
+// reporting consumer drains the orders as it does for a user. Loaded with
+// CheckAvailability (inventory, token checked with auth) and PlaceOrder
+// (order: token check, the stock allocation in inventory, the order and its
+// event), at several concurrencies. Each run also meters the CPU every process
+// spent (services, PostgreSQL, the broker; not ghz), per successful call.
 import { randomBytes } from 'node:crypto';
 import { InventoryService, OrderService } from '@switchboard/contracts';
 import type { ServiceApp } from '@switchboard/testing';
-import type { BenchContext } from './bench-context';
+import { sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
 import { runGhz, type GhzResult } from './ghz';
+import { meterCpu } from './process-cpu';
 import {
-  backendName,
+  ALL_APPS,
   createServiceStack,
   loginAdmin,
   newCustomer,
-  type Backend,
   type BenchUser,
   type ServiceStack,
 } from './service-stack';
 import { alternate, summarize } from './stats';
 
 const TITLE = 'CheckAvailability and PlaceOrder under ghz';
-const APPS: readonly ServiceApp[] = ['auth-service', 'inventory-service', 'order-service'];
-const BACKENDS: readonly Backend[] = ['postgres', 'pglite'];
 /** Orders spread over this many products, as a catalog would; each has the maximum stock. */
 const PRODUCTS = 16;
 const STOCK = 1_000_000;
 /** Per-run ceiling on calls, far below the stock PRODUCTS × STOCK can serve over a whole run. */
 const MAX_CALLS_PER_RUN = 200_000;
+/** After a run, wait (at most this long) until the stack is quiet, so trailing work is counted. */
+const SETTLE_MAX_MS = 15_000;
+/** "Quiet": every metered process together used less than this share of one core over 250 ms. */
+const QUIET_SHARE = 0.05;
+/** The processes whose CPU is split out per call, in this order; the rest is summed as "other". */
+const ROLES = [
+  'order-service',
+  'inventory-service',
+  'auth-service',
+  'reporting-service',
+  'postgres',
+  'kafka',
+] as const;
 
 interface Target {
   readonly stack: ServiceStack;
@@ -70,26 +82,39 @@ const METHODS = {
 } as const satisfies Record<string, { call: string; app: ServiceApp }>;
 type MethodName = keyof typeof METHODS;
 
+interface Run {
+  readonly ghz: GhzResult;
+  /** CPU ms per successful call, by process role, and 'total'. */
+  readonly cpuPerCall: Map<string, number>;
+}
+
+/** Waits until the stack has drained what the run left queued (outbox, consumers), or SETTLE_MAX_MS. */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  while (Date.now() < deadline) {
+    const meter = meterCpu();
+    await sleep(250);
+    let used = 0;
+    for (const [role, ms] of meter.stop()) if (role !== 'ghz') used += ms;
+    if (used < 250 * QUIET_SHARE) return;
+  }
+}
+
 export async function measureSyncPath(ctx: BenchContext): Promise<SectionResult> {
   const brokers = await ctx.sharedBroker();
   const ghz = await ctx.ghz();
   const protoset = await ctx.protoset();
   const concurrencies = ctx.quick ? [8, 32] : [1, 8, 32, 64];
-  const durationMs = ctx.quick ? 2_000 : 10_000;
+  const durationMs = ctx.quick ? 3_000 : 10_000;
 
-  const targets = new Map<Backend, Target>();
-  const stacks: ServiceStack[] = [];
+  const stack = await createServiceStack(ctx, { apps: ALL_APPS, brokers });
   try {
-    ctx.log('  starting auth, inventory and order on PostgreSQL and on PGlite');
-    for (const backend of BACKENDS) {
-      stacks.push(await createServiceStack(ctx, { apps: APPS, backend, brokers }));
-    }
-    await Promise.all(stacks.map((stack) => stack.start()));
-    for (const stack of stacks) targets.set(stack.backend, await prepare(stack));
+    ctx.log('  starting the six services on the bench PostgreSQL server');
+    await stack.start();
+    const target = await prepare(stack);
 
-    const load = (backend: Backend, method: MethodName, concurrency: number, ms: number) => {
-      const target = targets.get(backend)!;
-      return runGhz({
+    const load = (method: MethodName, concurrency: number, ms: number) =>
+      runGhz({
         ghz,
         protoset,
         call: METHODS[method].call,
@@ -104,75 +129,113 @@ export async function measureSyncPath(ctx: BenchContext): Promise<SectionResult>
         maxCalls: MAX_CALLS_PER_RUN,
         maxDurationMs: ms,
       });
+    const measured = async (method: MethodName, concurrency: number): Promise<Run> => {
+      await settle();
+      const meter = meterCpu();
+      const result = await load(method, concurrency, durationMs);
+      await settle();
+      const used = meter.stop();
+      const ok = Math.max(1, result.okCalls);
+      const cpuPerCall = new Map<string, number>();
+      let total = 0;
+      for (const [role, ms] of used) {
+        if (role === 'ghz') continue;
+        const key = (ROLES as readonly string[]).includes(role) ? role : 'other';
+        cpuPerCall.set(key, (cpuPerCall.get(key) ?? 0) + ms / ok);
+        total += ms / ok;
+      }
+      cpuPerCall.set('total', total);
+      return { ghz: result, cpuPerCall };
     };
 
-    for (const backend of BACKENDS) {
-      for (const method of Object.keys(METHODS) as MethodName[]) {
-        await load(backend, method, 8, ctx.quick ? 1_000 : 3_000);
-      }
+    for (const method of Object.keys(METHODS) as MethodName[]) {
+      await load(method, 8, ctx.quick ? 1_000 : 3_000);
     }
 
     const rows: ResultRow[] = [];
     const notes: string[] = [];
     for (const method of Object.keys(METHODS) as MethodName[]) {
       for (const concurrency of concurrencies) {
-        const results = await alternate(ctx.rounds, BACKENDS, async (backend, round) => {
-          const result = await load(backend, method, concurrency, durationMs);
+        const results = await alternate(ctx.rounds, ['run'] as const, async (_, round) => {
+          const run = await measured(method, concurrency);
+          const r = run.ghz;
           ctx.log(
-            `  ${method} c=${concurrency} ${backendName[backend]} round ${round + 1}: ` +
-              `${result.callsPerSec.toFixed(0)}/s p50 ${result.p50Ms.toFixed(1)} ms ` +
-              `p99 ${result.p99Ms.toFixed(1)} ms${result.errorCalls > 0 ? `, ${result.errorCalls} errors` : ''}`,
+            `  ${method} c=${concurrency} round ${round + 1}: ` +
+              `${r.callsPerSec.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms ` +
+              `p99 ${r.p99Ms.toFixed(1)} ms, CPU ${run.cpuPerCall.get('total')!.toFixed(2)} ms/call` +
+              (r.errorCalls > 0 ? `, ${r.errorCalls} errors` : ''),
           );
-          return result;
+          return run;
         });
-        for (const backend of BACKENDS) {
-          const list = results[backend];
-          const pick = (f: (r: GhzResult) => number) => summarize(list.map(f));
-          const subject = `${method} c=${concurrency}, ${backendName[backend]}`;
-          const rate = pick((r) => r.callsPerSec);
-          const p99 = pick((r) => r.p99Ms);
-          const goalCase = method === 'PlaceOrder' && concurrency === 32 && backend === 'postgres';
-          rows.push(
-            {
+        const list = results.run;
+        const pick = (f: (r: GhzResult) => number) => summarize(list.map((run) => f(run.ghz)));
+        const subject = `${method} c=${concurrency}`;
+        const rate = pick((r) => r.callsPerSec);
+        const p99 = pick((r) => r.p99Ms);
+        const cpu = summarize(list.map((run) => run.cpuPerCall.get('total')!));
+        const goalCase = method === 'PlaceOrder' && concurrency === 32;
+        rows.push(
+          {
+            subject,
+            metric: 'calls/s',
+            unit: '',
+            value: rate,
+            ...(goalCase ? { goal: { text: '≥ 500/s', met: rate.median >= 500 } } : {}),
+          },
+          { subject, metric: 'p50', unit: 'ms', value: pick((r) => r.p50Ms) },
+          {
+            subject,
+            metric: 'p99',
+            unit: 'ms',
+            value: p99,
+            ...(goalCase ? { goal: { text: '< 100 ms', met: p99.median < 100 } } : {}),
+          },
+          {
+            subject,
+            metric: 'CPU per call, all processes',
+            unit: 'ms',
+            value: cpu,
+            ...(goalCase ? { goal: { text: '≤ 4 ms', met: cpu.median <= 4 } } : {}),
+          },
+        );
+        if (concurrency === 32) {
+          for (const role of [...ROLES, 'other']) {
+            rows.push({
               subject,
-              metric: 'calls/s',
-              unit: '',
-              value: rate,
-              ...(goalCase ? { goal: { text: '≥ 500/s', met: rate.median >= 500 } } : {}),
-            },
-            { subject, metric: 'p50', unit: 'ms', value: pick((r) => r.p50Ms) },
-            {
-              subject,
-              metric: 'p99',
+              metric: `CPU per call, ${role}`,
               unit: 'ms',
-              value: p99,
-              ...(goalCase ? { goal: { text: '< 50 ms', met: p99.median < 50 } } : {}),
-            },
-          );
-          const failed = list.filter((r) => r.errorCalls > 0);
-          if (failed.length > 0) {
-            const errors = failed.reduce((sum, r) => sum + r.errorCalls, 0);
-            notes.push(`${subject}: ${errors} failed calls, e.g. ${failed[0]?.topError}`);
+              value: summarize(list.map((run) => run.cpuPerCall.get(role) ?? 0)),
+            });
           }
+        }
+        const failed = list.filter((run) => run.ghz.errorCalls > 0);
+        if (failed.length > 0) {
+          const errors = failed.reduce((sum, run) => sum + run.ghz.errorCalls, 0);
+          notes.push(`${subject}: ${errors} failed calls, e.g. ${failed[0]?.ghz.topError}`);
         }
       }
     }
     return {
       title: TITLE,
       method:
-        'Real auth-service, inventory-service and order-service processes (built from their ' +
-        'main.ts, log level info) on the private broker, one stack per backend: a fresh database ' +
-        'per service on the PostgreSQL server, or embedded PGlite. A customer registered through ' +
-        `auth; ${PRODUCTS} products with ${STOCK.toLocaleString('en-US')} units each, created ` +
-        'through the admin API. ghz sends one line of quantity 1 per call, round-robin over ' +
-        'the products, with the customer token and a fresh `idempotency-key` ({{newUUID}}) per ' +
-        `call, for ${durationMs / 1000} s per run on one connection. After a warm-up run per ` +
-        `method and backend, the two backends (both stacks up throughout) alternate for ${ctx.rounds} rounds at each ` +
-        'concurrency. calls/s counts successful calls only.',
+        'The default stack: all six services as real processes (built from their main.ts, log ' +
+        'level info) on the private broker, each with a fresh database on the bench PostgreSQL ' +
+        'server; reporting consumes the orders and post/notification run idle, as for a user. A ' +
+        `customer registered through auth; ${PRODUCTS} products with ` +
+        `${STOCK.toLocaleString('en-US')} units each, created through the admin API. ghz sends ` +
+        'one line of quantity 1 per call, round-robin over the products, with the customer token ' +
+        `and a fresh \`idempotency-key\` ({{newUUID}}) per call, for ${durationMs / 1000} s per ` +
+        `run on one connection; a warm-up run per method first, then ${ctx.rounds} runs at each ` +
+        'concurrency. calls/s counts successful calls only. CPU per call: user + system time ' +
+        'from /proc of every process the bench started except ghz (the six services, every ' +
+        'PostgreSQL process, the broker), from just before a run until the stack is quiet again ' +
+        `(under ${QUIET_SHARE * 100}% of a core for 250 ms, at most ${SETTLE_MAX_MS / 1000} s ` +
+        'after the run, so the relay and the reporting consumer catching up are counted), ' +
+        'divided by the successful calls; split per process at c=32.',
       rows,
       notes,
     };
   } finally {
-    for (const stack of stacks) await stack.dispose();
+    await stack.dispose();
   }
 }

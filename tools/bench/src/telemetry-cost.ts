@@ -94,7 +94,6 @@ export async function measureTelemetryCost(ctx: BenchContext): Promise<SectionRe
     for (const mode of MODES) {
       const stack = await createServiceStack(ctx, {
         apps: APPS,
-        backend: 'postgres',
         brokers,
         env: envOf[mode],
       });
