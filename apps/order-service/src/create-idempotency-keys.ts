@@ -2,12 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@switchboard/errors';
 import { sql, type Kysely } from '@switchboard/storage';
 import type { OrderDatabase } from './order-schema';
+import { runInTransaction } from './run-in-transaction';
 
 export type KeyClaim =
   /** This request holds the key and places the order with this id. */
   | { kind: 'claimed'; orderId: string; supersededOrderId?: string }
   /** An earlier request with this key placed this order: answer with it. */
   | { kind: 'completed'; orderId: string };
+
+/**
+ * Runs in the claim's own transaction, so that what the claimant writes (its
+ * pending order) exists exactly when the claim does. `supersededOrderId` is
+ * set when a stale claim was taken over.
+ */
+export type OnClaim = (
+  trx: Kysely<OrderDatabase>,
+  orderId: string,
+  supersededOrderId?: string,
+) => Promise<void>;
 
 export interface IdempotencyKeys {
   /**
@@ -20,6 +32,7 @@ export interface IdempotencyKeys {
     key: string,
     requestHash: string,
     signal: AbortSignal,
+    onClaim?: OnClaim,
   ): Promise<KeyClaim>;
   /**
    * In the order's transaction: the key now answers with the order. Throws
@@ -82,8 +95,29 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const pollIntervalMs = options.pollIntervalMs ?? 20;
 
-  async function tryInsert(customerId: string, key: string, requestHash: string, orderId: string) {
-    const row = await db
+  async function tryInsert(
+    customerId: string,
+    key: string,
+    requestHash: string,
+    orderId: string,
+    onClaim: OnClaim | undefined,
+  ) {
+    if (onClaim === undefined) return insertClaim(db, customerId, key, requestHash, orderId);
+    return runInTransaction(db, async (trx) => {
+      const inserted = await insertClaim(trx, customerId, key, requestHash, orderId);
+      if (inserted) await onClaim(trx, orderId);
+      return inserted;
+    });
+  }
+
+  async function insertClaim(
+    executor: Kysely<OrderDatabase>,
+    customerId: string,
+    key: string,
+    requestHash: string,
+    orderId: string,
+  ) {
+    const row = await executor
       .insertInto('idempotency_keys')
       .values({
         customer_id: customerId,
@@ -99,11 +133,11 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
   }
 
   return {
-    async claim(customerId, key, requestHash, signal) {
+    async claim(customerId, key, requestHash, signal, onClaim) {
       let pause = pollIntervalMs;
       for (;;) {
         const orderId = randomUUID();
-        if (await tryInsert(customerId, key, requestHash, orderId))
+        if (await tryInsert(customerId, key, requestHash, orderId, onClaim))
           return { kind: 'claimed', orderId };
 
         const held = await db
@@ -124,15 +158,19 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
         if (held.state === 'completed') return { kind: 'completed', orderId: held.order_id };
         if (held.stale) {
           // Conditional on the order id seen, so of two requests taking over one wins.
-          const taken = await db
-            .updateTable('idempotency_keys')
-            .set({ order_id: orderId, claimed_at: sql<Date>`now()` })
-            .where('customer_id', '=', customerId)
-            .where('idempotency_key', '=', key)
-            .where('state', '=', 'pending')
-            .where('order_id', '=', held.order_id)
-            .executeTakeFirst();
-          if (taken.numUpdatedRows === 1n) {
+          const taken = await runInTransaction(db, async (trx) => {
+            const result = await trx
+              .updateTable('idempotency_keys')
+              .set({ order_id: orderId, claimed_at: sql<Date>`now()` })
+              .where('customer_id', '=', customerId)
+              .where('idempotency_key', '=', key)
+              .where('state', '=', 'pending')
+              .where('order_id', '=', held.order_id)
+              .executeTakeFirst();
+            if (result.numUpdatedRows === 1n) await onClaim?.(trx, orderId, held.order_id);
+            return result.numUpdatedRows === 1n;
+          });
+          if (taken) {
             return { kind: 'claimed', orderId, supersededOrderId: held.order_id };
           }
           continue;

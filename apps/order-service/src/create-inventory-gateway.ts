@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { InventoryService } from '@switchboard/contracts';
+import type { InventoryService, ReservedItem } from '@switchboard/contracts';
 import { DomainError, errorCatalogue, type ErrorCode } from '@switchboard/errors';
 import type { ServiceClient, ServiceIdentity } from '@switchboard/rpc';
 import { retryUnavailable, type RetryOptions } from './retry-unavailable';
@@ -19,6 +19,21 @@ export interface ReservedLine {
  * their token.
  */
 export interface InventoryGateway {
+  /**
+   * Sells the order's stock in one inventory transaction: all or nothing;
+   * idempotent by order id, so it is retried when inventory is unavailable;
+   * refused once the order id was voided.
+   */
+  allocate(
+    orderId: string,
+    items: readonly RequestedItem[],
+    customerId: string,
+  ): Promise<ReservedLine[]>;
+  /**
+   * Makes the order id's fate final: its sold lines, or undefined when nothing
+   * is sold (and from now on nothing can be) for it. Idempotent.
+   */
+  voidAllocation(orderId: string): Promise<ReservedLine[] | undefined>;
   /** All or nothing; idempotent by reservation id, so it is retried when inventory is unavailable. */
   reserve(
     reservationId: string,
@@ -112,6 +127,15 @@ function translate(err: unknown, step: string): unknown {
   return err;
 }
 
+function reservedLine(item: ReservedItem): ReservedLine {
+  return {
+    sku: item.sku,
+    quantity: item.quantity,
+    currencyCode: item.unitPrice?.currencyCode ?? '',
+    unitPriceMinor: item.unitPrice?.amountMinor ?? 0n,
+  };
+}
+
 export function createInventoryGateway(options: InventoryGatewayOptions): InventoryGateway {
   const { client, timeoutMs, identity } = options;
 
@@ -156,16 +180,25 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
   }
 
   return {
+    async allocate(orderId, items, customerId) {
+      const res = await step('AllocateStock', (opts) =>
+        client.allocateStock({ orderId, items: [...items], customerId }, opts),
+      );
+      return res.items.map(reservedLine);
+    },
+
+    async voidAllocation(orderId) {
+      const res = await step('VoidAllocation', (opts) =>
+        client.voidAllocation({ orderId }, opts),
+      );
+      return res.allocated ? res.items.map(reservedLine) : undefined;
+    },
+
     async reserve(reservationId, items, customerId) {
       const res = await step('ReserveStock', (opts) =>
         client.reserveStock({ reservationId, items: [...items], customerId }, opts),
       );
-      return res.items.map((item) => ({
-        sku: item.sku,
-        quantity: item.quantity,
-        currencyCode: item.unitPrice?.currencyCode ?? '',
-        unitPriceMinor: item.unitPrice?.amountMinor ?? 0n,
-      }));
+      return res.items.map(reservedLine);
     },
 
     async commit(reservationId) {

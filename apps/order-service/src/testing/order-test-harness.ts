@@ -302,7 +302,6 @@ export async function startInventoryNeighbour(
 
 export interface OrderTestServerOptions {
   reserveTimeoutMs?: number;
-  lateReleaseDelayMs?: number;
   staleAfterMs?: number;
   idempotencyKeyTtlMs?: number;
   /** Where inventory is dialled; defaults to the neighbour's (its fault proxy). */
@@ -360,12 +359,11 @@ export async function startOrderTestServer(
     store,
     keys,
     inventory,
-    settlement,
     logger,
-    lateReleaseDelayMs: options.lateReleaseDelayMs,
   });
   const settler = createOrderSettler({
     store,
+    placement,
     settlement,
     keys,
     intervalMs: 60_000,
