@@ -188,9 +188,7 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
     },
 
     async voidAllocation(orderId) {
-      const res = await step('VoidAllocation', (opts) =>
-        client.voidAllocation({ orderId }, opts),
-      );
+      const res = await step('VoidAllocation', (opts) => client.voidAllocation({ orderId }, opts));
       return res.allocated ? res.items.map(reservedLine) : undefined;
     },
 

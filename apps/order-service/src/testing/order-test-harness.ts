@@ -194,6 +194,8 @@ export interface InventoryNeighbour {
   reservation(id: string): Promise<ReservationRow | undefined>;
   /** Ids of the reservations that hold or held this sku, from the same database. */
   reservationsOf(sku: string): Promise<string[]>;
+  /** Ids of every reservation, items or not (a voided order id has none), from the same database. */
+  reservationIds(): Promise<string[]>;
   /** Stops the process (SIGTERM); the database stays, so start() brings the same inventory back. */
   stop(): Promise<void>;
   /** Starts it again on the same port and database. */
@@ -282,6 +284,12 @@ export async function startInventoryNeighbour(
         const result = await rows.query<{ reservation_id: string }>(
           'select reservation_id from reservation_items where sku = $1 order by reservation_id',
           [sku],
+        );
+        return result.rows.map((r) => r.reservation_id);
+      },
+      async reservationIds() {
+        const result = await rows.query<{ reservation_id: string }>(
+          'select reservation_id from reservations order by reservation_id',
         );
         return result.rows.map((r) => r.reservation_id);
       },
