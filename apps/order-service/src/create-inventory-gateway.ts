@@ -34,13 +34,7 @@ export interface InventoryGateway {
    * is sold (and from now on nothing can be) for it. Idempotent.
    */
   voidAllocation(orderId: string): Promise<ReservedLine[] | undefined>;
-  /** All or nothing; idempotent by reservation id, so it is retried when inventory is unavailable. */
-  reserve(
-    reservationId: string,
-    items: readonly RequestedItem[],
-    customerId: string,
-  ): Promise<ReservedLine[]>;
-  /** Held stock becomes sold. Idempotent. */
+  /** Held stock becomes sold (orders placed before AllocateStock). Idempotent. */
   commit(reservationId: string): Promise<void>;
   /** Held stock becomes available again. Idempotent; a released or expired one is fine. */
   release(reservationId: string): Promise<void>;
@@ -190,13 +184,6 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
     async voidAllocation(orderId) {
       const res = await step('VoidAllocation', (opts) => client.voidAllocation({ orderId }, opts));
       return res.allocated ? res.items.map(reservedLine) : undefined;
-    },
-
-    async reserve(reservationId, items, customerId) {
-      const res = await step('ReserveStock', (opts) =>
-        client.reserveStock({ reservationId, items: [...items], customerId }, opts),
-      );
-      return res.items.map(reservedLine);
     },
 
     async commit(reservationId) {

@@ -186,22 +186,17 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
       if (idempotencyKey === undefined) {
         await store.insertPending(db, pending);
       } else {
-        let superseded: string | undefined;
         const claim = await keys.claim(
           customerId,
           idempotencyKey,
           requestHash(items),
           input.signal,
-          async (trx, orderId, supersededOrderId) => {
-            await store.insertPending(trx, { ...pending, orderId });
-            // The request that held the key before died: its order is given up with the key.
-            if (supersededOrderId !== undefined) await store.abandon(trx, supersededOrderId);
-            superseded = supersededOrderId;
-          },
+          { pendingOrder: true },
         );
         if (claim.kind === 'completed') return replay(customerId, claim.orderId);
         pending.orderId = claim.orderId;
-        if (superseded !== undefined) await abandonSettled(superseded);
+        // The request that held the key before died: its order was given up with the key.
+        if (claim.supersededOrderId !== undefined) await abandonSettled(claim.supersededOrderId);
       }
       const { orderId } = pending;
 

@@ -269,8 +269,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         key,
         requestHash(items),
         new AbortController().signal,
-        (trx, orderId) =>
-          t.store.insertPending(trx, { orderId, customerId: alice.userId, idempotencyKey: key }),
+        { pendingOrder: true },
       );
       if (claim.kind !== 'claimed') throw new Error('the key was not free');
       return claim.orderId;
@@ -331,6 +330,36 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       expect(order?.orderId).not.toBe(orderId);
       expect(order?.status).toBe(OrderStatus.PLACED);
       expect(await inventory.available(sku)).toBe(3);
+    });
+
+    it('a retry taking over the key of a request that died after allocating gives that stock back', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `died-and-taken-over-${Date.now()}`;
+      const items = [{ sku, quantity: 2 }];
+      const deadOrderId = await diedAfterStep1(key, items);
+      await inventory.client.allocateStock(
+        { orderId: deadOrderId, items, customerId: alice.userId },
+        await asService(),
+      );
+      expect(await inventory.available(sku)).toBe(3);
+      await sql`update idempotency_keys set claimed_at = now() - interval '1 minute'
+        where idempotency_key = ${key}`.execute(t.storage.db);
+
+      const { order } = await t.client.placeOrder({ items }, alice.withKey(key));
+      expect(order?.orderId).not.toBe(deadOrderId);
+      expect(order?.status).toBe(OrderStatus.PLACED);
+      // The dead request's sale went back before this one was answered; its row is gone.
+      expect(await inventory.reservation(deadOrderId)).toMatchObject({ status: 'returned' });
+      expect(await inventory.available(sku)).toBe(3);
+      expect(
+        await t.storage.db
+          .selectFrom('orders')
+          .select('order_id')
+          .where('order_id', '=', deadOrderId)
+          .execute(),
+      ).toEqual([]);
+      expect(await outboxEventsFor(t.storage, deadOrderId)).toEqual([]);
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
     });
 
     it('gives back the stock of an order it could not place once inventory answers again', async () => {
