@@ -57,9 +57,6 @@ const refusalKinds = new Set<ErrorKind>([
   'already_exists',
 ]);
 const isRefusal = (err: unknown) => isDomainError(err) && refusalKinds.has(err.kind);
-/** Inventory could not be reached, or refused this service itself: it processed nothing. */
-const isUnavailableError = (err: unknown) =>
-  isDomainError(err) && err.code === 'DEPENDENCY_UNAVAILABLE';
 
 /** The one currency of an order's lines, or a refusal naming what was mixed. */
 function currencyOf(lines: readonly ReservedLine[]): string {
@@ -83,8 +80,9 @@ function currencyOf(lines: readonly ReservedLine[]): string {
  *    outbox (order database).
  *
  * A refusal at 2 sold nothing: the pending row and the key go. Any other
- * failure leaves the outcome open, so the order is marked abandoned and
- * inventory is asked for its final word (VoidAllocation, which also fences a
+ * failure leaves the outcome open, so the order is marked abandoned (its key
+ * is free again at once: an abandoned order is never placed) and inventory
+ * is asked for its final word (VoidAllocation, which also fences a
  * late allocate): stock that was sold goes back, then the row goes. What the
  * request cannot finish (a crash, inventory or the database down) the settler
  * finishes from the same pending or abandoned row.
@@ -163,7 +161,14 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
         await store.discard(orderId);
         return 'voided';
       }
-      const placed = await finish(order, sold);
+      const placed = await finish(order, sold).catch(async (err: unknown) => {
+        // Its key names another order now (or was purged): placing this one
+        // would answer the key twice, so it is given up and its stock goes back.
+        if (!(isDomainError(err) && err.code === 'IDEMPOTENCY_KEY_IN_USE')) throw err;
+        if (await store.abandon(db, orderId)) await giveBack(orderId);
+        return 'voided' as const;
+      });
+      if (placed === 'voided') return 'voided';
       if (placed === undefined) return 'pending';
       orderMetrics.placed.add(1);
       return 'placed';
@@ -205,10 +210,10 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
       try {
         sold = await inventory.allocate(orderId, items, customerId);
       } catch (err) {
-        // A refusal sold nothing, and UNAVAILABLE means inventory did not
-        // process the call (the only failure that is retried): the order
-        // simply did not happen. Anything else (a timeout) may hide a sale.
-        if (isRefusal(err) || isUnavailableError(err)) await discard(orderId);
+        // A refusal sold nothing: the order simply did not happen. Anything
+        // else may hide a sale (a timeout; even UNAVAILABLE, if a connection
+        // dropped after inventory had processed the call), so it is voided.
+        if (isRefusal(err)) await discard(orderId);
         else await abandon(orderId);
         throw err;
       }

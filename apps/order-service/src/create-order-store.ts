@@ -52,7 +52,10 @@ export interface OrderStore {
    * abandoned), so the order and its event are written once.
    */
   placePending(db: Kysely<OrderDatabase>, order: NewOrder): Promise<StoredOrder | undefined>;
-  /** pending → abandoned; false when it is not pending (placed, or already gone). */
+  /**
+   * pending → abandoned, and its idempotency key given back; false when it is
+   * not pending (placed, or already gone).
+   */
   abandon(db: Kysely<OrderDatabase>, orderId: string): Promise<boolean>;
   /** Deletes a pending or abandoned order that has no stock, and gives its idempotency key back. */
   discard(orderId: string): Promise<void>;
@@ -134,6 +137,22 @@ async function linesOf(
 async function withLines(db: Kysely<OrderDatabase>, row: OrderRow): Promise<StoredOrder> {
   const lines = await linesOf(db, [row.order_id]);
   return toStored(row, lines.get(row.order_id) ?? []);
+}
+
+/** Gives a key back, if it still names this order: a key taken over is the new holder's. */
+async function freeKey(
+  trx: Kysely<OrderDatabase>,
+  customerId: string,
+  key: string,
+  orderId: string,
+): Promise<void> {
+  await trx
+    .deleteFrom('idempotency_keys')
+    .where('customer_id', '=', customerId)
+    .where('idempotency_key', '=', key)
+    .where('order_id', '=', orderId)
+    .where('state', '=', 'pending')
+    .execute();
 }
 
 /** What reads show: a pending or abandoned row is not an order. */
@@ -234,14 +253,21 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
       });
     },
 
-    async abandon(executor, orderId) {
-      const result = await executor
-        .updateTable('orders')
-        .set({ status: 'abandoned' })
-        .where('order_id', '=', orderId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+    abandon(executor, orderId) {
+      return runInTransaction(executor, async (trx) => {
+        const row = await trx
+          .updateTable('orders')
+          .set({ status: 'abandoned' })
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'pending')
+          .returning(['customer_id', 'idempotency_key'])
+          .executeTakeFirst();
+        if (row === undefined) return false;
+        // An abandoned order is never placed, so its key is free for a retry at once.
+        if (row.idempotency_key !== null)
+          await freeKey(trx, row.customer_id, row.idempotency_key, orderId);
+        return true;
+      });
     },
 
     async discard(orderId) {
@@ -253,14 +279,7 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
           .returning(['customer_id', 'idempotency_key'])
           .executeTakeFirst();
         if (row?.idempotency_key == null) return;
-        // Only a claim still naming this order: a key taken over is the new holder's.
-        await trx
-          .deleteFrom('idempotency_keys')
-          .where('customer_id', '=', row.customer_id)
-          .where('idempotency_key', '=', row.idempotency_key)
-          .where('order_id', '=', orderId)
-          .where('state', '=', 'pending')
-          .execute();
+        await freeKey(trx, row.customer_id, row.idempotency_key, orderId);
       });
     },
 
