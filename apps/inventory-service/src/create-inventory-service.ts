@@ -31,6 +31,8 @@ export const inventoryAccessPolicy: AccessPolicy<typeof InventoryService> = {
   commitReservation: 'service',
   releaseReservation: 'service',
   returnReservation: 'service',
+  allocateStock: 'service',
+  voidAllocation: 'service',
 };
 
 export interface InventoryServiceDeps {
@@ -121,6 +123,30 @@ export function createInventoryService(
           throw err;
         });
       return { reservationId: input.reservationId, items: lines };
+    },
+
+    async allocateStock(request, ctx) {
+      settlingService(ctx);
+      const input = validateReserveStock(
+        { ...request, reservationId: request.orderId },
+        'order_id',
+      );
+      // Sold to the customer, as the calling service verified them.
+      const lines = await ledger
+        .allocate(input, { userId: input.customerId, anyReservation: false })
+        .catch((err: unknown) => {
+          if (isDomainError(err) && err.code === 'INSUFFICIENT_STOCK') refused.add(1);
+          throw err;
+        });
+      return { orderId: input.reservationId, items: lines };
+    },
+
+    async voidAllocation(request, ctx) {
+      const lines = await ledger.voidAllocation(
+        validateReservationId(request.orderId, 'order_id'),
+        settlingService(ctx),
+      );
+      return { allocated: lines !== undefined, items: lines ?? [] };
     },
 
     async commitReservation(request, ctx) {

@@ -39,6 +39,18 @@ export interface ReservationLedger {
    * cancelled), announced by ProductUpserted per sku. Idempotent.
    */
   returnCommitted(reservationId: string, actor: Actor): Promise<void>;
+  /**
+   * Reserve and commit in one transaction: the stock is sold at once, recorded
+   * as a committed reservation with the order id as its id. All or nothing;
+   * idempotent by id; refused once the id was voided.
+   */
+  allocate(input: ReserveInput, actor: Actor): Promise<ReservedLine[]>;
+  /**
+   * Makes the id's fate final: its sold lines if it was allocated (or
+   * committed), else undefined, after giving back what it held and fencing
+   * the id against a late allocate. Idempotent.
+   */
+  voidAllocation(reservationId: string, actor: Actor): Promise<ReservedLine[] | undefined>;
   /** Gives back the stock of held reservations past their expiry; returns how many it closed. */
   expireDue(limit?: number): Promise<number>;
 }
@@ -206,6 +218,70 @@ async function replay(trx: Db, input: ReserveInput, actor: Actor): Promise<Reser
   return lines;
 }
 
+/** A repeat of AllocateStock: the first result if it is the same request and still sold. */
+async function replayAllocation(
+  trx: Db,
+  input: ReserveInput,
+  actor: Actor,
+): Promise<ReservedLine[]> {
+  const { reservationId } = input;
+  const row = await lockReservation(trx, reservationId);
+  if (row === undefined) throw reservationNotFound(reservationId);
+  // Checked before ownership: a voided id is fenced whoever asks, and says nothing else.
+  if (row.status !== 'committed' && row.status !== 'held') {
+    throw closed(
+      row,
+      'allocate',
+      `it is ${row.status}; its order cannot take stock any more, place it again`,
+    );
+  }
+  if (!visibleTo(row, actor) || row.status === 'held') {
+    throw new DomainError(
+      'RESERVATION_MISMATCH',
+      `reservation id ${reservationId} is already used by another request; choose a new id`,
+      { details: { reservationId } },
+    );
+  }
+  const lines = await storedLines(trx, reservationId);
+  if (!sameItems(lines, input.items)) {
+    throw new DomainError(
+      'RESERVATION_MISMATCH',
+      `order ${reservationId} was allocated with different items; retry with the same items or use a new order id`,
+      { details: { reservationId } },
+    );
+  }
+  return lines;
+}
+
+/** The shortfalls behind a failed conditional update, read only on that (rare) path. */
+async function refusalFor(trx: Db, items: readonly RequestedItem[]): Promise<DomainError> {
+  const products = await trx
+    .selectFrom('products')
+    .select(['sku', 'on_hand', 'reserved'])
+    .where(
+      'sku',
+      'in',
+      items.map((i) => i.sku),
+    )
+    .execute();
+  const stock = new Map(products.map((p) => [p.sku, p]));
+  const missing = items.filter((i) => !stock.has(i.sku)).map((i) => i.sku);
+  if (missing.length > 0) return productsNotFound(missing);
+  const shortfalls = items.flatMap((item) => {
+    const p = stock.get(item.sku);
+    const available = p === undefined ? 0 : p.on_hand - p.reserved;
+    return available < item.quantity
+      ? [{ sku: item.sku, requested: item.quantity, available }]
+      : [];
+  });
+  const list = shortfalls
+    .map((s) => `${s.sku} requested ${s.requested}, available ${s.available}`)
+    .join('; ');
+  return new DomainError('INSUFFICIENT_STOCK', `insufficient stock, nothing reserved: ${list}`, {
+    details: { shortfalls },
+  });
+}
+
 /**
  * Puts the sold quantities of a committed reservation back on hand, in sku
  * order like every other product write here (the reservation row is already
@@ -335,6 +411,97 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           )
           .execute();
         return lines;
+      });
+    },
+
+    allocate(input, actor) {
+      return runInTransaction(db, async (trx) => {
+        // The id is the idempotency lock, as in reserve; the row is born
+        // committed, since the stock leaves on hand in this same transaction.
+        const claimed = await trx
+          .insertInto('reservations')
+          .values({
+            reservation_id: input.reservationId,
+            owner_user_id: actor.userId,
+            status: 'committed',
+            expires_at: sql<Date>`now()`,
+            closed_at: sql<Date>`now()`,
+          })
+          .onConflict((oc) => oc.column('reservation_id').doNothing())
+          .returning('reservation_id')
+          .executeTakeFirst();
+        if (claimed === undefined) return replayAllocation(trx, input, actor);
+
+        // One conditional update per sku, in sku order (the lock order of every
+        // product write here): it locks, checks and sells in one round trip. No
+        // row back means unknown or short; the reason is read only then, and
+        // the throw rolls back what earlier lines took.
+        const prices = new Map<string, Price>();
+        for (const item of [...input.items].sort(bySku)) {
+          const row = await trx
+            .updateTable('products')
+            .set((eb) => ({ on_hand: eb('on_hand', '-', item.quantity) }))
+            .where('sku', '=', item.sku)
+            .where(sql<boolean>`on_hand - reserved >= ${item.quantity}`)
+            .returning(['currency_code', 'price_minor'])
+            .executeTakeFirst();
+          if (row === undefined) throw await refusalFor(trx, input.items);
+          prices.set(item.sku, { currencyCode: row.currency_code, amountMinor: row.price_minor });
+        }
+        const lines = input.items.map((item) => ({
+          sku: item.sku,
+          quantity: item.quantity,
+          unitPrice: prices.get(item.sku) ?? { currencyCode: '', amountMinor: 0n },
+        }));
+        await trx
+          .insertInto('reservation_items')
+          .values(
+            lines.map((line, position) => ({
+              reservation_id: input.reservationId,
+              sku: line.sku,
+              position,
+              quantity: line.quantity,
+              currency_code: line.unitPrice.currencyCode,
+              price_minor: line.unitPrice.amountMinor,
+            })),
+          )
+          .execute();
+        return lines;
+      });
+    },
+
+    voidAllocation(reservationId, actor) {
+      return runInTransaction(db, async (trx) => {
+        // A row with no items, already released, fences the id: a late
+        // allocate (or reserve) finds it and is refused. Inserted first so that
+        // a concurrent allocate of the id waits for this transaction.
+        const fenced = await trx
+          .insertInto('reservations')
+          .values({
+            reservation_id: reservationId,
+            owner_user_id: actor.userId,
+            status: 'released',
+            expires_at: sql<Date>`now()`,
+            closed_at: sql<Date>`now()`,
+          })
+          .onConflict((oc) => oc.column('reservation_id').doNothing())
+          .returning('reservation_id')
+          .executeTakeFirst();
+        if (fenced !== undefined) return undefined;
+        const row = await lockReservation(trx, reservationId);
+        if (row === undefined) throw reservationNotFound(reservationId);
+        switch (row.status) {
+          case 'committed':
+            return storedLines(trx, reservationId);
+          case 'held':
+            // A ReserveStock under this id: nothing was sold, so the hold goes back.
+            await closeReservations(trx, [reservationId], 'released');
+            return undefined;
+          case 'released':
+          case 'expired':
+          case 'returned':
+            return undefined;
+        }
       });
     },
 

@@ -187,10 +187,11 @@ function checkStockItems(v: Violations, items: readonly StockItem[]): RequestedI
   return items.map((item) => ({ sku: item.sku, quantity: item.quantity }));
 }
 
-function checkReservationId(v: Violations, reservationId: string): void {
-  if (reservationId === '') v.add('reservation_id', 'is required');
+/** `field` names the id as the request does: AllocateStock calls it order_id. */
+function checkReservationId(v: Violations, reservationId: string, field: string): void {
+  if (reservationId === '') v.add(field, 'is required');
   else if (!limits.reservationIdPattern.test(reservationId)) {
-    v.add('reservation_id', limits.reservationIdRule);
+    v.add(field, limits.reservationIdRule);
   }
 }
 
@@ -202,20 +203,23 @@ export function validateStockItems(items: readonly StockItem[]): RequestedItem[]
   return checked;
 }
 
-export function validateReservationId(reservationId: string): string {
+export function validateReservationId(reservationId: string, field = 'reservation_id'): string {
   const v = new Violations();
-  checkReservationId(v, reservationId);
+  checkReservationId(v, reservationId, field);
   v.throwIfAny();
   return reservationId;
 }
 
-export function validateReserveStock(request: {
-  reservationId: string;
-  items: readonly StockItem[];
-  customerId: string;
-}): { reservationId: string; items: RequestedItem[]; customerId: string } {
+export function validateReserveStock(
+  request: {
+    reservationId: string;
+    items: readonly StockItem[];
+    customerId: string;
+  },
+  idField = 'reservation_id',
+): { reservationId: string; items: RequestedItem[]; customerId: string } {
   const v = new Violations();
-  checkReservationId(v, request.reservationId);
+  checkReservationId(v, request.reservationId, idField);
   const items = checkStockItems(v, request.items);
   if (request.customerId === '') v.add('customer_id', 'is required');
   else if (request.customerId.length > limits.customerIdMax) {

@@ -2,12 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@switchboard/errors';
 import { sql, type Kysely } from '@switchboard/storage';
 import type { OrderDatabase } from './order-schema';
+import { runInTransaction } from './run-in-transaction';
 
 export type KeyClaim =
   /** This request holds the key and places the order with this id. */
   | { kind: 'claimed'; orderId: string; supersededOrderId?: string }
   /** An earlier request with this key placed this order: answer with it. */
   | { kind: 'completed'; orderId: string };
+
+export interface ClaimOptions {
+  /**
+   * Writes the order the claim names as pending (status 'pending', carrying
+   * the key) in the claim's own statement or transaction, so the two exist
+   * together or not at all; a takeover also marks the superseded holder's
+   * pending order abandoned. PlaceOrder's first step.
+   */
+  pendingOrder?: boolean;
+}
 
 export interface IdempotencyKeys {
   /**
@@ -20,6 +31,7 @@ export interface IdempotencyKeys {
     key: string,
     requestHash: string,
     signal: AbortSignal,
+    options?: ClaimOptions,
   ): Promise<KeyClaim>;
   /**
    * In the order's transaction: the key now answers with the order. Throws
@@ -32,8 +44,6 @@ export interface IdempotencyKeys {
     key: string,
     orderId: string,
   ): Promise<void>;
-  /** Gives the key back after a failure, so a retry with it starts afresh. */
-  abandon(customerId: string, key: string, orderId: string): Promise<void>;
   /** Deletes keys older than the retention; returns how many. */
   purgeExpired(): Promise<number>;
 }
@@ -82,7 +92,28 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const pollIntervalMs = options.pollIntervalMs ?? 20;
 
-  async function tryInsert(customerId: string, key: string, requestHash: string, orderId: string) {
+  async function tryInsert(
+    customerId: string,
+    key: string,
+    requestHash: string,
+    orderId: string,
+    pendingOrder: boolean,
+  ) {
+    if (pendingOrder) {
+      // One statement, so one round trip: the order row is inserted only
+      // from the claim's RETURNING, i.e. only when the key was free.
+      const result = await sql<{ order_id: string }>`
+        with claim as (
+          insert into idempotency_keys (customer_id, idempotency_key, request_hash, order_id, state)
+          values (${customerId}, ${key}, ${requestHash}, ${orderId}, 'pending')
+          on conflict (customer_id, idempotency_key) do nothing
+          returning order_id
+        )
+        insert into orders (order_id, customer_id, status, currency_code, total_minor, idempotency_key)
+        select order_id, ${customerId}, 'pending', 'XXX', 0, ${key} from claim
+        returning order_id`.execute(db);
+      return result.rows.length === 1;
+    }
     const row = await db
       .insertInto('idempotency_keys')
       .values({
@@ -98,12 +129,40 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
     return row !== undefined;
   }
 
+  /** The new holder's pending order, and the superseded one's given up, with the takeover. */
+  async function takeOverOrders(
+    trx: Kysely<OrderDatabase>,
+    customerId: string,
+    key: string,
+    orderId: string,
+    supersededOrderId: string,
+  ) {
+    await trx
+      .insertInto('orders')
+      .values({
+        order_id: orderId,
+        customer_id: customerId,
+        status: 'pending',
+        currency_code: 'XXX',
+        total_minor: 0n,
+        idempotency_key: key,
+      })
+      .execute();
+    await trx
+      .updateTable('orders')
+      .set({ status: 'abandoned' })
+      .where('order_id', '=', supersededOrderId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
   return {
-    async claim(customerId, key, requestHash, signal) {
+    async claim(customerId, key, requestHash, signal, claimOptions = {}) {
+      const pendingOrder = claimOptions.pendingOrder ?? false;
       let pause = pollIntervalMs;
       for (;;) {
         const orderId = randomUUID();
-        if (await tryInsert(customerId, key, requestHash, orderId))
+        if (await tryInsert(customerId, key, requestHash, orderId, pendingOrder))
           return { kind: 'claimed', orderId };
 
         const held = await db
@@ -124,15 +183,20 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
         if (held.state === 'completed') return { kind: 'completed', orderId: held.order_id };
         if (held.stale) {
           // Conditional on the order id seen, so of two requests taking over one wins.
-          const taken = await db
-            .updateTable('idempotency_keys')
-            .set({ order_id: orderId, claimed_at: sql<Date>`now()` })
-            .where('customer_id', '=', customerId)
-            .where('idempotency_key', '=', key)
-            .where('state', '=', 'pending')
-            .where('order_id', '=', held.order_id)
-            .executeTakeFirst();
-          if (taken.numUpdatedRows === 1n) {
+          const taken = await runInTransaction(db, async (trx) => {
+            const result = await trx
+              .updateTable('idempotency_keys')
+              .set({ order_id: orderId, claimed_at: sql<Date>`now()` })
+              .where('customer_id', '=', customerId)
+              .where('idempotency_key', '=', key)
+              .where('state', '=', 'pending')
+              .where('order_id', '=', held.order_id)
+              .executeTakeFirst();
+            if (result.numUpdatedRows === 1n && pendingOrder)
+              await takeOverOrders(trx, customerId, key, orderId, held.order_id);
+            return result.numUpdatedRows === 1n;
+          });
+          if (taken) {
             return { kind: 'claimed', orderId, supersededOrderId: held.order_id };
           }
           continue;
@@ -163,16 +227,6 @@ export function createIdempotencyKeys(options: IdempotencyKeysOptions): Idempote
           { details: { idempotencyKey: key } },
         );
       }
-    },
-
-    async abandon(customerId, key, orderId) {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('customer_id', '=', customerId)
-        .where('idempotency_key', '=', key)
-        .where('order_id', '=', orderId)
-        .where('state', '=', 'pending')
-        .execute();
     },
 
     async purgeExpired() {

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { InventoryService } from '@switchboard/contracts';
+import type { InventoryService, ReservedItem } from '@switchboard/contracts';
 import { DomainError, errorCatalogue, type ErrorCode } from '@switchboard/errors';
 import type { ServiceClient, ServiceIdentity } from '@switchboard/rpc';
 import { retryUnavailable, type RetryOptions } from './retry-unavailable';
@@ -19,13 +19,22 @@ export interface ReservedLine {
  * their token.
  */
 export interface InventoryGateway {
-  /** All or nothing; idempotent by reservation id, so it is retried when inventory is unavailable. */
-  reserve(
-    reservationId: string,
+  /**
+   * Sells the order's stock in one inventory transaction: all or nothing;
+   * idempotent by order id, so it is retried when inventory is unavailable;
+   * refused once the order id was voided.
+   */
+  allocate(
+    orderId: string,
     items: readonly RequestedItem[],
     customerId: string,
   ): Promise<ReservedLine[]>;
-  /** Held stock becomes sold. Idempotent. */
+  /**
+   * Makes the order id's fate final: its sold lines, or undefined when nothing
+   * is sold (and from now on nothing can be) for it. Idempotent.
+   */
+  voidAllocation(orderId: string): Promise<ReservedLine[] | undefined>;
+  /** Held stock becomes sold (orders placed before AllocateStock). Idempotent. */
   commit(reservationId: string): Promise<void>;
   /** Held stock becomes available again. Idempotent; a released or expired one is fine. */
   release(reservationId: string): Promise<void>;
@@ -112,6 +121,15 @@ function translate(err: unknown, step: string): unknown {
   return err;
 }
 
+function reservedLine(item: ReservedItem): ReservedLine {
+  return {
+    sku: item.sku,
+    quantity: item.quantity,
+    currencyCode: item.unitPrice?.currencyCode ?? '',
+    unitPriceMinor: item.unitPrice?.amountMinor ?? 0n,
+  };
+}
+
 export function createInventoryGateway(options: InventoryGatewayOptions): InventoryGateway {
   const { client, timeoutMs, identity } = options;
 
@@ -156,16 +174,16 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
   }
 
   return {
-    async reserve(reservationId, items, customerId) {
-      const res = await step('ReserveStock', (opts) =>
-        client.reserveStock({ reservationId, items: [...items], customerId }, opts),
+    async allocate(orderId, items, customerId) {
+      const res = await step('AllocateStock', (opts) =>
+        client.allocateStock({ orderId, items: [...items], customerId }, opts),
       );
-      return res.items.map((item) => ({
-        sku: item.sku,
-        quantity: item.quantity,
-        currencyCode: item.unitPrice?.currencyCode ?? '',
-        unitPriceMinor: item.unitPrice?.amountMinor ?? 0n,
-      }));
+      return res.items.map(reservedLine);
+    },
+
+    async voidAllocation(orderId) {
+      const res = await step('VoidAllocation', (opts) => client.voidAllocation({ orderId }, opts));
+      return res.allocated ? res.items.map(reservedLine) : undefined;
     },
 
     async commit(reservationId) {

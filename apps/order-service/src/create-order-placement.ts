@@ -4,8 +4,7 @@ import type { Logger } from '@switchboard/logger';
 import type { Kysely } from '@switchboard/storage';
 import type { IdempotencyKeys } from './create-idempotency-keys';
 import type { InventoryGateway, ReservedLine } from './create-inventory-gateway';
-import type { OrderStore } from './create-order-store';
-import type { StockSettlement } from './create-stock-settlement';
+import type { OrderStore, PendingOrder, UnsettledOrder } from './create-order-store';
 import type { StoredOrder } from './order-messages';
 import { createOrderMetrics } from './order-metrics';
 import type { OrderDatabase } from './order-schema';
@@ -22,8 +21,22 @@ export interface PlaceOrderInput {
   signal: AbortSignal;
 }
 
+export type SettleOutcome =
+  /** It had stock: now placed, with its OrderPlaced. */
+  | 'placed'
+  /** It had no stock, or its stock went back: the row is gone, its key free again. */
+  | 'voided'
+  /** Inventory or the database could not be asked: the settler tries again. */
+  | 'pending';
+
 export interface OrderPlacement {
   place(input: PlaceOrderInput): Promise<StoredOrder>;
+  /**
+   * Finishes an order no request finished, from inventory's final word on
+   * its id: a pending one is placed if its stock was sold and deleted if not;
+   * an abandoned one gets its stock back, then is deleted. Never throws.
+   */
+  settle(order: UnsettledOrder): Promise<SettleOutcome>;
 }
 
 export interface OrderPlacementOptions {
@@ -31,14 +44,7 @@ export interface OrderPlacementOptions {
   store: OrderStore;
   keys: IdempotencyKeys;
   inventory: InventoryGateway;
-  settlement: StockSettlement;
   logger: Logger;
-  /**
-   * After a ReserveStock that timed out, inventory may still be reserving:
-   * a second release this much later catches a reservation that landed after
-   * the first. The inventory's TTL sweeper is the backstop either way.
-   */
-  lateReleaseDelayMs?: number;
 }
 
 /** Inventory said no, and all or nothing means nothing was reserved. */
@@ -66,52 +72,73 @@ function currencyOf(lines: readonly ReservedLine[]): string {
 }
 
 /**
- * PlaceOrder as a saga: claim the idempotency key, reserve the stock (the
- * reservation id is the order id), write the order with its lines and its
- * OrderPlaced event in one transaction, then commit the reservation.
+ * PlaceOrder in three transactions:
+ * 1. the order as pending, with its idempotency key's claim (order database);
+ * 2. AllocateStock: reserve and commit at once, keyed by the order id
+ *    (inventory database);
+ * 3. pending → PLACED with its lines, the key completed and OrderPlaced in the
+ *    outbox (order database).
  *
- * Failure before the order is written is compensated before answering: the
- * reservation is released, the key given back, and no order exists. Once the
- * order is written it is a fact (its event is in the outbox), so a commit
- * that fails only because inventory cannot be reached leaves the order
- * placed with its stock held; the settler commits it later.
+ * A refusal at 2 sold nothing: the pending row and the key go. Any other
+ * failure leaves the outcome open, so the order is marked abandoned (its key
+ * is free again at once: an abandoned order is never placed) and inventory
+ * is asked for its final word (VoidAllocation, which also fences a
+ * late allocate): stock that was sold goes back, then the row goes. What the
+ * request cannot finish (a crash, inventory or the database down) the settler
+ * finishes from the same pending or abandoned row.
  */
 export function createOrderPlacement(options: OrderPlacementOptions): OrderPlacement {
-  const { db, store, keys, inventory, settlement } = options;
+  const { db, store, keys, inventory } = options;
   const logger = options.logger.child({ component: 'order-placement' });
-  const lateReleaseDelayMs = options.lateReleaseDelayMs ?? 5_000;
   const orderMetrics = createOrderMetrics();
 
-  /** Releases the reservation, outside the caller's deadline; failures are logged, not thrown. */
-  function release(orderId: string): Promise<void> {
+  /** Step 3: the order placed from the lines inventory sold it; undefined if it is not pending any more. */
+  function finish(pending: PendingOrder, reserved: readonly ReservedLine[]) {
+    const currencyCode = currencyOf(reserved);
+    return runInTransaction(db, async (trx) => {
+      const order = await store.placePending(trx, {
+        orderId: pending.orderId,
+        customerId: pending.customerId,
+        currencyCode,
+        lines: reserved.map((line) => ({
+          sku: line.sku,
+          quantity: line.quantity,
+          unitPriceMinor: line.unitPriceMinor,
+        })),
+      });
+      if (order !== undefined && pending.idempotencyKey !== undefined)
+        await keys.complete(trx, pending.customerId, pending.idempotencyKey, pending.orderId);
+      return order;
+    });
+  }
+
+  /** An abandoned order's stock goes back, whatever inventory did with it, then the row goes. */
+  async function giveBack(orderId: string): Promise<void> {
+    const sold = await inventory.voidAllocation(orderId);
+    if (sold !== undefined) await inventory.returnCommitted(orderId);
+    await store.discard(orderId);
+  }
+
+  /**
+   * After a failure with the outcome open. The caller's deadline does not
+   * bound it; failures are logged and left to the settler, never thrown.
+   */
+  function abandon(orderId: string): Promise<void> {
     return runDetached(async () => {
       try {
-        await inventory.release(orderId);
+        // Not pending any more: the settler placed it meanwhile, or it is gone.
+        if (!(await store.abandon(db, orderId))) return;
+        await giveBack(orderId);
       } catch (err) {
-        if (isDomainError(err) && err.code === 'RESERVATION_NOT_FOUND') return;
-        logger.warn(
-          { err, orderId },
-          'cannot release the reservation; the inventory TTL sweeper will',
-        );
+        logger.warn({ err, orderId }, 'cannot settle an abandoned order now; the settler will');
       }
     });
   }
 
-  function releaseNowAndLater(orderId: string): Promise<void> {
-    return runDetached(async () => {
-      setTimeout(() => void release(orderId), lateReleaseDelayMs).unref();
-      await release(orderId);
-    });
-  }
-
-  async function giveBackKey(input: PlaceOrderInput, orderId: string): Promise<void> {
-    if (input.idempotencyKey === undefined) return;
-    // If this fails too the claim goes stale and the next retry takes it over.
-    await keys
-      .abandon(input.customerId, input.idempotencyKey, orderId)
-      .catch((err: unknown) =>
-        logger.warn({ err, orderId }, 'cannot give back the idempotency key'),
-      );
+  async function discard(orderId: string): Promise<void> {
+    await runDetached(() => store.discard(orderId)).catch((err: unknown) =>
+      logger.warn({ err, orderId }, 'cannot delete a pending order; the settler will'),
+    );
   }
 
   async function replay(customerId: string, orderId: string): Promise<StoredOrder> {
@@ -122,68 +149,104 @@ export function createOrderPlacement(options: OrderPlacementOptions): OrderPlace
     return order;
   }
 
+  async function settle(order: UnsettledOrder): Promise<SettleOutcome> {
+    const { orderId } = order;
+    try {
+      if (order.status === 'abandoned') {
+        await giveBack(orderId);
+        return 'voided';
+      }
+      const sold = await inventory.voidAllocation(orderId);
+      if (sold === undefined) {
+        await store.discard(orderId);
+        return 'voided';
+      }
+      const placed = await finish(order, sold).catch(async (err: unknown) => {
+        // Its key names another order now (or was purged): placing this one
+        // would answer the key twice, so it is given up and its stock goes back.
+        if (!(isDomainError(err) && err.code === 'IDEMPOTENCY_KEY_IN_USE')) throw err;
+        if (await store.abandon(db, orderId)) await giveBack(orderId);
+        return 'voided' as const;
+      });
+      if (placed === 'voided') return 'voided';
+      if (placed === undefined) return 'pending';
+      orderMetrics.placed.add(1);
+      return 'placed';
+    } catch (err) {
+      logger.warn({ err, orderId }, 'cannot settle an unfinished order now; will retry');
+      return 'pending';
+    }
+  }
+
   return {
+    settle,
     async place(input) {
       const { customerId, items, idempotencyKey } = input;
-      let orderId: string = randomUUID();
-      if (idempotencyKey !== undefined) {
+      const pending: PendingOrder = {
+        orderId: randomUUID(),
+        customerId,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      };
+      // Step 1.
+      if (idempotencyKey === undefined) {
+        await store.insertPending(db, pending);
+      } else {
         const claim = await keys.claim(
           customerId,
           idempotencyKey,
           requestHash(items),
           input.signal,
+          { pendingOrder: true },
         );
         if (claim.kind === 'completed') return replay(customerId, claim.orderId);
-        orderId = claim.orderId;
-        // The request that held the key before died; its reservation, if any, goes back.
-        if (claim.supersededOrderId !== undefined) await release(claim.supersededOrderId);
+        pending.orderId = claim.orderId;
+        // The request that held the key before died: its order was given up with the key.
+        if (claim.supersededOrderId !== undefined) await abandonSettled(claim.supersededOrderId);
       }
+      const { orderId } = pending;
 
-      let reserved: ReservedLine[];
+      // Step 2.
+      let sold: ReservedLine[];
       try {
-        reserved = await inventory.reserve(orderId, items, customerId);
+        sold = await inventory.allocate(orderId, items, customerId);
       } catch (err) {
-        // A timeout or an outage may hide a reservation that was made.
-        if (!isRefusal(err)) await releaseNowAndLater(orderId);
-        await giveBackKey(input, orderId);
+        // A refusal sold nothing: the order simply did not happen. Anything
+        // else may hide a sale (a timeout; even UNAVAILABLE, if a connection
+        // dropped after inventory had processed the call), so it is voided.
+        if (isRefusal(err)) await discard(orderId);
+        else await abandon(orderId);
         throw err;
       }
 
-      let order: StoredOrder;
+      // Step 3.
+      let order: StoredOrder | undefined;
       try {
-        const currencyCode = currencyOf(reserved);
-        order = await runInTransaction(db, async (trx) => {
-          if (idempotencyKey !== undefined)
-            await keys.complete(trx, customerId, idempotencyKey, orderId);
-          return store.insertPlaced(trx, {
-            orderId,
-            customerId,
-            currencyCode,
-            lines: reserved.map((line) => ({
-              sku: line.sku,
-              quantity: line.quantity,
-              unitPriceMinor: line.unitPriceMinor,
-            })),
-          });
-        });
+        order = await finish(pending, sold);
       } catch (err) {
-        // No order row: the stock must not stay held for it.
-        await release(orderId);
-        await giveBackKey(input, orderId);
+        // No placed order: the sold stock must not stay sold for it.
+        await abandon(orderId);
         throw err;
       }
-
-      orderMetrics.placed.add(1);
-      const outcome = await runDetached(() => settlement.commit(orderId));
-      if (outcome === 'voided') {
-        orderMetrics.cancelled.add(1, { reason: 'reservation_lapsed' });
+      if (order === undefined) {
+        // Not pending any more: the settler placed it (then it is the answer),
+        // or a request that took the key over abandoned it.
+        const placed = await store.get(customerId, orderId);
+        if (placed !== undefined) return placed;
         throw new DomainError(
-          'RESERVATION_CLOSED',
-          `the stock reserved for order ${orderId} lapsed before it could be committed; the order was cancelled, place it again`,
-          { details: { orderId } },
+          'IDEMPOTENCY_KEY_IN_USE',
+          'another request with this idempotency-key took over placing the order; retry to get its result',
+          { details: { idempotencyKey: idempotencyKey ?? '' } },
         );
       }
-      return { ...order, reservationCommitted: outcome === 'committed' };
+      orderMetrics.placed.add(1);
+      return order;
     },
   };
+
+  /** A superseded holder's order: given up now, so its stock is back before this one is placed. */
+  async function abandonSettled(orderId: string): Promise<void> {
+    await runDetached(() => giveBack(orderId)).catch((err: unknown) =>
+      logger.warn({ err, orderId }, 'cannot settle a superseded order now; the settler will'),
+    );
+  }
 }

@@ -24,6 +24,18 @@ export interface OrderList {
   next?: OrderCursor;
 }
 
+/** Written before the stock is asked for; see OrdersTable. */
+export interface PendingOrder {
+  orderId: string;
+  customerId: string;
+  idempotencyKey?: string;
+}
+
+/** An order no request finished: the settler asks inventory about it. */
+export interface UnsettledOrder extends PendingOrder {
+  status: 'pending' | 'abandoned';
+}
+
 export interface PendingReturn {
   orderId: string;
   reservationCommitted: boolean;
@@ -32,6 +44,23 @@ export interface PendingReturn {
 export interface OrderStore {
   /** The order, its lines and its OrderPlaced event, in `db`'s transaction (or a new one). */
   insertPlaced(db: Kysely<OrderDatabase>, order: NewOrder): Promise<StoredOrder>;
+  /** PlaceOrder's first step: the order as pending, in `db`'s transaction (the key's claim). */
+  insertPending(db: Kysely<OrderDatabase>, order: PendingOrder): Promise<void>;
+  /**
+   * pending → PLACED with its lines and OrderPlaced, in `db`'s transaction.
+   * Undefined when it is not pending any more (placed by the settler, or
+   * abandoned), so the order and its event are written once.
+   */
+  placePending(db: Kysely<OrderDatabase>, order: NewOrder): Promise<StoredOrder | undefined>;
+  /**
+   * pending → abandoned, and its idempotency key given back; false when it is
+   * not pending (placed, or already gone).
+   */
+  abandon(db: Kysely<OrderDatabase>, orderId: string): Promise<boolean>;
+  /** Deletes a pending or abandoned order that has no stock, and gives its idempotency key back. */
+  discard(orderId: string): Promise<void>;
+  /** Pending orders untouched for graceMs and abandoned ones, oldest first. */
+  unsettled(graceMs: number, limit: number): Promise<UnsettledOrder[]>;
   /** The customer's order; another customer's is as absent as a missing one. */
   get(customerId: string, orderId: string): Promise<StoredOrder | undefined>;
   /** Newest first: created_at, then order id, both descending. */
@@ -110,6 +139,25 @@ async function withLines(db: Kysely<OrderDatabase>, row: OrderRow): Promise<Stor
   return toStored(row, lines.get(row.order_id) ?? []);
 }
 
+/** Gives a key back, if it still names this order: a key taken over is the new holder's. */
+async function freeKey(
+  trx: Kysely<OrderDatabase>,
+  customerId: string,
+  key: string,
+  orderId: string,
+): Promise<void> {
+  await trx
+    .deleteFrom('idempotency_keys')
+    .where('customer_id', '=', customerId)
+    .where('idempotency_key', '=', key)
+    .where('order_id', '=', orderId)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/** What reads show: a pending or abandoned row is not an order. */
+const visible = ['placed', 'cancelled'] as const;
+
 // Milliseconds, like created_at, so an event's timestamps and a re-read agree.
 const nowMs = sql<Date>`date_trunc('milliseconds', now())`;
 
@@ -152,18 +200,133 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
       });
     },
 
+    async insertPending(executor, order) {
+      await executor
+        .insertInto('orders')
+        .values({
+          order_id: order.orderId,
+          customer_id: order.customerId,
+          status: 'pending',
+          currency_code: 'XXX',
+          total_minor: 0n,
+          reservation_committed: false,
+          idempotency_key: order.idempotencyKey ?? null,
+        })
+        .execute();
+    },
+
+    placePending(executor, order) {
+      return runInTransaction(executor, async (trx) => {
+        const totalMinor = order.lines.reduce(
+          (sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor,
+          0n,
+        );
+        // The allocation sold the stock: the order is committed as it is placed.
+        const row = await trx
+          .updateTable('orders')
+          .set({
+            status: 'placed',
+            currency_code: order.currencyCode,
+            total_minor: totalMinor,
+            reservation_committed: true,
+          })
+          .where('order_id', '=', order.orderId)
+          .where('status', '=', 'pending')
+          .returningAll()
+          .executeTakeFirst();
+        if (row === undefined) return undefined;
+        await trx
+          .insertInto('order_lines')
+          .values(
+            order.lines.map((line, position) => ({
+              order_id: order.orderId,
+              position,
+              sku: line.sku,
+              quantity: line.quantity,
+              unit_price_minor: line.unitPriceMinor,
+            })),
+          )
+          .execute();
+        const stored = toStored(row, [...order.lines]);
+        await appendToOutbox(trx, [orderPlacedEvent(stored)], { source });
+        return stored;
+      });
+    },
+
+    abandon(executor, orderId) {
+      return runInTransaction(executor, async (trx) => {
+        const row = await trx
+          .updateTable('orders')
+          .set({ status: 'abandoned' })
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'pending')
+          .returning(['customer_id', 'idempotency_key'])
+          .executeTakeFirst();
+        if (row === undefined) return false;
+        // An abandoned order is never placed, so its key is free for a retry at once.
+        if (row.idempotency_key !== null)
+          await freeKey(trx, row.customer_id, row.idempotency_key, orderId);
+        return true;
+      });
+    },
+
+    async discard(orderId) {
+      await runInTransaction(db, async (trx) => {
+        const row = await trx
+          .deleteFrom('orders')
+          .where('order_id', '=', orderId)
+          .where('status', 'in', ['pending', 'abandoned'])
+          .returning(['customer_id', 'idempotency_key'])
+          .executeTakeFirst();
+        if (row?.idempotency_key == null) return;
+        await freeKey(trx, row.customer_id, row.idempotency_key, orderId);
+      });
+    },
+
+    async unsettled(graceMs, limit) {
+      // An abandoned order has no request left to finish it: no grace.
+      const rows = await db
+        .selectFrom('orders')
+        .select(['order_id', 'customer_id', 'status', 'idempotency_key'])
+        .where('status', 'in', ['pending', 'abandoned'])
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'abandoned'),
+            eb(
+              'created_at',
+              '<',
+              sql<Date>`now() - ${graceMs}::double precision * interval '1 millisecond'`,
+            ),
+          ]),
+        )
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        orderId: r.order_id,
+        customerId: r.customer_id,
+        status: r.status === 'abandoned' ? 'abandoned' : 'pending',
+        ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+      }));
+    },
+
     async get(customerId, orderId) {
       const row = await db
         .selectFrom('orders')
         .selectAll()
         .where('order_id', '=', orderId)
         .where('customer_id', '=', customerId)
+        .where('status', 'in', visible)
         .executeTakeFirst();
       return row === undefined ? undefined : withLines(db, row);
     },
 
     async list(customerId, page) {
-      let query = db.selectFrom('orders').selectAll().where('customer_id', '=', customerId);
+      let query = db
+        .selectFrom('orders')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .where('status', 'in', visible);
       const after = page.after;
       if (after !== undefined) {
         query = query.where(
@@ -196,6 +359,7 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
           .selectAll()
           .where('order_id', '=', orderId)
           .where('customer_id', '=', customerId)
+          .where('status', 'in', visible)
           .forUpdate()
           .executeTakeFirst();
         if (row === undefined) return undefined;

@@ -9,9 +9,10 @@ const orderSchema = {
     max: 30_000,
   }),
   /**
-   * Budget for one inventory step (ReserveStock, CommitReservation,
-   * ReleaseReservation or ReturnReservation), retries included. The incoming
-   * call's deadline caps it.
+   * Budget for one inventory step (AllocateStock, VoidAllocation,
+   * CommitReservation, ReleaseReservation or ReturnReservation), retries
+   * included. The incoming call's deadline caps it. The settler leaves a
+   * pending order alone for twice this: its request may still be at it.
    */
   reserveTimeoutMs: env.int('ORDER_RESERVE_TIMEOUT_MS', { default: 2_000, min: 50, max: 60_000 }),
   /** How long an idempotency key answers with its order; purged afterwards. */

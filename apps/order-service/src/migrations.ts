@@ -63,6 +63,25 @@ const createIdempotencyKeys: Migration = {
   },
 };
 
+const allowPendingOrders: Migration = {
+  async up(db: Kysely<unknown>) {
+    // PlaceOrder writes the order (and claims its key) before it asks for
+    // stock, so a crash leaves a row the settler can find. 0001's status
+    // CHECK is widened rather than edited: it has shipped, and databases that
+    // ran it keep PostgreSQL's default name for the constraint.
+    await sql`
+      alter table orders
+        drop constraint orders_status_check,
+        add constraint orders_status_check
+          check (status in ('pending', 'abandoned', 'placed', 'cancelled')),
+        add column idempotency_key text collate "C"`.execute(db);
+    // The settler looks only at orders no request finished.
+    await sql`
+      create index orders_unsettled on orders (created_at)
+        where status in ('pending', 'abandoned')`.execute(db);
+  },
+};
+
 /**
  * This service's schema, in order. Applied at start; never edit one that has
  * shipped. The outbox comes first: it is shared code, named 0000_*, and every
@@ -72,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   ...outboxMigrations,
   '0001_create_orders': createOrders,
   '0002_create_idempotency_keys': createIdempotencyKeys,
+  '0003_allow_pending_orders': allowPendingOrders,
 };

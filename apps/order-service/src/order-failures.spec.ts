@@ -20,10 +20,12 @@ import { requestHash } from './validate-order-requests';
 
 /**
  * What PlaceOrder does when something fails part-way: the database after the
- * reservation, inventory being slow or down, the commit after the order is
- * written, a reservation lapsing, a request dying while it holds a key.
+ * allocation, inventory being slow or down, a request dying between its
+ * steps, orders placed before allocation was one step (commit pending, a
+ * reservation lapsing), a request dying while it holds a key.
  */
-const RESERVE = inventoryPath('reserveStock');
+const ALLOCATE = inventoryPath('allocateStock');
+const VOID = inventoryPath('voidAllocation');
 const COMMIT = inventoryPath('commitReservation');
 
 // One auth and one inventory process for the file: every test makes its own
@@ -49,7 +51,6 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
   beforeAll(async () => {
     t = await startOrderTestServer(backend, auth, inventory, {
       reserveTimeoutMs: 800,
-      lateReleaseDelayMs: 2_000,
       staleAfterMs: 1_500,
     });
     alice = await auth.newCustomer('alice');
@@ -72,8 +73,43 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       .select(['status', 'reservation_committed', 'stock_returned_at'])
       .where('order_id', '=', orderId)
       .executeTakeFirstOrThrow();
-  const availableIs = (sku: string, quantity: number) => async () =>
-    (await inventory.available(sku)) === quantity;
+  /** Reservation ids inventory did not have before `known`: what a failed request left there. */
+  const newReservationIds = async (known: readonly string[]) =>
+    (await inventory.reservationIds()).filter((id) => !known.includes(id));
+  /** A late AllocateStock of a voided order id, as the delayed one arrives: refused, nothing sold. */
+  const expectFenced = async (orderId: string, sku: string, quantity: number) => {
+    const late = await failure(
+      inventory.client.allocateStock(
+        { orderId, items: [{ sku, quantity }], customerId: alice.userId },
+        await asService(),
+      ),
+    );
+    expect(errorInfo(late).code).toBe('RESERVATION_CLOSED');
+    expect(await inventory.reservation(orderId)).toMatchObject({ status: 'released' });
+  };
+  /**
+   * An order as the version before AllocateStock placed it: stock held by
+   * ReserveStock, the order written, the commit still to come.
+   */
+  const placedBeforeAllocation = async (
+    target: { storage: OrderTestServer['storage']; store: OrderTestServer['store'] },
+    neighbour: InventoryNeighbour,
+    sku: string,
+    quantity: number,
+  ) => {
+    const orderId = crypto.randomUUID();
+    await neighbour.client.reserveStock(
+      { reservationId: orderId, items: [{ sku, quantity }], customerId: alice.userId },
+      await asService(),
+    );
+    await target.store.insertPlaced(target.storage.db, {
+      orderId,
+      customerId: alice.userId,
+      currencyCode: 'EUR',
+      lines: [{ sku, quantity, unitPriceMinor: 1_000n }],
+    });
+    return orderId;
+  };
 
   describe('compensation', () => {
     it('releases the reservation and writes nothing when the order cannot be stored', async () => {
@@ -97,14 +133,15 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
           t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.withKey(key)),
         );
         expect(err.code).toBe(Code.Internal);
-        // Released before the answer, not by the TTL sweeper later.
+        // Given back before the answer, not by the settler later.
         expect(await inventory.available(sku)).toBe(5);
         expect(await orderCount(alice.userId)).toBe(before);
         const outbox = await t.storage.db.selectFrom('outbox').select('key').execute();
         const reservationIds = await inventory.reservationsOf(sku);
         expect(reservationIds).toHaveLength(1);
         const released = reservationIds[0]!;
-        expect(await inventory.reservation(released)).toMatchObject({ status: 'released' });
+        // Allocated (sold at once), so it came back by ReturnReservation.
+        expect(await inventory.reservation(released)).toMatchObject({ status: 'returned' });
         expect(outbox.map((r) => r.key)).not.toContain(released);
 
         // The key was given back: once the database accepts the line, the same key places it.
@@ -127,7 +164,8 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
-      inventory.proxy.delay(RESERVE, 1_500);
+      const known = await inventory.reservationIds();
+      inventory.proxy.delay(ALLOCATE, 1_500);
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder(
@@ -141,36 +179,40 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       // The 800 ms budget, not the caller's 10 s and not inventory's 1.5 s.
       expect(elapsed).toBeGreaterThanOrEqual(700);
       expect(elapsed).toBeLessThan(1_450);
-      // Inventory reserves late, after the first release; the late release gives the stock back.
-      await eventually(
-        async () => (await inventory.reservationsOf(sku)).length === 1,
-        'inventory reserves late',
-        10_000,
-      );
-      await eventually(availableIs(sku, 5), 'the late reservation is released', 10_000);
-      const [late] = await inventory.reservationsOf(sku);
-      expect(await inventory.reservation(late!)).toMatchObject({ status: 'released' });
+      // The request voided its order id before answering: the allocation,
+      // whenever it arrives, is refused, and nothing was ever sold.
+      const voided = await newReservationIds(known);
+      expect(voided).toHaveLength(1);
+      await expectFenced(voided[0]!, sku, 2);
+      expect(await inventory.reservationsOf(sku)).toEqual([]);
+      expect(await inventory.available(sku)).toBe(5);
       expect(await orderCount(alice.userId)).toBe(before);
     });
 
     it('never outlives the caller’s own deadline', async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
-      inventory.proxy.delay(RESERVE, 1_500);
+      const known = await inventory.reservationIds();
+      inventory.proxy.delay(ALLOCATE, 1_500);
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, { ...alice.auth, timeoutMs: 400 }),
       );
       expect(err.code).toBe(Code.DeadlineExceeded);
       expect(Date.now() - started).toBeLessThan(700);
+      // The void is not bound by the caller's deadline: it lands, and fences the id.
       await eventually(
-        async () => (await inventory.reservationsOf(sku)).length === 1,
-        'inventory reserves late',
+        async () => (await newReservationIds(known)).length === 1,
+        'the order id is voided',
         10_000,
       );
-      await eventually(availableIs(sku, 5), 'the late reservation is released', 10_000);
-      // Well after inventory answered: the abandoned request wrote no order.
-      expect(await orderCount(alice.userId)).toBe(before);
+      const [voided] = await newReservationIds(known);
+      await expectFenced(voided!, sku, 1);
+      await eventually(
+        async () => (await orderCount(alice.userId)) === before,
+        'the pending order is gone',
+      );
+      expect(await inventory.available(sku)).toBe(5);
     });
   });
 
@@ -200,8 +242,11 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
         expect(err.code).toBe(Code.Unavailable);
         expect(errorInfo(err).code).toBe('DEPENDENCY_UNAVAILABLE');
         expect(Date.now() - started).toBeLessThan(1_500);
-        const rows = await s.storage.db.selectFrom('orders').select('order_id').execute();
-        expect(rows).toHaveLength(1);
+        // No order: only the first one, and the failed one's row given up
+        // (abandoned), waiting for inventory's word on its id; its key is free.
+        const rows = await s.storage.db.selectFrom('orders').select(['status']).execute();
+        expect(rows.filter((r) => r.status !== 'abandoned')).toHaveLength(1);
+        expect(rows.filter((r) => r.status === 'abandoned')).toHaveLength(1);
         expect(await s.storage.db.selectFrom('idempotency_keys').selectAll().execute()).toEqual([]);
       } finally {
         await spare.start();
@@ -216,16 +261,181 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
       }, 'an order once inventory is back');
       expect(placed?.order?.status).toBe(OrderStatus.PLACED);
       expect(await spare.available(sku)).toBe(3);
+      // With inventory back the settler voids the given-up ids (the retries
+      // while the channel reconnected gave up theirs too), which sold nothing.
+      const givenUp = (
+        await s.storage.db
+          .selectFrom('orders')
+          .select('order_id')
+          .where('status', '=', 'abandoned')
+          .execute()
+      ).length;
+      expect(givenUp).toBeGreaterThanOrEqual(1);
+      expect(await s.settler.settle()).toMatchObject({ placed: 0, discarded: givenUp });
+      const left = await s.storage.db.selectFrom('orders').select(['status']).execute();
+      expect(left.map((r) => r.status)).toEqual(['placed', 'placed']);
+      expect(await spare.available(sku)).toBe(3);
     });
   });
 
-  describe('commit after the order is written', () => {
-    it('keeps the order with its stock held when the commit fails, and the settler commits it', async () => {
+  describe('a request dying between its steps', () => {
+    /** What a request leaves when it dies after step 1: its pending order, holding its key. */
+    const diedAfterStep1 = async (key: string, items: { sku: string; quantity: number }[]) => {
+      const claim = await t.keys.claim(
+        alice.userId,
+        key,
+        requestHash(items),
+        new AbortController().signal,
+        { pendingOrder: true },
+      );
+      if (claim.kind !== 'claimed') throw new Error('the key was not free');
+      return claim.orderId;
+    };
+
+    it('places an order whose stock was allocated before the crash, with its event exactly once', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `died-after-allocation-${Date.now()}`;
+      const items = [{ sku, quantity: 2 }];
+      const orderId = await diedAfterStep1(key, items);
+      await inventory.client.allocateStock(
+        { orderId, items, customerId: alice.userId },
+        await asService(),
+      );
+      // Pending is not an order yet: no read shows it.
+      expect(await failure(t.client.getOrder({ orderId }, alice.auth))).toMatchObject({
+        code: Code.NotFound,
+      });
+
+      expect(await t.settler.settle()).toMatchObject({ placed: 1, discarded: 0 });
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
+      const { order } = await t.client.getOrder({ orderId }, alice.auth);
+      expect(order).toMatchObject({ status: OrderStatus.PLACED, customerId: alice.userId });
+      expect(order?.items.map((l) => [l.sku, l.quantity, l.unitPrice?.amountMinor])).toEqual([
+        [sku, 2, 1_000n],
+      ]);
+      expect(await orderRow(orderId)).toMatchObject({ reservation_committed: true });
+      const events = await outboxEventsFor(t.storage, orderId);
+      expect(events.map((e) => e.type)).toEqual(['OrderPlaced']);
+      expect(events[0]?.message.total?.amountMinor).toBe(2_000n);
+      expect(await inventory.available(sku)).toBe(3);
+      expect(await inventory.reservation(orderId)).toMatchObject({ status: 'committed' });
+      // The key now answers with that order, selling nothing more.
+      const replayed = await t.client.placeOrder({ items }, alice.withKey(key));
+      expect(replayed.order).toEqual(order);
+      expect(await inventory.available(sku)).toBe(3);
+    });
+
+    it('voids an order whose allocation never arrived: a late one is refused, the key is free', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `died-before-allocation-${Date.now()}`;
+      const items = [{ sku, quantity: 2 }];
+      const orderId = await diedAfterStep1(key, items);
+
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 1 });
+      expect(
+        await t.storage.db
+          .selectFrom('orders')
+          .select('order_id')
+          .where('order_id', '=', orderId)
+          .execute(),
+      ).toEqual([]);
+      await expectFenced(orderId, sku, 2);
+      expect(await inventory.available(sku)).toBe(5);
+      expect(await outboxEventsFor(t.storage, orderId)).toEqual([]);
+      // Given back with its order: the same key places a new one at once.
+      const { order } = await t.client.placeOrder({ items }, alice.withKey(key));
+      expect(order?.orderId).not.toBe(orderId);
+      expect(order?.status).toBe(OrderStatus.PLACED);
+      expect(await inventory.available(sku)).toBe(3);
+    });
+
+    it('a retry taking over the key of a request that died after allocating gives that stock back', async () => {
+      const sku = await inventory.newProduct(5);
+      const key = `died-and-taken-over-${Date.now()}`;
+      const items = [{ sku, quantity: 2 }];
+      const deadOrderId = await diedAfterStep1(key, items);
+      await inventory.client.allocateStock(
+        { orderId: deadOrderId, items, customerId: alice.userId },
+        await asService(),
+      );
+      expect(await inventory.available(sku)).toBe(3);
+      await sql`update idempotency_keys set claimed_at = now() - interval '1 minute'
+        where idempotency_key = ${key}`.execute(t.storage.db);
+
+      const { order } = await t.client.placeOrder({ items }, alice.withKey(key));
+      expect(order?.orderId).not.toBe(deadOrderId);
+      expect(order?.status).toBe(OrderStatus.PLACED);
+      // The dead request's sale went back before this one was answered; its row is gone.
+      expect(await inventory.reservation(deadOrderId)).toMatchObject({ status: 'returned' });
+      expect(await inventory.available(sku)).toBe(3);
+      expect(
+        await t.storage.db
+          .selectFrom('orders')
+          .select('order_id')
+          .where('order_id', '=', deadOrderId)
+          .execute(),
+      ).toEqual([]);
+      expect(await outboxEventsFor(t.storage, deadOrderId)).toEqual([]);
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
+    });
+
+    it('gives back the stock of an order it could not place once inventory answers again', async () => {
+      const sku = await inventory.newProduct(5);
+      const known = await inventory.reservationIds();
+      // Step 3 fails for good, and inventory cannot be asked to take the stock back.
+      await sql
+        .raw(
+          `create function refuse_placing() returns trigger language plpgsql as $$
+           begin
+             if new.sku = '${sku}' then raise exception 'injected failure for %', new.sku; end if;
+             return new;
+           end $$`,
+        )
+        .execute(t.storage.db);
+      await sql`create trigger refuse_placing before insert on order_lines
+        for each row execute function refuse_placing()`.execute(t.storage.db);
+      inventory.proxy.refuse(VOID);
+      try {
+        const err = await failure(
+          t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth),
+        );
+        expect(err.code).toBe(Code.Internal);
+      } finally {
+        await sql`drop trigger if exists refuse_placing on order_lines`.execute(t.storage.db);
+        await sql`drop function if exists refuse_placing()`.execute(t.storage.db);
+      }
+      const [orderId] = await newReservationIds(known);
+      expect(await inventory.reservation(orderId!)).toMatchObject({ status: 'committed' });
+      expect(await orderRow(orderId!)).toMatchObject({ status: 'abandoned' });
+      expect(await inventory.available(sku)).toBe(3);
+
+      // Still unreachable: it waits.
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
+      expect(await inventory.available(sku)).toBe(3);
+
+      inventory.proxy.reset();
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 1 });
+      expect(await inventory.available(sku)).toBe(5);
+      expect(await inventory.reservation(orderId!)).toMatchObject({ status: 'returned' });
+      expect(
+        await t.storage.db
+          .selectFrom('orders')
+          .select('order_id')
+          .where('order_id', '=', orderId!)
+          .execute(),
+      ).toEqual([]);
+      expect(await outboxEventsFor(t.storage, orderId!)).toEqual([]);
+      expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
+    });
+  });
+
+  describe('orders placed before allocation was one step, their commit pending', () => {
+    it('keeps the order with its stock held while the commit fails, and the settler commits it', async () => {
       const sku = await inventory.newProduct(5);
       inventory.proxy.refuse(COMMIT);
-      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
+      const orderId = await placedBeforeAllocation(t, inventory, sku, 2);
+      const { order } = await t.client.getOrder({ orderId }, alice.auth);
       expect(order?.status).toBe(OrderStatus.PLACED);
-      const orderId = order!.orderId;
       expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
       expect(await inventory.reservation(orderId)).toMatchObject({ status: 'held' });
       expect(await inventory.available(sku)).toBe(3);
@@ -250,8 +460,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('releases the held stock when an order whose commit is pending is cancelled', async () => {
       const sku = await inventory.newProduct(5);
       inventory.proxy.refuse(COMMIT);
-      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
-      const orderId = order!.orderId;
+      const orderId = await placedBeforeAllocation(t, inventory, sku, 2);
       const cancelled = await t.client.cancelOrder({ orderId }, alice.auth);
       expect(cancelled.order?.status).toBe(OrderStatus.CANCELLED);
       expect(await inventory.available(sku)).toBe(5);
@@ -266,8 +475,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('returns the stock of a cancelled order whose commit landed after all', async () => {
       const sku = await inventory.newProduct(5);
       inventory.proxy.refuse(COMMIT);
-      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
-      const orderId = order!.orderId;
+      const orderId = await placedBeforeAllocation(t, inventory, sku, 2);
       expect(await orderRow(orderId)).toMatchObject({ reservation_committed: false });
       // The commit reached inventory after all and only its answer was lost: sold there.
       await inventory.client.commitReservation({ reservationId: orderId }, await asService());
@@ -286,8 +494,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('takes a reservation another replica already returned as returned, never returning twice', async () => {
       const sku = await inventory.newProduct(5);
       inventory.proxy.refuse(COMMIT);
-      const { order } = await t.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
-      const orderId = order!.orderId;
+      const orderId = await placedBeforeAllocation(t, inventory, sku, 2);
       // Committed and already returned by a replica this one has not heard from.
       await inventory.client.commitReservation({ reservationId: orderId }, await asService());
       await inventory.client.returnReservation({ reservationId: orderId }, await asService());
@@ -320,9 +527,10 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     it('cancels the order, with OrderCancelled, when its reservation lapsed before the commit', async () => {
       const sku = await lapsing.newProduct(5);
       lapsing.proxy.refuse(COMMIT);
-      const { order } = await l.client.placeOrder({ items: [{ sku, quantity: 2 }] }, alice.auth);
-      const orderId = order!.orderId;
-      expect(order?.status).toBe(OrderStatus.PLACED);
+      const orderId = await placedBeforeAllocation(l, lapsing, sku, 2);
+      expect((await l.client.getOrder({ orderId }, alice.auth)).order?.status).toBe(
+        OrderStatus.PLACED,
+      );
       // Inventory could not commit past the TTL: its sweeper gave the stock back.
       await eventually(
         async () => (await lapsing.reservation(orderId))?.status === 'expired',

@@ -33,6 +33,9 @@ export interface StoredOrder {
 }
 
 const statuses: Record<StoredStatus, OrderStatus> = {
+  // Never answered: reads see placed and cancelled orders only.
+  pending: OrderStatus.UNSPECIFIED,
+  abandoned: OrderStatus.UNSPECIFIED,
   placed: OrderStatus.PLACED,
   cancelled: OrderStatus.CANCELLED,
 };

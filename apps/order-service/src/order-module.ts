@@ -48,11 +48,11 @@ export function createOrderModule(options: OrderModuleOptions): OrderModule {
     store,
     keys,
     inventory,
-    settlement,
     logger,
   });
   const settler = createOrderSettler({
     store,
+    placement,
     settlement,
     keys,
     intervalMs: config.settleIntervalMs,

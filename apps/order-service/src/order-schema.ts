@@ -1,11 +1,17 @@
 import type { OutboxDatabase } from '@switchboard/event-bus';
 import type { ColumnType } from '@switchboard/storage';
 
-export type OrderStatus = 'placed' | 'cancelled';
+/**
+ * pending: written before its stock is asked for (PlaceOrder's first step);
+ * not an order yet, so no read shows it. abandoned: a pending one whose
+ * request gave up on it; whatever stock it got goes back, then the row is
+ * deleted. Only placed and cancelled orders are orders.
+ */
+export type OrderStatus = 'pending' | 'abandoned' | 'placed' | 'cancelled';
 
 /**
- * One row per order. An order exists only once its stock is reserved; the
- * reservation in the inventory service has the order id as its id.
+ * One row per order. The stock is allocated in the inventory service under
+ * the order id, between the pending row and its placing.
  *
  * Two flags track the reservation's life after the order is written, so that
  * work interrupted by an inventory outage is finished later by the settler:
@@ -17,7 +23,7 @@ export interface OrdersTable {
   order_id: string;
   customer_id: string;
   status: OrderStatus;
-  /** Every line of an order shares this currency. */
+  /** Every line of an order shares this currency; XXX ("no currency") while pending. */
   currency_code: string;
   /** int8: Σ quantity × unit price, in minor units; comes back as bigint. */
   total_minor: bigint;
@@ -26,6 +32,8 @@ export interface OrdersTable {
   created_at: ColumnType<Date, never, never>;
   cancelled_at: ColumnType<Date | null, never, Date | null>;
   stock_returned_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The idempotency key that placed it, if any: the settler gives a key back with its pending order. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface OrderLinesTable {

@@ -170,6 +170,24 @@ describe('createTokenAuthenticator', () => {
       expect(calls('hour-left') - before).toBe(2);
     });
 
+    it('asks auth once for concurrent calls that all missed the cache', async () => {
+      const authenticate = cached(1_000);
+      const before = calls('another-hour');
+      clock.now += 60_000; // whatever an earlier test cached has run out
+      const callers = await Promise.all(
+        Array.from({ length: 8 }, () => authenticate('another-hour', ctx())),
+      );
+      expect(new Set(callers.map((c) => c.userId))).toEqual(new Set(['another-hour']));
+      expect(calls('another-hour') - before).toBe(1);
+      // Each has its own copy.
+      callers[0]!.roles.push('admin');
+      expect(callers[1]!.roles).toEqual(['customer']);
+      // Once it is answered, the next miss asks again.
+      clock.now += 1_000;
+      await Promise.all([authenticate('another-hour', ctx()), authenticate('another-hour', ctx())]);
+      expect(calls('another-hour') - before).toBe(2);
+    });
+
     it('never trusts a token past its own expiry', async () => {
       const authenticate = cached(60_000);
       const before = calls('expiring-soon');

@@ -105,6 +105,23 @@ export function createTokenAuthenticator(
     }
   }
 
+  // One VerifyToken per token at a time: when a cached entry runs out, every
+  // call in flight with that token misses together, and without this a busy
+  // client sent auth one VerifyToken per concurrent call each time.
+  const inFlight = new Map<string, ReturnType<typeof verify>>();
+  const detached = new AbortController().signal;
+  function verifyOnce(key: string, token: string, signal: AbortSignal) {
+    if (acceptMs <= 0) return verify(token, signal);
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      // Not tied to the first caller's signal: its hanging up must not fail
+      // the others. timeoutMs bounds it all the same.
+      pending = verify(token, detached).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
   return async (token, ctx) => {
     const key = digestOf(token);
     const at = now();
@@ -120,7 +137,7 @@ export function createTokenAuthenticator(
       rejected.delete(key);
     }
     try {
-      const verified = await verify(token, ctx.signal);
+      const verified = await verifyOnce(key, token, ctx.signal);
       const roles = verified.roles.flatMap((role) => roleNames[role] ?? []);
       const caller: Caller = { userId: verified.userId, roles };
       if (verified.expiresAt) caller.expiresAt = timestampDate(verified.expiresAt);

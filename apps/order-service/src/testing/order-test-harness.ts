@@ -194,6 +194,8 @@ export interface InventoryNeighbour {
   reservation(id: string): Promise<ReservationRow | undefined>;
   /** Ids of the reservations that hold or held this sku, from the same database. */
   reservationsOf(sku: string): Promise<string[]>;
+  /** Ids of every reservation, items or not (a voided order id has none), from the same database. */
+  reservationIds(): Promise<string[]>;
   /** Stops the process (SIGTERM); the database stays, so start() brings the same inventory back. */
   stop(): Promise<void>;
   /** Starts it again on the same port and database. */
@@ -285,6 +287,12 @@ export async function startInventoryNeighbour(
         );
         return result.rows.map((r) => r.reservation_id);
       },
+      async reservationIds() {
+        const result = await rows.query<{ reservation_id: string }>(
+          'select reservation_id from reservations order by reservation_id',
+        );
+        return result.rows.map((r) => r.reservation_id);
+      },
       async stop() {
         await service?.stop();
         service = undefined;
@@ -302,7 +310,6 @@ export async function startInventoryNeighbour(
 
 export interface OrderTestServerOptions {
   reserveTimeoutMs?: number;
-  lateReleaseDelayMs?: number;
   staleAfterMs?: number;
   idempotencyKeyTtlMs?: number;
   /** Where inventory is dialled; defaults to the neighbour's (its fault proxy). */
@@ -360,12 +367,11 @@ export async function startOrderTestServer(
     store,
     keys,
     inventory,
-    settlement,
     logger,
-    lateReleaseDelayMs: options.lateReleaseDelayMs,
   });
   const settler = createOrderSettler({
     store,
+    placement,
     settlement,
     keys,
     intervalMs: 60_000,

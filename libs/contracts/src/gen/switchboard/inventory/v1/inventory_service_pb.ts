@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/inventory/v1/inventory_service.proto.
  */
 export const file_switchboard_inventory_v1_inventory_service: GenFile = /*@__PURE__*/
-  fileDesc("CjBzd2l0Y2hib2FyZC9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X3NlcnZpY2UucHJvdG8SGHN3aXRjaGJvYXJkLmludmVudG9yeS52MSJyCgdQcm9kdWN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEjAKCnVuaXRfcHJpY2UYAyABKAsyHC5zd2l0Y2hib2FyZC5jb21tb24udjEuTW9uZXkSGgoSYXZhaWxhYmxlX3F1YW50aXR5GAQgASgFIioKCVN0b2NrSXRlbRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUifQoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSMAoKdW5pdF9wcmljZRgDIAEoCzIcLnN3aXRjaGJvYXJkLmNvbW1vbi52MS5Nb25leRIYChBpbml0aWFsX3F1YW50aXR5GAQgASgFIksKFUNyZWF0ZVByb2R1Y3RSZXNwb25zZRIyCgdwcm9kdWN0GAEgASgLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QicQoUVXBkYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIwCgp1bml0X3ByaWNlGAMgASgLMhwuc3dpdGNoYm9hcmQuY29tbW9uLnYxLk1vbmV5QgcKBV9uYW1lIksKFVVwZGF0ZVByb2R1Y3RSZXNwb25zZRIyCgdwcm9kdWN0GAEgASgLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QiMAoSQWRqdXN0U3RvY2tSZXF1ZXN0EgsKA3NrdRgBIAEoCRINCgVkZWx0YRgCIAEoBSJJChNBZGp1c3RTdG9ja1Jlc3BvbnNlEjIKB3Byb2R1Y3QYASABKAsyIS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUHJvZHVjdCIgChFHZXRQcm9kdWN0UmVxdWVzdBILCgNza3UYASABKAkiSAoSR2V0UHJvZHVjdFJlc3BvbnNlEjIKB3Byb2R1Y3QYASABKAsyIS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUHJvZHVjdCI8ChNMaXN0UHJvZHVjdHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImQKFExpc3RQcm9kdWN0c1Jlc3BvbnNlEjMKCHByb2R1Y3RzGAEgAygLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk4KGENoZWNrQXZhaWxhYmlsaXR5UmVxdWVzdBIyCgVpdGVtcxgBIAMoCzIjLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5TdG9ja0l0ZW0iVwoQSXRlbUF2YWlsYWJpbGl0eRILCgNza3UYASABKAkSGgoScmVxdWVzdGVkX3F1YW50aXR5GAIgASgFEhoKEmF2YWlsYWJsZV9xdWFudGl0eRgDIAEoBSJpChlDaGVja0F2YWlsYWJpbGl0eVJlc3BvbnNlEhEKCWF2YWlsYWJsZRgBIAEoCBI5CgVpdGVtcxgCIAMoCzIqLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5JdGVtQXZhaWxhYmlsaXR5InYKE1Jlc2VydmVTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMgoFaXRlbXMYAiADKAsyIy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuU3RvY2tJdGVtEhMKC2N1c3RvbWVyX2lkGAMgASgJIl8KDFJlc2VydmVkSXRlbRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSMAoKdW5pdF9wcmljZRgDIAEoCzIcLnN3aXRjaGJvYXJkLmNvbW1vbi52MS5Nb25leSJlChRSZXNlcnZlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI1CgVpdGVtcxgCIAMoCzImLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXNlcnZlZEl0ZW0iMgoYQ29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJIhsKGUNvbW1pdFJlc2VydmF0aW9uUmVzcG9uc2UiMwoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSIyChhSZXR1cm5SZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkiGwoZUmV0dXJuUmVzZXJ2YXRpb25SZXNwb25zZTKkCQoQSW52ZW50b3J5U2VydmljZRJwCg1DcmVhdGVQcm9kdWN0Ei4uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0Gi8uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkNyZWF0ZVByb2R1Y3RSZXNwb25zZRJwCg1VcGRhdGVQcm9kdWN0Ei4uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlVwZGF0ZVByb2R1Y3RSZXF1ZXN0Gi8uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlVwZGF0ZVByb2R1Y3RSZXNwb25zZRJqCgtBZGp1c3RTdG9jaxIsLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5BZGp1c3RTdG9ja1JlcXVlc3QaLS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQWRqdXN0U3RvY2tSZXNwb25zZRJnCgpHZXRQcm9kdWN0Eisuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkdldFByb2R1Y3RSZXF1ZXN0Giwuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkdldFByb2R1Y3RSZXNwb25zZRJtCgxMaXN0UHJvZHVjdHMSLS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBouLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5MaXN0UHJvZHVjdHNSZXNwb25zZRJ8ChFDaGVja0F2YWlsYWJpbGl0eRIyLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5DaGVja0F2YWlsYWJpbGl0eVJlcXVlc3QaMy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQ2hlY2tBdmFpbGFiaWxpdHlSZXNwb25zZRJtCgxSZXNlcnZlU3RvY2sSLS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBouLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXNlcnZlU3RvY2tSZXNwb25zZRJ8ChFDb21taXRSZXNlcnZhdGlvbhIyLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5Db21taXRSZXNlcnZhdGlvblJlcXVlc3QaMy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZRJ/ChJSZWxlYXNlUmVzZXJ2YXRpb24SMy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBo0LnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZRJ8ChFSZXR1cm5SZXNlcnZhdGlvbhIyLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXR1cm5SZXNlcnZhdGlvblJlcXVlc3QaMy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUmV0dXJuUmVzZXJ2YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_switchboard_common_v1_money]);
+  fileDesc("CjBzd2l0Y2hib2FyZC9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X3NlcnZpY2UucHJvdG8SGHN3aXRjaGJvYXJkLmludmVudG9yeS52MSJyCgdQcm9kdWN0EgsKA3NrdRgBIAEoCRIMCgRuYW1lGAIgASgJEjAKCnVuaXRfcHJpY2UYAyABKAsyHC5zd2l0Y2hib2FyZC5jb21tb24udjEuTW9uZXkSGgoSYXZhaWxhYmxlX3F1YW50aXR5GAQgASgFIioKCVN0b2NrSXRlbRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUifQoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEgwKBG5hbWUYAiABKAkSMAoKdW5pdF9wcmljZRgDIAEoCzIcLnN3aXRjaGJvYXJkLmNvbW1vbi52MS5Nb25leRIYChBpbml0aWFsX3F1YW50aXR5GAQgASgFIksKFUNyZWF0ZVByb2R1Y3RSZXNwb25zZRIyCgdwcm9kdWN0GAEgASgLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QicQoUVXBkYXRlUHJvZHVjdFJlcXVlc3QSCwoDc2t1GAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIwCgp1bml0X3ByaWNlGAMgASgLMhwuc3dpdGNoYm9hcmQuY29tbW9uLnYxLk1vbmV5QgcKBV9uYW1lIksKFVVwZGF0ZVByb2R1Y3RSZXNwb25zZRIyCgdwcm9kdWN0GAEgASgLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QiMAoSQWRqdXN0U3RvY2tSZXF1ZXN0EgsKA3NrdRgBIAEoCRINCgVkZWx0YRgCIAEoBSJJChNBZGp1c3RTdG9ja1Jlc3BvbnNlEjIKB3Byb2R1Y3QYASABKAsyIS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUHJvZHVjdCIgChFHZXRQcm9kdWN0UmVxdWVzdBILCgNza3UYASABKAkiSAoSR2V0UHJvZHVjdFJlc3BvbnNlEjIKB3Byb2R1Y3QYASABKAsyIS5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUHJvZHVjdCI8ChNMaXN0UHJvZHVjdHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImQKFExpc3RQcm9kdWN0c1Jlc3BvbnNlEjMKCHByb2R1Y3RzGAEgAygLMiEuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlByb2R1Y3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk4KGENoZWNrQXZhaWxhYmlsaXR5UmVxdWVzdBIyCgVpdGVtcxgBIAMoCzIjLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5TdG9ja0l0ZW0iVwoQSXRlbUF2YWlsYWJpbGl0eRILCgNza3UYASABKAkSGgoScmVxdWVzdGVkX3F1YW50aXR5GAIgASgFEhoKEmF2YWlsYWJsZV9xdWFudGl0eRgDIAEoBSJpChlDaGVja0F2YWlsYWJpbGl0eVJlc3BvbnNlEhEKCWF2YWlsYWJsZRgBIAEoCBI5CgVpdGVtcxgCIAMoCzIqLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5JdGVtQXZhaWxhYmlsaXR5InYKE1Jlc2VydmVTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMgoFaXRlbXMYAiADKAsyIy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuU3RvY2tJdGVtEhMKC2N1c3RvbWVyX2lkGAMgASgJIl8KDFJlc2VydmVkSXRlbRILCgNza3UYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSMAoKdW5pdF9wcmljZRgDIAEoCzIcLnN3aXRjaGJvYXJkLmNvbW1vbi52MS5Nb25leSJlChRSZXNlcnZlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI1CgVpdGVtcxgCIAMoCzImLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXNlcnZlZEl0ZW0iMgoYQ29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJIhsKGUNvbW1pdFJlc2VydmF0aW9uUmVzcG9uc2UiMwoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSIyChhSZXR1cm5SZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkiGwoZUmV0dXJuUmVzZXJ2YXRpb25SZXNwb25zZSJxChRBbGxvY2F0ZVN0b2NrUmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCRIyCgVpdGVtcxgCIAMoCzIjLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5TdG9ja0l0ZW0SEwoLY3VzdG9tZXJfaWQYAyABKAkiYAoVQWxsb2NhdGVTdG9ja1Jlc3BvbnNlEhAKCG9yZGVyX2lkGAEgASgJEjUKBWl0ZW1zGAIgAygLMiYuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlJlc2VydmVkSXRlbSIpChVWb2lkQWxsb2NhdGlvblJlcXVlc3QSEAoIb3JkZXJfaWQYASABKAkiYgoWVm9pZEFsbG9jYXRpb25SZXNwb25zZRIRCglhbGxvY2F0ZWQYASABKAgSNQoFaXRlbXMYAiADKAsyJi5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuUmVzZXJ2ZWRJdGVtMosLChBJbnZlbnRvcnlTZXJ2aWNlEnAKDUNyZWF0ZVByb2R1Y3QSLi5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaLy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEnAKDVVwZGF0ZVByb2R1Y3QSLi5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuVXBkYXRlUHJvZHVjdFJlcXVlc3QaLy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuVXBkYXRlUHJvZHVjdFJlc3BvbnNlEmoKC0FkanVzdFN0b2NrEiwuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkFkanVzdFN0b2NrUmVxdWVzdBotLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5BZGp1c3RTdG9ja1Jlc3BvbnNlEmcKCkdldFByb2R1Y3QSKy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuR2V0UHJvZHVjdFJlcXVlc3QaLC5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuR2V0UHJvZHVjdFJlc3BvbnNlEm0KDExpc3RQcm9kdWN0cxItLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0Gi4uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlEnwKEUNoZWNrQXZhaWxhYmlsaXR5EjIuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkNoZWNrQXZhaWxhYmlsaXR5UmVxdWVzdBozLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5DaGVja0F2YWlsYWJpbGl0eVJlc3BvbnNlEm0KDFJlc2VydmVTdG9jaxItLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXNlcnZlU3RvY2tSZXF1ZXN0Gi4uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlJlc2VydmVTdG9ja1Jlc3BvbnNlEnwKEUNvbW1pdFJlc2VydmF0aW9uEjIuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLkNvbW1pdFJlc2VydmF0aW9uUmVxdWVzdBozLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5Db21taXRSZXNlcnZhdGlvblJlc3BvbnNlEn8KElJlbGVhc2VSZXNlcnZhdGlvbhIzLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0GjQuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlJlbGVhc2VSZXNlcnZhdGlvblJlc3BvbnNlEnwKEVJldHVyblJlc2VydmF0aW9uEjIuc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlJldHVyblJlc2VydmF0aW9uUmVxdWVzdBozLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5SZXR1cm5SZXNlcnZhdGlvblJlc3BvbnNlEnAKDUFsbG9jYXRlU3RvY2sSLi5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQWxsb2NhdGVTdG9ja1JlcXVlc3QaLy5zd2l0Y2hib2FyZC5pbnZlbnRvcnkudjEuQWxsb2NhdGVTdG9ja1Jlc3BvbnNlEnMKDlZvaWRBbGxvY2F0aW9uEi8uc3dpdGNoYm9hcmQuaW52ZW50b3J5LnYxLlZvaWRBbGxvY2F0aW9uUmVxdWVzdBowLnN3aXRjaGJvYXJkLmludmVudG9yeS52MS5Wb2lkQWxsb2NhdGlvblJlc3BvbnNlYgZwcm90bzM", [file_switchboard_common_v1_money]);
 
 /**
  * @generated from message switchboard.inventory.v1.Product
@@ -530,6 +530,103 @@ export const ReturnReservationResponseSchema: GenMessage<ReturnReservationRespon
   messageDesc(file_switchboard_inventory_v1_inventory_service, 23);
 
 /**
+ * @generated from message switchboard.inventory.v1.AllocateStockRequest
+ */
+export type AllocateStockRequest = Message<"switchboard.inventory.v1.AllocateStockRequest"> & {
+  /**
+   * The order's id; also the id of the reservation row that records the sale.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: repeated switchboard.inventory.v1.StockItem items = 2;
+   */
+  items: StockItem[];
+
+  /**
+   * The customer the calling service sells to, whose token that service has verified.
+   *
+   * @generated from field: string customer_id = 3;
+   */
+  customerId: string;
+};
+
+/**
+ * Describes the message switchboard.inventory.v1.AllocateStockRequest.
+ * Use `create(AllocateStockRequestSchema)` to create a new message.
+ */
+export const AllocateStockRequestSchema: GenMessage<AllocateStockRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_inventory_v1_inventory_service, 24);
+
+/**
+ * @generated from message switchboard.inventory.v1.AllocateStockResponse
+ */
+export type AllocateStockResponse = Message<"switchboard.inventory.v1.AllocateStockResponse"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * In request order, at the prices of the moment of allocation.
+   *
+   * @generated from field: repeated switchboard.inventory.v1.ReservedItem items = 2;
+   */
+  items: ReservedItem[];
+};
+
+/**
+ * Describes the message switchboard.inventory.v1.AllocateStockResponse.
+ * Use `create(AllocateStockResponseSchema)` to create a new message.
+ */
+export const AllocateStockResponseSchema: GenMessage<AllocateStockResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_inventory_v1_inventory_service, 25);
+
+/**
+ * @generated from message switchboard.inventory.v1.VoidAllocationRequest
+ */
+export type VoidAllocationRequest = Message<"switchboard.inventory.v1.VoidAllocationRequest"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message switchboard.inventory.v1.VoidAllocationRequest.
+ * Use `create(VoidAllocationRequestSchema)` to create a new message.
+ */
+export const VoidAllocationRequestSchema: GenMessage<VoidAllocationRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_inventory_v1_inventory_service, 26);
+
+/**
+ * @generated from message switchboard.inventory.v1.VoidAllocationResponse
+ */
+export type VoidAllocationResponse = Message<"switchboard.inventory.v1.VoidAllocationResponse"> & {
+  /**
+   * True: the stock is sold to this order id (items says what); nothing changed.
+   * False: nothing is held or sold for it, and AllocateStock of it is refused from now on.
+   *
+   * @generated from field: bool allocated = 1;
+   */
+  allocated: boolean;
+
+  /**
+   * @generated from field: repeated switchboard.inventory.v1.ReservedItem items = 2;
+   */
+  items: ReservedItem[];
+};
+
+/**
+ * Describes the message switchboard.inventory.v1.VoidAllocationResponse.
+ * Use `create(VoidAllocationResponseSchema)` to create a new message.
+ */
+export const VoidAllocationResponseSchema: GenMessage<VoidAllocationResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_inventory_v1_inventory_service, 27);
+
+/**
  * The product catalog and its stock. Orders reserve stock here before they exist.
  *
  * @generated from service switchboard.inventory.v1.InventoryService
@@ -635,6 +732,34 @@ export const InventoryService: GenService<{
     methodKind: "unary";
     input: typeof ReturnReservationRequestSchema;
     output: typeof ReturnReservationResponseSchema;
+  },
+  /**
+   * Internal. Sells an order's stock in one step: all or nothing, the stock
+   * leaves on hand at once (no hold to commit later). Idempotent by order_id:
+   * a repeat with the same items answers the first result; an order id that
+   * was voided (VoidAllocation) is refused with RESERVATION_CLOSED. Cancelling
+   * the order gives the stock back with ReturnReservation(order_id).
+   *
+   * @generated from rpc switchboard.inventory.v1.InventoryService.AllocateStock
+   */
+  allocateStock: {
+    methodKind: "unary";
+    input: typeof AllocateStockRequestSchema;
+    output: typeof AllocateStockResponseSchema;
+  },
+  /**
+   * Internal. Makes the fate of an order id final, for an order whose
+   * AllocateStock may or may not have happened (a timeout, a crash): when the
+   * stock was sold it answers allocated with the lines and changes nothing;
+   * otherwise it gives back whatever the id holds and fences the id, so a
+   * late AllocateStock of it is refused. Idempotent.
+   *
+   * @generated from rpc switchboard.inventory.v1.InventoryService.VoidAllocation
+   */
+  voidAllocation: {
+    methodKind: "unary";
+    input: typeof VoidAllocationRequestSchema;
+    output: typeof VoidAllocationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_inventory_v1_inventory_service, 0);
