@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # PlaceOrder under ghz against the stack `npm start` runs, outside the bench
-# harness: what a user sees with the README's commands. Start the stack on
-# PostgreSQL first, in another shell:
+# harness: what a user sees with the README's commands. Start the stack first,
+# in another shell:
 #
-#   DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres npm start
+#   npm start
 #   bash tools/bench/place-order-ghz.sh            # CONCURRENCY=32 DURATION=20s
+#
+# AUTH, INVENTORY and ORDER (host:port) point it at a stack on other ports.
 #
 # It registers a customer, creates 16 products with plenty of stock (as the
 # admin), runs ghz with a fresh idempotency-key per call, and prints ghz's
@@ -24,7 +26,7 @@ for tool in ghz grpcurl jq; do
   }
 done
 
-AUTH=127.0.0.1:50051 INVENTORY=127.0.0.1:50052 ORDER=127.0.0.1:50053
+AUTH=${AUTH:-127.0.0.1:50051} INVENTORY=${INVENTORY:-127.0.0.1:50052} ORDER=${ORDER:-127.0.0.1:50053}
 tag=$(date +%s)-$$
 grpcurl -plaintext -d "{\"email\":\"ghz-$tag@example.com\",\"password\":\"correct-horse-battery\",\"display_name\":\"ghz $tag\"}" \
   "$AUTH" switchboard.auth.v1.AuthService/Register >/dev/null
