@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from '@switchboard/storage';
 import type { OrderFacts } from './read-order-event';
 import type { OrderLinesTable, OrdersTable, ReportingDatabase } from './reporting-schema';
+import { addOrdersToAggregates, removeOrderFromAggregates } from './sales-aggregates';
 
 /** What an OrderPlaced did; only `recorded` changed any figure. */
 export type PlacedOutcome = 'recorded' | 'already-recorded' | 'cancelled-earlier';
@@ -49,8 +50,9 @@ async function insertOrder(
 }
 
 /**
- * Records orders so reports count them, in three statements whatever their
- * number: the consumer hands over runs of OrderPlaced, and one round trip per
+ * Records orders so reports count them, in a fixed number of statements
+ * whatever their number (orders, lines, a status lookup for repeats, and one
+ * per aggregate table): the consumer hands over runs of OrderPlaced, and one round trip per
  * order was what limited how fast a backlog drained. The order id, not the
  * event id, is what makes this idempotent: a second OrderPlaced for a known
  * order (a re-publish under a new event id, even within the same call)
@@ -73,9 +75,11 @@ export async function recordOrdersPlaced(
   const outcomes: PlacedOutcome[] = [];
   const lines: Insertable<OrderLinesTable>[] = [];
   const known: string[] = [];
+  const counted: OrderFacts[] = [];
   for (const order of orders) {
     if (recorded.delete(order.orderId)) {
       outcomes.push('recorded');
+      counted.push(order);
       lines.push(...lineRows(order));
     } else {
       outcomes.push('already-recorded'); // until the status below says otherwise
@@ -83,6 +87,7 @@ export async function recordOrdersPlaced(
     }
   }
   if (lines.length > 0) await db.insertInto('order_lines').values(lines).execute();
+  await addOrdersToAggregates(db, counted);
   if (known.length > 0) {
     const cancelled = new Set(
       (
@@ -128,7 +133,10 @@ export async function recordOrderCancelled(
       .where('status', '=', 'placed')
       .returning('order_id')
       .executeTakeFirst();
-    if (updated !== undefined) return 'cancelled';
+    if (updated !== undefined) {
+      await removeOrderFromAggregates(db, orderId);
+      return 'cancelled';
+    }
     const known = await db
       .selectFrom('orders')
       .select('order_id')

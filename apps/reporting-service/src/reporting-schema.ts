@@ -51,10 +51,42 @@ export interface CustomersTable {
   registered_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+/**
+ * The report's sums per currency and UTC day (`day` is its midnight), kept
+ * in step with `orders` in the same transactions: what an order adds when it
+ * is recorded, its cancellation subtracts. int8 columns come back as bigint.
+ */
+export interface SalesDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  order_count: bigint;
+  units: bigint;
+  revenue_minor: bigint;
+}
+
+export interface SalesProductDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  sku: string;
+  units: bigint;
+  revenue_minor: bigint;
+}
+
+export interface SalesCustomerDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  customer_id: string;
+  order_count: bigint;
+  revenue_minor: bigint;
+}
+
 /** The inbox's table is part of this database: each event's effect commits with its inbox row. */
 export interface ReportingDatabase extends InboxDatabase {
   orders: OrdersTable;
   order_lines: OrderLinesTable;
   products: ProductsTable;
   customers: CustomersTable;
+  sales_days: SalesDaysTable;
+  sales_product_days: SalesProductDaysTable;
+  sales_customer_days: SalesCustomerDaysTable;
 }
