@@ -78,39 +78,40 @@ export async function addOrdersToAggregates(
     }
   }
 
+  // One array per column, as for the orders: a fixed-size statement.
+  const dayRows = sorted(days);
   await sql`
     insert into sales_days (currency_code, day, order_count, units, revenue_minor)
-    values ${sql.join(
-      sorted(days).map(
-        ({ key, sums }) =>
-          sql`(${key.currency}, ${key.day}::timestamptz, ${sums.orderCount}, ${sums.units}, ${sums.revenueMinor})`,
-      ),
-    )}
+    select * from unnest(${dayRows.map((r) => r.key.currency)}::text[],
+                         ${dayRows.map((r) => r.key.day)}::timestamptz[],
+                         ${dayRows.map((r) => String(r.sums.orderCount))}::int8[],
+                         ${dayRows.map((r) => String(r.sums.units))}::int8[],
+                         ${dayRows.map((r) => String(r.sums.revenueMinor))}::int8[])
     on conflict (currency_code, day) do update
        set order_count   = sales_days.order_count + excluded.order_count,
            units         = sales_days.units + excluded.units,
            revenue_minor = sales_days.revenue_minor + excluded.revenue_minor`.execute(db);
 
+  const productRows = sorted(products);
   await sql`
     insert into sales_product_days (currency_code, day, sku, units, revenue_minor)
-    values ${sql.join(
-      sorted(products).map(
-        ({ key, sums }) =>
-          sql`(${key.currency}, ${key.day}::timestamptz, ${key.sku}, ${sums.units}, ${sums.revenueMinor})`,
-      ),
-    )}
+    select * from unnest(${productRows.map((r) => r.key.currency)}::text[],
+                         ${productRows.map((r) => r.key.day)}::timestamptz[],
+                         ${productRows.map((r) => r.key.sku)}::text[],
+                         ${productRows.map((r) => String(r.sums.units))}::int8[],
+                         ${productRows.map((r) => String(r.sums.revenueMinor))}::int8[])
     on conflict (currency_code, day, sku) do update
        set units         = sales_product_days.units + excluded.units,
            revenue_minor = sales_product_days.revenue_minor + excluded.revenue_minor`.execute(db);
 
+  const customerRows = sorted(customers);
   await sql`
     insert into sales_customer_days (currency_code, day, customer_id, order_count, revenue_minor)
-    values ${sql.join(
-      sorted(customers).map(
-        ({ key, sums }) =>
-          sql`(${key.currency}, ${key.day}::timestamptz, ${key.customerId}, ${sums.orderCount}, ${sums.revenueMinor})`,
-      ),
-    )}
+    select * from unnest(${customerRows.map((r) => r.key.currency)}::text[],
+                         ${customerRows.map((r) => r.key.day)}::timestamptz[],
+                         ${customerRows.map((r) => r.key.customerId)}::text[],
+                         ${customerRows.map((r) => String(r.sums.orderCount))}::int8[],
+                         ${customerRows.map((r) => String(r.sums.revenueMinor))}::int8[])
     on conflict (currency_code, day, customer_id) do update
        set order_count   = sales_customer_days.order_count + excluded.order_count,
            revenue_minor = sales_customer_days.revenue_minor + excluded.revenue_minor`.execute(db);
