@@ -124,9 +124,10 @@ export async function querySalesReport(
                   from sales_product_days s
                  where ${wholeDays('s')}
                 union all
-                select l.sku, l.quantity, l.quantity::int8 * l.unit_price_minor
+                select l.sku collate "C", l.quantity, l.quantity::int8 * l.unit_price_minor
                   from orders o
-                  join order_lines l on l.order_id = o.order_id
+                 cross join lateral unnest(o.line_skus, o.line_quantities, o.line_unit_prices_minor)
+                       as l (sku, quantity, unit_price_minor)
                  where ${partialDays}) x
           left join products p on p.sku = x.sku
          group by x.sku, p.name

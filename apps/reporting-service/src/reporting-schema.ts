@@ -26,15 +26,11 @@ export interface OrdersTable {
   status: OrderStatus;
   cancelled_at: ColumnType<Date | null, string | null | undefined, string | null>;
   recorded_at: ColumnType<Date, Date | undefined, never>;
-}
-
-/** An order's lines as the event carried them, in their original order. */
-export interface OrderLinesTable {
-  order_id: string;
-  position: number;
-  sku: string;
-  quantity: number;
-  unit_price_minor: bigint;
+  /** The order's lines as the event carried them, in their order: the same index in each array. */
+  line_skus: string[];
+  line_quantities: number[];
+  /** int8[]: written as decimal strings; read back only in SQL. */
+  line_unit_prices_minor: ColumnType<unknown[], string[], never>;
 }
 
 /** Names, joined in at read time so an order counts before its product is known. */
@@ -83,7 +79,6 @@ export interface SalesCustomerDaysTable {
 /** The inbox's table is part of this database: each event's effect commits with its inbox row. */
 export interface ReportingDatabase extends InboxDatabase {
   orders: OrdersTable;
-  order_lines: OrderLinesTable;
   products: ProductsTable;
   customers: CustomersTable;
   sales_days: SalesDaysTable;

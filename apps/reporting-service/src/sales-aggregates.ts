@@ -142,7 +142,8 @@ export async function removeOrderFromAggregates(
     select o.currency_code, ${day}, l.sku,
            -sum(l.quantity), -sum(l.quantity::int8 * l.unit_price_minor)
       from orders o
-      join order_lines l on l.order_id = o.order_id
+     cross join lateral unnest(o.line_skus, o.line_quantities, o.line_unit_prices_minor)
+           as l (sku, quantity, unit_price_minor)
      where o.order_id = ${orderId}
      group by o.currency_code, 2, l.sku
      order by l.sku
