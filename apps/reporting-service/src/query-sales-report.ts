@@ -47,35 +47,32 @@ export interface SalesReport {
  * A range split at midnights UTC: the whole days inside it, [fullFrom,
  * fullTo), are read from the aggregates; what lies before fullFrom or from
  * fullTo on (a bound that is not midnight) is summed from orders. An open
- * bound makes its side infinite; a range inside one day has fullFrom after
- * fullTo, and is then summed from orders alone.
+ * bound makes its side infinite. A range inside one day has fullFrom after
+ * fullTo: it is then summed from orders alone, through the first part.
  */
 function splitRange(q: SalesReportQuery) {
-  const from = q.from === undefined ? sql`null::timestamptz` : sql`${q.from}::timestamptz`;
-  const to = q.to === undefined ? sql`null::timestamptz` : sql`${q.to}::timestamptz`;
+  const from = q.from === undefined ? sql`'-infinity'::timestamptz` : sql`${q.from}::timestamptz`;
+  const to = q.to === undefined ? sql`'infinity'::timestamptz` : sql`${q.to}::timestamptz`;
   // The first midnight at or after `from`, and the last at or before `to`;
-  // "at time zone 'UTC'" twice makes them independent of the session's zone.
-  // The day is added to a UTC wall-clock time: added to a timestamptz, it
-  // would follow the session zone's daylight saving shifts.
-  const fullFrom = sql`coalesce((date_trunc('day', (${from} - interval '1 microsecond') at time zone 'UTC')
-    + interval '1 day') at time zone 'UTC', '-infinity'::timestamptz)`;
-  const fullTo = sql`coalesce(date_trunc('day', ${to} at time zone 'UTC') at time zone 'UTC',
-    'infinity'::timestamptz)`;
+  // "at time zone 'UTC'" twice makes them independent of the session's zone,
+  // and the day is added to the UTC wall-clock time for the same reason
+  // (added to a timestamptz it would follow daylight saving shifts).
+  // Infinite bounds stay infinite through both.
+  const fullFrom = sql`(date_trunc('day', (${from} - interval '1 microsecond') at time zone 'UTC')
+    + interval '1 day') at time zone 'UTC'`;
+  const fullTo = sql`date_trunc('day', ${to} at time zone 'UTC') at time zone 'UTC'`;
   /** The aggregate rows of whole days inside the range. */
   const wholeDays = (alias: string) =>
     sql`${sql.ref(`${alias}.currency_code`)} = ${q.currency}
       and ${sql.ref(`${alias}.day`)} >= ${fullFrom} and ${sql.ref(`${alias}.day`)} < ${fullTo}`;
-  /** The counting orders in the range but outside its whole days. */
-  const partialDays = sql<boolean>`${sql.join(
-    [
-      sql`o.status = 'placed'`,
-      sql`o.currency_code = ${q.currency}`,
-      ...(q.from === undefined ? [] : [sql`o.placed_at >= ${q.from}::timestamptz`]),
-      ...(q.to === undefined ? [] : [sql`o.placed_at < ${q.to}::timestamptz`]),
-      sql`(o.placed_at < ${fullFrom} or o.placed_at >= ${fullTo})`,
-    ],
-    sql` and `,
-  )}`;
+  // The counting orders of the range outside its whole days: two disjoint
+  // time ranges, each of which the partial index orders_placed_by_time
+  // answers alone, so the orders of the whole days are never read.
+  const partialDays = sql<boolean>`o.status = 'placed' and (
+    (o.currency_code = ${q.currency}
+      and o.placed_at >= ${from} and o.placed_at < least(${to}, ${fullFrom}))
+    or (o.currency_code = ${q.currency}
+      and o.placed_at >= greatest(${from}, ${fullFrom}, ${fullTo}) and o.placed_at < ${to}))`;
   return { wholeDays, partialDays };
 }
 

@@ -51,9 +51,10 @@ async function insertOrders(
 
 /**
  * Records orders so reports count them, in a fixed number of statements
- * whatever their number (orders with their lines, a status lookup for
- * repeats, and one per aggregate table): the consumer hands over runs of OrderPlaced, and one round trip per
- * order was what limited how fast a backlog drained. The order id, not the
+ * whatever their number (orders with their lines, one per aggregate table,
+ * and a status lookup for repeats): the consumer hands over runs of
+ * OrderPlaced, and one round trip per order was what limited how fast a
+ * backlog drained. The order id, not the
  * event id, is what makes this idempotent: a second OrderPlaced for a known
  * order (a re-publish under a new event id, even within the same call)
  * changes nothing, and neither does one arriving after the order's
