@@ -1,6 +1,7 @@
-import type { Insertable, Kysely } from '@switchboard/storage';
+import { sql, type Kysely } from '@switchboard/storage';
 import type { OrderFacts } from './read-order-event';
-import type { OrderLinesTable, OrdersTable, ReportingDatabase } from './reporting-schema';
+import type { ReportingDatabase } from './reporting-schema';
+import { addOrdersToAggregates, removeOrderFromAggregates } from './sales-aggregates';
 
 /** What an OrderPlaced did; only `recorded` changed any figure. */
 export type PlacedOutcome = 'recorded' | 'already-recorded' | 'cancelled-earlier';
@@ -8,50 +9,52 @@ export type PlacedOutcome = 'recorded' | 'already-recorded' | 'cancelled-earlier
 /** What an OrderCancelled did; only `cancelled` changed any figure. */
 export type CancelledOutcome = 'cancelled' | 'already-cancelled' | 'cancelled-before-placed';
 
-/** An order's row; it is cancelled from the start when its cancellation came first. */
-function orderRow(order: OrderFacts, cancelledAt: string | null): Insertable<OrdersTable> {
-  return {
-    order_id: order.orderId,
-    customer_id: order.customerId,
-    currency_code: order.currencyCode,
-    placed_at: order.placedAt,
-    units: order.units,
-    revenue_minor: order.revenueMinor,
-    status: cancelledAt === null ? 'placed' : 'cancelled',
-    cancelled_at: cancelledAt,
-  };
-}
-
-function lineRows(order: OrderFacts): Insertable<OrderLinesTable>[] {
-  return order.lines.map((line, position) => ({
-    order_id: order.orderId,
-    position,
-    sku: line.sku,
-    quantity: line.quantity,
-    unit_price_minor: line.unitPriceMinor,
-  }));
-}
-
-async function insertOrder(
-  db: Kysely<ReportingDatabase>,
-  order: OrderFacts,
-  cancelledAt: string | null,
-): Promise<boolean> {
-  const inserted = await db
-    .insertInto('orders')
-    .values(orderRow(order, cancelledAt))
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .returning('order_id')
-    .executeTakeFirst();
-  if (inserted === undefined) return false;
-  await db.insertInto('order_lines').values(lineRows(order)).execute();
-  return true;
+/** A PostgreSQL array literal, so each order's lines travel as one element of a text[]. */
+function arrayLiteral(values: readonly (string | number | bigint)[]): string {
+  return `{${values.map((v) => `"${String(v).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /**
- * Records orders so reports count them, in three statements whatever their
- * number: the consumer hands over runs of OrderPlaced, and one round trip per
- * order was what limited how fast a backlog drained. The order id, not the
+ * Inserts orders, the first row of an order id winning (like an earlier
+ * event), and returns the ids it inserted. One array per column: a statement
+ * of fixed size whatever the run's length, which PostgreSQL parses and the
+ * driver encodes far faster than one placeholder per value. The lines go as
+ * array literals, one per order, since an order's line count varies.
+ */
+async function insertOrders(
+  db: Kysely<ReportingDatabase>,
+  orders: readonly OrderFacts[],
+  cancelledAt: string | null,
+): Promise<string[]> {
+  const status = cancelledAt === null ? 'placed' : 'cancelled';
+  const result = await sql<{ order_id: string }>`
+    insert into orders (order_id, customer_id, currency_code, placed_at, units, revenue_minor,
+                        line_skus, line_quantities, line_unit_prices_minor, status, cancelled_at)
+    select o.order_id, o.customer_id, o.currency_code, o.placed_at, o.units, o.revenue_minor,
+           o.skus::text[], o.quantities::integer[], o.prices::bigint[],
+           ${status}, ${cancelledAt}::timestamptz
+      from unnest(${orders.map((o) => o.orderId)}::text[],
+                  ${orders.map((o) => o.customerId)}::text[],
+                  ${orders.map((o) => o.currencyCode)}::text[],
+                  ${orders.map((o) => o.placedAt)}::timestamptz[],
+                  ${orders.map((o) => String(o.units))}::int8[],
+                  ${orders.map((o) => String(o.revenueMinor))}::int8[],
+                  ${orders.map((o) => arrayLiteral(o.lines.map((l) => l.sku)))}::text[],
+                  ${orders.map((o) => arrayLiteral(o.lines.map((l) => l.quantity)))}::text[],
+                  ${orders.map((o) => arrayLiteral(o.lines.map((l) => l.unitPriceMinor)))}::text[])
+           as o (order_id, customer_id, currency_code, placed_at, units, revenue_minor,
+                 skus, quantities, prices)
+    on conflict (order_id) do nothing
+    returning order_id`.execute(db);
+  return result.rows.map((row) => row.order_id);
+}
+
+/**
+ * Records orders so reports count them, in a fixed number of statements
+ * whatever their number (orders with their lines, one per aggregate table,
+ * and a status lookup for repeats): the consumer hands over runs of
+ * OrderPlaced, and one round trip per order was what limited how fast a
+ * backlog drained. The order id, not the
  * event id, is what makes this idempotent: a second OrderPlaced for a known
  * order (a re-publish under a new event id, even within the same call)
  * changes nothing, and neither does one arriving after the order's
@@ -62,27 +65,21 @@ export async function recordOrdersPlaced(
   orders: readonly OrderFacts[],
 ): Promise<PlacedOutcome[]> {
   if (orders.length === 0) return [];
-  const inserted = await db
-    .insertInto('orders')
-    .values(orders.map((order) => orderRow(order, null)))
-    // The first row of an order id in this statement wins, like an earlier event.
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .returning('order_id')
-    .execute();
-  const recorded = new Set(inserted.map((row) => row.order_id));
+  const inserted = await insertOrders(db, orders, null);
+  const recorded = new Set(inserted);
   const outcomes: PlacedOutcome[] = [];
-  const lines: Insertable<OrderLinesTable>[] = [];
   const known: string[] = [];
+  const counted: OrderFacts[] = [];
   for (const order of orders) {
     if (recorded.delete(order.orderId)) {
       outcomes.push('recorded');
-      lines.push(...lineRows(order));
+      counted.push(order);
     } else {
       outcomes.push('already-recorded'); // until the status below says otherwise
       known.push(order.orderId);
     }
   }
-  if (lines.length > 0) await db.insertInto('order_lines').values(lines).execute();
+  await addOrdersToAggregates(db, counted);
   if (known.length > 0) {
     const cancelled = new Set(
       (
@@ -128,7 +125,10 @@ export async function recordOrderCancelled(
       .where('status', '=', 'placed')
       .returning('order_id')
       .executeTakeFirst();
-    if (updated !== undefined) return 'cancelled';
+    if (updated !== undefined) {
+      await removeOrderFromAggregates(db, orderId);
+      return 'cancelled';
+    }
     const known = await db
       .selectFrom('orders')
       .select('order_id')
@@ -137,7 +137,9 @@ export async function recordOrderCancelled(
     if (known !== undefined) return 'already-cancelled';
     // Only now are the cancellation's own copies of the lines needed, so only
     // now can their flaws make the event unusable.
-    if (await insertOrder(db, readOrder(), cancelledAt)) return 'cancelled-before-placed';
+    if ((await insertOrders(db, [readOrder()], cancelledAt)).length > 0) {
+      return 'cancelled-before-placed';
+    }
     if (round >= 3) throw new Error(`order ${orderId} could neither be cancelled nor recorded`);
   }
 }

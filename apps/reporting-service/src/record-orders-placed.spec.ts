@@ -1,6 +1,7 @@
 // recordOrdersPlaced writes a run of orders with a few statements; these
 // check that doing so in one call keeps every per-order rule of the one-by-one
 // path, on both storage backends.
+import { sql } from '@switchboard/storage';
 import { readOrderEvent } from './read-order-event';
 import { recordOrderCancelled, recordOrdersPlaced } from './record-order';
 import { orderCancelled, orderPlaced } from './testing/reporting-events';
@@ -69,17 +70,26 @@ describe.each(backends)('recordOrdersPlaced on %s', (backend) => {
       { order_id: 'o-known', status: 'placed', units: 1n, revenue_minor: 10n },
     ]);
     const lines = await db
-      .selectFrom('order_lines')
-      .select(['order_id', 'position', 'sku', 'quantity'])
+      .selectFrom('orders')
+      .select(['order_id', 'line_skus', 'line_quantities'])
       .orderBy('order_id')
-      .orderBy('position')
       .execute();
     expect(lines).toEqual([
-      { order_id: 'o-a', position: 0, sku: 'A', quantity: 2 },
-      { order_id: 'o-a', position: 1, sku: 'B', quantity: 1 },
-      { order_id: 'o-b', position: 0, sku: 'B', quantity: 5 },
-      { order_id: 'o-early', position: 0, sku: 'E', quantity: 1 },
-      { order_id: 'o-known', position: 0, sku: 'K', quantity: 1 },
+      { order_id: 'o-a', line_skus: ['A', 'B'], line_quantities: [2, 1] },
+      { order_id: 'o-b', line_skus: ['B'], line_quantities: [5] },
+      { order_id: 'o-early', line_skus: ['E'], line_quantities: [1] },
+      { order_id: 'o-known', line_skus: ['K'], line_quantities: [1] },
+    ]);
+    // Prices, read as text so both drivers agree on the form.
+    const prices = await sql<{ order_id: string; prices: string }>`
+      select order_id, line_unit_prices_minor::text as prices from orders order by order_id`.execute(
+      db,
+    );
+    expect(prices.rows).toEqual([
+      { order_id: 'o-a', prices: '{300,50}' },
+      { order_id: 'o-b', prices: '{50}' },
+      { order_id: 'o-early', prices: '{100}' },
+      { order_id: 'o-known', prices: '{10}' },
     ]);
   });
 

@@ -26,15 +26,11 @@ export interface OrdersTable {
   status: OrderStatus;
   cancelled_at: ColumnType<Date | null, string | null | undefined, string | null>;
   recorded_at: ColumnType<Date, Date | undefined, never>;
-}
-
-/** An order's lines as the event carried them, in their original order. */
-export interface OrderLinesTable {
-  order_id: string;
-  position: number;
-  sku: string;
-  quantity: number;
-  unit_price_minor: bigint;
+  /** The order's lines as the event carried them, in their order: the same index in each array. */
+  line_skus: string[];
+  line_quantities: number[];
+  /** int8[]: written as decimal strings; read back only in SQL. */
+  line_unit_prices_minor: ColumnType<unknown[], string[], never>;
 }
 
 /** Names, joined in at read time so an order counts before its product is known. */
@@ -51,10 +47,41 @@ export interface CustomersTable {
   registered_at: ColumnType<Date | null, string | null, string | null>;
 }
 
+/**
+ * The report's sums per currency and UTC day (`day` is its midnight), kept
+ * in step with `orders` in the same transactions: what an order adds when it
+ * is recorded, its cancellation subtracts. int8 columns come back as bigint.
+ */
+export interface SalesDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  order_count: bigint;
+  units: bigint;
+  revenue_minor: bigint;
+}
+
+export interface SalesProductDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  sku: string;
+  units: bigint;
+  revenue_minor: bigint;
+}
+
+export interface SalesCustomerDaysTable {
+  currency_code: string;
+  day: ColumnType<Date, string, never>;
+  customer_id: string;
+  order_count: bigint;
+  revenue_minor: bigint;
+}
+
 /** The inbox's table is part of this database: each event's effect commits with its inbox row. */
 export interface ReportingDatabase extends InboxDatabase {
   orders: OrdersTable;
-  order_lines: OrderLinesTable;
   products: ProductsTable;
   customers: CustomersTable;
+  sales_days: SalesDaysTable;
+  sales_product_days: SalesProductDaysTable;
+  sales_customer_days: SalesCustomerDaysTable;
 }

@@ -228,11 +228,24 @@ describe.each(backends)('the report is right on %s', (backend) => {
     }, 'not every name arrived');
 
     const end = start + WINDOW_DAYS * DAY_MS;
+    // Whole days are read from the aggregates and partial ones from the
+    // orders, so the ranges mix both: bounds at midnight, bounds inside a
+    // day, and a range inside one day. (Open bounds would also count what
+    // other specs publish on the shared topic.)
     const ranges: [number, number][] = [[start, end]];
     for (let i = 0; i < 4; i++) {
       const from = random.int(start, end);
       ranges.push([from, random.int(from, end)]);
     }
+    const midnight = () => start + random.int(0, WINDOW_DAYS) * DAY_MS;
+    const [m1, m2] = [midnight(), midnight()].sort((a, b) => a - b) as [number, number];
+    const inside = start + random.int(0, WINDOW_DAYS - 1) * DAY_MS;
+    ranges.push(
+      [m1, m2],
+      [m1, Math.min(end, m2 + random.int(1, DAY_MS - 1))],
+      [Math.max(start, m1 - random.int(1, DAY_MS - 1)), m2],
+      [inside + random.int(0, DAY_MS / 2), inside + random.int(DAY_MS / 2, DAY_MS)],
+    );
     for (const [fromMs, toMs] of ranges) {
       const res = await server.client.getSalesReport(
         { from: timestampFromDate(new Date(fromMs)), to: timestampFromDate(new Date(toMs)) },

@@ -424,13 +424,16 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     try {
       await context.with(trace.setSpan(ROOT_CONTEXT, runSpan), () =>
         storage.db.transaction().execute(async (trx: Transaction<DB>) => {
-          const rows = events.map(
-            ({ id, type, record }) =>
-              sql`(${id}, ${type}, ${record.topic}, ${record.partition}, ${BigInt(record.offset)})`,
-          );
+          // One array per column: a statement of fixed size whatever the
+          // run's length, cheaper to build, send and parse than a placeholder
+          // per value.
           const inserted = await sql<{ event_id: string }>`
           insert into inbox (event_id, type, topic, partition, "offset")
-          values ${sql.join(rows)}
+          select * from unnest(${events.map((e) => e.id)}::text[],
+                               ${events.map((e) => e.type)}::text[],
+                               ${events.map((e) => e.record.topic)}::text[],
+                               ${events.map((e) => e.record.partition)}::int4[],
+                               ${events.map((e) => e.record.offset)}::int8[])
           on conflict (event_id) do nothing
           returning event_id`.execute(trx);
           // Ids this run inserted and has not handled yet; an id twice in one
@@ -507,14 +510,20 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     runSpan.setAttributes({ 'switchboard.handled': tally.handled, [attr.batchCount]: done });
     runSpan.end();
     const perEvent = (performance.now() - runStarted) / 1000 / Math.max(1, tally.handled);
+    // Counted per kind, not per record: building and hashing attributes for
+    // every event was a visible share of a busy consumer's CPU.
+    const kinds = new Map<string, { record: EventRecord; outcome: Outcome; n: number }>();
     for (const { record, outcome } of outcomes) {
-      countConsumed(record, outcome);
-      if (outcome === 'handled') {
-        processDuration.record(
-          perEvent,
-          metricAttributes(record.topic, record.headers[cloudEventHeaders.type]),
-        );
-      }
+      const key = `${outcome} ${record.topic} ${record.headers[cloudEventHeaders.type]}`;
+      const kind = kinds.get(key);
+      if (kind === undefined) kinds.set(key, { record, outcome, n: 1 });
+      else kind.n++;
+    }
+    for (const { record, outcome, n } of kinds.values()) {
+      countConsumed(record, outcome, n);
+      if (outcome !== 'handled') continue;
+      const attributes = metricAttributes(record.topic, record.headers[cloudEventHeaders.type]);
+      for (let i = 0; i < n; i++) processDuration.record(perEvent, attributes);
     }
     counters.handled += tally.handled;
     counters.duplicates += tally.duplicates;

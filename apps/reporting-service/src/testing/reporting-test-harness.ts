@@ -6,16 +6,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Message } from '@bufbuild/protobuf';
+import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { ReportingService, topics } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import {
   createEventBus,
+  encodeEvent,
   createInboxConsumer,
   type EventBus,
   type EventProducer,
+  type BatchHandlerContext,
+  type BatchItem,
   type HandlerContext,
   type InboxConsumerStatus,
+  type OutgoingRecord,
   type PublishedEvent,
   type PublishOptions,
 } from '@switchboard/event-bus';
@@ -170,6 +174,17 @@ export interface ReportingTestConsumer {
   /** Publishes an event for this consumer to apply (under `options.id` when given). */
   publish(event: Message, options?: PublishOptions): Promise<PublishedEvent>;
   /**
+   * Publishes events in one write to one partition (all under `key`), so the
+   * consumer fetches them together and handles them as one run. Raw records
+   * go in as they are, e.g. bytes that do not decode.
+   */
+  publishRun(
+    key: string,
+    events: readonly ({ event: Message; id?: string } | { raw: OutgoingRecord })[],
+  ): Promise<void>;
+  /** The most events one onBatch call got so far: more than 1 means a run really happened. */
+  largestBatch(): number;
+  /**
    * Resolves once everything published before `published` on its partition
    * has been consumed: the consumer handles a partition in order, so it is
    * enough to see a later marker on that partition arrive in the store.
@@ -308,13 +323,25 @@ export async function startReportingTestConsumer(
   await startGroupAtEnd(bus, producer, storage, groupId);
 
   const published = new Set<string>();
+  let largestBatch = 0;
   const subscriptions = createReportingSubscriptions({
     currency: options.currency ?? 'EUR',
-  }).map((subscription) => ({
-    schema: subscription.schema,
+  }).map(({ schema, handle, handleBatch }) => ({
+    schema,
     handle: async (message: Message, ctx: HandlerContext<ReportingDatabase>) => {
-      if (published.has(ctx.event.id)) await subscription.handle(message, ctx);
+      if (published.has(ctx.event.id)) await handle(message, ctx);
     },
+    // Runs go through the batch handler, as in main.ts.
+    handleBatch:
+      handleBatch &&
+      (async (
+        items: readonly BatchItem<DescMessage>[],
+        ctx: BatchHandlerContext<ReportingDatabase>,
+      ) => {
+        const mine = items.filter((item) => published.has(item.event.id));
+        largestBatch = Math.max(largestBatch, mine.length);
+        if (mine.length > 0) await handleBatch(mine, ctx);
+      }),
   }));
   const consumer = createInboxConsumer({
     storage,
@@ -340,6 +367,24 @@ export async function startReportingTestConsumer(
     });
   }
 
+  async function publishRun(
+    key: string,
+    events: readonly ({ event: Message; id?: string } | { raw: OutgoingRecord })[],
+  ) {
+    const records = events.map((item) => {
+      if ('raw' in item) return { ...item.raw, key };
+      const id = item.id ?? randomUUID();
+      published.add(id);
+      const encoded = encodeEvent(item.event, {
+        registry: bus.registry,
+        source: sourceOf(bus, item.event),
+        id,
+      });
+      return { ...encoded, key };
+    });
+    await producer.publishRaw(records);
+  }
+
   async function settlePartitions(topic: string, partitions: ReadonlySet<number>) {
     const pending = new Map<number, () => Promise<boolean>>();
     for (let attempt = 0; pending.size < partitions.size; attempt++) {
@@ -359,6 +404,8 @@ export async function startReportingTestConsumer(
     groupId,
     status: () => consumer.status(),
     publish,
+    publishRun,
+    largestBatch: () => largestBatch,
     settle: (sent) => settlePartitions(sent.topic, new Set([sent.partition])),
     async settleTopic(topic) {
       const spec = consumedTopics.find((t) => t.name === topic);
