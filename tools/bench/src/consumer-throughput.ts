@@ -17,6 +17,7 @@ import type { ResultRow, SectionResult } from './bench-result';
 import { deleteGroup, silenceKafkajsTimerWarning, truncateTopics } from './kafka-admin';
 import { kafkaVersion } from './machine-info';
 import { createServiceStack } from './service-stack';
+import { meterCpu, type CpuMeter } from './process-cpu';
 import { alternate, summarize } from './stats';
 
 const TITLE = 'Consumer throughput: draining pre-produced OrderPlaced events';
@@ -29,6 +30,8 @@ interface Drain {
   readonly eventsPerSec: number;
   /** False when the time bound ended the drain first; the rate is then over what was consumed. */
   readonly complete: boolean;
+  /** CPU µs per event over the timed part, by process role (reporting drains only). */
+  readonly cpuPerEventUs?: ReadonlyMap<string, number>;
 }
 
 const ORDER_SOURCE = eventSourceOf('order-service');
@@ -88,21 +91,30 @@ async function drainWithReporting(
   try {
     await stack.start();
     const deadline = Date.now() + boundMs;
-    let first: { at: number; consumed: number } | undefined;
+    let first: { at: number; consumed: number; meter: CpuMeter } | undefined;
     let consumed = 0;
     let at = performance.now();
     while (Date.now() < deadline) {
       const lag = await bus.consumerLag(REPORTING_GROUP, [TOPIC]);
       at = performance.now();
       consumed = count - lag.reduce((sum, p) => sum + p.lag, 0);
-      if (first === undefined && consumed > 0) first = { at, consumed };
+      // CPU is metered over the same span as the rate: what the service and its database spend per event.
+      if (first === undefined && consumed > 0) first = { at, consumed, meter: meterCpu() };
       if (consumed >= count) break;
       await sleep(200);
     }
     if (first === undefined || at === first.at) return { eventsPerSec: 0, complete: false };
+    const used = first.meter.stop();
+    const events = consumed - first.consumed;
     return {
-      eventsPerSec: ((consumed - first.consumed) * 1000) / (at - first.at),
+      eventsPerSec: (events * 1000) / (at - first.at),
       complete: consumed >= count,
+      cpuPerEventUs: new Map(
+        ['reporting-service', 'postgres'].map((role) => [
+          role,
+          ((used.get(role) ?? 0) * 1000) / Math.max(1, events),
+        ]),
+      ),
     };
   } finally {
     await stack.dispose();
@@ -251,6 +263,16 @@ export async function measureConsumerThroughput(ctx: BenchContext): Promise<Sect
         baselineName: 'ConsumerPerformance',
       },
     ];
+    for (const role of ['reporting-service', 'postgres']) {
+      rows.push({
+        subject: 'reporting-service (PostgreSQL)',
+        metric: `CPU per event, ${role}`,
+        unit: 'µs',
+        value: summarize(
+          results['reporting-service'].map((d) => d.cpuPerEventUs?.get(role) ?? Number.NaN),
+        ),
+      });
+    }
     const partial = VARIANTS.filter((v) => results[v].some((d) => !d.complete));
     return {
       title: TITLE,
@@ -262,7 +284,8 @@ export async function measureConsumerThroughput(ctx: BenchContext): Promise<Sect
         '(rate from its first committed progress to consumer lag 0, polled every 200 ms), a ' +
         'kafkajs consumer with default settings whose handler only counts, and Kafka ' +
         'ConsumerPerformance (its fetch.nMsg.sec, which leaves out the group join). Each uses a ' +
-        'new consumer group.',
+        'new consumer group. CPU per event: user + system time from /proc of the reporting ' +
+        'process and of every PostgreSQL process over the timed part of its drains.',
       rows,
       notes:
         partial.length > 0

@@ -391,7 +391,7 @@ export async function measureStartupFootprint(ctx: BenchContext): Promise<Sectio
       },
       {
         subject: app,
-        metric: 'CPU idle (% of a core)',
+        metric: 'CPU idle, share of one core',
         unit: '%',
         value: cpu,
         goal: { text: '< 0.5 %', met: cpu.median < 0.5 },
@@ -414,7 +414,7 @@ export async function measureStartupFootprint(ctx: BenchContext): Promise<Sectio
       },
       {
         subject: group,
-        metric: 'CPU idle (% of a core)',
+        metric: 'CPU idle, share of one core',
         unit: '%',
         value: of((r) => r.idleCpu.get(group) ?? Number.NaN),
       },
@@ -438,7 +438,7 @@ export async function measureStartupFootprint(ctx: BenchContext): Promise<Sectio
     },
     {
       subject: 'whole stack',
-      metric: 'CPU idle (% of a core)',
+      metric: 'CPU idle, share of one core',
       unit: '%',
       value: of((r) => total(r.idleCpu)),
     },
