@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { stageProtoDeps } from './stage-proto-deps.mjs';
 
 export function ensureWorkspace(root) {
   const installed = join(root, 'node_modules', '.package-lock.json');
@@ -12,6 +13,8 @@ export function ensureWorkspace(root) {
     console.log('[switchboard] installing npm dependencies (npm ci)...');
     run(root, 'npm', ['ci', '--no-audit', '--no-fund']);
   }
+  // buf reads google.api's protos from here (lint, breaking, generate).
+  stageProtoDeps(root);
   if (!existsSync(join(root, 'libs/contracts/src/gen/switchboard'))) {
     console.log('[switchboard] generating contract code (buf generate)...');
     run(root, 'npx', ['buf', 'generate']);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWorkspace, run } from './ensure-workspace.mjs';
+import { stageProtoDeps } from './stage-proto-deps.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 ensureWorkspace(root);
@@ -24,7 +25,7 @@ run(root, 'npx', ['buf', 'lint']);
 
 step('contracts: buf breaking');
 const against = breakingBaseline();
-if (against) run(root, 'npx', ['buf', 'breaking', '--against', against]);
+if (against) run(root, 'npx', ['buf', 'breaking', 'proto', '--against', join(against, 'proto')]);
 else console.log('no baseline commit with proto/ yet; skipped');
 
 step('contracts: generated code is current');
@@ -85,7 +86,12 @@ function breakingBaseline() {
   const branch = git('rev-parse', '--abbrev-ref', 'HEAD');
   const ref = branch === 'main' ? 'HEAD~1' : 'main';
   const hasProto = spawnSync('git', ['cat-file', '-e', `${ref}:proto`], { cwd: root }).status === 0;
-  return hasProto ? `.git#ref=${ref}` : undefined;
+  if (!hasProto) return undefined;
+  // The baseline's tree with its third-party protos staged, as buf needs them to build it.
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-baseline-'));
+  spawnSync('sh', ['-c', `git archive ${ref} | tar -x -C '${dir}'`], { cwd: root });
+  stageProtoDeps(root, dir);
+  return dir;
 }
 
 async function jest(jestArgs, extraEnv) {
