@@ -1,7 +1,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { AuthService } from '@switchboard/contracts';
 import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
-import type { AccessPolicy, ServiceImpl } from '@switchboard/rpc';
+import type { ServiceImpl } from '@switchboard/rpc';
 import { clientAddressOf } from './client-address';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
@@ -18,22 +18,7 @@ import {
   validateRegistration,
 } from './validate-registration';
 
-/**
- * Register, Login and IssueServiceToken make tokens, so they are public;
- * for RevokeToken holding the token is the proof; the public keys are public.
- * VerifyToken is for services: it would let anyone test stolen tokens.
- * Managing the signing keys is for the admin.
- */
-export const authServiceAccess: AccessPolicy<typeof AuthService> = {
-  register: 'public',
-  login: 'public',
-  issueServiceToken: 'public',
-  revokeToken: 'public',
-  getJwks: 'public',
-  verifyToken: 'service',
-  listSigningKeys: 'admin',
-  revokeSigningKey: 'admin',
-};
+export { authServiceAccess } from '@switchboard/contracts';
 
 export interface AuthServiceDeps {
   accounts: UserAccounts;

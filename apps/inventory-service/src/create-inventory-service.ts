@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { InventoryService } from '@switchboard/contracts';
 import { DomainError, isDomainError } from '@switchboard/errors';
-import type { AccessPolicy, CallContext, ServiceImpl } from '@switchboard/rpc';
+import type { CallContext, ServiceImpl } from '@switchboard/rpc';
 import type { ProductCatalog } from './create-product-catalog';
 import type { Actor, ReservationLedger } from './create-reservation-ledger';
 import { encodePageToken } from './page-token';
@@ -17,23 +17,7 @@ import {
   validateUpdateProduct,
 } from './validate-inventory-requests';
 
-/** Catalog changes are the admin's; reading and reserving need any signed-in caller. */
-export const inventoryAccessPolicy: AccessPolicy<typeof InventoryService> = {
-  createProduct: 'admin',
-  updateProduct: 'admin',
-  adjustStock: 'admin',
-  getProduct: 'authenticated',
-  listProducts: 'authenticated',
-  checkAvailability: 'authenticated',
-  // Stock changes only through an order: a customer calling these directly
-  // could hold or destroy stock, or put sold stock back under a live order.
-  reserveStock: 'service',
-  commitReservation: 'service',
-  releaseReservation: 'service',
-  returnReservation: 'service',
-  allocateStock: 'service',
-  voidAllocation: 'service',
-};
+export { inventoryAccessPolicy } from '@switchboard/contracts';
 
 export interface InventoryServiceDeps {
   catalog: ProductCatalog;

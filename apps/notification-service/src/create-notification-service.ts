@@ -1,18 +1,13 @@
 import type { NotificationService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import type { AccessPolicy, CallContext, ServiceImpl } from '@switchboard/rpc';
+import type { CallContext, ServiceImpl } from '@switchboard/rpc';
 import type { NotificationFeed } from './create-notification-feed';
 import type { NotificationStore } from './create-notification-store';
 import { notificationMessage } from './notification-messages';
 import { encodePageToken } from './page-token';
 import { validateListNotifications, validateMarkRead } from './validate-notification-requests';
 
-/** Every method acts on the caller's own notifications, so every method needs a token. */
-export const notificationAccessPolicy: AccessPolicy<typeof NotificationService> = {
-  listNotifications: 'authenticated',
-  markRead: 'authenticated',
-  watchNotifications: 'authenticated',
-};
+export { notificationAccessPolicy } from '@switchboard/contracts';
 
 export interface NotificationServiceDeps {
   store: NotificationStore;

@@ -1,6 +1,6 @@
 import type { OrderService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import type { AccessPolicy, CallContext, Caller, ServiceImpl } from '@switchboard/rpc';
+import type { CallContext, Caller, ServiceImpl } from '@switchboard/rpc';
 import type { OrderPlacement } from './create-order-placement';
 import type { OrderStore } from './create-order-store';
 import type { StockSettlement } from './create-stock-settlement';
@@ -15,13 +15,7 @@ import {
   validatePlaceOrder,
 } from './validate-order-requests';
 
-/** Every method is the signed-in customer's, on their own orders. */
-export const orderAccessPolicy: AccessPolicy<typeof OrderService> = {
-  placeOrder: 'authenticated',
-  getOrder: 'authenticated',
-  listOrders: 'authenticated',
-  cancelOrder: 'authenticated',
-};
+export { orderAccessPolicy } from '@switchboard/contracts';
 
 export interface OrderServiceDeps {
   store: OrderStore;

@@ -1,6 +1,6 @@
 import type { PostService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import type { AccessPolicy, CallContext, ServiceImpl } from '@switchboard/rpc';
+import type { CallContext, ServiceImpl } from '@switchboard/rpc';
 import type { FollowGraph } from './create-follow-graph';
 import type { PostStore } from './create-post-store';
 import type { Page } from './keyset-page';
@@ -15,16 +15,7 @@ import {
   validatePostId,
 } from './validate-post-requests';
 
-/** Everything needs a signed-in caller: posts and follows are attributed to the token's user. */
-export const postAccessPolicy: AccessPolicy<typeof PostService> = {
-  createPost: 'authenticated',
-  getPost: 'authenticated',
-  listPosts: 'authenticated',
-  followUser: 'authenticated',
-  unfollowUser: 'authenticated',
-  listFollowers: 'authenticated',
-  listFollowing: 'authenticated',
-};
+export { postAccessPolicy } from '@switchboard/contracts';
 
 export interface PostServiceDeps {
   posts: PostStore;

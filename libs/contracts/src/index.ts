@@ -16,3 +16,10 @@ export * from './topics';
 export * from './event-source';
 export * from './limits';
 export * from './service-names';
+// Where each method stands (public, authenticated, admin, service), declared once.
+export * from './access/access-policy';
+export * from './access/auth-access';
+export * from './access/inventory-access';
+export * from './access/order-access';
+export * from './access/post-access';
+export * from './access/notification-access';
