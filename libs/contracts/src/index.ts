@@ -1,4 +1,6 @@
 // The public API of the contracts: generated messages and services, plus the topic registry.
+export * from './gen/google/api/annotations_pb';
+export * from './gen/google/api/http_pb';
 export * from './gen/grpc/health/v1/health_pb';
 export * from './gen/switchboard/auth/v1/auth_service_pb';
 export * from './gen/switchboard/auth/v1/events_pb';

@@ -1,0 +1,175 @@
+import type { DescMethod, MessageShape } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
+import {
+  createGrpcJsTransport,
+  createServiceClient,
+  type ClientTls,
+  type GrpcJsTransport,
+} from '@switchboard/rpc';
+import type { RateLimiter } from './create-rate-limiter';
+import { exposedServices, type ExposedService, type UpstreamKey } from './exposed-services';
+
+/** What the edge knows of one incoming call, whatever its protocol. */
+export interface EdgeCall {
+  /** Lower-case header names, as node gives them. */
+  readonly headers: Headers;
+  /** The client's deadline (connect-timeout-ms / grpc-timeout), if it sent one. */
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  /** The peer address: per-client limits count by it. */
+  readonly clientAddress: string;
+}
+
+/** Headers a client may send that the services read. Nothing else crosses the edge. */
+const FORWARDED = ['authorization', 'idempotency-key', 'traceparent', 'tracestate'];
+/** Trailers of a failed upstream call that a client of the edge may see. */
+const ERROR_METADATA = ['error-code', 'error-details', 'retry-after-ms'];
+
+export interface Upstreams {
+  readonly services: readonly ExposedService[];
+  unary(method: DescMethod, request: unknown, call: EdgeCall): Promise<unknown>;
+  stream(method: DescMethod, request: unknown, call: EdgeCall): AsyncIterable<unknown>;
+  /** grpc.health.v1 of each upstream: SERVING, NOT_SERVING, or UNREACHABLE. */
+  health(timeoutMs: number): Promise<Record<UpstreamKey, string>>;
+  close(): void;
+}
+
+export interface UpstreamsOptions {
+  addresses: Record<UpstreamKey, string>;
+  tls?: ClientTls;
+  /** The deadline of a call whose client sent none; a client's own is capped by it too. */
+  defaultTimeoutMs: number;
+  /** Per client address, on the methods that make accounts and tokens. */
+  authLimiter: RateLimiter;
+}
+
+/** The methods an attacker would hammer: guessing passwords, making accounts. */
+const RATE_LIMITED = new Set([
+  'switchboard.auth.v1.AuthService/Login',
+  'switchboard.auth.v1.AuthService/Register',
+]);
+
+/** Keeps only what a client may see of an upstream failure: code, message, the error trailers. */
+function cleanError(err: unknown): ConnectError {
+  if (!(err instanceof ConnectError)) return new ConnectError('internal error', Code.Internal);
+  const metadata = new Headers();
+  for (const key of ERROR_METADATA) {
+    const value = err.metadata.get(key);
+    if (value !== null) metadata.set(key, value);
+  }
+  const ms = Number(metadata.get('retry-after-ms'));
+  if (metadata.has('retry-after-ms') && Number.isFinite(ms)) {
+    metadata.set('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+  }
+  return new ConnectError(err.rawMessage, err.code, metadata);
+}
+
+/**
+ * The typed clients of the five public services over our grpc-js transport,
+ * and the one path every protocol of the edge forwards through: the caller's
+ * token and idempotency key, the deadline, the request id and the trace
+ * context go along; the rate limit of Login and Register is checked here so
+ * that REST, Connect and gRPC-Web share one budget per client.
+ */
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  const services = exposedServices();
+  const transports = new Map<UpstreamKey, GrpcJsTransport>();
+  const clients = new Map<string, Record<string, (req: unknown, opts: unknown) => unknown>>();
+  for (const service of services) {
+    const transport = createGrpcJsTransport({
+      address: options.addresses[service.key],
+      tls: options.tls,
+      defaultTimeoutMs: options.defaultTimeoutMs,
+    });
+    transports.set(service.key, transport);
+    clients.set(
+      service.desc.typeName,
+      createServiceClient(service.desc, transport) as unknown as Record<
+        string,
+        (req: unknown, opts: unknown) => unknown
+      >,
+    );
+  }
+  const healthClients = [...transports].map(
+    ([key, transport]) => [key, createServiceClient(Health, transport)] as const,
+  );
+
+  function prepare(method: DescMethod, call: EdgeCall) {
+    const name = `${method.parent.typeName}/${method.name}`;
+    if (RATE_LIMITED.has(name)) {
+      const decision = options.authLimiter.take(call.clientAddress);
+      if (!decision.allowed) {
+        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        throw new ConnectError(
+          `too many ${method.name} attempts from this address; retry in ${seconds} s`,
+          Code.ResourceExhausted,
+          new Headers({
+            'error-code': 'RATE_LIMITED',
+            'retry-after-ms': String(decision.retryAfterMs),
+            'retry-after': String(seconds),
+          }),
+        );
+      }
+    }
+    const headers = new Headers({ 'x-request-id': call.requestId });
+    for (const key of FORWARDED) {
+      const value = call.headers.get(key);
+      if (value !== null) headers.set(key, value);
+    }
+    const timeoutMs = Math.min(
+      call.timeoutMs ?? options.defaultTimeoutMs,
+      options.defaultTimeoutMs,
+    );
+    const client = clients.get(method.parent.typeName);
+    const fn = client?.[method.localName];
+    if (fn === undefined) throw new ConnectError(`${name} is not served here`, Code.NotFound);
+    // The incoming traceparent becomes the active context, so the transport's
+    // client span (and the services' spans) join the caller's trace.
+    const trace = propagation.extract(ROOT_CONTEXT, {
+      traceparent: call.headers.get('traceparent') ?? undefined,
+      tracestate: call.headers.get('tracestate') ?? undefined,
+    });
+    const run = <T>(f: () => T) => context.with(trace, f);
+    return { fn, run, opts: { headers, timeoutMs, signal: call.signal } };
+  }
+
+  return {
+    services,
+    async unary(method, request, call) {
+      const { fn, run, opts } = prepare(method, call);
+      try {
+        return await run(() => fn(request, opts) as Promise<MessageShape<typeof method.output>>);
+      } catch (err) {
+        throw cleanError(err);
+      }
+    },
+    async *stream(method, request, call) {
+      const { fn, run, opts } = prepare(method, call);
+      try {
+        const messages = run(() => fn(request, opts) as AsyncIterable<unknown>);
+        for await (const message of messages) yield message;
+      } catch (err) {
+        throw cleanError(err);
+      }
+    },
+    async health(timeoutMs) {
+      const entries = await Promise.all(
+        healthClients.map(async ([key, client]) => {
+          try {
+            const { status } = await client.check({ service: '' }, { timeoutMs });
+            return [key, ServingStatus[status] ?? 'UNKNOWN'] as const;
+          } catch {
+            return [key, 'UNREACHABLE'] as const;
+          }
+        }),
+      );
+      return Object.fromEntries(entries) as Record<UpstreamKey, string>;
+    },
+    close() {
+      for (const transport of transports.values()) transport.close();
+    },
+  };
+}

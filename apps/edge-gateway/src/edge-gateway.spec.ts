@@ -1,0 +1,337 @@
+import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { createGrpcWebTransport } from '@connectrpc/connect-web';
+import { AuthService, InventoryService, OrderService, OrderStatus } from '@switchboard/contracts';
+import { createGrpcJsTransport, createServiceClient, type GrpcJsTransport } from '@switchboard/rpc';
+import type { RunningEdgeGateway } from './start-edge-gateway';
+import {
+  ADMIN,
+  startEdgeUpstreams,
+  startTestGateway,
+  type EdgeUpstreams,
+} from './testing/edge-test-harness';
+
+jest.setTimeout(120_000);
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('the edge gateway, in front of the real services', () => {
+  let upstreams: EdgeUpstreams;
+  let gateway: RunningEdgeGateway;
+  let base: string;
+  const transports: GrpcJsTransport[] = [];
+  let sku: string;
+  let token: string;
+  let userId: string;
+
+  function grpc<S extends typeof AuthService | typeof InventoryService | typeof OrderService>(
+    service: S,
+    address: string,
+  ) {
+    const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 30_000 });
+    transports.push(transport);
+    return createServiceClient(service, transport);
+  }
+
+  async function rest(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${base}${path}`, { method, headers, body });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, headers: res.headers, json: json as Record<string, unknown> };
+  }
+
+  const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+  async function expectStillServing() {
+    const res = await rest('GET', '/v1/products/' + encodeURIComponent(sku), {
+      headers: bearer(token),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    upstreams = await startEdgeUpstreams();
+    gateway = await startTestGateway(upstreams, { EDGE_MAX_BODY_BYTES: '4096' });
+    base = gateway.server.url;
+    const auth = grpc(AuthService, upstreams.processes.auth.address);
+    const inventory = grpc(InventoryService, upstreams.processes.inventory.address);
+    const admin = await auth.login(ADMIN);
+    sku = `EDGE-${process.pid}-${Date.now()}`;
+    await inventory.createProduct(
+      {
+        sku,
+        name: 'Edge lamp',
+        unitPrice: { currencyCode: 'EUR', amountMinor: 1_250n },
+        initialQuantity: 100,
+      },
+      { headers: bearer(admin.accessToken) },
+    );
+    const email = `edge-${Date.now()}@example.com`;
+    const registered = await rest('POST', '/v1/auth:register', {
+      body: { email, password: PASSWORD, displayName: 'Edgar' },
+    });
+    expect(registered.status).toBe(200);
+    userId = registered.json.userId as string;
+    const login = await rest('POST', '/v1/auth:login', { body: { email, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    token = login.json.accessToken as string;
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const t of transports) t.close();
+    await gateway?.close();
+    await upstreams?.stop();
+  });
+
+  describe('REST-style JSON routes', () => {
+    it('lists products and reads one by its path', async () => {
+      const list = await rest('GET', '/v1/products?page_size=50', { headers: bearer(token) });
+      expect(list.status).toBe(200);
+      expect(list.json.products).toEqual(
+        expect.arrayContaining([expect.objectContaining({ sku, name: 'Edge lamp' })]),
+      );
+      const one = await rest('GET', `/v1/products/${encodeURIComponent(sku)}`, {
+        headers: bearer(token),
+      });
+      expect(one.status).toBe(200);
+      expect(one.json.product).toMatchObject({
+        sku,
+        unitPrice: { currencyCode: 'EUR', amountMinor: '1250' },
+      });
+    });
+
+    it('places an order once per Idempotency-Key, reads it and cancels it', async () => {
+      const key = `edge-key-${Date.now()}`;
+      const place = () =>
+        rest('POST', '/v1/orders', {
+          body: { items: [{ sku, quantity: 2 }] },
+          headers: { ...bearer(token), 'idempotency-key': key },
+        });
+      const first = await place();
+      const again = await place();
+      expect(first.status).toBe(200);
+      const order = first.json.order as Record<string, unknown>;
+      expect(order).toMatchObject({
+        customerId: userId,
+        status: 'ORDER_STATUS_PLACED',
+        total: { currencyCode: 'EUR', amountMinor: '2500' },
+      });
+      expect((again.json.order as Record<string, unknown>).orderId).toBe(order.orderId);
+
+      const read = await rest('GET', `/v1/orders/${order.orderId as string}`, {
+        headers: bearer(token),
+      });
+      expect(read.status).toBe(200);
+      expect((read.json.order as Record<string, unknown>).orderId).toBe(order.orderId);
+
+      const cancel = await rest('POST', `/v1/orders/${order.orderId as string}:cancel`, {
+        headers: bearer(token),
+      });
+      expect(cancel.status).toBe(200);
+      expect(cancel.json.order).toMatchObject({ status: 'ORDER_STATUS_CANCELLED' });
+    });
+
+    it('answers a service error with its HTTP status, stable code and request id', async () => {
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const res = await rest('GET', `/v1/orders/${missing}`, {
+        headers: { ...bearer(token), 'x-request-id': 'edge-spec-req-1' },
+      });
+      expect(res.status).toBe(404);
+      expect(res.json).toMatchObject({ code: 'ORDER_NOT_FOUND', status: 'NOT_FOUND' });
+      expect(res.headers.get('x-request-id')).toBe('edge-spec-req-1');
+    });
+
+    it('passes field violations through', async () => {
+      const res = await rest('POST', '/v1/orders', {
+        body: { items: [{ sku, quantity: 0 }] },
+        headers: bearer(token),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.status).toBe('INVALID_ARGUMENT');
+      expect(res.json.violations).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]),
+      );
+    });
+  });
+
+  describe('the protocol matrix: the same PlaceOrder through every protocol', () => {
+    type Protocol = [string, () => Transport];
+    const protocols: Protocol[] = [
+      [
+        'Connect JSON',
+        () => createConnectTransport({ baseUrl: base, httpVersion: '1.1', useBinaryFormat: false }),
+      ],
+      [
+        'Connect binary',
+        () => createConnectTransport({ baseUrl: base, httpVersion: '1.1', useBinaryFormat: true }),
+      ],
+      ['gRPC-Web (connect-web)', () => createGrpcWebTransport({ baseUrl: base })],
+      [
+        'native gRPC (the service itself)',
+        () => {
+          const t = createGrpcJsTransport({ address: upstreams.processes.order.address });
+          transports.push(t);
+          return t;
+        },
+      ],
+    ];
+
+    it.each(protocols)('%s gives the same order and the same error codes', async (_, make) => {
+      const orders = createClient(OrderService, make());
+      const headers = bearer(token);
+      const { order } = await orders.placeOrder({ items: [{ sku, quantity: 1 }] }, { headers });
+      expect(order).toMatchObject({ customerId: userId, status: OrderStatus.PLACED });
+      expect(order?.total).toMatchObject({ currencyCode: 'EUR', amountMinor: 1_250n });
+      const viaRest = await rest('GET', `/v1/orders/${order!.orderId}`, { headers });
+      expect((viaRest.json.order as Record<string, unknown>).orderId).toBe(order!.orderId);
+
+      const missing = await orders
+        .getOrder({ orderId: '00000000-0000-4000-8000-000000000000' }, { headers })
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(ConnectError);
+      expect((missing as ConnectError).code).toBe(Code.NotFound);
+      expect((missing as ConnectError).metadata.get('error-code')).toBe('ORDER_NOT_FOUND');
+
+      const anonymous = await orders
+        .placeOrder({ items: [{ sku, quantity: 1 }] })
+        .catch((e: unknown) => e);
+      expect((anonymous as ConnectError).code).toBe(Code.Unauthenticated);
+    });
+
+    it('REST JSON gives the same error codes as the others', async () => {
+      const anonymous = await rest('POST', '/v1/orders', {
+        body: { items: [{ sku, quantity: 1 }] },
+      });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.json.status).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('bad input at the edge', () => {
+    const cases: [
+      string,
+      () => Promise<{ status: number; json: Record<string, unknown> }>,
+      number,
+    ][] = [
+      [
+        'malformed JSON',
+        () =>
+          rest('POST', '/v1/orders', {
+            raw: '{"items": [',
+            headers: { 'content-type': 'application/json' },
+          }),
+        400,
+      ],
+      [
+        'an unknown field',
+        () =>
+          rest('POST', '/v1/auth:login', { body: { email: 'a@b.c', password: 'x', admin: true } }),
+        400,
+      ],
+      [
+        'a wrong type',
+        () => rest('POST', '/v1/orders', { body: { items: [{ sku: 'x', quantity: 'many' }] } }),
+        400,
+      ],
+      ['an unknown query parameter', () => rest('GET', '/v1/products?color=red'), 400],
+      [
+        'an oversized body',
+        () => rest('POST', '/v1/posts', { body: { text: 'x'.repeat(10_000) } }),
+        413,
+      ],
+      [
+        'a wrong content type',
+        () =>
+          rest('POST', '/v1/auth:login', {
+            raw: 'email=a@b.c&password=x',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+        415,
+      ],
+      ['a missing token', () => rest('GET', '/v1/orders'), 401],
+      [
+        'a forged token',
+        () =>
+          rest('GET', '/v1/orders', { headers: bearer('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.') }),
+        401,
+      ],
+      ['an unknown path', () => rest('GET', '/v1/nothing-here'), 404],
+      ['a method that is not allowed', () => rest('DELETE', '/v1/orders'), 405],
+      [
+        'an internal method over Connect',
+        () =>
+          rest('POST', '/switchboard.inventory.v1.InventoryService/ReserveStock', {
+            body: { reservationId: 'r', items: [{ sku, quantity: 1 }] },
+          }),
+        404,
+      ],
+      [
+        'an internal method over Connect, with a token',
+        () =>
+          rest('POST', '/switchboard.auth.v1.AuthService/VerifyToken', {
+            body: { accessToken: 'x' },
+            headers: bearer('x'),
+          }),
+        404,
+      ],
+    ];
+
+    it.each(cases)(
+      '%s gets a clear JSON error and the gateway keeps serving',
+      async (_, send, status) => {
+        const res = await send();
+        expect(res.status).toBe(status);
+        expect(typeof res.json).toBe('object');
+        expect(res.json.message ?? res.json.code).toEqual(expect.any(String));
+        await expectStillServing();
+      },
+    );
+
+    it('an oversized body over Connect is refused too', async () => {
+      const client = createClient(
+        OrderService,
+        createConnectTransport({ baseUrl: base, httpVersion: '1.1' }),
+      );
+      const err = await client
+        .placeOrder(
+          { items: Array.from({ length: 500 }, () => ({ sku: 'x'.repeat(20), quantity: 1 })) },
+          { headers: bearer(token) },
+        )
+        .catch((e: unknown) => e);
+      expect((err as ConnectError).code).toBe(Code.ResourceExhausted);
+      await expectStillServing();
+    });
+  });
+
+  describe('health and the OpenAPI document', () => {
+    it('/healthz reflects every upstream', async () => {
+      const res = await rest('GET', '/healthz');
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({
+        status: 'SERVING',
+        upstreams: {
+          auth: 'SERVING',
+          inventory: 'SERVING',
+          order: 'SERVING',
+          post: 'SERVING',
+          notification: 'SERVING',
+        },
+      });
+    });
+  });
+});
