@@ -84,6 +84,7 @@ if (stopping) {
   console.log(
     `\n[switchboard] all six services are SERVING (${seconds}s)\n${rows}\n` +
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
+      `  edge-gateway (HTTP)    http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}  (REST, Connect, gRPC-Web)\n` +
       `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
   );
 }
