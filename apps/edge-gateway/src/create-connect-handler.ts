@@ -41,7 +41,7 @@ function callOf(ctx: HandlerContext): EdgeCall {
 function implOf(method: DescMethod, upstreams: Upstreams): MethodImpl<DescMethod> {
   if (method.methodKind === 'server_streaming') {
     return async function* (request: unknown, ctx: HandlerContext) {
-      yield* upstreams.stream(method, request, callOf(ctx));
+      yield* await upstreams.stream(method, request, callOf(ctx));
     } as unknown as MethodImpl<DescMethod>;
   }
   return (async (request: unknown, ctx: HandlerContext) =>

@@ -226,7 +226,7 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
     res.once('close', () => abort.abort(new ConnectError('the client went away')));
     const call = callOf(req, abort.signal);
     if (method.methodKind === 'server_streaming') {
-      await serveSse(res, method, upstreams.stream(method, request, call), abort);
+      await serveSse(res, method, request, call, abort);
       return;
     }
     const response = await upstreams.unary(method, request, call);
@@ -237,38 +237,32 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
   async function serveSse(
     res: ServerResponse,
     method: RouteMatch['route']['method'],
-    messages: AsyncIterable<unknown>,
+    request: unknown,
+    call: EdgeCall,
     abort: AbortController,
   ) {
+    // A refusal (no token, bad request) comes before the headers: it stays a JSON error.
+    const messages = await upstreams.stream(method, request, call);
     streams.add(abort);
-    const iterator = messages[Symbol.asyncIterator]();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    // Proxies close quiet connections; a comment line every 15 s keeps this one open.
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     try {
-      // The first message (or failure) decides the status: an upstream refusal stays a JSON error.
-      const first = await iterator.next();
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      const write = (value: unknown) =>
-        res.write(`data: ${JSON.stringify(toJson(method.output, value as never))}\n\n`);
-      if (!first.done) write(first.value);
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      try {
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          write(next.value);
-        }
-      } catch (err) {
-        if (!abort.signal.aborted) {
-          res.write(`event: error\ndata: ${JSON.stringify(toHttpError(err).body)}\n\n`);
-        }
-      } finally {
-        clearInterval(heartbeat);
+      for await (const message of messages) {
+        res.write(`data: ${JSON.stringify(toJson(method.output, message as never))}\n\n`);
       }
-      res.end();
+    } catch (err) {
+      if (!abort.signal.aborted) {
+        res.write(`event: error\ndata: ${JSON.stringify(toHttpError(err).body)}\n\n`);
+      }
     } finally {
+      clearInterval(heartbeat);
       streams.delete(abort);
-      await iterator.return?.();
+      res.end();
     }
   }
 

@@ -31,7 +31,11 @@ const ERROR_METADATA = ['error-code', 'error-details', 'retry-after-ms'];
 export interface Upstreams {
   readonly services: readonly ExposedService[];
   unary(method: DescMethod, request: unknown, call: EdgeCall): Promise<unknown>;
-  stream(method: DescMethod, request: unknown, call: EdgeCall): AsyncIterable<unknown>;
+  /**
+   * Resolves once the service accepted the stream (its headers arrived), or
+   * rejects with its refusal, so a caller can answer a status before the first message.
+   */
+  stream(method: DescMethod, request: unknown, call: EdgeCall): Promise<AsyncIterable<unknown>>;
   /** grpc.health.v1 of each upstream: SERVING, NOT_SERVING, or UNREACHABLE. */
   health(timeoutMs: number): Promise<Record<UpstreamKey, string>>;
   close(): void;
@@ -42,6 +46,8 @@ export interface UpstreamsOptions {
   tls?: ClientTls;
   /** The deadline of a call whose client sent none; a client's own is capped by it too. */
   defaultTimeoutMs: number;
+  /** The longest a server stream may run; clients reconnect after it. */
+  streamMaxMs: number;
   /** Per client address, on the methods that make accounts and tokens. */
   authLimiter: RateLimiter;
 }
@@ -77,6 +83,7 @@ function cleanError(err: unknown): ConnectError {
 export function createUpstreams(options: UpstreamsOptions): Upstreams {
   const services = exposedServices();
   const transports = new Map<UpstreamKey, GrpcJsTransport>();
+  const keyOf = new Map(services.map((s) => [s.desc.typeName, s.key]));
   const clients = new Map<string, Record<string, (req: unknown, opts: unknown) => unknown>>();
   for (const service of services) {
     const transport = createGrpcJsTransport({
@@ -97,7 +104,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     ([key, transport]) => [key, createServiceClient(Health, transport)] as const,
   );
 
-  function prepare(method: DescMethod, call: EdgeCall) {
+  function prepare(method: DescMethod, call: EdgeCall, maxMs = options.defaultTimeoutMs) {
     const name = `${method.parent.typeName}/${method.name}`;
     if (RATE_LIMITED.has(name)) {
       const decision = options.authLimiter.take(call.clientAddress);
@@ -119,13 +126,13 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       const value = call.headers.get(key);
       if (value !== null) headers.set(key, value);
     }
-    const timeoutMs = Math.min(
-      call.timeoutMs ?? options.defaultTimeoutMs,
-      options.defaultTimeoutMs,
-    );
+    const timeoutMs = Math.min(call.timeoutMs ?? maxMs, maxMs);
     const client = clients.get(method.parent.typeName);
     const fn = client?.[method.localName];
-    if (fn === undefined) throw new ConnectError(`${name} is not served here`, Code.NotFound);
+    const transport = transports.get(keyOf.get(method.parent.typeName)!);
+    if (fn === undefined || transport === undefined) {
+      throw new ConnectError(`${name} is not served here`, Code.NotFound);
+    }
     // The incoming traceparent becomes the active context, so the transport's
     // client span (and the services' spans) join the caller's trace.
     const trace = propagation.extract(ROOT_CONTEXT, {
@@ -133,7 +140,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       tracestate: call.headers.get('tracestate') ?? undefined,
     });
     const run = <T>(f: () => T) => context.with(trace, f);
-    return { fn, run, opts: { headers, timeoutMs, signal: call.signal } };
+    return { fn, transport, run, opts: { headers, timeoutMs, signal: call.signal } };
   }
 
   return {
@@ -146,14 +153,34 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
         throw cleanError(err);
       }
     },
-    async *stream(method, request, call) {
-      const { fn, run, opts } = prepare(method, call);
+    async stream(method, request, call) {
+      const { transport, run, opts } = prepare(method, call, options.streamMaxMs);
+      let response;
       try {
-        const messages = run(() => fn(request, opts) as AsyncIterable<unknown>);
-        for await (const message of messages) yield message;
+        // The transport itself, not the typed client: it resolves when the
+        // stream is accepted, which the client's iterable does not tell.
+        response = await run(() =>
+          transport.stream(
+            method as DescMethod & { methodKind: 'server_streaming' },
+            opts.signal,
+            opts.timeoutMs,
+            opts.headers,
+            (async function* () {
+              yield request as never;
+            })(),
+          ),
+        );
       } catch (err) {
         throw cleanError(err);
       }
+      const messages = response.message;
+      return (async function* () {
+        try {
+          for await (const message of messages) yield message;
+        } catch (err) {
+          throw cleanError(err);
+        }
+      })();
     },
     async health(timeoutMs) {
       const entries = await Promise.all(

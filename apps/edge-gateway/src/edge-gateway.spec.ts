@@ -318,7 +318,144 @@ describe('the edge gateway, in front of the real services', () => {
     });
   });
 
+  describe('per-client rate limiting of Login and Register', () => {
+    it('holds under a burst, on every protocol, and recovers when the clock moves on', async () => {
+      let now = 1_000_000;
+      const limited = await startTestGateway(
+        upstreams,
+        { EDGE_AUTH_RATE_BURST: '2', EDGE_AUTH_RATE_REFILL_MS: '60000' },
+        () => now,
+      );
+      try {
+        const wrong = { email: 'nobody@example.com', password: 'wrong password' };
+        const login = () =>
+          fetch(`${limited.server.url}/v1/auth:login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(wrong),
+          });
+        // The first two reach auth, which refuses the credentials.
+        expect((await login()).status).toBe(401);
+        expect((await login()).status).toBe(401);
+        const refused = await login();
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toBe('60');
+        expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+        const viaConnect = await createClient(
+          AuthService,
+          createConnectTransport({ baseUrl: limited.server.url, httpVersion: '1.1' }),
+        )
+          .register({ email: 'new@example.com', password: PASSWORD, displayName: 'N' })
+          .catch((e: unknown) => e);
+        expect((viaConnect as ConnectError).code).toBe(Code.ResourceExhausted);
+        now += 60_000;
+        expect((await login()).status).toBe(401);
+        expect((await login()).status).toBe(429);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  describe('server streaming', () => {
+    it("shows a follower's notifications over SSE as they arrive", async () => {
+      const email = `edge-author-${Date.now()}@example.com`;
+      const author = await rest('POST', '/v1/auth:register', {
+        body: { email, password: PASSWORD, displayName: 'Ann' },
+      });
+      const authorLogin = await rest('POST', '/v1/auth:login', {
+        body: { email, password: PASSWORD },
+      });
+      const authorToken = authorLogin.json.accessToken as string;
+      const follow = await rest('POST', `/v1/users/${author.json.userId as string}:follow`, {
+        headers: bearer(token),
+      });
+      expect(follow.status).toBe(200);
+
+      const abort = new AbortController();
+      const watch = await fetch(`${base}/v1/notifications:watch`, {
+        headers: bearer(token),
+        signal: abort.signal,
+      });
+      expect(watch.status).toBe(200);
+      expect(watch.headers.get('content-type')).toBe('text/event-stream');
+      const reader = watch.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      const firstEvent = (async () => {
+        // Comment lines (": keep-alive") keep the connection open; the first data line counts.
+        while (!/^data: .*\n\n/m.test(received)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended: ${received}`);
+          received += decoder.decode(value, { stream: true });
+        }
+        return received;
+      })();
+
+      // Posted until one arrives: the stream may open before the follow reached notifications.
+      let posted = 0;
+      const poster = setInterval(() => {
+        posted++;
+        void rest('POST', '/v1/posts', {
+          body: { text: `hello from the edge ${posted}` },
+          headers: bearer(authorToken),
+        });
+      }, 500);
+      try {
+        const event = await firstEvent;
+        const data = JSON.parse(/^data: (.*)$/m.exec(event)![1]!) as {
+          notification: { actorId: string; preview: string };
+        };
+        expect(data.notification.actorId).toBe(author.json.userId);
+        expect(data.notification.preview).toMatch(/^hello from the edge/);
+      } finally {
+        clearInterval(poster);
+        abort.abort();
+      }
+      await expectStillServing();
+    });
+
+    it('refuses a watch without a token with a JSON error, not a stream', async () => {
+      const res = await rest('GET', '/v1/notifications:watch');
+      expect(res.status).toBe(401);
+      expect(res.json.status).toBe('UNAUTHENTICATED');
+    });
+  });
+
   describe('health and the OpenAPI document', () => {
+    it('serves the OpenAPI document of its routes', async () => {
+      const res = await rest('GET', '/openapi.json');
+      expect(res.status).toBe(200);
+      expect(res.json.openapi).toBe('3.1.0');
+      expect(Object.keys(res.json.paths as object)).toContain('/v1/orders/{order_id}:cancel');
+    });
+
+    it('answers CORS preflights for allowed origins only', async () => {
+      const cors = await startTestGateway(upstreams, {
+        EDGE_CORS_ORIGINS: 'https://shop.example.com',
+      });
+      try {
+        const preflight = (origin: string) =>
+          fetch(`${cors.server.url}/switchboard.order.v1.OrderService/PlaceOrder`, {
+            method: 'OPTIONS',
+            headers: {
+              origin,
+              'access-control-request-method': 'POST',
+              'access-control-request-headers': 'content-type, authorization',
+            },
+          });
+        const allowed = await preflight('https://shop.example.com');
+        expect(allowed.status).toBe(204);
+        expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+        expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+        const other = await preflight('https://evil.example.com');
+        expect(other.status).toBe(403);
+        expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      } finally {
+        await cors.close();
+      }
+    });
+
     it('/healthz reflects every upstream', async () => {
       const res = await rest('GET', '/healthz');
       expect(res.status).toBe(200);

@@ -39,6 +39,12 @@ function edgeSchema(source: Env) {
       min: 100,
       max: 10 * 60_000,
     }),
+    /** The longest a server stream (WatchNotifications) runs; clients reconnect after it. */
+    streamMaxMs: env.int('EDGE_STREAM_MAX_MS', {
+      default: 60 * 60_000,
+      min: 1_000,
+      max: 24 * 60 * 60_000,
+    }),
     /** How long in-flight requests may finish on shutdown; open streams are then ended. */
     shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', { default: 10_000, min: 0, max: 120_000 }),
     /** TLS_* as the services read them: the edge dials the services over TLS when set. */

@@ -29,6 +29,7 @@ export async function startEdgeGateway(
     },
     tls: clientTlsOf(config),
     defaultTimeoutMs: config.upstreamTimeoutMs,
+    streamMaxMs: config.streamMaxMs,
     authLimiter: createRateLimiter({
       burst: config.authRateBurst,
       refillEveryMs: config.authRateRefillMs,

@@ -104,7 +104,9 @@ function setPath(
       list.push(value);
       target[field.jsonName] = list;
     } else {
-      const existing = target[field.jsonName];
+      // The body may have used the proto name; the value then counts once, under the JSON name.
+      const existing = target[field.jsonName] ?? target[field.name];
+      if (field.name !== field.jsonName) delete target[field.name];
       if (append && existing !== undefined) {
         throw new BadRequestError(`${where}: ${path} given more than once`, [
           { field: path, description: 'not a repeated field' },
