@@ -70,8 +70,22 @@ function cleanError(err: unknown): ConnectError {
   if (metadata.has('retry-after-ms') && Number.isFinite(ms)) {
     metadata.set('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
   }
+  // Without an error code the status is grpc-js's own (a deadline, a refused
+  // connection), whose text names internal addresses: the client gets a plain one.
+  if (!metadata.has('error-code')) {
+    const plain = PLAIN_MESSAGES[err.code];
+    if (plain !== undefined) return new ConnectError(plain, err.code, metadata);
+  }
   return new ConnectError(err.rawMessage, err.code, metadata);
 }
+
+const PLAIN_MESSAGES: Partial<Record<Code, string>> = {
+  [Code.DeadlineExceeded]: 'the service did not answer in time',
+  [Code.Unavailable]: 'the service is unavailable; retry later',
+  [Code.Canceled]: 'the call was cancelled',
+  [Code.Internal]: 'internal error',
+  [Code.Unknown]: 'internal error',
+};
 
 /**
  * The typed clients of the five public services over our grpc-js transport,
