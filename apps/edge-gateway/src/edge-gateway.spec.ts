@@ -3,6 +3,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
 import { AuthService, InventoryService, OrderService, OrderStatus } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type GrpcJsTransport } from '@switchboard/rpc';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningEdgeGateway } from './start-edge-gateway';
 import {
   ADMIN,
@@ -413,6 +414,26 @@ describe('the edge gateway, in front of the real services', () => {
         abort.abort();
       }
       await expectStillServing();
+    });
+
+    it('shuts down gracefully: open streams end, then new connections are refused', async () => {
+      const own = await startTestGateway(upstreams, { SHUTDOWN_GRACE_MS: '60000' });
+      const watch = await fetch(`${own.server.url}/v1/notifications:watch`, {
+        headers: bearer(token),
+      });
+      expect(watch.status).toBe(200);
+      const text = watch.text();
+      // The grace is a minute: only ending the stream itself lets close() return at once.
+      const closing = own.close();
+      await expect(
+        Promise.race([
+          closing.then(() => 'closed'),
+          sleep(10_000, undefined, { ref: false }).then(() => 'still open'),
+        ]),
+      ).resolves.toBe('closed');
+      // The stream ends cleanly (no error event): the client reconnects elsewhere.
+      expect(await text).not.toContain('event: error');
+      await expect(fetch(`${own.server.url}/healthz`)).rejects.toThrow();
     });
 
     it('refuses a watch without a token with a JSON error, not a stream', async () => {
