@@ -1,0 +1,135 @@
+import { Writable } from 'node:stream';
+import { InventoryService, inventoryAccessPolicy } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
+import { createLogger } from '@switchboard/logger';
+import { createRpcServer, type CallContext, type RpcServer } from '@switchboard/rpc';
+import { createRateLimiter } from './create-rate-limiter';
+import { createUpstreams, type EdgeCall, type Upstreams } from './create-upstreams';
+
+/**
+ * What the edge passes on, seen by a gRPC server on a real socket: a stand-in
+ * inventory that records the call context of GetProduct (the real services
+ * do not echo their metadata back).
+ */
+describe('the upstream call the edge makes', () => {
+  let server: RpcServer;
+  let upstreams: Upstreams;
+  const seen: CallContext[] = [];
+
+  beforeAll(async () => {
+    server = createRpcServer({
+      logger: createLogger({
+        service: 'edge-upstream-test',
+        level: 'silent',
+        destination: new Writable({ write: (_c, _e, done) => done() }),
+      }),
+      host: '127.0.0.1',
+      port: 0,
+      maxReceiveBytes: 64 * 1024,
+      shutdownGraceMs: 1000,
+      authenticate: async (token) => {
+        if (token === 'customer-token') return { userId: 'u-1', roles: ['customer'] };
+        throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
+      },
+    });
+    server.addService(
+      InventoryService,
+      {
+        async getProduct(request, ctx) {
+          seen.push(ctx);
+          if (request.sku === 'MISSING') {
+            throw new DomainError('PRODUCT_NOT_FOUND', `product ${request.sku} not found`);
+          }
+          return { product: { sku: request.sku, name: 'Stand-in' } };
+        },
+      },
+      { access: inventoryAccessPolicy },
+    );
+    const port = await server.start();
+    const address = `127.0.0.1:${port}`;
+    upstreams = createUpstreams({
+      addresses: {
+        auth: address,
+        inventory: address,
+        order: address,
+        post: address,
+        notification: address,
+      },
+      defaultTimeoutMs: 5_000,
+      streamMaxMs: 60_000,
+      authLimiter: createRateLimiter({ burst: 100, refillEveryMs: 1000 }),
+    });
+  });
+
+  afterAll(async () => {
+    upstreams?.close();
+    await server?.shutdown();
+  });
+
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  function call(headers: Record<string, string>, timeoutMs?: number): EdgeCall {
+    return {
+      headers: new Headers(headers),
+      timeoutMs,
+      signal: new AbortController().signal,
+      requestId: 'edge-req-1',
+      clientAddress: '192.0.2.1',
+    };
+  }
+
+  it('passes the token, idempotency key, request id, deadline and trace context, and nothing else', async () => {
+    const before = Date.now();
+    const response = await upstreams.unary(
+      InventoryService.method.getProduct,
+      { sku: 'LAMP' },
+      call(
+        {
+          authorization: 'Bearer customer-token',
+          'idempotency-key': 'key-1',
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+          cookie: 'session=secret',
+          'x-forwarded-for': '203.0.113.9',
+        },
+        1_500,
+      ),
+    );
+    expect(response).toMatchObject({ product: { sku: 'LAMP' } });
+    const ctx = seen.at(-1)!;
+    expect(ctx.caller?.userId).toBe('u-1');
+    expect(ctx.header('idempotency-key')).toBe('key-1');
+    expect(ctx.requestId).toBe('edge-req-1');
+    // The same trace: the edge's own span (when telemetry runs) is the parent.
+    expect(ctx.header('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(ctx.header('cookie')).toBeUndefined();
+    expect(ctx.header('x-forwarded-for')).toBeUndefined();
+    const deadline = ctx.deadline!.getTime();
+    expect(deadline).toBeGreaterThan(before);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 1_500);
+  });
+
+  it("caps a client's deadline at the edge's default", async () => {
+    await upstreams.unary(
+      InventoryService.method.getProduct,
+      { sku: 'LAMP' },
+      call({ authorization: 'Bearer customer-token' }, 600_000),
+    );
+    expect(seen.at(-1)!.deadline!.getTime()).toBeLessThanOrEqual(Date.now() + 5_000);
+  });
+
+  it("keeps the service's error code, and routes no internal method", async () => {
+    const err = await upstreams
+      .unary(
+        InventoryService.method.getProduct,
+        { sku: 'MISSING' },
+        call({ authorization: 'Bearer customer-token' }),
+      )
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 5 });
+    expect((err as { metadata: Headers }).metadata.get('error-code')).toBe('PRODUCT_NOT_FOUND');
+    const services = upstreams.services.flatMap((s) => s.methods.map((m) => m.name));
+    expect(services).toContain('GetProduct');
+    expect(services).not.toContain('ReserveStock');
+    expect(services).not.toContain('VerifyToken');
+    expect(services).toContain('ListSigningKeys'); // admin: passed through, the service checks
+  });
+});
