@@ -18,7 +18,9 @@ describe('kafkajs connections at rest (real broker)', () => {
     const producer = bus.createProducer();
     // Requests completed on two clients (admin, producer): each completion runs a check.
     await bus.ping();
-    await bus.ensureTopics([{ name: topic, partitions: 2, owner: 'test', events: [] }]);
+    await bus.ensureTopics([
+      { name: topic, partitions: 2, owner: 'test', events: [], description: 'idle-spin spec' },
+    ]);
     await producer.publishRaw(
       Array.from({ length: 20 }, (_, i) => ({
         topic,
