@@ -157,6 +157,11 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     expect(second!.headers.dlq_error).toBe('missing_header: record has no ce_specversion header');
     expect(second!.value).toEqual(new Uint8Array([1, 2, 3]));
     await eventually(async () => (await c.lag()).every((p) => p.lag === 0), 10_000, 'lag 0');
+    // Caught up: said once at info, then only at debug while nothing changes.
+    const caughtUp = (level: string) =>
+      lines.filter((l) => l.msg === 'consumer lag' && l.total === 0 && l.level === level).length;
+    await eventually(() => caughtUp('debug') >= 2, 10_000, 'two quiet lag readings');
+    expect(caughtUp('info')).toBe(1);
   });
 
   it('skips types it does not subscribe to, known or not, and still advances its offsets', async () => {
@@ -320,7 +325,8 @@ describe.each<Backend>(['pglite', 'postgres'])('inbox consumer on %s', (backend)
     const lines: Record<string, unknown>[] = [];
     const capture = createLogger({
       service: 'lag-test',
-      level: 'info',
+      // debug: the quiet repeats of "caught up" are visible to the test, at debug.
+      level: 'debug',
       destination: new Writable({
         write(chunk: Buffer, _enc, cb) {
           for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
