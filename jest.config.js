@@ -8,5 +8,6 @@ module.exports = {
     '<rootDir>/apps/*/jest.config.js',
     '<rootDir>/libs/*/jest.config.js',
     '<rootDir>/tools/events/jest.config.js',
+    '<rootDir>/tools/postgres/jest.config.js',
   ],
 };
