@@ -18,8 +18,8 @@ import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { redriveDeadLetters } from './redrive-dead-letters';
 
-// Two services' consumer groups on one topic, each with its own database (one
-// on PostgreSQL, one on PGlite), on the real broker: the one that failed an
+// Two services' consumer groups on one topic, each with its own database on
+// the test server, on the real broker: the one that failed an
 // event gets it back from a redrive, and the one that handled it does not.
 
 const logger = createLogger({ service: 'redrive-test', level: 'silent' });
