@@ -25,7 +25,7 @@ const source = '/switchboard/outbox-test';
 const run = () => randomUUID().slice(0, 8);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-describe.each<Backend>(['pglite', 'postgres'])('outbox relay on %s', (backend) => {
+describe.each<Backend>(['postgres'])('outbox relay on %s', (backend) => {
   const logger = quietLogger();
   let store: OutboxStore;
   const bus = testBus(logger);

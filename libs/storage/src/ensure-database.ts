@@ -21,6 +21,10 @@ const UNIQUE_VIOLATION = '23505';
 const OBJECT_IN_USE = '55006'; // the template database is busy
 const INSUFFICIENT_PRIVILEGE = '42501';
 
+const UNREACHABLE_HINT =
+  'is the server running? `npm start` starts the local one with the services, ' +
+  '`npx nx run postgres:serve` starts it alone; otherwise check DATABASE_URL';
+
 /**
  * Makes sure the service's database exists, creating it on first start so a
  * fresh server needs no manual setup. Connecting to the database first means
@@ -36,13 +40,15 @@ export async function ensureDatabase(
     await withClient(url, options.connectTimeoutMs, async () => undefined);
     return 'existed';
   } catch (err) {
-    if (postgresErrorCode(err) !== INVALID_CATALOG_NAME || !database) {
+    const code = postgresErrorCode(err);
+    if (code !== INVALID_CATALOG_NAME || !database) {
+      // No SQLSTATE: nothing that speaks PostgreSQL answered. The usual cause
+      // on a laptop is a service started without the local server.
+      const hint = code === undefined ? `; ${UNREACHABLE_HINT}` : '';
       throw new StorageError(
-        `cannot connect to PostgreSQL at ${location}: ${describeCause(err)}`,
+        `cannot connect to PostgreSQL at ${location}: ${describeCause(err)}${hint}`,
         location,
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
   }
