@@ -136,8 +136,9 @@ type RunResult =
 
 /**
  * A run's transaction ends after this long, whatever its size: it holds its
- * rows' locks meanwhile, and on PGlite the only connection, which every
- * query of the service waits for. Runs of fast handlers end far sooner.
+ * rows' locks and one of the pool's connections meanwhile, which other
+ * queries of the service may be waiting for. Runs of fast handlers end far
+ * sooner.
  */
 const RUN_TIME_LIMIT_MS = 250;
 

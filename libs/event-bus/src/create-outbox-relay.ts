@@ -67,8 +67,8 @@ interface OutboxRow {
  * lease, rather than `FOR UPDATE SKIP LOCKED` batches, is what keeps events of
  * one key in order when two replicas run: with skip-locked, a second replica
  * could publish rows 101–200 while the first is still sending 1–100. Nothing
- * is held open while Kafka is called, which matters on PGlite, where an open
- * transaction blocks the whole service.
+ * is held open while Kafka is called: a slow broker must not pin a pooled
+ * connection and the outbox rows' locks.
  *
  * A crash between publish and mark re-publishes those rows with the same
  * ce_id; consumers deduplicate by it.
