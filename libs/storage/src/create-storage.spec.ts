@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
@@ -516,6 +516,55 @@ describe('createStorage on a PostgreSQL server', () => {
     }
   });
 
+  it('waits at start for a server that begins to answer later, as npm start brings them up together', async () => {
+    const database = await createTestDatabase('storage_wait');
+    const real = new URL(database.url);
+    const port = await deadPort();
+    const late = new URL(database.url);
+    late.port = String(port);
+    const lines: { msg?: string }[] = [];
+    const logger = createLogger({
+      service: 'storage-test',
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+          cb();
+        },
+      }),
+    });
+    // A loopback proxy to the real server, opened only once the service has said it waits.
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(real.port), real.hostname);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    let storage: Storage<unknown> | undefined;
+    try {
+      const opening = createStorage({
+        service: 'order',
+        serviceDatabaseUrl: late.toString(),
+        migrations: {},
+        logger,
+        waitForServerMs: 30_000,
+      });
+      while (!lines.some((l) => l.msg?.startsWith('waiting for PostgreSQL'))) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', r));
+      storage = await opening;
+      await storage.ping();
+      expect(lines.find((l) => l.msg?.startsWith('waiting for PostgreSQL'))?.msg).toContain(
+        `127.0.0.1:${port}`,
+      );
+    } finally {
+      await storage?.close();
+      await new Promise((r) => proxy.close(r));
+      await database.drop();
+    }
+  });
+
   it('fails to start with a message naming the target, password masked, when nothing listens', async () => {
     const port = await deadPort();
     let caught: unknown;
@@ -525,6 +574,7 @@ describe('createStorage on a PostgreSQL server', () => {
         databaseUrl: `postgres://postgres:hunter2hunter2@127.0.0.1:${port}/postgres`,
         migrations: {},
         logger: quiet,
+        waitForServerMs: 0,
       });
     } catch (err) {
       caught = err;

@@ -30,6 +30,12 @@ export interface StorageOptions {
   pingTimeoutMs?: number;
   /** Bound on opening a server connection (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * At start, how long to wait for a server that does not answer yet or is
+   * still starting (default 60000 ms; 0 fails at once). `npm start` starts the
+   * database and the services together, and a fresh cluster takes seconds.
+   */
+  waitForServerMs?: number;
 }
 
 export interface Storage<DB> {
@@ -145,7 +151,12 @@ async function openServer(
   logger: Logger,
 ): Promise<Backend> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  await ensureDatabase({ ...target, logger, connectTimeoutMs });
+  await ensureDatabase({
+    ...target,
+    logger,
+    connectTimeoutMs,
+    waitForServerMs: options.waitForServerMs ?? 60_000,
+  });
 
   const applicationName = `switchboard-${options.service}`;
   const pool = new pg.Pool({
