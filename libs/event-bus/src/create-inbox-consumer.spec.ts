@@ -15,7 +15,7 @@ import {
 } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { sql } from '@switchboard/storage';
-import { freePort, startLocalBroker } from '@switchboard/testing';
+import { freePort, startLocalBroker, testDatabaseUrl } from '@switchboard/testing';
 import {
   createEventBus,
   createInboxConsumer,
@@ -813,7 +813,7 @@ describe('inbox consumer under failure (real PostgreSQL)', () => {
   }, 240_000);
 
   it('holds consumption while the database is unreachable, dead-letters nothing, and resumes', async () => {
-    const proxy = await startTcpProxy(5432);
+    const proxy = await startTcpProxy(Number(new URL(testDatabaseUrl()).port || 5432));
     const store = await openInboxStore('postgres', logger, {
       urlFor: (url) => {
         const u = new URL(url);

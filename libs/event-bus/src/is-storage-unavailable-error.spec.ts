@@ -15,6 +15,8 @@ describe('isStorageUnavailableError', () => {
       migrations: {},
       logger: createLogger({ service: 'test', level: 'silent' }),
       connectTimeoutMs: 500,
+      // Fail at the first refusal: the wait for a late server is create-storage's own spec.
+      waitForServerMs: 0,
     }).then(
       () => undefined,
       (err: unknown) => err,
