@@ -40,6 +40,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
 
 const PREFIX = '[local-postgres]';
 const DEFAULT_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -149,7 +150,7 @@ export async function startLocalPostgres({
   server.once('error', (err) => tail.push(String(err)));
   let alive = true;
   void exited.then(() => (alive = false));
-  guardAgainstOrphan(server.pid);
+  guardAgainstOrphan(server.pid, { signal: 'SIGINT', graceMs: 15000 });
   const lastResort = () => alive && safeKill(server.pid, 'SIGQUIT');
   process.once('exit', lastResort);
 
@@ -438,34 +439,6 @@ function postmasterPid(pgdata, port) {
   } catch {
     return undefined;
   }
-}
-
-/**
- * If the process that started the server is SIGKILLed, no handler runs. A
- * tiny detached watchdog holds the read end of a pipe from us; when the pipe
- * closes (we are gone, whatever the reason) it asks the server to stop.
- */
-function guardAgainstOrphan(pid) {
-  const script = `
-    const pid = Number(process.argv[1]);
-    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
-    process.stdin.on('data', () => {});
-    process.stdin.on('end', () => {
-      if (!alive()) process.exit(0);
-      try { process.kill(pid, 'SIGINT'); } catch {}
-      const deadline = Date.now() + 15000;
-      setInterval(() => {
-        if (!alive()) process.exit(0);
-        if (Date.now() > deadline) { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); }
-      }, 200);
-    });`;
-  const watchdog = spawn(process.execPath, ['-e', script, String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.unref();
-  watchdog.stdin.on('error', () => {});
-  watchdog.stdin.unref?.();
 }
 
 function buildUrl({ user, password, host, port }) {

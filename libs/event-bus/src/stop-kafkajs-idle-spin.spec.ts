@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { quietLogger, testBus } from './testing/outbox-fixture';
 
 // kafkajs's internal per-connection queue, whose checks this spec counts.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs exports no path to its RequestQueue and ships no types for it, so `import` cannot name it
 const RequestQueue = require('kafkajs/src/network/requestQueue') as {
   prototype: { checkPendingRequests(this: unknown): void };
 };

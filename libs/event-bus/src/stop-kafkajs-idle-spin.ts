@@ -29,7 +29,7 @@ export function stopKafkajsIdleSpin(): void {
   if (installed) return;
   installed = true;
   // Internal module, untyped: kafkajs has no option for this.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs exports no path to its RequestQueue and ships no types for it, so `import` cannot name it
   const RequestQueue = require('kafkajs/src/network/requestQueue') as {
     prototype: RequestQueueInternals;
   };
