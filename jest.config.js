@@ -9,5 +9,6 @@ module.exports = {
     '<rootDir>/libs/*/jest.config.js',
     '<rootDir>/tools/events/jest.config.js',
     '<rootDir>/tools/bench/jest.config.js',
+    '<rootDir>/tools/postgres/jest.config.js',
   ],
 };

@@ -21,9 +21,8 @@ module.exports = {
       },
     ],
   },
-  // ESM-only dependencies (jose, kysely) and PGlite, whose loader calls import()
-  // at start-up, must be compiled to CommonJS like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|kysely|@electric-sql/pglite)/)'],
+  // ESM-only dependencies (jose, kysely) must be compiled to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|kysely)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],

@@ -7,7 +7,5 @@ module.exports = {
   // The OTLP exporters the tests drive load node:http with import(), which
   // jest's CommonJS runtime refuses; compiled like the preset's ESM packages,
   // it becomes a require.
-  transformIgnorePatterns: [
-    '/node_modules/(?!(jose|kysely|@electric-sql/pglite|@opentelemetry/otlp-exporter-base)/)',
-  ],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|kysely|@opentelemetry/otlp-exporter-base)/)'],
 };

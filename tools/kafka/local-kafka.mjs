@@ -33,6 +33,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
 
 const KAFKA_VERSION = '4.3.1';
 const MIN_JAVA = 17;
@@ -224,7 +225,7 @@ async function runJavaBroker() {
   );
   let jvmAlive = true;
   jvmExited.then(() => (jvmAlive = false));
-  guardAgainstOrphan(jvm.pid);
+  guardAgainstOrphan(jvm.pid, { signal: 'SIGTERM', graceMs: 20000 });
   // Last resort for paths that skip the graceful stop (uncaught errors, process.exit).
   process.on('exit', () => {
     if (jvmAlive) safeKill(jvm.pid, 'SIGKILL');
@@ -761,34 +762,6 @@ function onStopRequest(stop) {
     if (process.ppid !== parentPid) stop('parent process exited');
   }, 1_000);
   timer.unref();
-}
-
-/**
- * If this Node process is SIGKILLed, no handler runs. A tiny detached
- * watchdog holds the read end of a pipe from us; when the pipe closes (we are
- * gone, whatever the reason) it stops the JVM.
- */
-function guardAgainstOrphan(pid) {
-  const script = `
-    const pid = Number(process.argv[1]);
-    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
-    process.stdin.on('data', () => {});
-    process.stdin.on('end', () => {
-      if (!alive()) process.exit(0);
-      try { process.kill(pid, 'SIGTERM'); } catch {}
-      const deadline = Date.now() + 20000;
-      setInterval(() => {
-        if (!alive()) process.exit(0);
-        if (Date.now() > deadline) { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); }
-      }, 200);
-    });`;
-  const watchdog = spawn(process.execPath, ['-e', script, String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.unref();
-  watchdog.stdin.on('error', () => {});
-  watchdog.stdin.unref?.();
 }
 
 async function stopProcess(child, exited, graceMs) {

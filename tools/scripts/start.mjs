@@ -1,5 +1,5 @@
 // `npm start`: installs what is missing, then runs `nx run-many -t serve`
-// (the Kafka broker plus all six services), waits until every service reports
+// (the Kafka broker, the PostgreSQL server and all six services), waits until every service reports
 // SERVING, and prints where to find them. Ctrl-C stops the whole process group.
 import './require-node.mjs';
 import { spawn } from 'node:child_process';
@@ -33,7 +33,7 @@ let stopping = false;
 function stop(signal) {
   if (stopping) return;
   stopping = true;
-  console.log(`\n[switchboard] ${signal}: stopping services and broker...`);
+  console.log(`\n[switchboard] ${signal}: stopping services, broker and database...`);
   try {
     process.kill(-nx.pid, 'SIGTERM');
   } catch {
@@ -84,7 +84,14 @@ if (stopping) {
   console.log(
     `\n[switchboard] all six services are SERVING (${seconds}s)\n${rows}\n` +
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
+      `  postgres               ${maskedDatabaseUrl()}\n` +
       `  edge-gateway (HTTP)    http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}  (REST, Connect, gRPC-Web)\n` +
       `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
   );
+}
+
+/** Where the services keep their data (switchboard_<service> on this server), password masked. */
+function maskedDatabaseUrl() {
+  const url = process.env.DATABASE_URL || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }

@@ -1,6 +1,7 @@
 // `npm test`: the whole check a change must pass, in the order that fails
-// fastest. It installs what is missing, starts ONE Kafka broker for every
-// integration test (or reuses KAFKA_BROKERS), then runs:
+// fastest. It installs what is missing, starts ONE Kafka broker and ONE
+// PostgreSQL server for every integration test (or reuses KAFKA_BROKERS and
+// TEST_DATABASE_URL), then runs:
 //   contracts (buf lint, buf breaking, generated code current) → formatting →
 //   typecheck → lint → unit + integration tests → end-to-end smoke test.
 // It ends with a plain `tests: N passed, N failed` line.
@@ -8,8 +9,9 @@ import './require-node.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureWorkspace, run } from './ensure-workspace.mjs';
 import { stageProtoDeps } from './stage-proto-deps.mjs';
 
@@ -52,23 +54,39 @@ step('lint');
 run(root, 'npx', ['nx', 'run-many', '-t', 'lint', '--outputStyle=static'], env);
 
 const broker = await startBroker();
+const database = await startDatabase().catch(async (err) => {
+  await broker.stop();
+  throw err;
+});
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 try {
-  step(`unit and integration tests (Kafka at ${broker.brokers})`);
-  exitCode = await jest(['-c', 'jest.config.js'], { KAFKA_BROKERS: broker.brokers });
+  try {
+    step(
+      `unit and integration tests (Kafka at ${broker.brokers}, PostgreSQL at ${database.shown})`,
+    );
+    exitCode = await jest(['-c', 'jest.config.js'], {
+      KAFKA_BROKERS: broker.brokers,
+      TEST_DATABASE_URL: database.url,
+    });
+  } finally {
+    await broker.stop();
+  }
+  if (!args.has('--no-e2e')) {
+    step('end-to-end smoke test');
+    // As a user runs it: `npm start` brings its own broker on 127.0.0.1:9092
+    // and its own PostgreSQL server (tools/e2e/src/stack.ts gives it a free
+    // port), both with fresh data, so the walkthroughs see only their own
+    // events. Specs that start single services still use the test server. It
+    // runs even after a failure above, so one run reports everything.
+    const e2e = await jest(['-c', 'tools/e2e/jest.config.js', '--runInBand'], {
+      KAFKA_BROKERS: undefined,
+      TEST_DATABASE_URL: database.url,
+    });
+    exitCode ||= e2e;
+  }
 } finally {
-  await broker.stop();
-}
-if (!args.has('--no-e2e')) {
-  step('end-to-end smoke test');
-  // As a user runs it: `npm start` brings its own broker on 127.0.0.1:9092 with
-  // fresh data, so the walkthroughs see only their own events. It runs even
-  // after a failure above, so one run reports everything.
-  const e2e = await jest(['-c', 'tools/e2e/jest.config.js', '--runInBand'], {
-    KAFKA_BROKERS: undefined,
-  });
-  exitCode ||= e2e;
+  await database.stop();
 }
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(exitCode || (totals.failed > 0 ? 1 : 0));
@@ -111,6 +129,47 @@ async function jest(jestArgs, extraEnv) {
     totals.failed += 1; // jest died before writing results: count it as a failure
   }
   return code;
+}
+
+/**
+ * One PostgreSQL server for the whole run: the one TEST_DATABASE_URL names
+ * (a server of your own), or a fresh local one on a free port with its data
+ * in a temporary folder, removed at the end.
+ */
+async function startDatabase() {
+  const given = process.env.TEST_DATABASE_URL;
+  if (given) return { url: given, shown: mask(given), stop: async () => {} };
+  const { startLocalPostgres } = await import(
+    pathToFileURL(join(root, 'tools/postgres/local-postgres.mjs')).href
+  );
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-postgres-'));
+  const server = await startLocalPostgres({ dataDir, port: await freePort() }).catch((err) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    url: server.url,
+    shown: mask(server.url),
+    stop: async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function mask(url) {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }
 
 /** One broker for the whole run: an existing one from KAFKA_BROKERS, or a fresh local one. */

@@ -4,7 +4,5 @@ module.exports = {
   rootDir: __dirname,
   // The OTLP exporter the CLI test drives loads node:http with import(),
   // which jest's CommonJS runtime refuses unless it is compiled to a require.
-  transformIgnorePatterns: [
-    '/node_modules/(?!(jose|kysely|@electric-sql/pglite|@opentelemetry/otlp-exporter-base)/)',
-  ],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|kysely|@opentelemetry/otlp-exporter-base)/)'],
 };

@@ -5,6 +5,7 @@ const development = { SWITCHBOARD_ENV: 'development' };
 
 /** Every secret set to a value of our own, as production needs. */
 const productionSecrets = {
+  DATABASE_URL: 'postgres://auth:a-db-password@db.internal:5432/postgres',
   ADMIN_PASSWORD: 'a-much-better-secret',
   INVENTORY_SERVICE_SECRET: 'inventory-secret-of-ours',
   ORDER_SERVICE_SECRET: 'order-secret-of-ours',
@@ -96,6 +97,7 @@ describe('loadAuthConfig', () => {
     it('is the mode when SWITCHBOARD_ENV is unset, and needs every secret set', () => {
       const found = problems({});
       expect(found.map((p) => p.split(':')[0])).toEqual([
+        'DATABASE_URL',
         'TLS_CERT_FILE',
         'ADMIN_PASSWORD',
         'INVENTORY_SERVICE_SECRET',

@@ -164,7 +164,7 @@ describe('Login budgets over gRPC', () => {
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget('pglite');
+    target = await createTestTarget('postgres');
     storage = await target.open();
   });
   beforeEach(async () => {
@@ -297,7 +297,7 @@ describe('Register budgets over gRPC', () => {
   let second: Awaited<ReturnType<typeof serveAuthDomain>>;
 
   beforeAll(async () => {
-    target = await createTestTarget('pglite');
+    target = await createTestTarget('postgres');
     storage = await target.open();
     const frozen = Date.now();
     t = await startAuthTestServer(storage, {

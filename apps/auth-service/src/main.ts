@@ -4,7 +4,7 @@ import { AuthService } from '@switchboard/contracts';
 import { createKafkaProbe, createServiceEventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { startRpcServer } from '@switchboard/rpc';
-import { closeOnSignal, runService } from '@switchboard/service-runtime';
+import { cacheProbes, closeOnSignal, runService } from '@switchboard/service-runtime';
 import { createStorage } from '@switchboard/storage';
 import { createAuthModule } from './auth-module';
 import type { AuthDatabase } from './auth-schema';
@@ -29,7 +29,7 @@ runService(async () => {
     logger,
     // Auth checks tokens itself: calling its own VerifyToken would be a loop.
     authenticate: auth.authenticate,
-    probes: { database: () => storage.ping(), kafka: createKafkaProbe(bus) },
+    probes: cacheProbes({ database: () => storage.ping(), kafka: createKafkaProbe(bus) }),
     register: (s) => s.addService(AuthService, auth.handlers, { access: auth.access }),
   });
   closeOnSignal({ logger, closables: { 'rpc server': server, auth, 'event bus': bus, storage } });

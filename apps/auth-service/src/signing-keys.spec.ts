@@ -33,7 +33,7 @@ describe.each(backends)('signing keys on %s', (backend) => {
     storage = await target.open();
   });
 
-  // One database per backend (opening PGlite takes seconds); each test starts with no key.
+  // One database per backend; each test starts with no key.
   beforeEach(async () => {
     await storage.db.deleteFrom('signing_keys').execute();
   });

@@ -27,7 +27,7 @@ describe('VerifyToken refuses forged and stale tokens', () => {
   let userId: string;
 
   beforeAll(async () => {
-    target = await createTestTarget('pglite');
+    target = await createTestTarget('postgres');
     storage = await target.open();
     t = await startAuthTestServer(storage);
     ours = await t.auth.keys.current();

@@ -8,14 +8,14 @@ import {
 
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 
-describe('inventory domain metrics (PGlite)', () => {
+describe('inventory domain metrics', () => {
   let telemetry: TestTelemetry;
   let t: InventoryTestServer;
 
   beforeAll(async () => {
     // Before the server: the service takes its meter when it is created.
     telemetry = registerTestTelemetry();
-    t = await startInventoryTestServer('pglite');
+    t = await startInventoryTestServer('postgres');
   });
   afterAll(async () => {
     await t?.close();

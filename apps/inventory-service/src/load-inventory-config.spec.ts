@@ -54,11 +54,15 @@ describe('loadInventoryConfig', () => {
         return (err as ConfigError).problems.map((p) => p.split(':')[0]);
       }
     };
-    expect(problems({ GRPC_PLAINTEXT: 'true' })).toEqual(['INVENTORY_SERVICE_SECRET']);
+    const DATABASE_URL = 'postgres://inventory:a-db-password@db.internal:5432/postgres';
+    expect(problems({ GRPC_PLAINTEXT: 'true', DATABASE_URL })).toEqual([
+      'INVENTORY_SERVICE_SECRET',
+    ]);
     expect(
       problems({
         INVENTORY_SERVICE_SECRET: 'ours-and-long-enough',
         GRPC_PLAINTEXT: 'true',
+        DATABASE_URL,
         SEED_DEMO_DATA: 'true',
       }),
     ).toEqual(['SEED_DEMO_DATA']);
@@ -66,6 +70,7 @@ describe('loadInventoryConfig', () => {
       loadInventoryConfig({
         INVENTORY_SERVICE_SECRET: 'ours-and-long-enough',
         GRPC_PLAINTEXT: 'true',
+        DATABASE_URL,
       }),
     ).toMatchObject({
       development: false,

@@ -4,7 +4,7 @@ import { InventoryService } from '@switchboard/contracts';
 import { createKafkaProbe, createServiceEventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { createRemoteAuthenticator, startRpcServer } from '@switchboard/rpc';
-import { closeOnSignal, runService } from '@switchboard/service-runtime';
+import { cacheProbes, closeOnSignal, runService } from '@switchboard/service-runtime';
 import { createStorage } from '@switchboard/storage';
 import type { InventoryDatabase } from './inventory-schema';
 import { createInventoryModule } from './inventory-module';
@@ -29,7 +29,7 @@ runService(async () => {
     ...config,
     logger,
     authenticate: auth.authenticate,
-    probes: { database: () => storage.ping(), kafka: createKafkaProbe(bus) },
+    probes: cacheProbes({ database: () => storage.ping(), kafka: createKafkaProbe(bus) }),
     register: (s) =>
       s.addService(InventoryService, inventory.handlers, { access: inventory.access }),
   });

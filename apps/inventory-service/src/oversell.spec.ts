@@ -7,11 +7,9 @@ import {
   type InventoryTestServer,
 } from './start-inventory-test-server';
 
-// On the server the calls really run in parallel on many connections; PGlite
-// has one connection, so fewer calls prove the same thing there.
+// The calls really run in parallel on many connections.
 const races: [Backend, { calls: number; stock: number }][] = [
   ['postgres', { calls: 200, stock: 50 }],
-  ['pglite', { calls: 60, stock: 20 }],
 ];
 
 describe.each(races)('no oversell on %s', (backend, { calls, stock }) => {

@@ -1,9 +1,6 @@
 // Test support for this service's specs: the real InventoryService on a real
-// socket, over PGlite or a fresh database on the real PostgreSQL server. Not
+// socket, over a fresh database on the real PostgreSQL server. Not
 // used by main.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InventoryService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
@@ -23,10 +20,10 @@ import { createReservationLedger, type ReservationLedger } from './create-reserv
 import type { InventoryDatabase } from './inventory-schema';
 import { migrations } from './migrations';
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 /** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['pglite'], ['postgres']];
+export const backends: [Backend][] = [['postgres']];
 
 export const EVENT_SOURCE = '/switchboard/inventory-service';
 
@@ -92,14 +89,11 @@ export async function startInventoryTestServer(
 ): Promise<InventoryTestServer> {
   const logger = silentLogger();
   let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
   if (backend === 'postgres') database = await createTestDatabase('inventory');
-  else dataDir = mkdtempSync(join(tmpdir(), 'inventory-spec-'));
 
   const storage = await createStorage<InventoryDatabase>({
     service: 'inventory',
     serviceDatabaseUrl: database?.url,
-    dataDir: dataDir ?? '/nonexistent',
     migrations,
     logger,
     poolSize: options.poolSize,
@@ -135,7 +129,6 @@ export async function startInventoryTestServer(
       await server.shutdown();
       await storage.close();
       await database?.drop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

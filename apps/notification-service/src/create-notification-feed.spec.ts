@@ -13,13 +13,13 @@ import {
   type TestStore,
 } from './testing/notification-test-harness';
 
-describe('the notification feed (PGlite)', () => {
+describe('the notification feed', () => {
   let store: TestStore;
   let replica: NotificationReplica;
   const logger = createLogger({ service: 'feed-test', level: 'silent' });
 
   beforeAll(async () => {
-    store = await createTestStore('pglite');
+    store = await createTestStore('postgres');
     replica = await startReplica(store, { consume: false });
   });
   afterAll(async () => {

@@ -18,9 +18,8 @@ import {
 const POSTS_TOPIC = 'social.posts.v1';
 
 // Two replicas of the service in one consumer group, sharing one database on
-// the real PostgreSQL server (PGlite is single-process, so this is
-// server-only). Each has its own connections, LISTEN connection, Kafka
-// consumer and gRPC server: nothing is shared in memory.
+// the real PostgreSQL server. Each has its own connections, LISTEN
+// connection, Kafka consumer and gRPC server: nothing is shared in memory.
 describe('two replicas in one consumer group on one PostgreSQL database', () => {
   let store: TestStore;
   let a: NotificationReplica;

@@ -10,7 +10,7 @@ import {
   type OrderTestServer,
 } from './testing/order-test-harness';
 
-describe('order domain metrics (PGlite)', () => {
+describe('order domain metrics', () => {
   let telemetry: TestTelemetry;
   let auth: AuthNeighbour;
   let inventory: InventoryNeighbour;
@@ -21,7 +21,7 @@ describe('order domain metrics (PGlite)', () => {
     telemetry = registerTestTelemetry();
     auth = await startAuthNeighbour();
     inventory = await startInventoryNeighbour(auth);
-    t = await startOrderTestServer('pglite', auth, inventory);
+    t = await startOrderTestServer('postgres', auth, inventory);
   });
   afterAll(async () => {
     await t?.close();

@@ -164,7 +164,7 @@ describe.each(backends)('PostService follow graph on %s', (backend) => {
   });
 });
 
-// Needs real concurrency: PGlite runs one transaction at a time anyway.
+// Needs real concurrency: several transactions at once.
 describe('event order per key on postgres', () => {
   let t: PostTestServer;
 

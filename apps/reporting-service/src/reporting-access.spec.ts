@@ -13,7 +13,7 @@ describe('ReportingService access', () => {
   let t: ReportingTestServer;
 
   beforeAll(async () => {
-    store = await openReportingStore('pglite');
+    store = await openReportingStore('postgres');
     t = await startReportingTestServer(store.storage);
   });
   afterAll(async () => {

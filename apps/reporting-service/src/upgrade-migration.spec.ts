@@ -30,7 +30,6 @@ describe('migration 0003 on a database with orders', () => {
     createStorage<ReportingDatabase>({
       service: 'reporting',
       serviceDatabaseUrl: database.url,
-      dataDir: '/nonexistent',
       migrations: set,
       logger: testLogger(),
     });

@@ -13,6 +13,7 @@ export {
 } from './load-config';
 export { isPublishedSecret, publishedSecrets } from './published-secrets';
 export {
+  LOCAL_DATABASE_URL,
   loadServiceConfig,
   serviceAddress,
   serviceSecret,

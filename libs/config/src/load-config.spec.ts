@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  LOCAL_DATABASE_URL,
   env,
   isDevelopment,
   loadConfig,
@@ -63,6 +64,50 @@ describe('loadConfig', () => {
       'DATABASE_URL: must start with postgres:// or postgresql:// (value hidden)',
     );
     expect(message).not.toContain('db-pass');
+  });
+});
+
+describe('the database URL', () => {
+  const production = { ORDER_SERVICE_SECRET: 'order-secret-of-ours', GRPC_PLAINTEXT: 'true' };
+  const problems = (source: Record<string, string>) => {
+    try {
+      loadServiceConfig('order', undefined, source);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('is required outside development, naming DATABASE_URL and the per-service variable', () => {
+    expect(problems(production)).toEqual([
+      'DATABASE_URL: is required outside development (or ORDER_DATABASE_URL): the PostgreSQL server, e.g. postgres://user:pass@host:5432/postgres (unset)',
+    ]);
+    expect(problems({ ...production, DATABASE_URL: '' })).toHaveLength(1); // empty is unset
+  });
+
+  it('outside development, a per-service URL alone is enough', () => {
+    const config = loadServiceConfig('order', undefined, {
+      ...production,
+      ORDER_DATABASE_URL: 'postgres://o:pw@orders-db:5432/orders',
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.serviceDatabaseUrl).toBe('postgres://o:pw@orders-db:5432/orders');
+  });
+
+  it('defaults to the local server in development only, and a set one always wins', () => {
+    const development = loadServiceConfig('order', undefined, { SWITCHBOARD_ENV: 'development' });
+    expect(development.databaseUrl).toBe(LOCAL_DATABASE_URL);
+    expect(LOCAL_DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/postgres');
+    const chosen = loadServiceConfig('order', undefined, {
+      SWITCHBOARD_ENV: 'development',
+      DATABASE_URL: 'postgres://me:pw@127.0.0.1:6543/postgres',
+    });
+    expect(chosen.databaseUrl).toBe('postgres://me:pw@127.0.0.1:6543/postgres');
+    const server = loadServiceConfig('order', undefined, {
+      ...production,
+      DATABASE_URL: 'postgres://app:pw@db.internal:5432/postgres',
+    });
+    expect(server.databaseUrl).toBe('postgres://app:pw@db.internal:5432/postgres');
   });
 });
 

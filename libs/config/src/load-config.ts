@@ -253,17 +253,46 @@ export const env = {
       secret: true,
       parse(raw) {
         if (raw === undefined) return undefined;
-        let url: URL;
-        try {
-          url = new URL(raw);
-        } catch {
-          throw new Error('must be a URL like postgres://user:pass@host:5432/db');
-        }
-        if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-          throw new Error('must start with postgres:// or postgresql://');
-        }
-        return raw;
+        return checkPostgresUrl(raw);
+      },
+    };
+  },
+
+  /**
+   * A PostgreSQL server URL that must be set outside development; in
+   * development an unset one is `developmentDefault` (the local server
+   * `npm start` runs). `unlessSet` names a variable that makes this one
+   * optional when set (a per-service URL that replaces the shared one).
+   */
+  postgresUrl(
+    name: string,
+    options: { developmentDefault: string; unlessSet?: string; source?: Env },
+  ): ConfigField<string | undefined> {
+    return {
+      env: name,
+      secret: true,
+      parse(raw, context) {
+        if (raw !== undefined) return checkPostgresUrl(raw);
+        if (context.development) return options.developmentDefault;
+        if (options.unlessSet && options.source?.[options.unlessSet]) return undefined;
+        const alternative = options.unlessSet ? ` (or ${options.unlessSet})` : '';
+        throw new Error(
+          `is required outside development${alternative}: the PostgreSQL server, e.g. postgres://user:pass@host:5432/postgres`,
+        );
       },
     };
   },
 };
+
+function checkPostgresUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be a URL like postgres://user:pass@host:5432/db');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error('must start with postgres:// or postgresql://');
+  }
+  return raw;
+}

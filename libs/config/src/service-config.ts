@@ -23,6 +23,9 @@ export const services = {
 
 export type ServiceKey = keyof typeof services;
 
+/** The server `npm start` runs (tools/postgres/local-postgres.mjs); development only. */
+export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `<SERVICE>_ADDR`, the address a client dials, defaulting to the local well-known port. */
@@ -71,10 +74,13 @@ function commonSchema(key: ServiceKey, source: Env) {
     kafkaBrokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),
     /** TLS and SASL for Kafka (KAFKA_SSL_*, KAFKA_SASL_*); empty: plaintext. */
     kafkaSecurity: kafkaSecurityConfig({ prefix }),
-    /** A per-service URL wins over the shared server URL; neither means embedded PGlite. */
+    /** A per-service URL wins over the shared server URL, on which the service gets switchboard_<key>. */
     serviceDatabaseUrl: env.optionalPostgresUrl(`${prefix}_DATABASE_URL`),
-    databaseUrl: env.optionalPostgresUrl('DATABASE_URL'),
-    dataDir: env.string('DATA_DIR', { default: './.data' }),
+    databaseUrl: env.postgresUrl('DATABASE_URL', {
+      developmentDefault: LOCAL_DATABASE_URL,
+      unlessSet: `${prefix}_DATABASE_URL`,
+      source,
+    }),
     authAddr: serviceAddress('auth'),
     /**
      * How long a token auth accepted is trusted without asking again. It

@@ -113,7 +113,10 @@ describe('TLS configuration', () => {
   });
 
   it('outside development, needs a certificate unless plaintext is chosen explicitly', () => {
-    const production = { INVENTORY_SERVICE_SECRET: 'inventory-secret-of-ours' };
+    const production = {
+      INVENTORY_SERVICE_SECRET: 'inventory-secret-of-ours',
+      DATABASE_URL: 'postgres://inventory:a-db-password@db.internal:5432/postgres',
+    };
     expect(problems(production)).toEqual([
       'TLS_CERT_FILE: is required outside development (SWITCHBOARD_ENV=development), unless GRPC_PLAINTEXT=true (unset)',
     ]);

@@ -19,6 +19,7 @@ import { encodeEvent } from './encode-event';
 import { EventDecodeError } from './event-decode-error';
 import type { EventRecord, OutgoingRecord } from './event-record';
 import { silenceKafkajsTimerWarning } from './silence-kafkajs-timer-warning';
+import { stopKafkajsIdleSpin } from './stop-kafkajs-idle-spin';
 
 export interface EventBusOptions {
   readonly brokers: readonly string[];
@@ -210,6 +211,7 @@ export interface EventBus {
 
 export function createEventBus(options: EventBusOptions): EventBus {
   silenceKafkajsTimerWarning();
+  stopKafkajsIdleSpin();
   const { logger } = options;
   const registry = createEventRegistry(options.topics);
   const clientConfig = {

@@ -136,8 +136,9 @@ type RunResult =
 
 /**
  * A run's transaction ends after this long, whatever its size: it holds its
- * rows' locks meanwhile, and on PGlite the only connection, which every
- * query of the service waits for. Runs of fast handlers end far sooner.
+ * rows' locks and one of the pool's connections meanwhile, which other
+ * queries of the service may be waiting for. Runs of fast handlers end far
+ * sooner.
  */
 const RUN_TIME_LIMIT_MS = 250;
 
@@ -863,6 +864,8 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   }
 
   let lagPending = false;
+  /** The total lag last logged at info; undefined before the first reading. */
+  let lastLoggedLag: number | undefined;
   /** Deletes inbox rows past their retention; replicas doing it at once is harmless. */
   async function pruneInbox() {
     try {
@@ -883,7 +886,11 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     try {
       const partitions = await refreshLag();
       const total = partitions.reduce((sum, p) => sum + p.lag, 0);
-      log.info(
+      // A consumer that stays caught up says so once, not every interval: an idle
+      // system's logs (and the CPU of writing them) stay proportional to work.
+      const level = total === 0 && lastLoggedLag === 0 ? 'debug' : 'info';
+      if (level === 'info') lastLoggedLag = total;
+      log[level](
         {
           lag: partitions.map((p) => ({
             topic: p.topic,

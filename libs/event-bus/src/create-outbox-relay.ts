@@ -22,8 +22,16 @@ export interface OutboxRelayOptions<DB extends OutboxDatabase = OutboxDatabase> 
   logger: Logger;
   /** Rows published per round trip. */
   batchSize?: number;
-  /** The fallback poll, for a NOTIFY lost during a reconnect. */
+  /**
+   * The safety poll while LISTEN works. Every commit that appends a row
+   * NOTIFYs, and a reconnect of the LISTEN connection wakes the relay too, so
+   * this only bounds how late a row goes out when a notification is lost some
+   * other way (it is the worst case, not the normal delay). Idle, the relay
+   * costs one query per interval, which is why it is long.
+   */
   pollIntervalMs?: number;
+  /** The poll while LISTEN is not established (it failed): the only way rows are found then. */
+  unlistenedPollIntervalMs?: number;
   /** How long a relay may go silent before another replica takes over. */
   leaseMs?: number;
   /** Wait after a failed publish before trying the same rows again. */
@@ -59,8 +67,8 @@ interface OutboxRow {
  * lease, rather than `FOR UPDATE SKIP LOCKED` batches, is what keeps events of
  * one key in order when two replicas run: with skip-locked, a second replica
  * could publish rows 101–200 while the first is still sending 1–100. Nothing
- * is held open while Kafka is called, which matters on PGlite, where an open
- * transaction blocks the whole service.
+ * is held open while Kafka is called: a slow broker must not pin a pooled
+ * connection and the outbox rows' locks.
  *
  * A crash between publish and mark re-publishes those rows with the same
  * ce_id; consumers deduplicate by it.
@@ -73,7 +81,11 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
   const { producer } = options;
   const logger = options.logger.child({ component: 'outbox-relay' });
   const batchSize = options.batchSize ?? 200;
-  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 30_000;
+  const unlistenedPollIntervalMs = Math.min(
+    pollIntervalMs,
+    options.unlistenedPollIntervalMs ?? 1_000,
+  );
   const leaseMs = options.leaseMs ?? 10_000;
   const retryDelayMs = options.retryDelayMs ?? 1_000;
   const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
@@ -84,7 +96,17 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
   let wake: (() => void) | undefined;
   let pendingWake = false;
   let unlisten: (() => Promise<void>) | undefined;
+  let listening = false;
   let lastCleanup = 0;
+  /** Date.now() before the last successful lease write; -Infinity when not holding it. */
+  let leaseTakenAt = -Infinity;
+  /**
+   * Rows the broker acknowledged but not yet marked published. They are
+   * marked in the same statement that fetches the next batch, which saves a
+   * round trip per batch; the fetch leaves them out, since its snapshot does
+   * not see its own update.
+   */
+  let unmarked: bigint[] = [];
   const drainWaiters = new Set<() => void>();
 
   const { tracer, meter } = eventBusTelemetry();
@@ -142,8 +164,23 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     else pendingWake = true;
   };
 
-  /** Takes or renews the lease; true when this relay may publish. */
+  /**
+   * True when this relay may publish. The lease is written only when a third
+   * of it has gone by, not per batch: a busy relay spends its round trips on
+   * rows, and is still at least two thirds of a lease away from expiry when it
+   * starts a publish. Local time only decides when to renew; expiry is
+   * compared in database time.
+   */
   async function holdLease(): Promise<boolean> {
+    if (Date.now() - leaseTakenAt < leaseMs / 3) return true;
+    const at = Date.now();
+    const held = await writeLease();
+    leaseTakenAt = held ? at : -Infinity;
+    return held;
+  }
+
+  /** Takes or renews the lease row; true when this relay holds it. */
+  async function writeLease(): Promise<boolean> {
     // Database time on both sides of the comparison: replicas' clocks may disagree.
     const result = await sql<{ holder: string }>`
       insert into outbox_lease (name, holder, expires_at)
@@ -154,15 +191,43 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     return result.rows.length === 1;
   }
 
+  /** The next batch in id order; marks the previous batch published in the same round trip. */
+  async function fetchBatch(): Promise<OutboxRow[]> {
+    const marking = unmarked;
+    const rows =
+      marking.length === 0
+        ? await sql<OutboxRow>`
+            select id, event_id, topic, key, type, headers, payload, trace_context, created_at
+            from outbox where published_at is null order by id limit ${batchSize}`.execute(db)
+        : await sql<OutboxRow>`
+            with marked as (
+              update outbox set published_at = now() where id in (${sql.join(marking)})
+            )
+            select id, event_id, topic, key, type, headers, payload, trace_context, created_at
+            from outbox where published_at is null and id not in (${sql.join(marking)})
+            order by id limit ${batchSize}`.execute(db);
+    // Only once the statement committed: a failed one marks them again next time.
+    if (unmarked === marking) unmarked = [];
+    return rows.rows;
+  }
+
+  /** Marks what was published but not yet marked (before sleeping or stopping). */
+  async function markPublished(): Promise<void> {
+    const marking = unmarked;
+    if (marking.length === 0) return;
+    await sql`update outbox set published_at = now() where id in (${sql.join(marking)})`.execute(
+      db,
+    );
+    if (unmarked === marking) unmarked = [];
+  }
+
   async function publishBatch(): Promise<number> {
-    const rows = await sql<OutboxRow>`
-      select id, event_id, topic, key, type, headers, payload, trace_context, created_at from outbox
-      where published_at is null order by id limit ${batchSize}`.execute(db);
-    if (rows.rows.length === 0) return 0;
+    const rows = await fetchBatch();
+    if (rows.length === 0) return 0;
     // A producer span per record, parented on the context stored with the
     // row: the trace goes on from the request that appended it, even when
     // this is another process, hours later.
-    const spans: Span[] = rows.rows.map((row) =>
+    const spans: Span[] = rows.map((row) =>
       tracer.startSpan(
         `${row.topic} publish`,
         {
@@ -182,7 +247,7 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     );
     try {
       await producer.publishRaw(
-        rows.rows.map((row, i) => ({
+        rows.map((row, i) => ({
           topic: row.topic,
           key: row.key,
           // The stored CloudEvents headers win: trace headers never override them.
@@ -202,7 +267,7 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
       throw err;
     }
     const ackedAt = Date.now();
-    rows.rows.forEach((row, i) => {
+    rows.forEach((row, i) => {
       spans[i]!.end();
       const attributes = { [attr.destination]: row.topic, [attr.eventType]: row.type };
       sent.add(1, attributes);
@@ -211,9 +276,8 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
         attributes,
       );
     });
-    const ids = rows.rows.map((row) => row.id);
-    await sql`update outbox set published_at = now() where id in (${sql.join(ids)})`.execute(db);
-    return rows.rows.length;
+    unmarked = rows.map((row) => row.id);
+    return rows.length;
   }
 
   async function cleanup() {
@@ -238,7 +302,11 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     while (running) {
       try {
         if (!(await holdLease())) {
-          await sleep(Math.min(pollIntervalMs, leaseMs / 2));
+          // Another replica relays. What this one sent before losing the lease is
+          // marked, so the new holder does not send it again.
+          await markPublished();
+          await settleDrainWaiters();
+          await sleep(Math.min(currentPollMs(), leaseMs / 2));
           continue;
         }
         const published = await publishBatch();
@@ -250,7 +318,7 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
         }
         await cleanup();
         await settleDrainWaiters();
-        await sleep(pollIntervalMs);
+        await sleep(currentPollMs());
       } catch (err) {
         if (!running) break;
         // Rows stay unpublished and go out, in order, once Kafka or the database is back.
@@ -259,7 +327,11 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
         await sleep(retryDelayMs);
       }
     }
+    // Stopping: what went out is marked now, so a restart does not send it again.
+    await markPublished().catch(() => undefined);
   }
+
+  const currentPollMs = () => (listening ? pollIntervalMs : unlistenedPollIntervalMs);
 
   // From creation, not start: a backlog matters most while nothing relays it.
   meter.addBatchObservableCallback(observeBacklog, [backlog, oldestAge]);
@@ -271,8 +343,10 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
       void options.storage
         .listen(OUTBOX_CHANNEL, poke, { onReconnect: poke })
         .then((stop) => {
-          if (running) unlisten = stop;
-          else void stop();
+          if (running) {
+            unlisten = stop;
+            listening = true;
+          } else void stop();
         })
         .catch((err: unknown) =>
           logger.warn({ err }, 'cannot LISTEN for outbox commits; relying on polling'),

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
 import { freePort } from '@switchboard/testing';
@@ -15,10 +12,11 @@ describe('isStorageUnavailableError', () => {
     const error = await createStorage({
       service: 'unreachable',
       serviceDatabaseUrl: `postgres://postgres:postgres@127.0.0.1:${port}/nope`,
-      dataDir: mkdtempSync(join(tmpdir(), 'switchboard-unreachable-')),
       migrations: {},
       logger: createLogger({ service: 'test', level: 'silent' }),
       connectTimeoutMs: 500,
+      // Fail at the first refusal: the wait for a late server is create-storage's own spec.
+      waitForServerMs: 0,
     }).then(
       () => undefined,
       (err: unknown) => err,

@@ -3,9 +3,10 @@ let installed = false;
 /**
  * kafkajs 2.2.4 (unmaintained) arms a timer with a negative delay whenever no
  * request is throttled, and Node 23+ prints a TimeoutNegativeWarning for it on
- * every client. The timer then fires after 1 ms, which is what kafkajs wants,
- * so the warning is pure noise; this drops exactly that warning and lets every
- * other one through to Node's usual printer.
+ * every client. stopKafkajsIdleSpin replaces the method that did so, which
+ * ended the 1 ms loop behind it; this stays as a guard for any other such
+ * timer in kafkajs: it drops exactly that warning and lets every other one
+ * through to Node's usual printer.
  */
 export function silenceKafkajsTimerWarning(): void {
   if (installed) return;

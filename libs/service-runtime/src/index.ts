@@ -5,6 +5,8 @@ export {
   type CloseOnSignalOptions,
   type CloseTarget,
 } from './close-on-signal';
+export { cacheProbes, HEALTH_PROBE_MAX_AGE_MS } from './cache-probes';
+export { createCachedProbe, type CachedProbeOptions } from './create-cached-probe';
 export {
   createPeriodicTask,
   type PeriodicTask,

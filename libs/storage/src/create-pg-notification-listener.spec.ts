@@ -75,7 +75,6 @@ describe('storage on PostgreSQL when the server goes away and comes back', () =>
     storage = await createStorage({
       service: 'outage',
       serviceDatabaseUrl: viaProxy.toString(),
-      dataDir: '/nonexistent',
       migrations: {},
       logger: quiet,
       pingTimeoutMs: 1000,

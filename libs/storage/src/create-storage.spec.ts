@@ -1,7 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
@@ -76,28 +73,15 @@ async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface BackendUnderTest {
-  kind: 'pglite' | 'postgres';
+  kind: 'postgres';
   /** Where one suite's storage lives; every open() of the same backend sees the same data. */
   target(): Promise<{
-    options: Pick<StorageOptions, 'dataDir' | 'serviceDatabaseUrl'>;
+    options: Pick<StorageOptions, 'serviceDatabaseUrl'>;
     cleanup(): Promise<void>;
   }>;
 }
 
 const backends: [string, BackendUnderTest][] = [
-  [
-    'pglite',
-    {
-      kind: 'pglite',
-      async target() {
-        const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
-        return {
-          options: { dataDir },
-          cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-        };
-      },
-    },
-  ],
   [
     'postgres',
     {
@@ -105,7 +89,7 @@ const backends: [string, BackendUnderTest][] = [
       async target() {
         const database = await createTestDatabase('storage_spec');
         return {
-          options: { dataDir: '/nonexistent', serviceDatabaseUrl: database.url },
+          options: { serviceDatabaseUrl: database.url },
           cleanup: () => database.drop(),
         };
       },
@@ -140,9 +124,7 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
 
   it('reports its kind and location', () => {
     expect(storage.kind).toBe(backend.kind);
-    if (backend.kind === 'pglite')
-      expect(storage.location).toBe(join(target.options.dataDir, 'probe'));
-    else expect(storage.location).toContain(':***@');
+    expect(storage.location).toContain(':***@');
   });
 
   it('applies migrations once and keeps data across a reopen', async () => {
@@ -265,8 +247,7 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
     await Promise.all(
       Array.from({ length: 50 }, () =>
         storage.db.transaction().execute(async (trx) => {
-          // On a server the row lock serialises writers; on PGlite the single
-          // connection must be held for the whole transaction.
+          // The row lock serialises writers.
           const { value } = await trx
             .selectFrom('counters')
             .select('value')
@@ -417,7 +398,6 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
   });
 
   it('pings while open; after close ping and listen reject, and close is idempotent', async () => {
-    // One instance at a time: two PGlite instances must never share a folder.
     await expect(storage.ping()).resolves.toBeUndefined();
     await Promise.all([storage.close(), storage.close()]);
     await storage.close();
@@ -450,7 +430,6 @@ describe('createStorage on a PostgreSQL server', () => {
     const storage = await createStorage<TestDb>({
       service: key,
       databaseUrl: serverUrl,
-      dataDir: '/nonexistent',
       migrations,
       logger: quiet,
     });
@@ -481,7 +460,6 @@ describe('createStorage on a PostgreSQL server', () => {
       createStorage<TestDb>({
         service: key,
         databaseUrl: serverUrl,
-        dataDir: '/nonexistent',
         migrations: { ...migrations, '0003_slow': slow },
         logger: quiet,
       });
@@ -508,7 +486,6 @@ describe('createStorage on a PostgreSQL server', () => {
     const storage = await createStorage<TestDb>({
       service: 'serial',
       serviceDatabaseUrl: database.url,
-      dataDir: '/nonexistent',
       migrations,
       logger: quiet,
     });
@@ -539,6 +516,55 @@ describe('createStorage on a PostgreSQL server', () => {
     }
   });
 
+  it('waits at start for a server that begins to answer later, as npm start brings them up together', async () => {
+    const database = await createTestDatabase('storage_wait');
+    const real = new URL(database.url);
+    const port = await deadPort();
+    const late = new URL(database.url);
+    late.port = String(port);
+    const lines: { msg?: string }[] = [];
+    const logger = createLogger({
+      service: 'storage-test',
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+          cb();
+        },
+      }),
+    });
+    // A loopback proxy to the real server, opened only once the service has said it waits.
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(real.port), real.hostname);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    let storage: Storage<unknown> | undefined;
+    try {
+      const opening = createStorage({
+        service: 'order',
+        serviceDatabaseUrl: late.toString(),
+        migrations: {},
+        logger,
+        waitForServerMs: 30_000,
+      });
+      while (!lines.some((l) => l.msg?.startsWith('waiting for PostgreSQL'))) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', r));
+      storage = await opening;
+      await storage.ping();
+      expect(lines.find((l) => l.msg?.startsWith('waiting for PostgreSQL'))?.msg).toContain(
+        `127.0.0.1:${port}`,
+      );
+    } finally {
+      await storage?.close();
+      await new Promise((r) => proxy.close(r));
+      await database.drop();
+    }
+  });
+
   it('fails to start with a message naming the target, password masked, when nothing listens', async () => {
     const port = await deadPort();
     let caught: unknown;
@@ -546,9 +572,9 @@ describe('createStorage on a PostgreSQL server', () => {
       await createStorage({
         service: 'order',
         databaseUrl: `postgres://postgres:hunter2hunter2@127.0.0.1:${port}/postgres`,
-        dataDir: '/nonexistent',
         migrations: {},
         logger: quiet,
+        waitForServerMs: 0,
       });
     } catch (err) {
       caught = err;
@@ -558,36 +584,27 @@ describe('createStorage on a PostgreSQL server', () => {
       `cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:${port}/switchboard_order`,
     );
     expect(message).toContain('ECONNREFUSED');
+    expect(message).toContain('`npm start` starts the local one');
+    expect(message).toContain('npx nx run postgres:serve');
     expect(message).not.toContain('hunter2');
   });
 });
 
 describe('the PostgreSQL test-server helper', () => {
-  const saved = { url: process.env.TEST_DATABASE_URL, ci: process.env.CI };
+  const saved = process.env.TEST_DATABASE_URL;
   afterEach(() => {
-    for (const [key, value] of [
-      ['TEST_DATABASE_URL', saved.url],
-      ['CI', saved.ci],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    if (saved === undefined) delete process.env.TEST_DATABASE_URL;
+    else process.env.TEST_DATABASE_URL = saved;
   });
 
-  it('fails, explaining how to start PostgreSQL, when no server answers', async () => {
+  it('fails, explaining how to get a server, when none answers', async () => {
     process.env.TEST_DATABASE_URL = `postgres://postgres:pw@127.0.0.1:${await deadPort()}/postgres`;
-    delete process.env.CI;
     const failure = createTestDatabase('unreachable');
     await expect(failure).rejects.toThrow(
       'PostgreSQL is not reachable at postgres://postgres:***@127.0.0.1:',
     );
-    await expect(failure).rejects.toThrow('pg_ctlcluster 15 main start');
-  });
-
-  it('fails loudly in CI, saying the job must provide the server', async () => {
-    process.env.TEST_DATABASE_URL = `postgres://postgres:pw@127.0.0.1:${await deadPort()}/postgres`;
-    process.env.CI = 'true';
-    await expect(createTestDatabase('unreachable')).rejects.toThrow('CI must provide one');
+    await expect(failure).rejects.toThrow('node tools/postgres/local-postgres.mjs');
+    await expect(failure).rejects.toThrow('`npm test` starts one');
   });
 
   it('gives each call its own database, and drop removes it', async () => {
@@ -602,53 +619,6 @@ describe('the PostgreSQL test-server helper', () => {
     await expect(new pg.Client({ connectionString: a.url }).connect()).rejects.toThrow(
       'does not exist',
     );
-  });
-});
-
-describe('createStorage on PGlite', () => {
-  it('refuses a folder another instance has open, and frees it on close', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
-    const first = await createStorage({ service: 'order', dataDir, migrations: {}, logger: quiet });
-    await expect(
-      createStorage({ service: 'order', dataDir, migrations: {}, logger: quiet }),
-    ).rejects.toThrow(
-      `the embedded database in ${join(dataDir, 'order')} is already open in this process`,
-    );
-    await first.close();
-    const second = await createStorage({
-      service: 'order',
-      dataDir,
-      migrations: {},
-      logger: quiet,
-    });
-    await second.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('takes over a lock left by a process that has exited', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'storage-spec-'));
-    const lockFile = join(dataDir, 'order.lock');
-    writeFileSync(lockFile, '2147483646'); // no such process
-    const storage = await createStorage({
-      service: 'order',
-      dataDir,
-      migrations: {},
-      logger: quiet,
-    });
-    expect(readFileSync(lockFile, 'utf8')).toBe(String(process.pid));
-    await storage.close();
-    expect(existsSync(lockFile)).toBe(false);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('names the folder when it cannot open it', async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'storage-spec-'));
-    const file = join(parent, 'not-a-dir');
-    writeFileSync(file, 'x');
-    await expect(
-      createStorage({ service: 'order', dataDir: file, migrations: {}, logger: quiet }),
-    ).rejects.toThrow(`cannot open the embedded PGlite database in ${join(file, 'order')}`);
-    rmSync(parent, { recursive: true, force: true });
   });
 });
 

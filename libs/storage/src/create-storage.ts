@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import pg from 'pg';
@@ -10,23 +8,19 @@ import {
   type ListenOptions,
   type Unlisten,
 } from './create-pg-notification-listener';
-import { createPgliteDialect } from './create-pglite-dialect';
 import { ensureDatabase } from './ensure-database';
-import { lockDataDir } from './lock-data-dir';
 import { resolveStorageTarget, type StorageTarget } from './resolve-storage-target';
 import { runMigrations } from './run-migrations';
 import { StorageError, describeCause } from './storage-error';
-import { pgTypes, pgliteParsers } from './type-parsers';
+import { pgTypes } from './type-parsers';
 
 export interface StorageOptions {
-  /** Short service key, e.g. 'order': names the database and the PGlite folder. */
+  /** Short service key, e.g. 'order': names the database, switchboard_<service>. */
   service: string;
   /** Shared server URL (DATABASE_URL); the service gets database switchboard_<service> on it. */
   databaseUrl?: string;
   /** <SERVICE>_DATABASE_URL, used as is; wins over databaseUrl. */
   serviceDatabaseUrl?: string;
-  /** Root of embedded databases when no URL is set: PGlite lives in <dataDir>/<service>. */
-  dataDir: string;
   /** The service's migrations by name, applied in name order at start. */
   migrations: Record<string, Migration>;
   logger: Logger;
@@ -36,12 +30,18 @@ export interface StorageOptions {
   pingTimeoutMs?: number;
   /** Bound on opening a server connection (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * At start, how long to wait for a server that does not answer yet or is
+   * still starting (default 60000 ms; 0 fails at once). `npm start` starts the
+   * database and the services together, and a fresh cluster takes seconds.
+   */
+  waitForServerMs?: number;
 }
 
 export interface Storage<DB> {
   readonly db: Kysely<DB>;
-  readonly kind: 'pglite' | 'postgres';
-  /** The PGlite folder, or the server URL with its password masked. */
+  readonly kind: 'postgres';
+  /** The server URL with its password masked. */
   readonly location: string;
   /** `select 1` within pingTimeoutMs; rejects when the database is unreachable or closed. */
   ping(): Promise<void>;
@@ -50,8 +50,8 @@ export interface Storage<DB> {
    * returned function is called. Resolves once the subscription is active.
    * Notifications sent inside a transaction arrive only after it commits, and
    * never if it rolls back. Send with `select pg_notify('channel', 'payload')`.
-   * On a server, `options.onReconnect` runs after a lost connection is back
-   * (notifications in between are lost); PGlite never loses it.
+   * `options.onReconnect` runs after a lost connection is back (notifications
+   * in between are lost).
    */
   listen(
     channel: string,
@@ -67,23 +67,17 @@ interface Backend {
   listen: Storage<unknown>['listen'];
   /** Runs before the connections close. */
   closeListeners(): Promise<void>;
-  /** Runs once the connections are closed. */
-  afterClose(): void;
 }
 
 /**
- * Opens a service's database — a PostgreSQL server when a URL is configured,
- * otherwise an embedded PGlite folder — and applies pending migrations. The
- * service sees the same Kysely API, SQL dialect, value types and error codes on
- * both, so tests on PGlite say something about production on PostgreSQL.
+ * Opens a service's database on a PostgreSQL server — the one `npm start`
+ * runs in development, yours in production — creating it when missing, and
+ * applies pending migrations.
  */
 export async function createStorage<DB>(options: StorageOptions): Promise<Storage<DB>> {
   const target = resolveStorageTarget(options);
   const logger = options.logger.child({ storage: target.kind, location: target.location });
-  const backend =
-    target.kind === 'postgres'
-      ? await openServer(target, options, logger)
-      : await openPglite(target, logger);
+  const backend = await openServer(target, options, logger);
   const db = new Kysely<DB>({ dialect: backend.dialect });
 
   let closing: Promise<void> | undefined;
@@ -92,11 +86,7 @@ export async function createStorage<DB>(options: StorageOptions): Promise<Storag
       await backend
         .closeListeners()
         .catch((err) => logger.warn({ err }, 'closing listeners failed'));
-      try {
-        await db.destroy();
-      } finally {
-        backend.afterClose();
-      }
+      await db.destroy();
     })();
     return closing;
   };
@@ -156,12 +146,17 @@ export async function createStorage<DB>(options: StorageOptions): Promise<Storag
 }
 
 async function openServer(
-  target: Extract<StorageTarget, { kind: 'postgres' }>,
+  target: StorageTarget,
   options: StorageOptions,
   logger: Logger,
 ): Promise<Backend> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  await ensureDatabase({ ...target, logger, connectTimeoutMs });
+  await ensureDatabase({
+    ...target,
+    logger,
+    connectTimeoutMs,
+    waitForServerMs: options.waitForServerMs ?? 60_000,
+  });
 
   const applicationName = `switchboard-${options.service}`;
   const pool = new pg.Pool({
@@ -213,53 +208,5 @@ async function openServer(
     }),
     listen: (channel, onNotify, listenOptions) => listener.listen(channel, onNotify, listenOptions),
     closeListeners: () => listener.close(),
-    afterClose: () => undefined,
-  };
-}
-
-async function openPglite(
-  target: Extract<StorageTarget, { kind: 'pglite' }>,
-  logger: Logger,
-): Promise<Backend> {
-  let pglite: PGlite;
-  let unlock: (() => void) | undefined;
-  try {
-    mkdirSync(target.dataDir, { recursive: true });
-    unlock = lockDataDir(target.dataDir);
-    pglite = await PGlite.create({ dataDir: target.dataDir, parsers: pgliteParsers });
-  } catch (err) {
-    unlock?.();
-    if (err instanceof StorageError) throw err;
-    throw new StorageError(
-      `cannot open the embedded PGlite database in ${target.location}: ${describeCause(err)}`,
-      target.location,
-      { cause: err },
-    );
-  }
-  const dialect = createPgliteDialect(pglite, { logger });
-
-  return {
-    dialect,
-    async listen(channel, onNotify) {
-      const safe = (payload: string) => {
-        try {
-          onNotify(payload);
-        } catch (err) {
-          logger.error({ err, channel }, 'notification handler failed');
-        }
-      };
-      // Under the connection lock: PGlite would otherwise run LISTEN inside
-      // whatever transaction is open, and lose it if that rolls back.
-      const unlisten = await dialect.runExclusive(() => pglite.listen(channel, safe));
-      let done = false;
-      return async () => {
-        if (done || pglite.closed) return;
-        done = true;
-        await dialect.runExclusive(() => unlisten()).catch(() => undefined);
-      };
-    },
-    // PGlite's listeners end with the instance, which db.destroy() closes.
-    closeListeners: async () => undefined,
-    afterClose: () => unlock?.(),
   };
 }

@@ -1,9 +1,9 @@
 /**
- * Recognising the database errors a service maps to domain errors. Both
- * backends (pg and PGlite) raise errors carrying the SQLSTATE in `code`, a
- * `severity` and, for constraint errors, the `constraint` name; the checks
- * below read only those fields, so they behave the same on both. Kysely or a
- * service may wrap the original error, so the `cause` chain is followed.
+ * Recognising the database errors a service maps to domain errors. pg raises
+ * errors carrying the SQLSTATE in `code`, a `severity` and, for constraint
+ * errors, the `constraint` name; the checks below read only those fields.
+ * Kysely or a service may wrap the original error, so the `cause` chain is
+ * followed.
  */
 const MAX_CAUSE_DEPTH = 5;
 

@@ -13,6 +13,14 @@ export interface EnsureDatabaseOptions {
   location: string;
   logger: Logger;
   connectTimeoutMs?: number;
+  /**
+   * How long to keep trying while no server answers, or it is still starting
+   * (default 0: fail at once). Launchers start the services and the database
+   * together, and an orchestrator may start them in any order.
+   */
+  waitForServerMs?: number;
+  /** Injected for tests; the pause between attempts. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const INVALID_CATALOG_NAME = '3D000'; // the database does not exist
@@ -20,6 +28,11 @@ const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
 const OBJECT_IN_USE = '55006'; // the template database is busy
 const INSUFFICIENT_PRIVILEGE = '42501';
+const CANNOT_CONNECT_NOW = '57P03'; // the server is starting up or shutting down
+
+const UNREACHABLE_HINT =
+  'is the server running? `npm start` starts the local one with the services, ' +
+  '`npx nx run postgres:serve` starts it alone; otherwise check DATABASE_URL';
 
 /**
  * Makes sure the service's database exists, creating it on first start so a
@@ -32,17 +45,35 @@ export async function ensureDatabase(
   options: EnsureDatabaseOptions,
 ): Promise<'created' | 'existed'> {
   const { url, database, location } = options;
-  try {
-    await withClient(url, options.connectTimeoutMs, async () => undefined);
-    return 'existed';
-  } catch (err) {
-    if (postgresErrorCode(err) !== INVALID_CATALOG_NAME || !database) {
+  const waitUntil = Date.now() + (options.waitForServerMs ?? 0);
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withClient(url, options.connectTimeoutMs, async () => undefined);
+      return 'existed';
+    } catch (err) {
+      const code = postgresErrorCode(err);
+      // Not there yet (nothing answers, or it is starting): wait, within the bound.
+      const notYet = code === undefined || code === CANNOT_CONNECT_NOW;
+      if (notYet && Date.now() < waitUntil) {
+        if (attempt === 1) {
+          options.logger.info(
+            { reason: describeCause(err) },
+            `waiting for PostgreSQL at ${location}`,
+          );
+        }
+        await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
+        continue;
+      }
+      if (code === INVALID_CATALOG_NAME && database) break;
+      // No SQLSTATE: nothing that speaks PostgreSQL answered. The usual cause
+      // on a laptop is a service started without the local server.
+      const hint = code === undefined ? `; ${UNREACHABLE_HINT}` : '';
+      const waited = attempt > 1 ? ` (still, after ${options.waitForServerMs} ms of trying)` : '';
       throw new StorageError(
-        `cannot connect to PostgreSQL at ${location}: ${describeCause(err)}`,
+        `cannot connect to PostgreSQL at ${location}${waited}: ${describeCause(err)}${hint}`,
         location,
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
   }

@@ -1,4 +1,4 @@
-// A service's database: PostgreSQL server or embedded PGlite, behind Kysely.
+// A service's database on a PostgreSQL server, behind Kysely.
 export { createStorage, type Storage, type StorageOptions } from './create-storage';
 export type { ListenOptions, Unlisten } from './create-pg-notification-listener';
 export {

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { maskDatabaseUrl } from './mask-database-url';
 import { resolveStorageTarget } from './resolve-storage-target';
 
@@ -10,7 +9,6 @@ describe('resolveStorageTarget', () => {
       service: 'order',
       serviceDatabaseUrl: 'postgresql://o:pw@orders-db:6543/orders_main',
       databaseUrl: shared,
-      dataDir: '/data',
     });
     expect(target).toEqual({
       kind: 'postgres',
@@ -24,7 +22,6 @@ describe('resolveStorageTarget', () => {
     const target = resolveStorageTarget({
       service: 'inventory',
       databaseUrl: shared,
-      dataDir: '/data',
     });
     expect(target).toEqual({
       kind: 'postgres',
@@ -38,7 +35,6 @@ describe('resolveStorageTarget', () => {
     const target = resolveStorageTarget({
       service: 'auth',
       databaseUrl: 'postgres://u@h',
-      dataDir: '/d',
     });
     expect(target).toMatchObject({
       url: 'postgres://u@h/switchboard_auth',
@@ -46,23 +42,17 @@ describe('resolveStorageTarget', () => {
     });
   });
 
-  it('falls back to PGlite in <dataDir>/<service>, treating empty URLs as unset', () => {
-    const target = resolveStorageTarget({
-      service: 'post',
-      databaseUrl: '',
-      serviceDatabaseUrl: '',
-      dataDir: './.data',
-    });
-    expect(target).toEqual({
-      kind: 'pglite',
-      dataDir: resolve('./.data/post'),
-      location: resolve('./.data/post'),
-    });
+  it('refuses to go on without a server URL, naming both variables; empty URLs count as unset', () => {
+    expect(() =>
+      resolveStorageTarget({ service: 'post', databaseUrl: '', serviceDatabaseUrl: '' }),
+    ).toThrow('no database configured for post: set DATABASE_URL (or POST_DATABASE_URL)');
   });
 
   it('rejects service keys that could escape a path or need quoting', () => {
     for (const service of ['../etc', 'Order', 'a-b', '', 'x"y']) {
-      expect(() => resolveStorageTarget({ service, dataDir: '/d' })).toThrow('invalid service key');
+      expect(() => resolveStorageTarget({ service, databaseUrl: 'postgres://h/d' })).toThrow(
+        'invalid service key',
+      );
     }
   });
 
@@ -72,7 +62,6 @@ describe('resolveStorageTarget', () => {
       resolveStorageTarget({
         service: 'order',
         databaseUrl: 'mysql://u:topsecret@h/db',
-        dataDir: '/d',
       });
     } catch (err) {
       message = (err as Error).message;

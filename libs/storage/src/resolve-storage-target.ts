@@ -1,36 +1,26 @@
-import { resolve } from 'node:path';
 import { maskDatabaseUrl } from './mask-database-url';
 
 export interface StorageTargetInput {
-  /** Short service key, e.g. "order"; names the database and the PGlite folder. */
+  /** Short service key, e.g. "order"; names the database. */
   service: string;
   /** The shared server (DATABASE_URL); its database name is replaced per service. */
   databaseUrl?: string;
   /** <SERVICE>_DATABASE_URL; wins over everything and is used as is. */
   serviceDatabaseUrl?: string;
-  /** Root folder for embedded databases (DATA_DIR). */
-  dataDir: string;
 }
 
-export type StorageTarget =
-  | {
-      kind: 'postgres';
-      /** The URL to connect with, password included. */
-      url: string;
-      /** The database the URL names, created at start if missing ('' when the URL names none). */
-      database: string;
-      /** The URL with its password masked, for logs and errors. */
-      location: string;
-    }
-  | {
-      kind: 'pglite';
-      /** Absolute folder holding this service's embedded database. */
-      dataDir: string;
-      location: string;
-    };
+export interface StorageTarget {
+  kind: 'postgres';
+  /** The URL to connect with, password included. */
+  url: string;
+  /** The database the URL names, created at start if missing ('' when the URL names none). */
+  database: string;
+  /** The URL with its password masked, for logs and errors. */
+  location: string;
+}
 
 // Lower-case letters, digits and underscores: the key becomes part of a
-// database name and a folder name, so nothing may need quoting or escape a path.
+// database name, so nothing may need quoting.
 const SERVICE_KEY = /^[a-z][a-z0-9_]{0,50}$/;
 
 /** The database name a service gets on the shared server. */
@@ -41,9 +31,9 @@ export function serviceDatabaseName(service: string): string {
 /**
  * Decides where a service keeps its data. Pure (no I/O), so the rules are easy
  * to test: a per-service URL wins and is used as is; else the shared server
- * with a database per service, so services never share tables; else an
- * embedded PGlite database under the data folder, so a laptop needs nothing
- * installed.
+ * with a database per service, so services never share tables. Development
+ * and production take the same path: on a laptop the shared server is the one
+ * `npm start` runs (tools/postgres).
  */
 export function resolveStorageTarget(input: StorageTargetInput): StorageTarget {
   if (!SERVICE_KEY.test(input.service)) {
@@ -68,8 +58,9 @@ export function resolveStorageTarget(input: StorageTargetInput): StorageTarget {
     const serviceUrl = url.toString();
     return { kind: 'postgres', url: serviceUrl, database, location: maskDatabaseUrl(serviceUrl) };
   }
-  const dataDir = resolve(input.dataDir, input.service);
-  return { kind: 'pglite', dataDir, location: dataDir };
+  throw new Error(
+    `no database configured for ${input.service}: set DATABASE_URL (or ${input.service.toUpperCase()}_DATABASE_URL) to a PostgreSQL server`,
+  );
 }
 
 function parsePostgresUrl(raw: string): URL {

@@ -7,7 +7,7 @@
 export class StorageError extends Error {
   constructor(
     message: string,
-    /** Where the data lives: a PGlite directory, or a server URL with the password masked. */
+    /** The server URL with the password masked. */
     readonly location: string,
     options?: { cause?: unknown },
   ) {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /**
- * How column values come back, identical on both backends:
+ * How column values come back:
  *
  * - int8 / bigint (and bigserial, count(*), sum of int8) → JS `bigint`, always,
  *   even when small. Money amounts are int64 (bigint in protobuf-es), so they
@@ -14,7 +14,7 @@ import pg from 'pg';
  * - everything else keeps the drivers' common defaults: int2/int4/float →
  *   number, timestamptz → Date, json/jsonb → parsed value, bool → boolean.
  *
- * Parameters accept bigint (and number) for int8 columns on both backends.
+ * Parameters accept bigint (and number) for int8 columns.
  */
 export type TypeParser = (value: string) => unknown;
 
@@ -32,11 +32,7 @@ const OID = {
 const parseInt8: TypeParser = (value) => BigInt(value);
 const asText: TypeParser = (value) => value;
 
-/**
- * Element parsers for PGlite. PGlite derives each array type's parser from its
- * element's parser at query time, so int8[] and friends follow automatically.
- */
-export const pgliteParsers: Record<number, TypeParser> = {
+const scalarParsers: Record<number, TypeParser> = {
   [OID.int8]: parseInt8,
   [OID.date]: asText,
   [OID.interval]: asText,
@@ -61,9 +57,9 @@ const arrayOf =
     mapElements(splitArray(value), element);
 
 // pg needs the array types spelled out: its defaults parse numeric[] as floats
-// and date[] as Dates, which would differ from PGlite.
+// and date[] as Dates, unlike their elements above.
 const pgOverrides: Record<number, TypeParser> = {
-  ...pgliteParsers,
+  ...scalarParsers,
   [OID.int8Array]: arrayOf(parseInt8),
   [OID.dateArray]: arrayOf(asText),
   [OID.intervalArray]: arrayOf(asText),

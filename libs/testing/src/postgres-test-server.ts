@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** The local server the dev machines and CI run; override with TEST_DATABASE_URL. */
+/**
+ * The local server (`node tools/postgres/local-postgres.mjs`, as `npm start` runs it);
+ * `npm test` starts its own and sets TEST_DATABASE_URL.
+ */
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 
 /** The real PostgreSQL server integration tests use (any database on it: a maintenance one is fine). */
@@ -93,21 +96,13 @@ async function withServer<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 function unreachable(url: string, cause: unknown): Error {
-  const reason = describe(cause);
-  if (process.env.CI) {
-    return new Error(
-      `PostgreSQL test server unreachable at ${masked(url)} (${reason}). ` +
-        'CI must provide one: start a postgres service in the job and set TEST_DATABASE_URL.',
-      { cause },
-    );
-  }
   return new Error(
     [
-      `PostgreSQL is not reachable at ${masked(url)} (${reason}).`,
-      'The storage tests need a real server. Start one, for example:',
-      '  sudo pg_ctlcluster 15 main start          # Debian/Ubuntu package',
-      '  docker run -d --name switchboard-postgres -p 5432:5432 -e POSTGRES_PASSWORD=postgres postgres:15',
-      `or point TEST_DATABASE_URL at another server (default ${DEFAULT_TEST_DATABASE_URL.replace(':postgres@', ':***@')}).`,
+      `PostgreSQL is not reachable at ${masked(url)} (${describe(cause)}).`,
+      'The storage tests need a real server. `npm test` starts one for the whole run and sets',
+      'TEST_DATABASE_URL; to run jest on its own, start the local one in another shell:',
+      '  node tools/postgres/local-postgres.mjs      # PostgreSQL 18 on 127.0.0.1:5432, data in ./.data/postgres',
+      `or point TEST_DATABASE_URL at a server of your own (default ${DEFAULT_TEST_DATABASE_URL.replace(':postgres@', ':***@')}).`,
     ].join('\n'),
     { cause },
   );

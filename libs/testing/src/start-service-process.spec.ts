@@ -8,8 +8,9 @@ import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@switchboard/contracts';
+import pg from 'pg';
 import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
-import { createTestDatabase, type TestDatabase } from './postgres-test-server';
+import { createTestDatabase, testDatabaseUrl, type TestDatabase } from './postgres-test-server';
 import { startGrpcFaultProxy, type GrpcFaultProxy } from './start-grpc-fault-proxy';
 import { startServiceProcess, type ServiceProcess } from './start-service-process';
 
@@ -43,10 +44,22 @@ async function healthOf(address: string): Promise<string> {
   }
 }
 
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    return rows.length === 1;
+  } finally {
+    await client.end();
+  }
+}
+
 const HEALTH_CHECK = `/${Health.typeName}/${Health.method.check.name}`;
 
 describe('startServiceProcess', () => {
-  // PGlite (a DATA_DIR of its own) is the default; a server database starts faster.
+  // A fresh database per process is the default; the tests below that give
+  // one of their own check that an explicit URL is used as is.
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase('service_process_spec');
@@ -62,9 +75,14 @@ describe('startServiceProcess', () => {
     expect(alive(auth.pid)).toBe(true);
     expect(await healthOf(auth.address)).toBe('SERVING');
 
+    // Without a database URL it got a fresh database of its own, gone once it has stopped.
+    expect(auth.ownDatabase).toMatch(/^auth_service_/);
+    expect(await databaseExists(auth.ownDatabase!)).toBe(true);
+
     await auth.stop();
     expect(alive(auth.pid)).toBe(false);
     expect(await healthOf(auth.address)).toBe('DOWN');
+    expect(await databaseExists(auth.ownDatabase!)).toBe(false);
     await auth.stop(); // already gone: nothing to do
   });
 

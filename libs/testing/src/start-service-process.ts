@@ -1,21 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type ClientTls } from '@switchboard/rpc';
 import { freePort } from './kafka-test-broker';
+import { createTestDatabase } from './postgres-test-server';
 
 // Kept apart from kafka-test-broker.ts on purpose: that file is loaded by jest's
 // global setup, which has no path aliases, and this one needs @switchboard/*.
@@ -35,8 +27,9 @@ export interface StartServiceProcessOptions {
    * Added to the process's environment, over the defaults: `<KEY>_HOST`
    * 127.0.0.1 and `<KEY>_PORT` a free port (KEY is AUTH, INVENTORY, …),
    * SWITCHBOARD_ENV development, LOG_LEVEL warn, SEED_DEMO_DATA false, SHUTDOWN_GRACE_MS 2000, this
-   * process's KAFKA_BROKERS, and a throwaway DATA_DIR (PGlite) unless
-   * `<KEY>_DATABASE_URL`, DATABASE_URL or DATA_DIR is given, and `<KEY>_METRICS_PORT` 0 (any
+   * process's KAFKA_BROKERS, a fresh database of its own on the test server
+   * as `<KEY>_DATABASE_URL` (dropped once the process has ended) unless
+   * `<KEY>_DATABASE_URL` or DATABASE_URL is given, and `<KEY>_METRICS_PORT` 0 (any
    * free port), so tests never collide with `npm start`'s metrics ports.
    */
   env?: Record<string, string>;
@@ -58,6 +51,8 @@ export interface ServiceProcess {
   readonly port: number;
   /** 127.0.0.1:port */
   readonly address: string;
+  /** The database made for it when the test gave no database URL; dropped once it has ended. */
+  readonly ownDatabase?: string;
   /**
    * Sends `signal` (SIGTERM by default) and waits for the exit; SIGKILL after
    * 20 s. Resolves at once when it has already exited.
@@ -102,11 +97,9 @@ export async function startServiceProcess(
   const key = app.replace(/-service$/, '').toUpperCase();
   const bundle = await bundleOf(app);
   const port = Number(given[`${key}_PORT`] ?? (await freeTestPort()));
-  const ownsDataDir =
-    given[`${key}_DATABASE_URL`] === undefined &&
-    given.DATABASE_URL === undefined &&
-    given.DATA_DIR === undefined;
-  const dataDir = ownsDataDir ? mkdtempSync(join(tmpdir(), `${app}-`)) : undefined;
+  const ownsDatabase =
+    given[`${key}_DATABASE_URL`] === undefined && given.DATABASE_URL === undefined;
+  const database = ownsDatabase ? await createTestDatabase(app.replace('-', '_')) : undefined;
 
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -123,7 +116,7 @@ export async function startServiceProcess(
     SHUTDOWN_GRACE_MS: '2000',
     [`${key}_METRICS_PORT`]: '0',
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-    ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }),
+    ...(database === undefined ? {} : { [`${key}_DATABASE_URL`]: database.url }),
     ...given,
     [`${key}_PORT`]: String(port),
   };
@@ -152,15 +145,18 @@ export async function startServiceProcess(
   void ended.then(() => {
     hasEnded = true;
     running.delete(handle);
-    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   });
+  // Its own database goes with it; stop() and kill() wait for that too.
+  const cleanedUp = ended.then(() => database?.drop().catch(() => undefined));
 
   async function signalAndWait(signal: NodeJS.Signals, graceMs: number): Promise<void> {
-    if (hasEnded) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await ended;
-    clearTimeout(timer);
+    if (!hasEnded) {
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await ended;
+      clearTimeout(timer);
+    }
+    await cleanedUp;
   }
 
   const handle: ServiceProcess = {
@@ -168,6 +164,7 @@ export async function startServiceProcess(
     pid: child.pid ?? -1,
     port,
     address: `127.0.0.1:${port}`,
+    ownDatabase: database?.name,
     stop: (signal = 'SIGTERM') => signalAndWait(signal, STOP_GRACE_MS),
     kill: () => signalAndWait('SIGKILL', 0),
     output: () => output,

@@ -100,7 +100,9 @@ describe('npm start, as a user runs it', () => {
     const ended = await stack.interrupt();
     // A shell reports npm's death by SIGINT as 130: the usual end of `npm start`.
     expect(ended.code === 0 || ended.signal === 'SIGINT').toBe(true);
-    expect(stack.output()).toContain('[switchboard] SIGINT: stopping services and broker');
+    expect(stack.output()).toContain(
+      '[switchboard] SIGINT: stopping services, broker and database',
+    );
     expect(stack.leftovers()).toEqual([]);
     for (const { port } of services) {
       expect(grpcurl(['-plaintext', '-max-time', '2', `127.0.0.1:${port}`, 'list']).code).not.toBe(

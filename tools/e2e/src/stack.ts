@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -17,13 +18,17 @@ export interface RunningStack {
 
 /**
  * Starts the system exactly as the README says (`npm start`), with a private
- * DATA_DIR, and waits for its "all six services are SERVING" line.
+ * DATA_DIR, and waits for its "all six services are SERVING" line. DATABASE_URL
+ * names a free port, so `postgres:serve` starts a fresh server with its data in
+ * that DATA_DIR rather than reusing one at 5432 whose databases would carry
+ * over from run to run.
  */
 export async function startStack(
   timeoutMs: number,
   env: Readonly<Record<string, string>> = {},
 ): Promise<RunningStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+  const databasePort = await freePort();
   const marker = randomUUID();
   let out = '';
   const child: ChildProcess = spawn('npm', ['start'], {
@@ -31,6 +36,7 @@ export async function startStack(
     env: {
       ...process.env,
       DATA_DIR: dataDir,
+      DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${databasePort}/postgres`,
       SWITCHBOARD_RUN_MARKER: marker,
       LOG_LEVEL: 'warn',
       ...env,
@@ -107,4 +113,15 @@ export async function startStack(
       return ended;
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }

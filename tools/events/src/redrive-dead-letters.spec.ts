@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { OrderPlacedSchema, topics, type TopicSpec } from '@switchboard/contracts';
 import {
@@ -21,8 +18,8 @@ import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { redriveDeadLetters } from './redrive-dead-letters';
 
-// Two services' consumer groups on one topic, each with its own database (one
-// on PostgreSQL, one on PGlite), on the real broker: the one that failed an
+// Two services' consumer groups on one topic, each with its own database on
+// the test server, on the real broker: the one that failed an
 // event gets it back from a redrive, and the one that handled it does not.
 
 const logger = createLogger({ service: 'redrive-test', level: 'silent' });
@@ -44,6 +41,7 @@ describe('dlq redrive to the group that failed the event', () => {
   };
   let bus: EventBus;
   let database: TestDatabase;
+  const ownDatabases: TestDatabase[] = [];
   const storages: Storage<InboxDatabase>[] = [];
   const consumers: InboxConsumer[] = [];
 
@@ -62,14 +60,20 @@ describe('dlq redrive to the group that failed the event', () => {
     await Promise.all(consumers.map((c) => c.close()));
     await Promise.all(storages.map((s) => s.close()));
     await database?.drop();
+    await Promise.all(ownDatabases.map((d) => d.drop()));
     await bus?.close();
   });
 
+  /** A store on `url`, or on a fresh database of its own (dropped in afterAll). */
   async function openStore(url?: string): Promise<Storage<InboxDatabase>> {
+    if (url === undefined) {
+      const own = await createTestDatabase('redrive_own');
+      ownDatabases.push(own);
+      url = own.url;
+    }
     const storage = await createStorage<InboxDatabase>({
       service: 'redrive_test',
       serviceDatabaseUrl: url,
-      dataDir: mkdtempSync(join(tmpdir(), 'switchboard-redrive-')),
       migrations: inboxMigrations,
       logger,
     });

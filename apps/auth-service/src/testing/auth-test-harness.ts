@@ -1,8 +1,5 @@
-// Test support for this service's specs: its storage on PGlite or the real
+// Test support for this service's specs: its storage on the real
 // PostgreSQL server, and the real AuthService on a real socket. Not shipped.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AuthService } from '@switchboard/contracts';
 import { createLogger, type Logger } from '@switchboard/logger';
@@ -20,8 +17,8 @@ import { createAuthDomain, type AuthDomain, type AuthDomainOptions } from '../au
 import { authServiceAccess } from '../auth-service-handlers';
 import { migrations } from '../migrations';
 
-export type Backend = 'pglite' | 'postgres';
-export const backends: Backend[] = ['pglite', 'postgres'];
+export type Backend = 'postgres';
+export const backends: Backend[] = ['postgres'];
 
 export const quietLogger: Logger = createLogger({ service: 'auth-test', level: 'silent' });
 
@@ -31,21 +28,12 @@ export interface TestDatabaseTarget {
   dispose(): Promise<void>;
 }
 
-export async function createTestTarget(backend: Backend): Promise<TestDatabaseTarget> {
-  if (backend === 'pglite') {
-    const dataDir = mkdtempSync(join(tmpdir(), 'auth-spec-'));
-    return {
-      open: () =>
-        createStorage<AuthDatabase>({ service: 'auth', dataDir, migrations, logger: quietLogger }),
-      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
+export async function createTestTarget(_backend: Backend): Promise<TestDatabaseTarget> {
   const database = await createTestDatabase('auth_spec');
   return {
     open: () =>
       createStorage<AuthDatabase>({
         service: 'auth',
-        dataDir: '/nonexistent',
         serviceDatabaseUrl: database.url,
         migrations,
         logger: quietLogger,

@@ -1,12 +1,9 @@
 // Test support for this service's specs: replicas of the real service (inbox
 // consumer on the real broker, NotificationService on a real socket) over
-// PGlite or a database on the real PostgreSQL server, a publisher of the
+// a database on the real PostgreSQL server, a publisher of the
 // events the post service would send, and a live Watch reader. Not used by
 // main.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
@@ -43,8 +40,8 @@ import { migrations } from '../migrations';
 import { createNotificationDomain, type NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
 
-export type Backend = 'pglite' | 'postgres';
-export const backends: [Backend][] = [['pglite'], ['postgres']];
+export type Backend = 'postgres';
+export const backends: [Backend][] = [['postgres']];
 
 const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
 
@@ -86,25 +83,16 @@ function capturingLogger(name: string): { logger: Logger; lines: LogLine[] } {
   return { logger, lines };
 }
 
-/** Where replicas keep their state: one PGlite folder, or one database on the real server. */
+/** Where replicas keep their state: one database on the real server. */
 export interface TestStore {
   readonly backend: Backend;
-  readonly url?: string;
-  readonly dataDir?: string;
+  readonly url: string;
   dispose(): Promise<void>;
 }
 
 export async function createTestStore(backend: Backend): Promise<TestStore> {
-  if (backend === 'postgres') {
-    const database = await createTestDatabase('notification');
-    return { backend, url: database.url, dispose: () => database.drop() };
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'notification-spec-'));
-  return {
-    backend,
-    dataDir,
-    dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
-  };
+  const database = await createTestDatabase('notification');
+  return { backend, url: database.url, dispose: () => database.drop() };
 }
 
 export interface ReplicaOptions {
@@ -138,7 +126,6 @@ export async function startReplica(
   const storage = await createStorage<NotificationDatabase>({
     service: 'notification',
     serviceDatabaseUrl: store.url,
-    dataDir: store.dataDir ?? '/nonexistent',
     migrations,
     logger,
   });

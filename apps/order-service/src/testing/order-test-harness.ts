@@ -1,13 +1,10 @@
 // Test support for this service's specs: the real OrderService on a real
-// socket over PGlite or a fresh database on the real PostgreSQL server, with
+// socket over a fresh database on the real PostgreSQL server, with
 // the real auth and inventory services beside it as processes of their own,
 // built from their main.ts, each with its own database, and reached only over
 // gRPC, as in production. The order service itself runs in this process so a
 // test can reach its parts (database, settler, idempotency keys) and inject
 // failures into them. Not used by main.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
@@ -51,10 +48,10 @@ import { loadOrderConfig } from '../load-order-config';
 import { migrations } from '../migrations';
 import type { OrderDatabase } from '../order-schema';
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 /** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['pglite'], ['postgres']];
+export const backends: [Backend][] = [['postgres']];
 
 export const ORDER_SOURCE = '/switchboard/order-service';
 
@@ -336,13 +333,10 @@ export async function startOrderTestServer(
 ): Promise<OrderTestServer> {
   const logger = silentLogger();
   let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
   if (backend === 'postgres') database = await createTestDatabase('order_spec');
-  else dataDir = mkdtempSync(join(tmpdir(), 'order-spec-'));
   const storage = await createStorage<OrderDatabase>({
     service: 'order',
     serviceDatabaseUrl: database?.url,
-    dataDir: dataDir ?? '/nonexistent',
     migrations,
     logger,
   });
@@ -409,7 +403,6 @@ export async function startOrderTestServer(
       inventoryTransport.close();
       await storage.close();
       await database?.drop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

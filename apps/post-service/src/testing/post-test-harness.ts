@@ -1,11 +1,8 @@
 // Test support for this service's specs: the real PostService on a real
-// socket, its storage on PGlite or a fresh database on the real PostgreSQL
+// socket, its storage on a fresh database on the real PostgreSQL
 // server, and, when asked, its inbox consumer and outbox relay on the real
 // Kafka broker. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { PostService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
@@ -32,10 +29,10 @@ import { migrations } from '../migrations';
 import { createPostDomain, type PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 /** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['pglite'], ['postgres']];
+export const backends: [Backend][] = [['postgres']];
 
 export const EVENT_SOURCE = '/switchboard/post-service';
 
@@ -97,14 +94,11 @@ export async function startPostTestServer(
 ): Promise<PostTestServer> {
   const logger = silentLogger();
   let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
   if (backend === 'postgres') database = await createTestDatabase('post');
-  else dataDir = mkdtempSync(join(tmpdir(), 'post-spec-'));
 
   const storage = await createStorage<PostDatabase>({
     service: 'post',
     serviceDatabaseUrl: database?.url,
-    dataDir: dataDir ?? '/nonexistent',
     migrations,
     logger,
     poolSize: options.poolSize,
@@ -180,7 +174,6 @@ export async function startPostTestServer(
       await bus?.close();
       await storage.close();
       await database?.drop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

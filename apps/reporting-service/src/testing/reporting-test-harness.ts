@@ -1,10 +1,7 @@
-// Test support for this service's specs: its storage on PGlite or the real
+// Test support for this service's specs: its storage on the real
 // PostgreSQL server, the real ReportingService on a real socket, and the inbox
 // consumer on the real broker. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { ReportingService, topics } from '@switchboard/contracts';
@@ -42,10 +39,10 @@ import {
 import { createReportingSubscriptions } from '../subscriptions';
 import { orderPlaced, productUpserted, userRegistered } from './reporting-events';
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 /** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['pglite'], ['postgres']];
+export const backends: [Backend][] = [['postgres']];
 
 export function testLogger(): Logger {
   if (process.env.TEST_LOGS) return createLogger({ service: 'reporting-test', level: 'debug' });
@@ -65,13 +62,10 @@ export interface ReportingStore {
 /** A fresh, migrated reporting database on the chosen backend. */
 export async function openReportingStore(backend: Backend): Promise<ReportingStore> {
   let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
   if (backend === 'postgres') database = await createTestDatabase('reporting');
-  else dataDir = mkdtempSync(join(tmpdir(), 'reporting-spec-'));
   const storage = await createStorage<ReportingDatabase>({
     service: 'reporting',
     serviceDatabaseUrl: database?.url,
-    dataDir: dataDir ?? '/nonexistent',
     migrations,
     logger: testLogger(),
   });
@@ -80,7 +74,6 @@ export async function openReportingStore(backend: Backend): Promise<ReportingSto
     async dispose() {
       await storage.close();
       await database?.drop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -21,7 +21,6 @@ async function main() {
   const storage = await createStorage<InboxTestDatabase>({
     service: 'inbox_test',
     serviceDatabaseUrl: process.env.INBOX_DB_URL,
-    dataDir: '/nonexistent',
     migrations: inboxTestMigrations,
     logger,
   });

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { topics, type OrderPlaced, type TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import {
@@ -47,7 +44,7 @@ export const inboxTestMigrations = {
   },
 };
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 export interface InboxStore {
   storage: Storage<InboxTestDatabase>;
@@ -66,7 +63,6 @@ export async function openInboxStore(
   const storage = await createStorage<InboxTestDatabase>({
     service: 'inbox_test',
     serviceDatabaseUrl: database && (options.urlFor ? options.urlFor(database.url) : database.url),
-    dataDir: mkdtempSync(join(tmpdir(), 'switchboard-inbox-')),
     migrations: inboxTestMigrations,
     logger,
     // Short, so a test of an unreachable database does not wait on defaults.

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { create, type Message } from '@bufbuild/protobuf';
 import { OrderPlacedSchema } from '@switchboard/contracts';
 import { createLogger, type Logger } from '@switchboard/logger';
@@ -20,7 +17,7 @@ export const quietLogger = (): Logger =>
         destination: new Writable({ write: (_c, _e, cb) => cb() }),
       });
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'postgres';
 
 export interface OutboxStore {
   storage: Storage<OutboxDatabase>;
@@ -35,7 +32,6 @@ export async function openOutboxStore(backend: Backend, logger: Logger): Promise
   const storage = await createStorage<OutboxDatabase>({
     service: 'outbox_test',
     serviceDatabaseUrl: database?.url,
-    dataDir: mkdtempSync(join(tmpdir(), 'switchboard-outbox-')),
     migrations: outboxMigrations,
     logger,
   });

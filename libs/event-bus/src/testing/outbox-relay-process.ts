@@ -11,7 +11,6 @@ async function main() {
   const storage = await createStorage<OutboxDatabase>({
     service: 'outbox_test',
     serviceDatabaseUrl: process.env.OUTBOX_DB_URL,
-    dataDir: '/nonexistent',
     migrations: outboxMigrations,
     logger,
   });
