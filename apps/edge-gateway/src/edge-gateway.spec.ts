@@ -214,6 +214,37 @@ describe('the edge gateway, in front of the real services', () => {
       expect((anonymous as ConnectError).code).toBe(Code.Unauthenticated);
     });
 
+    it('Connect serves the NO_SIDE_EFFECTS reads over GET, and nothing else', async () => {
+      const message = encodeURIComponent(JSON.stringify({ sku }));
+      const path = '/switchboard.inventory.v1.InventoryService/GetProduct';
+      const got = await rest('GET', `${path}?connect=v1&encoding=json&message=${message}`, {
+        headers: bearer(token),
+      });
+      expect(got.status).toBe(200);
+      expect(got.json.product).toMatchObject({ sku, name: 'Edge lamp' });
+
+      // A generated client switches to GET by itself for the marked methods.
+      const orders = createClient(
+        OrderService,
+        createConnectTransport({ baseUrl: base, httpVersion: '1.1', useHttpGet: true }),
+      );
+      const { order } = await orders.placeOrder(
+        { items: [{ sku, quantity: 1 }] },
+        { headers: bearer(token) },
+      );
+      const read = await orders.getOrder({ orderId: order!.orderId }, { headers: bearer(token) });
+      expect(read.order?.orderId).toBe(order!.orderId);
+
+      const write = await rest(
+        'GET',
+        `/switchboard.order.v1.OrderService/PlaceOrder?connect=v1&encoding=json&message=${encodeURIComponent(
+          JSON.stringify({ items: [{ sku, quantity: 1 }] }),
+        )}`,
+        { headers: bearer(token) },
+      );
+      expect(write.status).toBe(405);
+    });
+
     it('REST JSON gives the same error codes as the others', async () => {
       const anonymous = await rest('POST', '/v1/orders', {
         body: { items: [{ sku, quantity: 1 }] },
