@@ -1,6 +1,6 @@
 // `npm start`: installs what is missing, then runs `nx run-many -t serve`
-// (the Kafka broker, the PostgreSQL server and all six services), waits until every service reports
-// SERVING, and prints where to find them. Ctrl-C stops the whole process group.
+// (the Kafka broker, the PostgreSQL server, all six services and the edge gateway), waits until every
+// service reports SERVING and the gateway answers, and prints where to find them. Ctrl-C stops the whole process group.
 import './require-node.mjs';
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -79,15 +79,34 @@ if (stopping) {
   console.error('[switchboard] not every service became SERVING in time:');
   SERVICES.forEach((s, i) => console.error(`  ${s.name.padEnd(22)} ${statuses[i]}`));
 } else {
+  // The banner promises a working edge too, so curl right after it works.
+  const edge = `http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}`;
+  const edgeUp = await waitForEdge(edge, Math.max(5_000, timeoutMs - (Date.now() - started)));
+  if (!edgeUp && !stopping)
+    console.error(`[switchboard] the edge gateway did not answer at ${edge}/healthz`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows = SERVICES.map((s) => `  ${s.name.padEnd(22)} ${serviceAddress(s)}`).join('\n');
   console.log(
     `\n[switchboard] all six services are SERVING (${seconds}s)\n${rows}\n` +
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
       `  postgres               ${maskedDatabaseUrl()}\n` +
-      `  edge-gateway (HTTP)    http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}  (REST, Connect, gRPC-Web)\n` +
+      `  edge-gateway (HTTP)    ${edge}  (REST, Connect, gRPC-Web)${edgeUp ? '' : '  NOT ANSWERING'}\n` +
       `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
   );
+}
+
+/** Polls the gateway's /healthz until it answers 200 (its upstreams are all SERVING). */
+async function waitForEdge(base, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!stopping && Date.now() < deadline) {
+    const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 /** Where the services keep their data (switchboard_<service> on this server), password masked. */

@@ -96,6 +96,35 @@ describe('npm start, as a user runs it', () => {
     expect(output).toMatch(/"group":"notification-service","total":0/);
   });
 
+  it("runs the README's HTTP walkthrough with curl as written", () => {
+    const output = runWalkthrough(readmeWalkthrough('http'));
+    const lines = output.split('\n').filter((l) => l.trim() !== '');
+    const json = lines
+      .filter((l) => l.startsWith('{') && l.endsWith('}'))
+      .map((l) => JSON.parse(l) as Json);
+    const [health, registered] = json as [Json, Json];
+    expect(health.status).toBe('SERVING');
+    expect(registered.userId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(json.filter((j) => typeof j.availableQuantity === 'number')).toHaveLength(3);
+    expect(json.find((j) => (j.product as Json | undefined)?.sku === 'COF-ETH-250')).toBeDefined();
+    // The second PlaceOrder with the same key, the read and the cancel: one order id.
+    const orders = json.filter((j) => typeof j.orderId === 'string' && j.status !== undefined);
+    expect(orders.map((o) => o.status)).toEqual([
+      'ORDER_STATUS_PLACED',
+      'ORDER_STATUS_PLACED',
+      'ORDER_STATUS_CANCELLED',
+    ]);
+    expect(new Set(orders.map((o) => o.orderId)).size).toBe(1);
+    expect(output).toMatch(/"code":"ORDER_NOT_FOUND".* HTTP 404/);
+    expect(output).toMatch(/"status":"UNAUTHENTICATED".* HTTP 401/);
+    // The post, and the same post pushed to the follower over Server-Sent Events.
+    const post = json.find((j) => j.text === 'Hello from the edge');
+    expect(post?.postId).toMatch(/^[0-9a-f-]{36}$/);
+    const event = lines.find((l) => l.startsWith('data: '));
+    const notification = (JSON.parse(event!.slice('data: '.length)) as Json).notification as Json;
+    expect(notification).toMatchObject({ postId: post!.postId, preview: 'Hello from the edge' });
+  });
+
   it('stops everything on Ctrl-C and leaves no process behind', async () => {
     const ended = await stack.interrupt();
     // A shell reports npm's death by SIGINT as 130: the usual end of `npm start`.
