@@ -7,6 +7,7 @@ import { createAuthServiceHandlers } from './auth-service-handlers';
 import { createLocalAuthenticator } from './create-local-authenticator';
 import { createServiceTokenIssuer } from './create-service-token-issuer';
 import { createKeyEncryption } from './key-encryption';
+import { createClientAddressResolver } from './client-address';
 import {
   createLoginThrottle,
   defaultLoginThrottleSettings,
@@ -45,6 +46,11 @@ export interface AuthDomainOptions {
   /** Tests set their own budgets; production uses the defaults. */
   loginThrottle?: LoginThrottleSettings;
   registerThrottle?: RegisterThrottleSettings;
+  /**
+   * AUTH_TRUSTED_PROXIES: peers whose x-forwarded-for names the client the
+   * budgets count (client-address.ts). None by default.
+   */
+  trustedProxies?: readonly string[];
   /** The clock of the login and register budgets (epoch ms); tests step it instead of waiting. */
   now?: () => number;
 }
@@ -105,6 +111,7 @@ export async function createAuthDomain(options: AuthDomainOptions): Promise<Auth
       throttle,
       serviceTokens: createServiceTokenIssuer(options.serviceClients, tokens),
       registerThrottle,
+      clientAddress: createClientAddressResolver(options.trustedProxies ?? []),
     }),
     authenticate: createLocalAuthenticator(tokens),
     keys,

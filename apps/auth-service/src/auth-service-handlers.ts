@@ -2,7 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { AuthService } from '@switchboard/contracts';
 import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
 import type { ServiceImpl } from '@switchboard/rpc';
-import { clientAddressOf } from './client-address';
+import type { CallOrigin } from './client-address';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
 import type { RegisterThrottle } from './register-throttle';
@@ -28,6 +28,8 @@ export interface AuthServiceDeps {
   throttle: LoginThrottle;
   serviceTokens: ServiceTokenIssuer;
   registerThrottle: RegisterThrottle;
+  /** The key a call's budgets count under (client-address.ts). */
+  clientAddress: (call: CallOrigin) => string;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
@@ -52,7 +54,16 @@ function checkLoginInput(email: string, password: string): void {
 }
 
 export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
-  const { accounts, hasher, tokens, keys, throttle, registerThrottle, serviceTokens } = deps;
+  const {
+    accounts,
+    hasher,
+    tokens,
+    keys,
+    throttle,
+    registerThrottle,
+    serviceTokens,
+    clientAddress,
+  } = deps;
 
   return {
     async register(request, ctx) {
@@ -62,7 +73,7 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
         displayName: request.displayName,
       });
       // After validation (a typo costs nothing), before the hash and the insert.
-      registerThrottle.admit(clientAddressOf(ctx.peerAddress));
+      registerThrottle.admit(clientAddress(ctx));
       const { userId } = await accounts.register({ ...registration, role: 'customer' });
       return { userId };
     },
@@ -71,7 +82,7 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
       const email = normaliseEmail(request.email);
       checkLoginInput(email, request.password);
       // Counted before the password is checked; refused at once, never held.
-      const attempt = await throttle.admit(email, clientAddressOf(ctx.peerAddress));
+      const attempt = await throttle.admit(email, clientAddress(ctx));
 
       const user = await accounts.findByEmail(email);
       // An unknown address costs the same argon2 work as a real check, so the

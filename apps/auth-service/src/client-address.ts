@@ -10,18 +10,50 @@ export const UNKNOWN_ADDRESS = 'unknown';
  * /64, as one subscriber usually holds a whole /64 and could otherwise rotate
  * through 2^64 addresses to get a fresh budget each time.
  *
- * x-forwarded-for and the like are not read: any client can send them. Behind
- * a proxy every client shares the proxy's address (see docs/security.md).
+ * x-forwarded-for is not read here: any client can send it. See
+ * createClientAddressResolver for the proxies whose word is taken.
  */
 export function clientAddressOf(peer: string | undefined): string {
-  if (!peer) return UNKNOWN_ADDRESS;
+  const host = hostOf(peer);
+  if (host === undefined) return UNKNOWN_ADDRESS;
+  if (!isIPv6(host)) return host;
+  return `${ipv6Prefix64(host)}::/64`;
+}
+
+/** The peer's address without port or brackets; an IPv4-mapped IPv6 address as IPv4. */
+function hostOf(peer: string | undefined): string | undefined {
+  if (!peer) return undefined;
   // A bare address (no port) is taken as it is: `::1` must not lose its `:1`.
   let host = isIP(peer) ? peer : peer.replace(/:\d+$/, '');
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(host)) return host;
-  return `${ipv6Prefix64(host)}::/64`;
+  return mapped ? mapped[1]! : host.toLowerCase();
+}
+
+/** What a handler knows of a call, as far as the client's address goes. */
+export interface CallOrigin {
+  readonly peerAddress?: string;
+  header(name: string): string | undefined;
+}
+
+/**
+ * The client address of a call, for per-client budgets. Only a peer listed in
+ * AUTH_TRUSTED_PROXIES (the edge gateway, say) is believed about whom it
+ * forwards: its `x-forwarded-for` names the client, and the last entry counts,
+ * the one that proxy appended itself; entries before it came from the client
+ * and could be anything. From any other peer the header is ignored, so a
+ * client cannot buy a fresh budget by sending one.
+ */
+export function createClientAddressResolver(
+  trustedProxies: readonly string[],
+): (call: CallOrigin) => string {
+  // Exact addresses: trusting one IPv6 proxy must not trust its whole /64.
+  const trusted = new Set(trustedProxies.map((a) => hostOf(a)));
+  return (call) => {
+    if (!trusted.has(hostOf(call.peerAddress))) return clientAddressOf(call.peerAddress);
+    const forwarded = call.header('x-forwarded-for')?.split(',').pop()?.trim();
+    return clientAddressOf(forwarded && isIP(forwarded) ? forwarded : call.peerAddress);
+  };
 }
 
 /** The first four groups of an IPv6 address, with `::` expanded. */

@@ -142,4 +142,13 @@ describe('loadAuthConfig', () => {
       ]);
     });
   });
+
+  it('takes the trusted proxies as IP addresses, and refuses anything else', () => {
+    expect(loadAuthConfig(development).trustedProxies).toEqual([]);
+    const config = loadAuthConfig({ ...development, AUTH_TRUSTED_PROXIES: '10.0.0.5, ::1' });
+    expect(config.trustedProxies).toEqual(['10.0.0.5', '::1']);
+    expect(problems({ ...development, AUTH_TRUSTED_PROXIES: '10.0.0.5,edge.internal' })).toEqual([
+      expect.stringMatching(/AUTH_TRUSTED_PROXIES.*must be IP addresses; not: edge\.internal/),
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   env,
   loadServiceConfig,
@@ -40,6 +41,19 @@ function email(name: string, defaultValue: string): ConfigField<string> {
   };
 }
 
+function ipList(name: string): ConfigField<string[]> {
+  const field = env.list(name, { default: [] });
+  return {
+    ...field,
+    parse(raw, context) {
+      const list = field.parse(raw, context);
+      const bad = list.filter((a) => isIP(a) === 0);
+      if (bad.length > 0) throw new Error(`must be IP addresses; not: ${bad.join(', ')}`);
+      return list;
+    },
+  };
+}
+
 /** What the auth service reads on top of what every service reads. */
 export function authConfigSchema() {
   return {
@@ -65,6 +79,12 @@ export function authConfigSchema() {
       developmentDefault: 'dev-auth-key-encryption-key-published-in-this-repo',
       minLength: 32,
     }),
+    /**
+     * The addresses of proxies in front of auth (the edge gateway) whose
+     * x-forwarded-for is believed, so Login and Register budgets count the
+     * real client rather than the proxy. Empty: every peer is the client.
+     */
+    trustedProxies: ipList('AUTH_TRUSTED_PROXIES'),
     /** Set while changing AUTH_KEY_ENCRYPTION_KEY: keys sealed with it are sealed again at start. */
     previousKeyEncryptionKey: env.secret(env.optionalString('AUTH_KEY_ENCRYPTION_KEY_PREVIOUS')),
   };

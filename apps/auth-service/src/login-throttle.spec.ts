@@ -351,3 +351,61 @@ describe('Register budgets over gRPC', () => {
     expect((invalid as ConnectError).code).toBe(Code.InvalidArgument);
   });
 });
+
+describe('Register budgets behind a trusted proxy', () => {
+  let target: TestDatabaseTarget;
+  let storage: Storage<AuthDatabase>;
+  let t: AuthTestServer;
+  let untrusted: Awaited<ReturnType<typeof serveAuthDomain>>;
+
+  beforeAll(async () => {
+    target = await createTestTarget('postgres');
+    storage = await target.open();
+    const frozen = Date.now();
+    // 127.0.0.1 plays the edge gateway; calls over ::1 come from anyone else.
+    t = await startAuthTestServer(storage, {
+      now: () => frozen,
+      trustedProxies: ['127.0.0.1'],
+      registerThrottle: {
+        perAddress: { capacity: 2, refillEveryMs: 60_000 },
+        global: { capacity: 100, refillEveryMs: 60_000 },
+      },
+    });
+    untrusted = await serveAuthDomain(t.auth, quietLogger, '::1');
+  });
+  afterAll(async () => {
+    await untrusted?.stop();
+    await t?.stop();
+    await storage?.close();
+    await target?.dispose();
+  });
+
+  let n = 0;
+  const register = (client: AuthTestServer['client'], forwardedFor: string) =>
+    client
+      .register(
+        { email: `proxied${n++}@example.com`, password: 'register-flood', displayName: 'P' },
+        { headers: { 'x-forwarded-for': forwardedFor } },
+      )
+      .then(
+        () => 'ok',
+        (err: ConnectError) => `${Code[err.code]} ${err.metadata.get('error-code') ?? ''}`,
+      );
+  const limited = 'ResourceExhausted REGISTER_RATE_LIMITED';
+
+  it('counts the client the proxy names, so one client cannot spend the others’ budget', async () => {
+    const first = [];
+    for (let i = 0; i < 3; i++) first.push(await register(t.client, '198.51.100.1'));
+    expect(first).toEqual(['ok', 'ok', limited]);
+    // Another client behind the same proxy still has its whole budget.
+    expect(await register(t.client, '198.51.100.2')).toBe('ok');
+    expect(await register(t.client, '198.51.100.2')).toBe('ok');
+  });
+
+  it('ignores the header from a peer it does not trust', async () => {
+    const claims = [];
+    // A fresh claimed address each time would be a fresh budget if it were believed.
+    for (let i = 0; i < 3; i++) claims.push(await register(untrusted.client, `203.0.113.${i}`));
+    expect(claims).toEqual(['ok', 'ok', limited]);
+  });
+});

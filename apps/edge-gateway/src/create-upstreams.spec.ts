@@ -77,7 +77,7 @@ describe('the upstream call the edge makes', () => {
     };
   }
 
-  it('passes the token, idempotency key, request id, deadline and trace context, and nothing else', async () => {
+  it('passes the token, idempotency key, request id, deadline, trace context and client address, and nothing else', async () => {
     const before = Date.now();
     const response = await upstreams.unary(
       InventoryService.method.getProduct,
@@ -101,7 +101,8 @@ describe('the upstream call the edge makes', () => {
     // The same trace: the edge's own span (when telemetry runs) is the parent.
     expect(ctx.header('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(ctx.header('cookie')).toBeUndefined();
-    expect(ctx.header('x-forwarded-for')).toBeUndefined();
+    // The client's own claim is dropped; the address the edge saw is what it vouches for.
+    expect(ctx.header('x-forwarded-for')).toBe('192.0.2.1');
     const deadline = ctx.deadline!.getTime();
     expect(deadline).toBeGreaterThan(before);
     expect(deadline).toBeLessThanOrEqual(Date.now() + 1_500);

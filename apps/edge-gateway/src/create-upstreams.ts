@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { DescMethod, MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
@@ -140,6 +141,11 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       const value = call.headers.get(key);
       if (value !== null) headers.set(key, value);
     }
+    // Auth counts Login and Register per client address; without this every
+    // edge user would share the edge's. Auth believes it only from the
+    // addresses in AUTH_TRUSTED_PROXIES. What the client sent is not passed on:
+    // the edge vouches only for the address it saw.
+    if (isIP(call.clientAddress) !== 0) headers.set('x-forwarded-for', call.clientAddress);
     const timeoutMs = Math.min(call.timeoutMs ?? maxMs, maxMs);
     const client = clients.get(method.parent.typeName);
     const fn = client?.[method.localName];
