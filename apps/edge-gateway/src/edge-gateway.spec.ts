@@ -321,6 +321,22 @@ describe('the edge gateway, in front of the real services', () => {
           }),
         404,
       ],
+      [
+        'the service credential exchange over REST (it has no route)',
+        () =>
+          rest('POST', '/v1/auth:issueServiceToken', {
+            body: { clientId: 'order-service', clientSecret: 'dev-order-service-secret' },
+          }),
+        404,
+      ],
+      [
+        'the service credential exchange over Connect',
+        () =>
+          rest('POST', '/switchboard.auth.v1.AuthService/IssueServiceToken', {
+            body: { clientId: 'order-service', clientSecret: 'dev-order-service-secret' },
+          }),
+        404,
+      ],
     ];
 
     it.each(cases)(

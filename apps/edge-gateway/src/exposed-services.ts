@@ -1,4 +1,4 @@
-import type { DescMethod, DescService } from '@bufbuild/protobuf';
+import { hasOption, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import {
   AuthService,
   InventoryService,
@@ -6,6 +6,7 @@ import {
   OrderService,
   PostService,
   authServiceAccess,
+  http,
   inventoryAccessPolicy,
   notificationAccessPolicy,
   orderAccessPolicy,
@@ -20,7 +21,7 @@ export type UpstreamKey = 'auth' | 'inventory' | 'order' | 'post' | 'notificatio
 export interface ExposedService {
   readonly key: UpstreamKey;
   readonly desc: DescService;
-  /** Every method whose access is not `service`, in proto order. */
+  /** Every method with an HTTP route whose access is not `service`, in proto order. */
   readonly methods: readonly DescMethod[];
   /** The declared access of one of them. */
   accessOf(method: DescMethod): Access;
@@ -38,18 +39,21 @@ function exposed<D extends DescService>(
     desc,
     accessOf: (m) => accessOf(m) ?? 'service',
     // Admin methods pass through: the service checks the caller's role itself.
-    // A method with no access declared is never exposed.
+    // A method with no access declared is never exposed, and neither is one the
+    // contract gives no HTTP route (IssueServiceToken: only services call it).
     methods: desc.methods.filter((m) => {
       const access = accessOf(m);
-      return access !== undefined && access !== 'service';
+      return access !== undefined && access !== 'service' && hasOption(m, http);
     }),
   };
 }
 
 /**
- * What the edge serves, read from the access policies the services enforce:
- * nothing is listed twice, and an internal method can only reach the outside
- * by changing the policy of its service.
+ * What the edge serves, read from the contracts: the access policies the
+ * services enforce say who may call a method, its google.api.http option
+ * says that it belongs on the HTTP face at all. Nothing is listed twice, and
+ * an internal method can only reach the outside by changing the policy of
+ * its service.
  */
 export function exposedServices(): readonly ExposedService[] {
   return [
