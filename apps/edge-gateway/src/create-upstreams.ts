@@ -187,27 +187,14 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       } catch (err) {
         throw cleanError(err);
       }
-      const iterator = response.message[Symbol.asyncIterator]();
-      // The transport cancels the call on abort but its iterator may not wake
-      // up (it waits for an 'end' that a cancelled grpc-js call does not emit),
-      // so the abort itself ends the loop.
-      const signal = opts.signal;
-      const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
+      // The transport ends the iteration as soon as the signal aborts (a client
+      // gone, the edge shutting down), buffered messages or not.
+      const messages = response.message;
       return (async function* () {
         try {
-          for (;;) {
-            const next = await Promise.race([iterator.next(), aborted]);
-            if (next.done) return;
-            yield next.value;
-          }
+          yield* messages;
         } catch (err) {
           throw cleanError(err);
-        } finally {
-          void iterator.return?.();
         }
       })();
     },
