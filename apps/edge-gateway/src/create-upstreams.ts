@@ -1,6 +1,6 @@
 import type { DescMethod, MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
 import {
   createGrpcJsTransport,
@@ -147,13 +147,19 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     if (fn === undefined || transport === undefined) {
       throw new ConnectError(`${name} is not served here`, Code.NotFound);
     }
-    // The incoming traceparent becomes the active context, so the transport's
-    // client span (and the services' spans) join the caller's trace.
-    const trace = propagation.extract(ROOT_CONTEXT, {
-      traceparent: call.headers.get('traceparent') ?? undefined,
-      tracestate: call.headers.get('tracestate') ?? undefined,
-    });
-    const run = <T>(f: () => T) => context.with(trace, f);
+    // Inside the edge's request span (telemetry started) the transport's client
+    // span is that span's child, and its traceparent replaces the caller's.
+    // Outside one, the incoming traceparent becomes the active context, so the
+    // services' spans still join the caller's trace.
+    const active = context.active();
+    const parent =
+      trace.getSpan(active) !== undefined
+        ? active
+        : propagation.extract(ROOT_CONTEXT, {
+            traceparent: call.headers.get('traceparent') ?? undefined,
+            tracestate: call.headers.get('tracestate') ?? undefined,
+          });
+    const run = <T>(f: () => T) => context.with(parent, f);
     return { fn, transport, run, opts: { headers, timeoutMs, signal: call.signal } };
   }
 
