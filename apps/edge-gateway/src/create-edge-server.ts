@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { toJson, type JsonValue } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
+import { context } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
 import { createConnectHandler } from './create-connect-handler';
+import { createEdgeTracing, type EdgeProtocol } from './create-edge-tracing';
 import type { EdgeCall, Upstreams } from './create-upstreams';
 import { edgeError, toHttpError, type HttpError } from './http-error';
 import { createRouteTable, type RouteMatch } from './http-routes';
@@ -60,7 +62,9 @@ const RPC_PATH = /^\/[a-z][\w]*(\.[a-z][\w]*)*\.[A-Z]\w*\/[A-Z]\w*$/;
 interface RequestMeta {
   requestId: string;
   clientAddress: string;
-  protocol: string;
+  protocol: EdgeProtocol | undefined;
+  /** The route template that matched, for the span and the duration metric. */
+  route: string | undefined;
 }
 
 const metaOf = new WeakMap<IncomingMessage, RequestMeta>();
@@ -131,6 +135,10 @@ function headersOf(req: IncomingMessage): Headers {
 export async function createEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
   const { upstreams, logger } = options;
   const routes = createRouteTable(upstreams.services.flatMap((s) => s.methods));
+  const rpcRoutes = new Set(
+    upstreams.services.flatMap((s) => s.methods.map((m) => `/${s.desc.typeName}/${m.name}`)),
+  );
+  const tracing = createEdgeTracing();
   const corsOrigins = new Set(options.corsOrigins);
   const streams = new Set<AbortController>();
   let closing = false;
@@ -188,6 +196,7 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
       return;
     }
     const match: RouteMatch = found;
+    metaOf.get(req)!.route = match.route.template.source;
     const raw = await readBody(req, options.maxBodyBytes);
     if (raw === undefined) {
       sendError(
@@ -286,17 +295,25 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
       res.writeHead(204).end();
       return;
     }
-    if (url.pathname === '/healthz' && req.method === 'GET') return serveHealth(res);
+    const meta = metaOf.get(req)!;
+    if (url.pathname === '/healthz' && req.method === 'GET') {
+      meta.route = url.pathname;
+      return serveHealth(res);
+    }
     if (url.pathname === '/openapi.json' && req.method === 'GET') {
+      meta.route = url.pathname;
       sendJson(res, 200, options.openApi());
       return;
     }
     if (RPC_PATH.test(url.pathname)) {
-      metaOf.get(req)!.protocol = String(req.headers['content-type'] ?? 'connect');
+      const type = String(req.headers['content-type'] ?? '');
+      meta.protocol = type.startsWith('application/grpc-web') ? 'grpc-web' : 'connect';
+      // Only a served method is a route: any other path would be a new series per guess.
+      if (rpcRoutes.has(url.pathname)) meta.route = url.pathname;
       await connect(req, res);
       return;
     }
-    metaOf.get(req)!.protocol = 'rest';
+    meta.protocol = 'rest';
     await serveRest(req, res, url);
   }
 
@@ -307,33 +324,49 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
     const meta: RequestMeta = {
       requestId,
       clientAddress: req.socket.remoteAddress ?? 'unknown',
-      protocol: '',
+      protocol: undefined,
+      route: undefined,
     };
     metaOf.set(req, meta);
+    const span = tracing.startRequest(req, requestId);
     res.setHeader('x-request-id', requestId);
     res.once('close', () => {
-      logger.info(
-        {
-          requestId,
-          method: req.method,
-          path: (req.url ?? '').split('?')[0],
-          protocol: meta.protocol || undefined,
-          status: res.statusCode,
-          durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
-          client: meta.clientAddress,
-          completed: res.writableFinished,
-        },
-        'request',
+      const outcome = {
+        statusCode: res.statusCode,
+        completed: res.writableFinished,
+        route: meta.route,
+        protocol: meta.protocol,
+      };
+      span.end(outcome);
+      // In the span's context, so the access line carries its trace_id and span_id.
+      context.with(span.context, () =>
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            path: (req.url ?? '').split('?')[0],
+            route: outcome.route,
+            protocol: outcome.protocol,
+            status: outcome.statusCode,
+            durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+            client: meta.clientAddress,
+            completed: outcome.completed,
+          },
+          'request',
+        ),
       );
     });
     if (closing) res.setHeader('connection', 'close');
-    handle(req, res).catch((err: unknown) => {
-      const error = toHttpError(err);
-      if (error.httpStatus >= 500 && !(err instanceof ConnectError)) {
-        logger.error({ err, requestId }, 'request failed');
-      }
-      sendError(res, error);
-    });
+    // Everything the request causes (upstream calls, log lines) runs under its span.
+    context
+      .with(span.context, () => handle(req, res))
+      .catch((err: unknown) => {
+        const error = toHttpError(err);
+        if (error.httpStatus >= 500 && !(err instanceof ConnectError)) {
+          context.with(span.context, () => logger.error({ err, requestId }, 'request failed'));
+        }
+        sendError(res, error);
+      });
   });
   // A malformed request line or header never reaches a handler: answer it, keep serving.
   server.on('clientError', (err, socket) => {

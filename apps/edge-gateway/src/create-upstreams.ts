@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { DescMethod, MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
 import {
   createGrpcJsTransport,
@@ -153,13 +153,19 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     if (fn === undefined || transport === undefined) {
       throw new ConnectError(`${name} is not served here`, Code.NotFound);
     }
-    // The incoming traceparent becomes the active context, so the transport's
-    // client span (and the services' spans) join the caller's trace.
-    const trace = propagation.extract(ROOT_CONTEXT, {
-      traceparent: call.headers.get('traceparent') ?? undefined,
-      tracestate: call.headers.get('tracestate') ?? undefined,
-    });
-    const run = <T>(f: () => T) => context.with(trace, f);
+    // Inside the edge's request span (telemetry started) the transport's client
+    // span is that span's child, and its traceparent replaces the caller's.
+    // Outside one, the incoming traceparent becomes the active context, so the
+    // services' spans still join the caller's trace.
+    const active = context.active();
+    const parent =
+      trace.getSpan(active) !== undefined
+        ? active
+        : propagation.extract(ROOT_CONTEXT, {
+            traceparent: call.headers.get('traceparent') ?? undefined,
+            tracestate: call.headers.get('tracestate') ?? undefined,
+          });
+    const run = <T>(f: () => T) => context.with(parent, f);
     return { fn, transport, run, opts: { headers, timeoutMs, signal: call.signal } };
   }
 
@@ -193,27 +199,14 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       } catch (err) {
         throw cleanError(err);
       }
-      const iterator = response.message[Symbol.asyncIterator]();
-      // The transport cancels the call on abort but its iterator may not wake
-      // up (it waits for an 'end' that a cancelled grpc-js call does not emit),
-      // so the abort itself ends the loop.
-      const signal = opts.signal;
-      const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
+      // The transport ends the iteration as soon as the signal aborts (a client
+      // gone, the edge shutting down), buffered messages or not.
+      const messages = response.message;
       return (async function* () {
         try {
-          for (;;) {
-            const next = await Promise.race([iterator.next(), aborted]);
-            if (next.done) return;
-            yield next.value;
-          }
+          yield* messages;
         } catch (err) {
           throw cleanError(err);
-        } finally {
-          void iterator.return?.();
         }
       })();
     },

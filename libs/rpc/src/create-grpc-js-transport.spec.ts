@@ -2,7 +2,7 @@ import { uniformAccess } from './access-policy';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { InventoryService } from '@switchboard/contracts';
+import { InventoryService, NotificationService } from '@switchboard/contracts';
 import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient } from './create-service-client';
 import { startTestServer, type TestServer } from './start-test-server';
@@ -27,6 +27,23 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** Settles with what `work` settled with, or 'still waiting' if it has not after `ms`. */
+async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiting'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('still waiting'), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(5);
+}
+
 interface DownstreamCall {
   deadline: Date | undefined;
   requestId: string;
@@ -37,6 +54,10 @@ describe('createGrpcJsTransport', () => {
   // downstream: a slow dependency that waits until its caller gives up.
   let downstream: TestServer;
   const downstreamCalls: DownstreamCall[] = [];
+  /** Resolves when the server side of a Watch saw its call cancelled. */
+  let watchCancelled: Promise<void> = Promise.resolve();
+  /** Messages the Watch handler has handed to grpc-js so far. */
+  let downstreamSent = 0;
   // front: a service whose handlers call downstream through the transport.
   let front: TestServer;
   let toDownstream: GrpcJsTransport;
@@ -44,7 +65,7 @@ describe('createGrpcJsTransport', () => {
   let frontOutcome: { code?: Code; elapsedMs: number; message?: string } | undefined;
 
   beforeAll(async () => {
-    downstream = await startTestServer((server) =>
+    downstream = await startTestServer((server) => {
       server.addService(
         InventoryService,
         {
@@ -68,8 +89,27 @@ describe('createGrpcJsTransport', () => {
           },
         },
         { access: uniformAccess(InventoryService, 'public') },
-      ),
-    );
+      );
+      server.addService(
+        NotificationService,
+        {
+          // A burst of 100 notifications (none with x-quiet), then quiet until
+          // the client goes away, like a real Watch with a backlog.
+          async *watchNotifications(_request, ctx) {
+            downstreamSent = 0;
+            let cancelled!: () => void;
+            watchCancelled = new Promise((resolve) => (cancelled = resolve));
+            ctx.signal.addEventListener('abort', () => cancelled(), { once: true });
+            for (let i = 0; i < 100 && ctx.header('x-quiet') !== 'yes'; i++) {
+              yield { notification: { notificationId: `n-${i}` } };
+              downstreamSent++;
+            }
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          },
+        },
+        { access: uniformAccess(NotificationService, 'public') },
+      );
+    });
     // A generous default, so that only the incoming deadline can be what cuts the call short.
     toDownstream = createGrpcJsTransport({ address: downstream.address, defaultTimeoutMs: 10_000 });
     const dependency = createServiceClient(InventoryService, toDownstream);
@@ -195,6 +235,58 @@ describe('createGrpcJsTransport', () => {
     expect((await failure(call)).code).toBe(Code.Canceled);
     await sleep(50);
     expect(downstreamCalls[0]?.aborted).toBe(true);
+  });
+
+  describe('a server stream the caller aborts', () => {
+    /** Reads the Watch until it ends, aborting with `reason` once `abortAfter` messages are in. */
+    async function readAndAbort(headers: Record<string, string>, abortAfter: number) {
+      const client = createServiceClient(NotificationService, toDownstream);
+      const controller = new AbortController();
+      const reason = new ConnectError('the reader went away', Code.Canceled);
+      const beforeAbort: string[] = [];
+      const afterAbort: string[] = [];
+      const reading = (async () => {
+        if (abortAfter === 0) setImmediate(() => controller.abort(reason));
+        for await (const message of client.watchNotifications(
+          {},
+          { signal: controller.signal, headers },
+        )) {
+          const id = message.notification?.notificationId ?? '';
+          (controller.signal.aborted ? afterAbort : beforeAbort).push(id);
+          if (beforeAbort.length === abortAfter && !controller.signal.aborted) {
+            // Late enough that the rest of a burst has arrived and waits in the buffers.
+            await until(() => downstreamSent >= 100);
+            controller.abort(reason);
+          }
+        }
+        return 'ended without an error';
+      })();
+      const outcome = await within(
+        2_000,
+        reading.catch((err: unknown) => err),
+      );
+      return { outcome, beforeAbort, afterAbort };
+    }
+
+    it('ends a quiet stream at once with the reason it was aborted with', async () => {
+      const { outcome, beforeAbort } = await readAndAbort({ 'x-quiet': 'yes' }, 0);
+      expect(beforeAbort).toEqual([]);
+      expect(outcome).toBeInstanceOf(ConnectError);
+      // The caller's reason, not grpc-js's "Cancelled on client".
+      expect((outcome as ConnectError).code).toBe(Code.Canceled);
+      expect((outcome as ConnectError).rawMessage).toBe('the reader went away');
+      // The service saw the cancellation: nothing is left running upstream.
+      expect(await within(2_000, watchCancelled)).toBeUndefined();
+    });
+
+    it('yields nothing more after the abort, however much is buffered', async () => {
+      const { outcome, beforeAbort, afterAbort } = await readAndAbort({}, 1);
+      expect(beforeAbort).toEqual(['n-0']);
+      expect(afterAbort).toEqual([]);
+      expect(outcome).toBeInstanceOf(ConnectError);
+      expect((outcome as ConnectError).rawMessage).toBe('the reader went away');
+      expect(await within(2_000, watchCancelled)).toBeUndefined();
+    });
   });
 
   it('maps "nothing listens" to UNAVAILABLE', async () => {

@@ -260,7 +260,10 @@ export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTr
 /**
  * Adapts a grpc-js response stream: resolves `header` when headers (or an
  * early failure) arrive, yields messages with backpressure, and ends with the
- * status. Leaving the loop early cancels the call.
+ * status. Leaving the loop early cancels the call. An abort ends it at the
+ * next step with the abort's reason: the messages still buffered (up to two
+ * high-water marks, ours and the stream's) are not for a caller who gave up,
+ * and the end no longer hangs on the order grpc-js emits 'end' and 'status'.
  */
 function readMessages<T>(
   call: grpc.ClientReadableStream<T>,
@@ -297,15 +300,20 @@ function readMessages<T>(
   // The status event carries the same failure; this listener only keeps the
   // 'error' event from being treated as unhandled.
   call.on('error', () => undefined);
+  // Wakes a waiting reader itself rather than trusting the cancelled call to say more.
+  const stopWaking = onAbort(signals, notify);
   call.on('status', (s: grpc.StatusObject) => {
     status = s;
     release();
+    stopWaking();
     notify();
   });
 
   async function* iterate(): AsyncGenerator<T> {
     try {
       for (;;) {
+        const aborted = signals.find((s) => s.aborted);
+        if (aborted !== undefined) throw ConnectError.from(aborted.reason, Code.Canceled);
         const next = queue.shift();
         if (next !== undefined) {
           if (queue.length < HIGH_WATER / 2) call.resume();
@@ -320,6 +328,7 @@ function readMessages<T>(
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
+      stopWaking();
       if (status === undefined) {
         call.cancel();
         release();
