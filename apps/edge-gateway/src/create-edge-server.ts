@@ -20,6 +20,8 @@ export interface EdgeServerOptions {
   maxBodyBytes: number;
   corsOrigins: readonly string[];
   shutdownGraceMs: number;
+  /** How often a quiet Server-Sent Events stream gets a comment line. */
+  sseKeepAliveMs: number;
   /** The OpenAPI document served at /openapi.json. */
   openApi: () => unknown;
 }
@@ -258,8 +260,12 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
-    // Proxies close quiet connections; a comment line every 15 s keeps this one open.
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // Node holds headers back until the first body byte; a client waits for
+    // them to know the watch started, which must not take until the first
+    // notification or keep-alive.
+    res.flushHeaders();
+    // Proxies close quiet connections; a comment line now and then keeps this one open.
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.sseKeepAliveMs);
     try {
       for await (const message of messages) {
         res.write(`data: ${JSON.stringify(toJson(method.output, message as never))}\n\n`);
@@ -398,7 +404,12 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
       // SSE streams have no natural end: they end at once, and the client reconnects
       // elsewhere. Connect and gRPC-Web streams end with the grace.
       for (const stream of streams) stream.abort(new ConnectError('the edge is shutting down'));
+      // The aborted SSE responses end a moment later, leaving their keep-alive
+      // connections idle: close those as they appear rather than wait for
+      // node's keep-alive timeout.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       await closed;
+      clearInterval(sweep);
       clearTimeout(grace);
     },
   };

@@ -67,7 +67,11 @@ describe('the edge gateway, in front of the real services', () => {
 
   beforeAll(async () => {
     upstreams = await startEdgeUpstreams();
-    gateway = await startTestGateway(upstreams, { EDGE_MAX_BODY_BYTES: '4096' });
+    // A keep-alive far beyond the test's timeout: a watch's headers must not wait for one.
+    gateway = await startTestGateway(upstreams, {
+      EDGE_MAX_BODY_BYTES: '4096',
+      EDGE_SSE_KEEPALIVE_MS: '600000',
+    });
     base = gateway.server.url;
     const auth = grpc(AuthService, upstreams.processes.auth.address);
     const inventory = grpc(InventoryService, upstreams.processes.inventory.address);

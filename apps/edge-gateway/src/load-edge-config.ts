@@ -8,6 +8,11 @@ function edgeSchema(source: Env) {
     /** 0 picks a free port (tests). */
     port: env.int('EDGE_PORT', { default: 8080, min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+    /**
+     * Prometheus text on http://127.0.0.1:<port>/metrics, next to the
+     * services' 9461–9466; 0 picks a free port (tests).
+     */
+    metricsPort: env.int('EDGE_METRICS_PORT', { default: 9467, min: 0, max: 65535 }),
     authAddr: serviceAddress('auth'),
     inventoryAddr: serviceAddress('inventory'),
     orderAddr: serviceAddress('order'),
@@ -44,6 +49,12 @@ function edgeSchema(source: Env) {
       default: 60 * 60_000,
       min: 1_000,
       max: 24 * 60 * 60_000,
+    }),
+    /** How often a quiet SSE stream gets a comment line, so proxies do not close it as idle. */
+    sseKeepAliveMs: env.int('EDGE_SSE_KEEPALIVE_MS', {
+      default: 15_000,
+      min: 1_000,
+      max: 10 * 60_000,
     }),
     /** How long in-flight requests may finish on shutdown; open streams are then ended. */
     shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', { default: 10_000, min: 0, max: 120_000 }),

@@ -45,6 +45,7 @@ export async function startEdgeGateway(
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
     shutdownGraceMs: config.shutdownGraceMs,
+    sseKeepAliveMs: config.sseKeepAliveMs,
     openApi: () => openApi,
   });
   return {

@@ -58,6 +58,7 @@ const metricsPorts = {
   post: 9464,
   notification: 9465,
   reporting: 9466,
+  'edge-gateway': 9467,
 };
 
 /** A sample of a counter at a service's /metrics, summed over its label sets (0 when absent). */
@@ -153,6 +154,49 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
     expect(await scrape(metricsPorts.order, 'switchboard_orders_placed_total')).toBe(
       placedBefore + 1,
     );
+  });
+
+  it('GetOrder over REST at the edge: the edge span sits between the caller and the service', async () => {
+    const token = login('demo@switchboard.local', 'switchboard-demo');
+    const placed = call(
+      '127.0.0.1:50053',
+      'switchboard.order.v1.OrderService/PlaceOrder',
+      { items: [{ sku: 'COF-ETH-250', quantity: 1 }] },
+      { authorization: `Bearer ${token}` },
+    );
+    const orderId = (placed['order'] as Record<string, unknown>)['orderId'] as string;
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    const res = await fetch(`http://127.0.0.1:8080/v1/orders/${orderId}`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+      },
+    });
+    expect(res.status).toBe(200);
+
+    const spans = await traceWith(
+      receiver,
+      traceId,
+      (s) => s.service === 'order-service' && s.kind === 'server',
+      "order-service's GetOrder span",
+    );
+    const edge = spans.find((s) => s.service === 'edge-gateway' && s.kind === 'server');
+    expect(edge).toMatchObject({
+      name: 'GET /v1/orders/{order_id}',
+      parentSpanId: callerSpanId,
+      attributes: expect.objectContaining({
+        'http.route': '/v1/orders/{order_id}',
+        'http.response.status_code': 200,
+      }),
+    });
+    const server = spans.find((s) => s.service === 'order-service' && s.kind === 'server')!;
+    const client = spans.find((s) => s.spanId === server.parentSpanId);
+    expect(client).toMatchObject({
+      service: 'edge-gateway',
+      kind: 'client',
+      parentSpanId: edge!.spanId,
+    });
   });
 
   it("CreatePost: the fan-out and the WatchNotifications push belong to the post's trace", async () => {
