@@ -16,6 +16,15 @@ describe('roleOf', () => {
     ['postgres: postgres switchboard_order 127.0.0.1(51234) idle', 'postgres'],
     ['node tools/postgres/local-postgres.mjs --port 5432', 'postgres'],
     ['/root/go/bin/ghz --insecure --call a.B/C 127.0.0.1:50053', 'ghz'],
+    ['node --enable-source-maps dist/apps/edge-gateway/main.cjs', 'edge-gateway'],
+    [
+      '/usr/bin/node --require /w/dist/bench/exit-with-parent.cjs /w/dist/bench/edge-gateway/main.cjs',
+      'edge-gateway',
+    ],
+    [
+      '/usr/bin/node /w/dist/bench/autocannon-runner.cjs {"origin":"http://127.0.0.1:1"}',
+      'autocannon',
+    ],
     ['node tools/scripts/start.mjs', 'other'],
   ])('%s → %s', (cmdline, role) => {
     expect(roleOf(cmdline)).toBe(role);

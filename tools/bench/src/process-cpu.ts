@@ -58,15 +58,17 @@ export function descendantsOf(root: number): ProcessInfo[] {
   return found;
 }
 
-/** A short name for what a process is: the service app, postgres, kafka, ghz, or the command. */
+/** A short name for what a process is: the app, postgres, kafka, a load tool, or 'other'. */
 export function roleOf(cmdline: string): string {
   // nx runs each serve command through a shell whose command line names the app: not the app.
   if (/^(\S*\/)?(ba|da)?sh -c\b/.test(cmdline)) return 'other';
   if (cmdline.includes('tools/kafka/local-kafka.mjs')) return 'kafka';
   if (cmdline.includes('tools/postgres/local-postgres.mjs')) return 'postgres';
-  // npm start runs dist/apps/<app>/main.cjs; startServiceProcess dist/test-services/<app>-<hash>/main.cjs.
-  const app = /dist\/(?:apps|test-services)\/([a-z]+-service)\b/.exec(cmdline);
+  // npm start runs dist/apps/<app>/main.cjs; startServiceProcess dist/test-services/<app>-<hash>/main.cjs;
+  // the bench its own copy of the gateway, dist/bench/edge-gateway/main.cjs.
+  const app = /dist\/(?:apps|test-services|bench)\/(edge-gateway|[a-z]+-service)\b/.exec(cmdline);
   if (app !== null) return app[1]!;
+  if (cmdline.includes('autocannon-runner.cjs')) return 'autocannon';
   if (/kafka\.Kafka\b/.test(cmdline)) return 'kafka';
   if (/(^|\/)postgres(:|\s|$)/.test(cmdline)) return 'postgres';
   if (/(^|\/)ghz\s/.test(cmdline)) return 'ghz';
