@@ -14,7 +14,7 @@ import { startEdgeProcess, EDGE_UPSTREAMS } from './edge-process';
 import { runGhz, type GhzResult } from './ghz';
 import { runHttpLoad } from './http-load';
 import type { HttpLoadSpec } from './http-load-report';
-import { meterCpu } from './process-cpu';
+import { meterCpu, reapedChildrenCpuMs } from './process-cpu';
 import { createServiceStack } from './service-stack';
 import { alternate, summarize, type Summary } from './stats';
 import {
@@ -97,6 +97,8 @@ interface Run {
   /** CPU ms per successful call: every process but the load tools ('total'), and the gateway alone. */
   readonly cpuTotal: number;
   readonly cpuEdge: number;
+  /** What the load tool itself (ghz or autocannon, on the same cores) spent per successful call. */
+  readonly cpuLoadTool: number;
   /** Rows the orders table grew by (PlaceOrder only). */
   readonly ordersPlaced?: number;
 }
@@ -164,7 +166,9 @@ export async function measureEdgeOverhead(ctx: BenchContext): Promise<SectionRes
       await settle();
       const before = METHODS[name].placesOrders ? await countOrders() : undefined;
       const meter = meterCpu();
+      const reaped = reapedChildrenCpuMs();
       const result = await load(name, variant, concurrency, durationMs);
+      const loadToolMs = reapedChildrenCpuMs() - reaped;
       await settle();
       const used = meter.stop();
       const ok = Math.max(1, result.okCalls);
@@ -174,6 +178,7 @@ export async function measureEdgeOverhead(ctx: BenchContext): Promise<SectionRes
         load: result,
         cpuTotal: total / ok,
         cpuEdge: (used.get('edge-gateway') ?? 0) / ok,
+        cpuLoadTool: loadToolMs / ok,
         ...(before === undefined ? {} : { ordersPlaced: (await countOrders()) - before }),
       };
       return run;
@@ -196,6 +201,7 @@ export async function measureEdgeOverhead(ctx: BenchContext): Promise<SectionRes
               `${r.callsPerSec.toFixed(0)}/s p50 ${r.p50Ms.toFixed(2)} ms ` +
               `p99 ${r.p99Ms.toFixed(1)} ms, CPU ${run.cpuTotal.toFixed(2)} ms/call` +
               (variant === BASELINE ? '' : ` (edge ${run.cpuEdge.toFixed(2)})`) +
+              `, load tool ${run.cpuLoadTool.toFixed(2)} ms/call` +
               (r.errorCalls > 0 ? `, ${r.errorCalls} errors: ${r.topError}` : '') +
               (run.ordersPlaced === undefined ? '' : `, ${run.ordersPlaced} orders placed`),
           );
@@ -298,6 +304,13 @@ function rowsOf(
         value: summarize(pick(variant, (r) => r.cpuEdge)),
       });
     }
+    // Not part of "all processes", but taken from the same two cores.
+    rows.push({
+      subject,
+      metric: `CPU per call, load tool (${variant === BASELINE ? 'ghz' : 'autocannon'})`,
+      unit: 'ms',
+      value: summarize(pick(variant, (r) => r.cpuLoadTool)),
+    });
   }
   return rows;
 }
@@ -355,6 +368,7 @@ function methodText(ctx: BenchContext, durationMs: number, concurrencies: number
     'histogram). "p50 added" is the edge p50 minus the direct p50 of the same round, the ' +
     `median of the rounds; goals at c=${GOAL_CONCURRENCY}. CPU per call: user + system time ` +
     'from /proc of every process the bench started except the load tools, until the stack is ' +
-    'quiet again, divided by the successful calls; the gateway also on its own.'
+    'quiet again, divided by the successful calls; the gateway also on its own, and the load ' +
+    "tool's own CPU (what the kernel charged the ghz or autocannon process when it ended) apart."
   );
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { descendantsOf, meterCpu, readProcess, roleOf } from './process-cpu';
+import { descendantsOf, meterCpu, readProcess, reapedChildrenCpuMs, roleOf } from './process-cpu';
 
 describe('roleOf', () => {
   it.each([
@@ -69,6 +69,21 @@ describe('process metering from /proc', () => {
     // Not ghz, not a service: "other". The spinner alone used at least 400 ms.
     expect(used.get('other')).toBeGreaterThanOrEqual(400);
     expect(readProcess(spinner!)?.state).toMatch(/^[RS]$/);
+  });
+
+  it('charges a child that has ended and been waited for to reapedChildrenCpuMs', async () => {
+    const before = reapedChildrenCpuMs();
+    child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 300000);',
+      ],
+      { stdio: 'ignore' },
+    );
+    await once(child, 'exit');
+    // Node's own start-up adds to the 300 ms; clock ticks round down by at most 10 ms each.
+    expect(reapedChildrenCpuMs() - before).toBeGreaterThanOrEqual(280);
   });
 
   it('reports a process that is gone as undefined', async () => {
