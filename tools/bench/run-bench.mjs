@@ -15,6 +15,9 @@ const { bundle, workspaceRoot } = await import('../scripts/bundle.mjs');
 const out = join(workspaceRoot, 'dist', 'bench');
 const main = await bundle('tools/bench/src/main.ts', 'dist/bench/main.cjs');
 await bundle('tools/bench/src/grpc-overhead-server.ts', 'dist/bench/grpc-overhead-server.cjs');
+await bundle('tools/bench/src/autocannon-runner.ts', 'dist/bench/autocannon-runner.cjs');
+// The edge module runs the gateway from its own main.ts, as `npm start` does.
+await bundle('apps/edge-gateway/src/main.ts', 'dist/bench/edge-gateway/main.cjs');
 // startServiceProcess (libs/testing) preloads this guard from beside its own
 // code, which inside the bundle is dist/bench: it makes the services it
 // starts exit if the bench dies without stopping them.

@@ -7,6 +7,7 @@ export const MODULE_NAMES = [
   'transport',
   'consumer',
   'sync',
+  'edge',
   'telemetry',
   'notification',
   'startup',

@@ -17,7 +17,8 @@ subset in under three minutes and prints the same table without writing this
 file). Everything runs on this machine over loopback: real service processes
 started from their \`main.ts\`, a private Kafka broker from the workspace's own
 jars, a private PostgreSQL server from the same embedded binaries \`npm start\`
-uses (a database per service), and load from real tools (\`ghz\` for gRPC, Kafka's \`ConsumerPerformance\`).
+uses (a database per service), and load from real tools (\`ghz\` for gRPC, autocannon for
+HTTP, Kafka's \`ConsumerPerformance\`).
 
 ## Method
 

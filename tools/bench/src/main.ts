@@ -14,8 +14,10 @@ import { startBenchPostgres, type BenchPostgres } from './bench-postgres';
 import { failedSection, type SectionResult } from './bench-result';
 import { measureClientTransport } from './client-transport';
 import { measureConsumerThroughput } from './consumer-throughput';
+import { measureEdgeOverhead } from './edge-overhead';
 import { buildProtoset, ensureGhz, stopGhzRuns } from './ghz';
 import { measureGrpcOverhead } from './grpc-overhead';
+import { stopHttpLoadRuns } from './http-load';
 import { describeMachine, machineInfo } from './machine-info';
 import { measurePostNotification } from './post-notification';
 import { renderGoalsText, renderText } from './render-table';
@@ -34,6 +36,8 @@ const MODULES: Record<ModuleName, BenchModule> = {
   grpc: { title: 'gRPC stack overhead', quick: true, run: measureGrpcOverhead },
   transport: { title: 'Client transport', quick: true, run: measureClientTransport },
   sync: { title: 'CheckAvailability and PlaceOrder', quick: true, run: measureSyncPath },
+  // A stack of five services and the gateway, three variants: past the quick budget.
+  edge: { title: 'Edge gateway vs direct gRPC', quick: false, run: measureEdgeOverhead },
   telemetry: { title: 'Telemetry cost', quick: false, run: measureTelemetryCost },
   notification: { title: 'post → notification', quick: false, run: measurePostNotification },
   consumer: { title: 'Consumer throughput', quick: true, run: measureConsumerThroughput },
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       log(`${signal}: cleaning up`);
       stopGhzRuns();
+      stopHttpLoadRuns();
       void cleanUp().finally(() => process.exit(130));
     });
   }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { descendantsOf, meterCpu, readProcess, roleOf } from './process-cpu';
+import { descendantsOf, meterCpu, readProcess, reapedChildrenCpuMs, roleOf } from './process-cpu';
 
 describe('roleOf', () => {
   it.each([
@@ -16,6 +16,15 @@ describe('roleOf', () => {
     ['postgres: postgres switchboard_order 127.0.0.1(51234) idle', 'postgres'],
     ['node tools/postgres/local-postgres.mjs --port 5432', 'postgres'],
     ['/root/go/bin/ghz --insecure --call a.B/C 127.0.0.1:50053', 'ghz'],
+    ['node --enable-source-maps dist/apps/edge-gateway/main.cjs', 'edge-gateway'],
+    [
+      '/usr/bin/node --require /w/dist/bench/exit-with-parent.cjs /w/dist/bench/edge-gateway/main.cjs',
+      'edge-gateway',
+    ],
+    [
+      '/usr/bin/node /w/dist/bench/autocannon-runner.cjs {"origin":"http://127.0.0.1:1"}',
+      'autocannon',
+    ],
     ['node tools/scripts/start.mjs', 'other'],
   ])('%s → %s', (cmdline, role) => {
     expect(roleOf(cmdline)).toBe(role);
@@ -60,6 +69,21 @@ describe('process metering from /proc', () => {
     // Not ghz, not a service: "other". The spinner alone used at least 400 ms.
     expect(used.get('other')).toBeGreaterThanOrEqual(400);
     expect(readProcess(spinner!)?.state).toMatch(/^[RS]$/);
+  });
+
+  it('charges a child that has ended and been waited for to reapedChildrenCpuMs', async () => {
+    const before = reapedChildrenCpuMs();
+    child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 300000);',
+      ],
+      { stdio: 'ignore' },
+    );
+    await once(child, 'exit');
+    // Node's own start-up adds to the 300 ms; clock ticks round down by at most 10 ms each.
+    expect(reapedChildrenCpuMs() - before).toBeGreaterThanOrEqual(280);
   });
 
   it('reports a process that is gone as undefined', async () => {

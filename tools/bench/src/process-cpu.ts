@@ -37,6 +37,18 @@ export function readProcess(pid: number): ProcessInfo | undefined {
   }
 }
 
+/**
+ * CPU ms of this process's children that have ended and been waited for
+ * (cutime + cstime in /proc/self/stat). A load tool run as a child ends
+ * before a meter could read it; the kernel adds what it used here when it is
+ * reaped, so the difference over a run is the tool's own cost.
+ */
+export function reapedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * TICK_MS;
+}
+
 /** Every process `root` started, directly or not (root itself excluded). */
 export function descendantsOf(root: number): ProcessInfo[] {
   const all: ProcessInfo[] = [];
@@ -58,15 +70,17 @@ export function descendantsOf(root: number): ProcessInfo[] {
   return found;
 }
 
-/** A short name for what a process is: the service app, postgres, kafka, ghz, or the command. */
+/** A short name for what a process is: the app, postgres, kafka, a load tool, or 'other'. */
 export function roleOf(cmdline: string): string {
   // nx runs each serve command through a shell whose command line names the app: not the app.
   if (/^(\S*\/)?(ba|da)?sh -c\b/.test(cmdline)) return 'other';
   if (cmdline.includes('tools/kafka/local-kafka.mjs')) return 'kafka';
   if (cmdline.includes('tools/postgres/local-postgres.mjs')) return 'postgres';
-  // npm start runs dist/apps/<app>/main.cjs; startServiceProcess dist/test-services/<app>-<hash>/main.cjs.
-  const app = /dist\/(?:apps|test-services)\/([a-z]+-service)\b/.exec(cmdline);
+  // npm start runs dist/apps/<app>/main.cjs; startServiceProcess dist/test-services/<app>-<hash>/main.cjs;
+  // the bench its own copy of the gateway, dist/bench/edge-gateway/main.cjs.
+  const app = /dist\/(?:apps|test-services|bench)\/(edge-gateway|[a-z]+-service)\b/.exec(cmdline);
   if (app !== null) return app[1]!;
+  if (cmdline.includes('autocannon-runner.cjs')) return 'autocannon';
   if (/kafka\.Kafka\b/.test(cmdline)) return 'kafka';
   if (/(^|\/)postgres(:|\s|$)/.test(cmdline)) return 'postgres';
   if (/(^|\/)ghz\s/.test(cmdline)) return 'ghz';

@@ -42,6 +42,8 @@ export interface StackOptions {
 
 export interface ServiceStack {
   address(app: ServiceApp): string;
+  /** The URL of an app's own database on the bench's PostgreSQL server. */
+  databaseUrl(app: ServiceApp): string;
   /** The running process of an app (throws when the stack is stopped). */
   process(app: ServiceApp): ServiceProcess;
   /**
@@ -109,6 +111,11 @@ export async function createServiceStack(
 
   return {
     address,
+    databaseUrl(app) {
+      const database = databases.get(app);
+      if (database === undefined) throw new Error(`${app} is not in this stack`);
+      return database.url;
+    },
     process(app) {
       const service = running.get(app);
       if (service === undefined) throw new Error(`${app} is not running`);

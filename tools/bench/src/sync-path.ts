@@ -24,12 +24,14 @@ import { alternate, summarize } from './stats';
 
 const TITLE = 'CheckAvailability and PlaceOrder under ghz';
 /** Orders spread over this many products, as a catalog would; each has the maximum stock. */
-const PRODUCTS = 16;
-const STOCK = 1_000_000;
+export const PRODUCTS = 16;
+export const STOCK = 1_000_000;
 /** Per-run ceiling on calls, far below the stock PRODUCTS × STOCK can serve over a whole run. */
-const MAX_CALLS_PER_RUN = 200_000;
+export const MAX_CALLS_PER_RUN = 200_000;
 /** After a run, wait (at most this long) until the stack is quiet, so trailing work is counted. */
 const SETTLE_MAX_MS = 15_000;
+/** The load tools' processes: what they spend is not the stack's. */
+export const LOAD_GENERATORS: ReadonlySet<string> = new Set(['ghz', 'autocannon']);
 /** "Quiet": every metered process together used less than this share of one core over 250 ms. */
 const QUIET_SHARE = 0.05;
 /** The processes whose CPU is split out per call, in this order; the rest is summed as "other". */
@@ -42,13 +44,14 @@ const ROLES = [
   'kafka',
 ] as const;
 
-interface Target {
+export interface Target {
   readonly stack: ServiceStack;
   readonly customer: BenchUser;
   readonly skus: readonly string[];
 }
 
-async function prepare(stack: ServiceStack): Promise<Target> {
+/** A customer to order as, and PRODUCTS products with STOCK each, created through the admin API. */
+export async function prepareCatalog(stack: ServiceStack): Promise<Target> {
   const admin = await loginAdmin(stack);
   const customer = await newCustomer(stack, 'bench-customer');
   const inventory = stack.client(InventoryService, 'inventory-service');
@@ -89,13 +92,13 @@ interface Run {
 }
 
 /** Waits until the stack has drained what the run left queued (outbox, consumers), or SETTLE_MAX_MS. */
-async function settle(): Promise<void> {
+export async function settle(): Promise<void> {
   const deadline = Date.now() + SETTLE_MAX_MS;
   while (Date.now() < deadline) {
     const meter = meterCpu();
     await sleep(250);
     let used = 0;
-    for (const [role, ms] of meter.stop()) if (role !== 'ghz') used += ms;
+    for (const [role, ms] of meter.stop()) if (!LOAD_GENERATORS.has(role)) used += ms;
     if (used < 250 * QUIET_SHARE) return;
   }
 }
@@ -111,7 +114,7 @@ export async function measureSyncPath(ctx: BenchContext): Promise<SectionResult>
   try {
     ctx.log('  starting the six services on the bench PostgreSQL server');
     await stack.start();
-    const target = await prepare(stack);
+    const target = await prepareCatalog(stack);
 
     const load = (method: MethodName, concurrency: number, ms: number) =>
       runGhz({
@@ -139,7 +142,7 @@ export async function measureSyncPath(ctx: BenchContext): Promise<SectionResult>
       const cpuPerCall = new Map<string, number>();
       let total = 0;
       for (const [role, ms] of used) {
-        if (role === 'ghz') continue;
+        if (LOAD_GENERATORS.has(role)) continue;
         const key = (ROLES as readonly string[]).includes(role) ? role : 'other';
         cpuPerCall.set(key, (cpuPerCall.get(key) ?? 0) + ms / ok);
         total += ms / ok;
