@@ -66,7 +66,11 @@ describe('server reflection', () => {
 
     const service = await call(t.address, 'describe', 'switchboard.inventory.v1.InventoryService');
     expect(service).toContain(
-      'rpc GetProduct ( .switchboard.inventory.v1.GetProductRequest ) returns ( .switchboard.inventory.v1.GetProductResponse );',
+      'rpc CheckAvailability ( .switchboard.inventory.v1.CheckAvailabilityRequest ) returns ( .switchboard.inventory.v1.CheckAvailabilityResponse );',
+    );
+    // Method options travel too: a read marked for Connect GET says so.
+    expect(service).toMatch(
+      /rpc GetProduct \( \.switchboard\.inventory\.v1\.GetProductRequest \) returns \( \.switchboard\.inventory\.v1\.GetProductResponse \) \{\s+option idempotency_level = NO_SIDE_EFFECTS;/,
     );
     // A type from another file, through an import.
     const product = await call(t.address, 'describe', 'switchboard.inventory.v1.Product');
