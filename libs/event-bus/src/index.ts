@@ -5,7 +5,7 @@ export {
   CLOUD_EVENTS_SPEC_VERSION,
   PROTOBUF_CONTENT_TYPE,
   cloudEventHeaders,
-} from './cloud-event-headers';
+} from './cloudevents/cloud-event-headers';
 export {
   createEventBus,
   type BatchConsumerOptions,
@@ -24,40 +24,48 @@ export {
   type PublishedEvent,
   type RecordBatch,
   type RecordConsumerOptions,
-} from './create-event-bus';
+} from './kafka/create-event-bus';
 export {
   createEventRegistry,
   type EventRegistry,
   type RegisteredEvent,
 } from './create-event-registry';
-export { decodeEvent, type DecodedEvent } from './decode-event';
-export { decodeTrustedEvent } from './decode-trusted-event';
-export { encodeEvent, type EncodeEventOptions, type EncodedEvent } from './encode-event';
+export { decodeEvent, type DecodedEvent } from './cloudevents/decode-event';
+export { decodeTrustedEvent } from './cloudevents/decode-trusted-event';
+export {
+  encodeEvent,
+  type EncodeEventOptions,
+  type EncodedEvent,
+} from './cloudevents/encode-event';
 export {
   EventDecodeError,
   isEventDecodeError,
   type EventDecodeErrorReason,
-} from './event-decode-error';
+} from './cloudevents/event-decode-error';
 export type { EventRecord, OutgoingRecord } from './event-record';
-export { createKafkaProbe } from './create-kafka-probe';
+export { createKafkaProbe } from './kafka/create-kafka-probe';
 export {
   createServiceEventBus,
   type ServiceEventBusConfig,
   type ServiceEventBusOptions,
-} from './create-service-event-bus';
+} from './kafka/create-service-event-bus';
 export { eventSourceOf } from './event-source-of';
-export { appendToOutbox, OUTBOX_CHANNEL, type AppendToOutboxOptions } from './append-to-outbox';
+export {
+  appendToOutbox,
+  OUTBOX_CHANNEL,
+  type AppendToOutboxOptions,
+} from './outbox/append-to-outbox';
 export {
   createOutboxRelay,
   type OutboxRelay,
   type OutboxRelayOptions,
-} from './create-outbox-relay';
+} from './outbox/create-outbox-relay';
 export {
   outboxMigrations,
   type OutboxDatabase,
   type OutboxLeaseTable,
   type OutboxTable,
-} from './outbox-migrations';
+} from './outbox/outbox-migrations';
 // The consumer runtime: handlers applied exactly once per event id through
 // the inbox table, poison records to `<topic>.dlq`.
 export {
@@ -69,15 +77,15 @@ export {
   type EventHandler,
   type HandlerContext,
   type Subscription,
-} from './on';
+} from './inbox/on';
 export {
   createInboxConsumer,
   type InboxConsumer,
   type InboxConsumerOptions,
   type InboxConsumerState,
   type InboxConsumerStatus,
-} from './create-inbox-consumer';
-export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox-migrations';
+} from './inbox/create-inbox-consumer';
+export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox/inbox-migrations';
 export {
   DEAD_LETTER_HEADER_PREFIX,
   REDRIVE_GROUP_HEADER,
@@ -86,7 +94,7 @@ export {
   redriveRefusal,
   toDeadLetter,
   type DeadLetterFailure,
-} from './dead-letter-headers';
+} from './dead-letters/dead-letter-headers';
 // Trace context through records, rows and notifications (W3C, via the global propagator).
 export {
   captureTraceContext,
@@ -94,11 +102,14 @@ export {
   contextFromStored,
   eventContext,
   traceHeaderNames,
-} from './trace-context';
-export { isStorageUnavailableError } from './is-storage-unavailable-error';
-export { UnprocessableEventError } from './unprocessable-event-error';
+} from './telemetry/trace-context';
+export { isStorageUnavailableError } from './inbox/is-storage-unavailable-error';
+export { UnprocessableEventError } from './inbox/unprocessable-event-error';
 // Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
-export { createKafkaSecurity, type KafkaClientSecurity } from './create-kafka-security';
+export {
+  createKafkaSecurity,
+  type KafkaClientSecurity,
+} from './kafka/security/create-kafka-security';
 export {
   KAFKA_CLUSTER_RESOURCE,
   aclKey,
@@ -106,9 +117,9 @@ export {
   serviceAcls,
   servicePrincipals,
   type ServiceAcl,
-} from './service-acls';
+} from './kafka/security/service-acls';
 export {
   applyServiceAcls,
   type AppliedServiceAcls,
   type ApplyServiceAclsOptions,
-} from './apply-service-acls';
+} from './kafka/security/apply-service-acls';

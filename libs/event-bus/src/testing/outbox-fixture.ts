@@ -4,9 +4,9 @@ import { createLogger, type Logger } from '@switchboard/logger';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { Writable } from 'node:stream';
-import { createEventBus, type EventBus } from '../create-event-bus';
-import type { DecodedEvent } from '../decode-event';
-import { outboxMigrations, type OutboxDatabase } from '../outbox-migrations';
+import { createEventBus, type EventBus } from '../kafka/create-event-bus';
+import type { DecodedEvent } from '../cloudevents/decode-event';
+import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
 
 export const quietLogger = (): Logger =>
   process.env.TEST_LOGS

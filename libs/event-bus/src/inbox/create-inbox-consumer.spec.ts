@@ -28,8 +28,8 @@ import {
   type InboxConsumer,
   type InboxConsumerOptions,
   type PublishedEvent,
-} from './index';
-import { numberedEvents, quietLogger } from './testing/outbox-fixture';
+} from '../index';
+import { numberedEvents, quietLogger } from '../testing/outbox-fixture';
 import {
   countEffects,
   effectSequences,
@@ -43,7 +43,7 @@ import {
   type Backend,
   type InboxStore,
   type InboxTestDatabase,
-} from './testing/inbox-fixture';
+} from '../testing/inbox-fixture';
 
 const logger = quietLogger();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -733,7 +733,7 @@ describe.each<Backend>(['postgres'])('inbox consumer on %s', (backend) => {
 });
 
 describe('inbox consumer under failure (real PostgreSQL)', () => {
-  const root = resolve(__dirname, '../../..');
+  const root = resolve(__dirname, '../../../..');
 
   it('loses and doubles nothing when its process is SIGKILLed mid-stream', async () => {
     const store = await openInboxStore('postgres', logger);

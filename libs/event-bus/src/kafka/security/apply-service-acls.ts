@@ -8,10 +8,10 @@ import {
 } from 'kafkajs';
 import type { KafkaSecurityConfig } from '@switchboard/config';
 import type { Logger } from '@switchboard/logger';
-import { createKafkaLogCreator, kafkaLogLevelFor } from './create-kafka-log-creator';
+import { createKafkaLogCreator, kafkaLogLevelFor } from '../create-kafka-log-creator';
 import { createKafkaSecurity } from './create-kafka-security';
 import { serviceAcls, servicePrincipals, type ServiceAcl } from './service-acls';
-import { silenceKafkajsTimerWarning } from './silence-kafkajs-timer-warning';
+import { silenceKafkajsTimerWarning } from '../silence-kafkajs-timer-warning';
 
 export interface ApplyServiceAclsOptions {
   readonly brokers: readonly string[];

@@ -7,8 +7,8 @@ import { sql } from '@switchboard/storage';
 import { freePort, startLocalBroker } from '@switchboard/testing';
 import { allTopics } from '@switchboard/contracts';
 import { appendToOutbox } from './append-to-outbox';
-import { createEventRegistry } from './create-event-registry';
-import { encodeEvent } from './encode-event';
+import { createEventRegistry } from '../create-event-registry';
+import { encodeEvent } from '../cloudevents/encode-event';
 import { createOutboxRelay } from './create-outbox-relay';
 import {
   collectRun,
@@ -19,7 +19,7 @@ import {
   testBus,
   type Backend,
   type OutboxStore,
-} from './testing/outbox-fixture';
+} from '../testing/outbox-fixture';
 
 const source = '/switchboard/outbox-test';
 const run = () => randomUUID().slice(0, 8);
@@ -220,7 +220,7 @@ describe('outbox relay under failure (real PostgreSQL)', () => {
     const id = run();
     const events = numberedEvents(id, 5, 100);
     await appendToOutbox(store.storage.db, events, { source });
-    const root = resolve(__dirname, '../../..');
+    const root = resolve(__dirname, '../../../..');
     const child = spawn(
       process.execPath,
       ['tools/scripts/run-ts.mjs', 'libs/event-bus/src/testing/outbox-relay-process.ts'],

@@ -14,25 +14,25 @@ import {
 import type { TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage, type Transaction } from '@switchboard/storage';
-import { cloudEventHeaders } from './cloud-event-headers';
+import { cloudEventHeaders } from '../cloudevents/cloud-event-headers';
 import type {
   BatchControl,
   EventBus,
   EventConsumer,
   PartitionLag,
   RecordBatch,
-} from './create-event-bus';
-import { REDRIVE_GROUP_HEADER, toDeadLetter } from './dead-letter-headers';
-import type { DecodedEvent } from './decode-event';
-import { decodeTrustedEvent } from './decode-trusted-event';
-import { isEventDecodeError } from './event-decode-error';
-import { eventBusTelemetry, messagingAttributes as attr } from './event-bus-telemetry';
-import type { EventRecord } from './event-record';
+} from '../kafka/create-event-bus';
+import { REDRIVE_GROUP_HEADER, toDeadLetter } from '../dead-letters/dead-letter-headers';
+import type { DecodedEvent } from '../cloudevents/decode-event';
+import { decodeTrustedEvent } from '../cloudevents/decode-trusted-event';
+import { isEventDecodeError } from '../cloudevents/event-decode-error';
+import { eventBusTelemetry, messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
+import type { EventRecord } from '../event-record';
 import type { InboxDatabase } from './inbox-migrations';
 import { isStorageUnavailableError } from './is-storage-unavailable-error';
 import { UnprocessableEventError } from './unprocessable-event-error';
 import type { BatchItem, Subscription } from './on';
-import { contextFromHeaders, spanContextFromHeaders } from './trace-context';
+import { contextFromHeaders, spanContextFromHeaders } from '../telemetry/trace-context';
 
 export interface InboxConsumerOptions<DB extends InboxDatabase> {
   storage: Storage<DB>;

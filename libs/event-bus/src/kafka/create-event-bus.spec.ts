@@ -15,7 +15,7 @@ import {
   type EventConsumer,
   type EventDecodeError,
   type EventRecord,
-} from './index';
+} from '../index';
 
 // Integration tests against the real broker that jest-kafka-setup.ts started.
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');

@@ -10,10 +10,10 @@ import {
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage } from '@switchboard/storage';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
-import type { EventProducer } from './create-event-bus';
-import { eventBusTelemetry, messagingAttributes as attr } from './event-bus-telemetry';
+import type { EventProducer } from '../kafka/create-event-bus';
+import { eventBusTelemetry, messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
 import type { OutboxDatabase } from './outbox-migrations';
-import { contextFromStored, traceHeadersOf } from './trace-context';
+import { contextFromStored, traceHeadersOf } from '../telemetry/trace-context';
 
 export interface OutboxRelayOptions<DB extends OutboxDatabase = OutboxDatabase> {
   /** Any service database whose schema includes the outbox tables. */

@@ -5,8 +5,8 @@ import {
   PROTOBUF_CONTENT_TYPE,
   cloudEventHeaders,
 } from './cloud-event-headers';
-import type { EventRegistry } from './create-event-registry';
-import type { OutgoingRecord } from './event-record';
+import type { EventRegistry } from '../create-event-registry';
+import type { OutgoingRecord } from '../event-record';
 
 export interface EncodeEventOptions {
   readonly registry: EventRegistry;

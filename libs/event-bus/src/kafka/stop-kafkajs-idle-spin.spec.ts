@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { quietLogger, testBus } from './testing/outbox-fixture';
+import { quietLogger, testBus } from '../testing/outbox-fixture';
 
 // kafkajs's internal per-connection queue, whose checks this spec counts.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs exports no path to its RequestQueue and ships no types for it, so `import` cannot name it

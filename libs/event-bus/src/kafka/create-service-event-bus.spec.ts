@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { OrderPlacedSchema, topics } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
-import { createServiceEventBus, eventSourceOf, type EventRecord } from './index';
+import { createServiceEventBus, eventSourceOf, type EventRecord } from '../index';
 
 // Integration test against the real broker that jest-kafka-setup.ts started.
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');

@@ -5,7 +5,7 @@ import {
   redriveRefusal,
   toDeadLetter,
   type EventRecord,
-} from './index';
+} from '../index';
 
 const record: EventRecord = {
   topic: 'sales.orders.v1',

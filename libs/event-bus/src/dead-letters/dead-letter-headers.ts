@@ -1,5 +1,5 @@
 import { deadLetterTopicOf } from '@switchboard/contracts';
-import type { EventRecord, OutgoingRecord } from './event-record';
+import type { EventRecord, OutgoingRecord } from '../event-record';
 
 /**
  * Headers a dead letter carries on top of the original record's own, so the

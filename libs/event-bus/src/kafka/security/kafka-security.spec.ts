@@ -29,8 +29,8 @@ import {
   serviceAcls,
   type EventBus,
   type EventRecord,
-} from './index';
-import { silenceKafkajsTimerWarning } from './silence-kafkajs-timer-warning';
+} from '../../index';
+import { silenceKafkajsTimerWarning } from '../silence-kafkajs-timer-warning';
 
 // Integration test against a secured broker of this file's own (SASL_SSL with
 // SCRAM-SHA-512, StandardAuthorizer, the registry's ACLs applied by

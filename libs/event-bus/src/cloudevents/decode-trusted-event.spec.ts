@@ -7,7 +7,7 @@ import {
   encodeEvent,
   type EventRecord,
   type OutgoingRecord,
-} from './index';
+} from '../index';
 
 const registry = createEventRegistry();
 const placed = create(OrderPlacedSchema, { orderId: 'o-1', customerId: 'c-1' });

@@ -4,9 +4,9 @@ import {
   PROTOBUF_CONTENT_TYPE,
   cloudEventHeaders,
 } from './cloud-event-headers';
-import type { EventRegistry } from './create-event-registry';
+import type { EventRegistry } from '../create-event-registry';
 import { EventDecodeError } from './event-decode-error';
-import type { EventRecord } from './event-record';
+import type { EventRecord } from '../event-record';
 
 export interface DecodedEvent<M extends Message = Message> {
   /** CloudEvents `id`: the deduplication key for an idempotent consumer. */

@@ -1,7 +1,7 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { Logger } from '@switchboard/logger';
 import type { Transaction } from '@switchboard/storage';
-import type { DecodedEvent } from './decode-event';
+import type { DecodedEvent } from '../cloudevents/decode-event';
 
 export interface HandlerContext<DB> {
   /**

@@ -12,15 +12,15 @@ import {
   type TestDatabase,
   type TestTelemetry,
 } from '@switchboard/testing';
-import { appendToOutbox } from './append-to-outbox';
-import { createEventRegistry } from './create-event-registry';
-import type { EventBus } from './create-event-bus';
-import { createInboxConsumer, type InboxConsumer } from './create-inbox-consumer';
-import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay';
-import { fromDeadLetter } from './dead-letter-headers';
-import { on } from './on';
-import { outboxMigrations, type OutboxDatabase } from './outbox-migrations';
-import { UnprocessableEventError } from './unprocessable-event-error';
+import { appendToOutbox } from '../outbox/append-to-outbox';
+import { createEventRegistry } from '../create-event-registry';
+import type { EventBus } from '../kafka/create-event-bus';
+import { createInboxConsumer, type InboxConsumer } from '../inbox/create-inbox-consumer';
+import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay';
+import { fromDeadLetter } from '../dead-letters/dead-letter-headers';
+import { on } from '../inbox/on';
+import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
+import { UnprocessableEventError } from '../inbox/unprocessable-event-error';
 import {
   eventually,
   INBOX_TEST_SOURCE,
@@ -30,8 +30,8 @@ import {
   readTopic,
   type Backend,
   type InboxTestDatabase,
-} from './testing/inbox-fixture';
-import { quietLogger } from './testing/outbox-fixture';
+} from '../testing/inbox-fixture';
+import { quietLogger } from '../testing/outbox-fixture';
 
 type Db = OutboxDatabase & InboxTestDatabase;
 

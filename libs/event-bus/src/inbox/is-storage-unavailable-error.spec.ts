@@ -1,7 +1,7 @@
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
 import { freePort } from '@switchboard/testing';
-import { isStorageUnavailableError } from './index';
+import { isStorageUnavailableError } from '../index';
 
 const pgError = (code: string, message = 'x') =>
   Object.assign(new Error(message), { code, severity: 'FATAL' });

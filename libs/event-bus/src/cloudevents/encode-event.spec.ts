@@ -9,7 +9,7 @@ import {
   encodeEvent,
   type EventRecord,
   type OutgoingRecord,
-} from './index';
+} from '../index';
 
 const registry = createEventRegistry();
 const source = '/switchboard/order-service';

@@ -1,8 +1,8 @@
 import { cloudEventHeaders } from './cloud-event-headers';
-import type { EventRegistry } from './create-event-registry';
+import type { EventRegistry } from '../create-event-registry';
 import { decodeEvent, type DecodedEvent } from './decode-event';
 import { EventDecodeError } from './event-decode-error';
-import type { EventRecord } from './event-record';
+import type { EventRecord } from '../event-record';
 
 /**
  * decodeEvent, plus what a consumer must know before it lets a handler apply

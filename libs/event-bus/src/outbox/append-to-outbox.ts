@@ -1,9 +1,9 @@
 import type { Message } from '@bufbuild/protobuf';
 import { allTopics } from '@switchboard/contracts';
 import { sql, type Kysely, type Transaction } from '@switchboard/storage';
-import { captureTraceContext } from './trace-context';
-import { createEventRegistry, type EventRegistry } from './create-event-registry';
-import { encodeEvent } from './encode-event';
+import { captureTraceContext } from '../telemetry/trace-context';
+import { createEventRegistry, type EventRegistry } from '../create-event-registry';
+import { encodeEvent } from '../cloudevents/encode-event';
 
 /** The channel the relay listens on; a NOTIFY inside a transaction arrives only on commit. */
 export const OUTBOX_CHANNEL = 'switchboard_outbox';
