@@ -21,7 +21,7 @@ import type {
   EventConsumer,
   PartitionLag,
   RecordBatch,
-} from '../kafka/create-event-bus';
+} from '../event-bus';
 import { REDRIVE_GROUP_HEADER, toDeadLetter } from '../dead-letters/dead-letter-headers';
 import type { DecodedEvent } from '../cloudevents/decode-event';
 import { decodeTrustedEvent } from '../cloudevents/decode-trusted-event';
@@ -286,6 +286,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
   }
 
   const consumer: EventConsumer = bus.createConsumer({
+    kind: 'batch',
     groupId,
     topics,
     fromBeginning: true,

@@ -138,6 +138,7 @@ describe('publish and consume', () => {
 
     const received: DecodedEvent[] = [];
     const consumer = bus.createConsumer({
+      kind: 'event',
       groupId: `roundtrip-${runId}`,
       topics: [spec.name],
       onEvent: (event) => {
@@ -180,6 +181,7 @@ describe('publish and consume', () => {
     const seen = new Map<string, string[]>();
     const consumerOf = (groupId: string, name: string): EventConsumer =>
       bus.createConsumer({
+        kind: 'event',
         groupId,
         topics: [spec.name],
         onEvent: (event) => {
@@ -306,6 +308,7 @@ describe('publish and consume', () => {
     const failures: { error: EventDecodeError; record: EventRecord }[] = [];
     const events: DecodedEvent[] = [];
     const consumer = bus.createConsumer({
+      kind: 'event',
       groupId: `poison-${runId}`,
       topics: [spec.name],
       onEvent: (event) => {

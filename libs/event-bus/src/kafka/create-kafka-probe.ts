@@ -1,4 +1,4 @@
-import type { EventBus } from './create-event-bus';
+import type { EventBus } from '../event-bus';
 
 /**
  * The health probe for Kafka. Until the registry's topics exist, it creates

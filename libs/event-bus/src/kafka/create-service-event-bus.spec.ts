@@ -30,6 +30,7 @@ describe('createServiceEventBus', () => {
 
       const received: EventRecord[] = [];
       const consumer = bus.createConsumer({
+        kind: 'record',
         groupId: `service-bus-test-${randomUUID()}`,
         topics: [spec.name],
         ephemeral: true,

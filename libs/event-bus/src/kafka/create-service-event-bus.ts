@@ -1,6 +1,7 @@
 import type { KafkaSecurityConfig } from '@switchboard/config';
 import type { Logger } from '@switchboard/logger';
-import { createEventBus, type EventBus, type EventBusOptions } from './create-event-bus';
+import type { EventBus, EventBusOptions } from '../event-bus';
+import { createEventBus } from './create-event-bus';
 import { eventSourceOf } from '../event-source-of';
 
 /** The part of a service's configuration its event bus is made from. */

@@ -10,7 +10,7 @@ import {
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage } from '@switchboard/storage';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
-import type { EventProducer } from '../kafka/create-event-bus';
+import type { EventProducer } from '../event-bus';
 import { eventBusTelemetry, messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
 import type { OutboxDatabase } from './outbox-migrations';
 import { contextFromStored, traceHeadersOf } from '../telemetry/trace-context';

@@ -14,7 +14,7 @@ import {
 } from '@switchboard/testing';
 import { appendToOutbox } from '../outbox/append-to-outbox';
 import { createEventRegistry } from '../create-event-registry';
-import type { EventBus } from '../kafka/create-event-bus';
+import type { EventBus } from '../event-bus';
 import { createInboxConsumer, type InboxConsumer } from '../inbox/create-inbox-consumer';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay';
 import { fromDeadLetter } from '../dead-letters/dead-letter-headers';

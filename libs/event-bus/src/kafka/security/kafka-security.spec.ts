@@ -101,6 +101,7 @@ async function firstRecordAs(
   let found: (record: EventRecord) => void = () => {};
   const received = new Promise<EventRecord>((resolve) => (found = resolve));
   const consumer = bus.createConsumer({
+    kind: 'record',
     groupId,
     topics: [topic],
     onRecord: (record) => {
