@@ -78,13 +78,13 @@ export {
   type HandlerContext,
   type Subscription,
 } from './inbox/on';
-export {
-  createInboxConsumer,
-  type InboxConsumer,
-  type InboxConsumerOptions,
-  type InboxConsumerState,
-  type InboxConsumerStatus,
-} from './inbox/create-inbox-consumer';
+export { createInboxConsumer } from './inbox/create-inbox-consumer';
+export type {
+  InboxConsumer,
+  InboxConsumerOptions,
+  InboxConsumerState,
+  InboxConsumerStatus,
+} from './inbox/inbox-consumer';
 export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox/inbox-migrations';
 export {
   DEAD_LETTER_HEADER_PREFIX,

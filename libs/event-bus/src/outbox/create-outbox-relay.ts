@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage } from '@switchboard/storage';
+import { errorMessage } from '../error-message';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
 import type { EventProducer } from '../event-bus';
 import { eventBusTelemetry, messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
@@ -382,8 +383,4 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
       });
     },
   };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message || err.name : String(err);
 }

@@ -15,7 +15,8 @@ import {
 import { appendToOutbox } from '../outbox/append-to-outbox';
 import { createEventRegistry } from '../create-event-registry';
 import type { EventBus } from '../event-bus';
-import { createInboxConsumer, type InboxConsumer } from '../inbox/create-inbox-consumer';
+import { createInboxConsumer } from '../inbox/create-inbox-consumer';
+import type { InboxConsumer } from '../inbox/inbox-consumer';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay';
 import { fromDeadLetter } from '../dead-letters/dead-letter-headers';
 import { on } from '../inbox/on';
