@@ -90,11 +90,10 @@ export {
   DEAD_LETTER_HEADER_PREFIX,
   REDRIVE_GROUP_HEADER,
   deadLetterHeaders,
-  fromDeadLetter,
-  redriveRefusal,
-  toDeadLetter,
-  type DeadLetterFailure,
 } from './dead-letters/dead-letter-headers';
+export { fromDeadLetter } from './dead-letters/from-dead-letter';
+export { redriveRefusal } from './dead-letters/redrive-refusal';
+export { toDeadLetter, type DeadLetterFailure } from './dead-letters/to-dead-letter';
 // Trace context through records, rows and notifications (W3C, via the global propagator).
 export {
   captureTraceContext,

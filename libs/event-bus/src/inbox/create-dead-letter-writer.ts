@@ -1,5 +1,5 @@
 import type { Logger } from '@switchboard/logger';
-import { toDeadLetter } from '../dead-letters/dead-letter-headers';
+import { toDeadLetter } from '../dead-letters/to-dead-letter';
 import type { BatchControl, EventProducer } from '../event-bus';
 import type { EventRecord } from '../event-record';
 import { backoffDelay } from './backoff-delay';

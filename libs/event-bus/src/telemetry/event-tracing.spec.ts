@@ -18,7 +18,7 @@ import type { EventBus } from '../event-bus';
 import { createInboxConsumer } from '../inbox/create-inbox-consumer';
 import type { InboxConsumer } from '../inbox/inbox-consumer';
 import { createOutboxRelay, type OutboxRelay } from '../outbox/create-outbox-relay';
-import { fromDeadLetter } from '../dead-letters/dead-letter-headers';
+import { fromDeadLetter } from '../dead-letters/from-dead-letter';
 import { on } from '../inbox/on';
 import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
 import { UnprocessableEventError } from '../inbox/unprocessable-event-error';

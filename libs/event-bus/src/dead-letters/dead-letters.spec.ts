@@ -1,4 +1,4 @@
-import { truncateUtf8 } from './dead-letter-headers';
+import { truncateUtf8 } from './truncate-utf8';
 import {
   fromDeadLetter,
   REDRIVE_GROUP_HEADER,
