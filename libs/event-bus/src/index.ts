@@ -55,11 +55,8 @@ export {
   OUTBOX_CHANNEL,
   type AppendToOutboxOptions,
 } from './outbox/append-to-outbox';
-export {
-  createOutboxRelay,
-  type OutboxRelay,
-  type OutboxRelayOptions,
-} from './outbox/create-outbox-relay';
+export { createOutboxRelay } from './outbox/create-outbox-relay';
+export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
 export {
   outboxMigrations,
   type OutboxDatabase,
