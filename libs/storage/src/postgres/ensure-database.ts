@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Logger } from '@switchboard/logger';
-import { postgresErrorCode } from './database-errors';
+import { postgresErrorCode } from '../errors/database-errors';
 import { quoteIdentifier } from './quote-identifier';
-import { StorageError, describeCause } from './storage-error';
+import { StorageError, describeCause } from '../errors/storage-error';
 
 export interface EnsureDatabaseOptions {
   /** Connection URL naming the database to use. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { Logger } from '@switchboard/logger';
-import { StorageError, describeCause } from './storage-error';
+import { StorageError, describeCause } from '../errors/storage-error';
 
 /**
  * Migration names sort as strings, so they must carry a fixed-width number:

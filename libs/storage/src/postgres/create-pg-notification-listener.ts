@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@switchboard/logger';
-import { StorageError, describeCause } from './storage-error';
+import { StorageError, describeCause } from '../errors/storage-error';
 
 export type Unlisten = () => Promise<void>;
 

@@ -2,7 +2,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { createLogger } from '@switchboard/logger';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { createStorage, type Storage } from './create-storage';
+import { createStorage } from '../create-storage';
+import type { Storage } from '../storage';
 
 const quiet = createLogger({ service: 'listener-test', level: 'silent' });
 
