@@ -1,12 +1,8 @@
-// The event backbone: CloudEvents-framed protobuf events on Kafka. This folder
-// is the only code that knows the Kafka client library; swapping it touches
-// nothing outside libs/event-bus.
-export {
-  CLOUD_EVENTS_SPEC_VERSION,
-  PROTOBUF_CONTENT_TYPE,
-  cloudEventHeaders,
-} from './cloudevents/cloud-event-headers';
-export { createEventBus } from './kafka/create-event-bus';
+// The event backbone: CloudEvents-framed protobuf events on Kafka. Only
+// kafka/ knows the Kafka client library; swapping it touches nothing outside
+// that folder.
+
+// The interfaces, and their Kafka implementation.
 export type {
   BatchConsumerOptions,
   BatchControl,
@@ -25,31 +21,60 @@ export type {
   RecordBatch,
   RecordConsumerOptions,
 } from './event-bus';
+export type { EventRecord, OutgoingRecord } from './event-record';
 export {
   createEventRegistry,
   type EventRegistry,
   type RegisteredEvent,
 } from './create-event-registry';
-export { decodeEvent, type DecodedEvent } from './cloudevents/decode-event';
-export { decodeTrustedEvent } from './cloudevents/decode-trusted-event';
-export {
-  encodeEvent,
-  type EncodeEventOptions,
-  type EncodedEvent,
-} from './cloudevents/encode-event';
-export {
-  EventDecodeError,
-  isEventDecodeError,
-  type EventDecodeErrorReason,
-} from './cloudevents/event-decode-error';
-export type { EventRecord, OutgoingRecord } from './event-record';
-export { createKafkaProbe } from './kafka/create-kafka-probe';
+export { eventSourceOf } from './event-source-of';
+export { createEventBus } from './kafka/create-event-bus';
 export {
   createServiceEventBus,
   type ServiceEventBusConfig,
   type ServiceEventBusOptions,
 } from './kafka/create-service-event-bus';
-export { eventSourceOf } from './event-source-of';
+export { createKafkaProbe } from './kafka/create-kafka-probe';
+
+// Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
+export {
+  createKafkaSecurity,
+  type KafkaClientSecurity,
+} from './kafka/security/create-kafka-security';
+export {
+  KAFKA_CLUSTER_RESOURCE,
+  aclKey,
+  principalOf,
+  serviceAcls,
+  servicePrincipals,
+  type ServiceAcl,
+} from './kafka/security/service-acls';
+export {
+  applyServiceAcls,
+  type AppliedServiceAcls,
+  type ApplyServiceAclsOptions,
+} from './kafka/security/apply-service-acls';
+
+// CloudEvents framing (binary mode).
+export {
+  CLOUD_EVENTS_SPEC_VERSION,
+  PROTOBUF_CONTENT_TYPE,
+  cloudEventHeaders,
+} from './cloudevents/cloud-event-headers';
+export {
+  encodeEvent,
+  type EncodeEventOptions,
+  type EncodedEvent,
+} from './cloudevents/encode-event';
+export { decodeEvent, type DecodedEvent } from './cloudevents/decode-event';
+export { decodeTrustedEvent } from './cloudevents/decode-trusted-event';
+export {
+  EventDecodeError,
+  isEventDecodeError,
+  type EventDecodeErrorReason,
+} from './cloudevents/event-decode-error';
+
+// The transactional outbox: events committed with the state they announce, then relayed.
 export {
   appendToOutbox,
   OUTBOX_CHANNEL,
@@ -63,6 +88,7 @@ export {
   type OutboxLeaseTable,
   type OutboxTable,
 } from './outbox/outbox-migrations';
+
 // The consumer runtime: handlers applied exactly once per event id through
 // the inbox table, poison records to `<topic>.dlq`.
 export {
@@ -83,14 +109,19 @@ export type {
   InboxConsumerStatus,
 } from './inbox/inbox-consumer';
 export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox/inbox-migrations';
+export { isStorageUnavailableError } from './inbox/is-storage-unavailable-error';
+export { UnprocessableEventError } from './inbox/unprocessable-event-error';
+
+// Dead letters: what a `.dlq` record carries, and the way back for a redrive.
 export {
   DEAD_LETTER_HEADER_PREFIX,
   REDRIVE_GROUP_HEADER,
   deadLetterHeaders,
 } from './dead-letters/dead-letter-headers';
+export { toDeadLetter, type DeadLetterFailure } from './dead-letters/to-dead-letter';
 export { fromDeadLetter } from './dead-letters/from-dead-letter';
 export { redriveRefusal } from './dead-letters/redrive-refusal';
-export { toDeadLetter, type DeadLetterFailure } from './dead-letters/to-dead-letter';
+
 // Trace context through records, rows and notifications (W3C, via the global propagator).
 export {
   captureTraceContext,
@@ -99,23 +130,3 @@ export {
   eventContext,
   traceHeaderNames,
 } from './telemetry/trace-context';
-export { isStorageUnavailableError } from './inbox/is-storage-unavailable-error';
-export { UnprocessableEventError } from './inbox/unprocessable-event-error';
-// Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
-export {
-  createKafkaSecurity,
-  type KafkaClientSecurity,
-} from './kafka/security/create-kafka-security';
-export {
-  KAFKA_CLUSTER_RESOURCE,
-  aclKey,
-  principalOf,
-  serviceAcls,
-  servicePrincipals,
-  type ServiceAcl,
-} from './kafka/security/service-acls';
-export {
-  applyServiceAcls,
-  type AppliedServiceAcls,
-  type ApplyServiceAclsOptions,
-} from './kafka/security/apply-service-acls';
