@@ -9,6 +9,7 @@ import { createPartitionPacer } from './create-partition-pacer';
 import { createRecordHandler } from './create-record-handler';
 import { createRecordRetrier } from './create-record-retrier';
 import { createRunApplier } from './create-run-applier';
+import { createStartRetry } from './create-start-retry';
 import type { InboxConsumer, InboxConsumerOptions, InboxConsumerState } from './inbox-consumer';
 import type { InboxDatabase } from './inbox-migrations';
 import { resolveInboxSettings } from './resolve-inbox-settings';
@@ -115,10 +116,6 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
   });
 
-  let attempt: Promise<boolean> | undefined;
-  let retrying: Promise<void> | undefined;
-  let wakeRetry: () => void = () => {};
-
   /** One attempt to create the topics and join the group; false when the broker is not there. */
   async function tryStart(): Promise<boolean> {
     try {
@@ -137,42 +134,26 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     return true;
   }
 
-  async function retryStart(): Promise<void> {
-    for (let n = 0; !closing; n++) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** n));
-        wakeRetry = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      if (closing) return;
-      attempt = tryStart();
-      if (await attempt) return;
-    }
-  }
+  const startRetry = createStartRetry(tryStart, () => closing);
 
   return {
     async start() {
       if (state !== 'idle') return;
       state = 'starting';
-      attempt = tryStart();
-      if (await attempt) return;
       // A service may start before the broker (its health says NOT_SERVING
       // meanwhile), so an unreachable broker is retried, not thrown.
-      retrying = retryStart();
+      await startRetry.start();
     },
 
     async close() {
       if (state === 'stopped') return;
       state = 'stopped';
       closing = true;
-      wakeRetry();
+      startRetry.wake();
       lagMonitor.stop();
       pruner.stop();
       // Never stop a consumer halfway through joining: let the attempt settle first.
-      await retrying;
-      await attempt;
+      await startRetry.settled();
       // kafkajs waits for the batch in flight; the batch handler sees `closing`,
       // commits what it handled and returns, then the member leaves the group.
       await consumer.stop();
