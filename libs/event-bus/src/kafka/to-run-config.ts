@@ -42,6 +42,11 @@ export function toRunConfig(
         eachMessage: async ({ topic, partition, message }) =>
           deliverEvent(toEventRecord(topic, partition, message), options, registry, log),
       };
+    default:
+      // Unreachable from typed code; plain JavaScript gets a clear error, not a silent consumer.
+      throw new Error(
+        `consumer ${(options as { groupId?: string }).groupId} needs kind 'event', 'record' or 'batch'`,
+      );
   }
 }
 
