@@ -111,6 +111,7 @@ describe('order events across a broker outage', () => {
         const wanted = new Set(orderIds);
         const seen: DecodedEvent[] = [];
         const consumer = bus.createConsumer({
+          kind: 'event',
           groupId: `order-outage-${backend}-${Date.now()}`,
           topics: ['sales.orders.v1'],
           fromBeginning: true,

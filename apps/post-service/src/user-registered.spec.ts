@@ -103,6 +103,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     const eventId = randomUUID();
     const dlq: DecodedEvent[] = [];
     const tail = t.bus!.createConsumer({
+      kind: 'event',
       groupId: `post-test-dlq-${randomUUID()}`,
       topics: ['identity.users.v1.dlq'],
       ephemeral: true,
@@ -137,6 +138,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
     ];
     const letters = new Map<string, DecodedEvent>();
     const tail = t.bus!.createConsumer({
+      kind: 'event',
       groupId: `post-test-dlq-${randomUUID()}`,
       topics: ['identity.users.v1.dlq'],
       ephemeral: true,
@@ -185,6 +187,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
 
     const seen: DecodedEvent[] = [];
     const tail = t.bus!.createConsumer({
+      kind: 'event',
       groupId: `post-test-tail-${randomUUID()}`,
       topics: ['social.posts.v1'],
       ephemeral: true,

@@ -72,6 +72,7 @@ describe.each(backends)('reporting events on %s', (backend) => {
   async function deadLettersOf(topic: string, ids: readonly string[]) {
     const letters = new Map<string, EventRecord>();
     const dlq = consumer.bus.createConsumer({
+      kind: 'record',
       groupId: `reporting-dlq-probe-${randomUUID()}`,
       topics: [`${topic}.dlq`],
       ephemeral: true,
@@ -299,6 +300,7 @@ describe.each(backends)('reporting events on %s', (backend) => {
 
     const letters: EventRecord[] = [];
     const dlq = consumer.bus.createConsumer({
+      kind: 'record',
       groupId: `reporting-dlq-probe-${randomUUID()}`,
       topics: [`${sent.topic}.dlq`],
       ephemeral: true,

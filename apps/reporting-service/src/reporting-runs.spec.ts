@@ -285,6 +285,7 @@ describe.each(backends)('runs of events on %s', (backend) => {
   async function deadLettersOf(topic: string, ids: readonly string[]) {
     const letters = new Map<string, { headers: Readonly<Record<string, string>> }>();
     const dlq = consumer.bus.createConsumer({
+      kind: 'record',
       groupId: `reporting-dlq-probe-${randomUUID()}`,
       topics: [`${topic}.dlq`],
       ephemeral: true,

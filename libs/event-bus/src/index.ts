@@ -1,63 +1,94 @@
-// The event backbone: CloudEvents-framed protobuf events on Kafka. This folder
-// is the only code that knows the Kafka client library; swapping it touches
-// nothing outside libs/event-bus.
-export {
-  CLOUD_EVENTS_SPEC_VERSION,
-  PROTOBUF_CONTENT_TYPE,
-  cloudEventHeaders,
-} from './cloud-event-headers';
-export {
-  createEventBus,
-  type BatchConsumerOptions,
-  type BatchControl,
-  type ConsumerOptions,
-  type ConsumerStatus,
-  type EnsureTopicsResult,
-  type EventBus,
-  type EventBusOptions,
-  type EventConsumer,
-  type EventConsumerOptions,
-  type EventProducer,
-  type PartitionLag,
-  type PartitionOffsets,
-  type PublishOptions,
-  type PublishedEvent,
-  type RecordBatch,
-  type RecordConsumerOptions,
-} from './create-event-bus';
+// The event backbone: CloudEvents-framed protobuf events on Kafka. Only
+// kafka/ knows the Kafka client library; swapping it touches nothing outside
+// that folder.
+
+// The interfaces, and their Kafka implementation.
+export type {
+  BatchConsumerOptions,
+  BatchControl,
+  ConsumerOptions,
+  ConsumerStatus,
+  EnsureTopicsResult,
+  EventBus,
+  EventBusOptions,
+  EventConsumer,
+  EventConsumerOptions,
+  EventProducer,
+  PartitionLag,
+  PartitionOffsets,
+  PublishOptions,
+  PublishedEvent,
+  RecordBatch,
+  RecordConsumerOptions,
+} from './event-bus';
+export type { EventRecord, OutgoingRecord } from './event-record';
 export {
   createEventRegistry,
   type EventRegistry,
   type RegisteredEvent,
 } from './create-event-registry';
-export { decodeEvent, type DecodedEvent } from './decode-event';
-export { decodeTrustedEvent } from './decode-trusted-event';
-export { encodeEvent, type EncodeEventOptions, type EncodedEvent } from './encode-event';
-export {
-  EventDecodeError,
-  isEventDecodeError,
-  type EventDecodeErrorReason,
-} from './event-decode-error';
-export type { EventRecord, OutgoingRecord } from './event-record';
-export { createKafkaProbe } from './create-kafka-probe';
+export { eventSourceOf } from './event-source-of';
+export { createEventBus } from './kafka/create-event-bus';
 export {
   createServiceEventBus,
   type ServiceEventBusConfig,
   type ServiceEventBusOptions,
-} from './create-service-event-bus';
-export { eventSourceOf } from './event-source-of';
-export { appendToOutbox, OUTBOX_CHANNEL, type AppendToOutboxOptions } from './append-to-outbox';
+} from './kafka/create-service-event-bus';
+export { createKafkaProbe } from './kafka/create-kafka-probe';
+
+// Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
 export {
-  createOutboxRelay,
-  type OutboxRelay,
-  type OutboxRelayOptions,
-} from './create-outbox-relay';
+  createKafkaSecurity,
+  type KafkaClientSecurity,
+} from './kafka/security/create-kafka-security';
+export {
+  KAFKA_CLUSTER_RESOURCE,
+  aclKey,
+  principalOf,
+  serviceAcls,
+  servicePrincipals,
+  type ServiceAcl,
+} from './kafka/security/service-acls';
+export {
+  applyServiceAcls,
+  type AppliedServiceAcls,
+  type ApplyServiceAclsOptions,
+} from './kafka/security/apply-service-acls';
+
+// CloudEvents framing (binary mode).
+export {
+  CLOUD_EVENTS_SPEC_VERSION,
+  PROTOBUF_CONTENT_TYPE,
+  cloudEventHeaders,
+} from './cloudevents/cloud-event-headers';
+export {
+  encodeEvent,
+  type EncodeEventOptions,
+  type EncodedEvent,
+} from './cloudevents/encode-event';
+export { decodeEvent, type DecodedEvent } from './cloudevents/decode-event';
+export { decodeTrustedEvent } from './cloudevents/decode-trusted-event';
+export {
+  EventDecodeError,
+  isEventDecodeError,
+  type EventDecodeErrorReason,
+} from './cloudevents/event-decode-error';
+
+// The transactional outbox: events committed with the state they announce, then relayed.
+export {
+  appendToOutbox,
+  OUTBOX_CHANNEL,
+  type AppendToOutboxOptions,
+} from './outbox/append-to-outbox';
+export { createOutboxRelay } from './outbox/create-outbox-relay';
+export type { OutboxRelay, OutboxRelayOptions } from './outbox/outbox-relay';
 export {
   outboxMigrations,
   type OutboxDatabase,
   type OutboxLeaseTable,
   type OutboxTable,
-} from './outbox-migrations';
+} from './outbox/outbox-migrations';
+
 // The consumer runtime: handlers applied exactly once per event id through
 // the inbox table, poison records to `<topic>.dlq`.
 export {
@@ -69,24 +100,28 @@ export {
   type EventHandler,
   type HandlerContext,
   type Subscription,
-} from './on';
-export {
-  createInboxConsumer,
-  type InboxConsumer,
-  type InboxConsumerOptions,
-  type InboxConsumerState,
-  type InboxConsumerStatus,
-} from './create-inbox-consumer';
-export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox-migrations';
+} from './inbox/on';
+export { createInboxConsumer } from './inbox/create-inbox-consumer';
+export type {
+  InboxConsumer,
+  InboxConsumerOptions,
+  InboxConsumerState,
+  InboxConsumerStatus,
+} from './inbox/inbox-consumer';
+export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox/inbox-migrations';
+export { isStorageUnavailableError } from './inbox/is-storage-unavailable-error';
+export { UnprocessableEventError } from './inbox/unprocessable-event-error';
+
+// Dead letters: what a `.dlq` record carries, and the way back for a redrive.
 export {
   DEAD_LETTER_HEADER_PREFIX,
   REDRIVE_GROUP_HEADER,
   deadLetterHeaders,
-  fromDeadLetter,
-  redriveRefusal,
-  toDeadLetter,
-  type DeadLetterFailure,
-} from './dead-letter-headers';
+} from './dead-letters/dead-letter-headers';
+export { toDeadLetter, type DeadLetterFailure } from './dead-letters/to-dead-letter';
+export { fromDeadLetter } from './dead-letters/from-dead-letter';
+export { redriveRefusal } from './dead-letters/redrive-refusal';
+
 // Trace context through records, rows and notifications (W3C, via the global propagator).
 export {
   captureTraceContext,
@@ -94,21 +129,4 @@ export {
   contextFromStored,
   eventContext,
   traceHeaderNames,
-} from './trace-context';
-export { isStorageUnavailableError } from './is-storage-unavailable-error';
-export { UnprocessableEventError } from './unprocessable-event-error';
-// Kafka security: TLS/SASL client options and ACLs derived from the topic registry.
-export { createKafkaSecurity, type KafkaClientSecurity } from './create-kafka-security';
-export {
-  KAFKA_CLUSTER_RESOURCE,
-  aclKey,
-  principalOf,
-  serviceAcls,
-  servicePrincipals,
-  type ServiceAcl,
-} from './service-acls';
-export {
-  applyServiceAcls,
-  type AppliedServiceAcls,
-  type ApplyServiceAclsOptions,
-} from './apply-service-acls';
+} from './telemetry/trace-context';

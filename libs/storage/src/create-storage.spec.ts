@@ -5,13 +5,14 @@ import type { Migration } from 'kysely/migration';
 import pg from 'pg';
 import { createLogger } from '@switchboard/logger';
 import { createTestDatabase, dropDatabase, testDatabaseUrl } from '@switchboard/testing';
-import { createStorage, type Storage, type StorageOptions } from './create-storage';
+import { createStorage } from './create-storage';
+import type { Storage, StorageOptions } from './storage';
 import {
   isRetryableTransactionError,
   isSerializationFailure,
   isUniqueViolation,
   postgresErrorCode,
-} from './database-errors';
+} from './errors/database-errors';
 
 interface TestDb {
   counters: { id: string; value: number };

@@ -1,21 +1,22 @@
 // A service's database on a PostgreSQL server, behind Kysely.
-export { createStorage, type Storage, type StorageOptions } from './create-storage';
-export type { ListenOptions, Unlisten } from './create-pg-notification-listener';
+export { createStorage } from './create-storage';
+export type { Storage, StorageOptions } from './storage';
+export type { ListenOptions, Unlisten } from './postgres/create-pg-notification-listener';
 export {
   resolveStorageTarget,
   serviceDatabaseName,
   type StorageTarget,
   type StorageTargetInput,
-} from './resolve-storage-target';
-export { maskDatabaseUrl } from './mask-database-url';
-export { StorageError } from './storage-error';
+} from './target/resolve-storage-target';
+export { maskDatabaseUrl } from './target/mask-database-url';
+export { StorageError } from './errors/storage-error';
 export {
   isForeignKeyViolation,
   isRetryableTransactionError,
   isSerializationFailure,
   isUniqueViolation,
   postgresErrorCode,
-} from './database-errors';
+} from './errors/database-errors';
 // What a service needs to declare its tables and migrations, so it depends on
 // this lib rather than on a Kysely version of its own.
 export {

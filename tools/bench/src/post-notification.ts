@@ -208,6 +208,7 @@ export async function measurePostNotification(ctx: BenchContext): Promise<Sectio
 
     const relayLags: number[] = [];
     const relayProbe = bus.createConsumer({
+      kind: 'record',
       groupId: `bench-relay-lag-${randomUUID()}`,
       topics: ['social.posts.v1'],
       fromBeginning: false,

@@ -131,6 +131,7 @@ describe('events dlq and lag', () => {
     const expected = ends.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
     const records: EventRecord[] = [];
     const consumer = bus.createConsumer({
+      kind: 'record',
       groupId: `cli-test-reader-${randomUUID()}`,
       topics: [topic],
       ephemeral: true,
@@ -279,6 +280,7 @@ describe('events dlq and lag', () => {
     // A group that has consumed and committed everything published so far.
     let consumed = 0;
     const consumer = bus.createConsumer({
+      kind: 'batch',
       groupId,
       topics: [spec.name],
       onBatch: async (batch, control) => {

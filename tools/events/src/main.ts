@@ -87,6 +87,7 @@ async function tail(bus: EventBus, command: TailCommand): Promise<void> {
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const consumer = bus.createConsumer({
+    kind: 'record',
     // A fresh, ephemeral group per run: reading never moves a service's offsets.
     groupId: `events-cli-tail-${randomUUID()}`,
     topics: [command.topic],

@@ -22,6 +22,7 @@ export async function readToEnd(
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const consumer = bus.createConsumer({
+    kind: 'record',
     groupId: `events-cli-read-${randomUUID()}`,
     topics: [topic],
     fromBeginning: true,

@@ -111,6 +111,7 @@ describe('dlq redrive to the group that failed the event', () => {
     const expected = ends.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
     const records: EventRecord[] = [];
     const reader = bus.createConsumer({
+      kind: 'record',
       groupId: `redrive-test-reader-${randomUUID()}`,
       topics: [topic],
       ephemeral: true,

@@ -54,6 +54,7 @@ export async function redriveDeadLetters(bus: EventBus, topic: string): Promise<
 
   const producer = bus.createProducer();
   const consumer = bus.createConsumer({
+    kind: 'batch',
     groupId: REDRIVE_GROUP,
     topics: [topic],
     fromBeginning: true,

@@ -258,6 +258,7 @@ async function startGroupAtEnd(
 ): Promise<void> {
   const positioned = new Set<string>();
   const positioner = bus.createConsumer({
+    kind: 'batch',
     groupId,
     topics: consumedTopics.map((t) => t.name),
     fromBeginning: false,

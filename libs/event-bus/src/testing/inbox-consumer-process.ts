@@ -5,9 +5,9 @@
 import { OrderPlacedSchema } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
-import { createEventBus } from '../create-event-bus';
-import { createInboxConsumer } from '../create-inbox-consumer';
-import { on } from '../on';
+import { createEventBus } from '../kafka/create-event-bus';
+import { createInboxConsumer } from '../inbox/create-inbox-consumer';
+import { on } from '../inbox/on';
 import {
   INBOX_TEST_SOURCE,
   inboxTestMigrations,

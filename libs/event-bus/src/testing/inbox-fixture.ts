@@ -9,10 +9,11 @@ import {
   type Storage,
 } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { createEventBus, type EventBus } from '../create-event-bus';
+import type { EventBus } from '../event-bus';
+import { createEventBus } from '../kafka/create-event-bus';
 import type { EventRecord } from '../event-record';
-import { inboxMigrations, type InboxDatabase } from '../inbox-migrations';
-import type { HandlerContext } from '../on';
+import { inboxMigrations, type InboxDatabase } from '../inbox/inbox-migrations';
+import type { HandlerContext } from '../inbox/on';
 
 /**
  * What a test handler writes: one row per effect and no uniqueness, so a
@@ -148,6 +149,7 @@ export async function readTopic(
   if (expected === 0) return [];
   const records: EventRecord[] = [];
   const consumer = bus.createConsumer({
+    kind: 'record',
     groupId: `inbox-test-reader-${randomUUID()}`,
     topics: [topic],
     fromBeginning: true,

@@ -4,9 +4,10 @@ import { createLogger, type Logger } from '@switchboard/logger';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { Writable } from 'node:stream';
-import { createEventBus, type EventBus } from '../create-event-bus';
-import type { DecodedEvent } from '../decode-event';
-import { outboxMigrations, type OutboxDatabase } from '../outbox-migrations';
+import type { EventBus } from '../event-bus';
+import { createEventBus } from '../kafka/create-event-bus';
+import type { DecodedEvent } from '../cloudevents/decode-event';
+import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
 
 export const quietLogger = (): Logger =>
   process.env.TEST_LOGS
@@ -71,6 +72,7 @@ export async function collectRun(bus: EventBus, run: string): Promise<Collector>
   await bus.ensureTopics();
   const events: DecodedEvent[] = [];
   const consumer = bus.createConsumer({
+    kind: 'event',
     groupId: `outbox-test-${run}`,
     topics: ['sales.orders.v1'],
     fromBeginning: true,

@@ -2,9 +2,9 @@
 // Env: OUTBOX_DB_URL (a PostgreSQL URL), KAFKA_BROKERS.
 import { createLogger } from '@switchboard/logger';
 import { createStorage } from '@switchboard/storage';
-import { createEventBus } from '../create-event-bus';
-import { createOutboxRelay } from '../create-outbox-relay';
-import { outboxMigrations, type OutboxDatabase } from '../outbox-migrations';
+import { createEventBus } from '../kafka/create-event-bus';
+import { createOutboxRelay } from '../outbox/create-outbox-relay';
+import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
 
 async function main() {
   const logger = createLogger({ service: 'relay-process', level: 'warn' });

@@ -1,0 +1,109 @@
+import type { BatchObservableResult, Meter } from '@opentelemetry/api';
+import type { Logger } from '@switchboard/logger';
+import type { EventBus, PartitionLag } from '../event-bus';
+import { messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
+
+/**
+ * The group's lag, as a gauge and, every lagLogIntervalMs, as a log line.
+ * Both read the broker at most one at a time, and a scrape never waits on it.
+ */
+export interface LagMonitor {
+  start(): void;
+  stop(): void;
+}
+
+export interface LagMonitorOptions {
+  readonly bus: EventBus;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly log: Logger;
+  readonly meter: Meter;
+  /** 0 turns the log line off. */
+  readonly logIntervalMs: number;
+}
+
+/** How old the lag a collection reports may be before it asks the broker again. */
+const LAG_REFRESH_MS = 10_000;
+
+export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
+  const { bus, groupId, topics, log, meter, logIntervalMs } = options;
+  const lagGauge = meter.createObservableGauge('messaging.kafka.consumer.lag', {
+    description: 'High watermark minus the committed offset, per partition',
+    unit: '{message}',
+  });
+  /** The lag last read (by the lag log or a collection), so a scrape never waits on the broker. */
+  let lastLag: { at: number; partitions: readonly PartitionLag[] } = { at: 0, partitions: [] };
+  let lagRefresh: Promise<PartitionLag[]> | undefined;
+  let logPending = false;
+  /** The total lag last logged at info; undefined before the first reading. */
+  let lastLoggedLag: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  function refreshLag(): Promise<PartitionLag[]> {
+    lagRefresh ??= bus
+      .consumerLag(groupId, topics)
+      .then((partitions) => {
+        lastLag = { at: Date.now(), partitions };
+        return partitions;
+      })
+      .finally(() => {
+        lagRefresh = undefined;
+      });
+    return lagRefresh;
+  }
+
+  const observeLag = (observer: BatchObservableResult) => {
+    if (Date.now() - lastLag.at >= LAG_REFRESH_MS) void refreshLag().catch(() => undefined);
+    for (const p of lastLag.partitions) {
+      observer.observe(lagGauge, p.lag, {
+        [attr.destination]: p.topic,
+        [attr.partition]: String(p.partition),
+        [attr.group]: groupId,
+      });
+    }
+  };
+
+  async function logLag() {
+    if (logPending) return;
+    logPending = true;
+    try {
+      const partitions = await refreshLag();
+      const total = partitions.reduce((sum, p) => sum + p.lag, 0);
+      // A consumer that stays caught up says so once, not every interval: an idle
+      // system's logs (and the CPU of writing them) stay proportional to work.
+      const level = total === 0 && lastLoggedLag === 0 ? 'debug' : 'info';
+      if (level === 'info') lastLoggedLag = total;
+      log[level](
+        {
+          lag: partitions.map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            committed: p.committedOffset,
+            high: p.highWatermark,
+            lag: p.lag,
+          })),
+          total,
+        },
+        'consumer lag',
+      );
+    } catch (err) {
+      log.debug({ err }, 'could not read consumer lag');
+    } finally {
+      logPending = false;
+    }
+  }
+
+  return {
+    start() {
+      meter.addBatchObservableCallback(observeLag, [lagGauge]);
+      if (logIntervalMs > 0) {
+        timer = setInterval(() => void logLag(), logIntervalMs);
+        timer.unref();
+      }
+    },
+    stop() {
+      clearInterval(timer);
+      meter.removeBatchObservableCallback(observeLag, [lagGauge]);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { EventRecord } from '../event-record';
+
+/** A kafkajs message as the rest of the bus sees a record: no Buffers, string headers. */
+export function toEventRecord(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): EventRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    headers: headersToStrings(message.headers),
+    value:
+      message.value === null
+        ? null
+        : new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength),
+    timestamp: message.timestamp,
+  };
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value !== undefined) out[name] = value.toString();
+  }
+  return out;
+}
