@@ -17,9 +17,13 @@ export function defineStandardService<
   Config extends ServiceConfig,
   DB,
   Module extends ServiceModule<Desc>,
->(spec: StandardServiceSpec<Desc, Config, DB, Module>): StandardService<Desc, Config, DB, Module> {
+  Overrides = never,
+>(
+  spec: StandardServiceSpec<Desc, Config, DB, Module, Overrides>,
+): StandardService<Desc, Config, DB, Module, Overrides> {
   return Object.freeze({
     ...spec,
-    start: (options: StartStandardServiceOptions<Config>) => startStandardService(spec, options),
+    start: (options: StartStandardServiceOptions<Config, Overrides>) =>
+      startStandardService(spec, options),
   });
 }

@@ -17,7 +17,8 @@ export function runStandardService<
   Config extends ServiceConfig,
   DB,
   Module extends ServiceModule<Desc>,
->(service: StandardService<Desc, Config, DB, Module>): void {
+  Overrides = never,
+>(service: StandardService<Desc, Config, DB, Module, Overrides>): void {
   runService(async () => {
     const config = service.loadConfig();
     const logger = createLogger({ service: config.service, level: config.logLevel });

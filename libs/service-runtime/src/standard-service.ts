@@ -8,9 +8,14 @@ import type { CloseTarget } from './close-on-signal';
 import type { ServiceModule, ServiceModuleOptions } from './service-module';
 
 /** What a standard service's module factory gets: the shared resources, and its way to auth. */
-export interface StandardModuleOptions<Config, DB> extends ServiceModuleOptions<Config, DB> {
+export interface StandardModuleOptions<Config, DB, Overrides = never> extends ServiceModuleOptions<
+  Config,
+  DB
+> {
   /** The channel to auth (token checks, own identity); undefined for auth itself. */
   auth: RemoteAuthenticator | undefined;
+  /** A test's own budgets or consumer group; never set by main.ts. */
+  overrides?: Overrides;
 }
 
 /**
@@ -24,13 +29,14 @@ export interface StandardServiceSpec<
   Config extends ServiceConfig,
   DB,
   Module extends ServiceModule<Desc>,
+  Overrides = never,
 > {
   readonly service: Desc;
   /** The module's step in the shutdown log, e.g. 'orders'. */
   readonly moduleName: string;
   loadConfig(source?: Env): Config;
   readonly migrations: Record<string, Migration>;
-  createModule(options: StandardModuleOptions<Config, DB>): Module | Promise<Module>;
+  createModule(options: StandardModuleOptions<Config, DB, Overrides>): Module | Promise<Module>;
   /**
    * The auth channel, when the service needs other settings than the
    * config's; `false` for a service that checks tokens itself (auth), whose
@@ -42,13 +48,17 @@ export interface StandardServiceSpec<
 }
 
 /** Settings a caller other than main.ts (a test) may give. */
-export interface StartStandardServiceOptions<Config> {
+export interface StartStandardServiceOptions<Config, Overrides = never> {
   config: Config;
+  /** Handed to the module factory: what a test legitimately tunes (budgets, its own group). */
+  overrides?: Overrides;
   logger: Logger;
   /** Overrides the configured port, e.g. 0 for a free one. */
   port?: number;
   /** Overrides the configured host. */
   host?: string;
+  /** The storage's connection pool (10 unless given): a race test wants more parallelism. */
+  poolSize?: number;
   /** Replaces the token check; the auth channel (and the service's identity) stays. */
   authenticate?: Authenticate;
 }
@@ -72,9 +82,10 @@ export interface StandardService<
   Config extends ServiceConfig,
   DB,
   Module extends ServiceModule<Desc>,
-> extends StandardServiceSpec<Desc, Config, DB, Module> {
+  Overrides = never,
+> extends StandardServiceSpec<Desc, Config, DB, Module, Overrides> {
   /** Starts it as main.ts does, without telemetry or signal handling. */
   start(
-    options: StartStandardServiceOptions<Config>,
+    options: StartStandardServiceOptions<Config, Overrides>,
   ): Promise<RunningStandardService<Config, DB, Module>>;
 }

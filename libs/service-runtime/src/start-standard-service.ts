@@ -23,9 +23,10 @@ export async function startStandardService<
   Config extends ServiceConfig,
   DB,
   Module extends ServiceModule<Desc>,
+  Overrides = never,
 >(
-  spec: StandardServiceSpec<Desc, Config, DB, Module>,
-  options: StartStandardServiceOptions<Config>,
+  spec: StandardServiceSpec<Desc, Config, DB, Module, Overrides>,
+  options: StartStandardServiceOptions<Config, Overrides>,
 ): Promise<RunningStandardService<Config, DB, Module>> {
   const { config, logger } = options;
   const started: [string, CloseTarget][] = [];
@@ -36,6 +37,7 @@ export async function startStandardService<
       service: config.key,
       migrations: spec.migrations,
       logger,
+      poolSize: options.poolSize,
     });
     started.push(['storage', storage]);
     const bus = createServiceEventBus(config, logger);
@@ -45,7 +47,14 @@ export async function startStandardService<
         ? undefined
         : (spec.createAuthenticator ?? createRemoteAuthenticator)(config);
     if (auth) started.push(['auth client', auth]);
-    const module = await spec.createModule({ config, storage, bus, logger, auth });
+    const module = await spec.createModule({
+      config,
+      storage,
+      bus,
+      logger,
+      auth,
+      overrides: options.overrides,
+    });
     started.push([spec.moduleName, module]);
     await module.start();
     const authenticate = options.authenticate ?? module.authenticate ?? auth?.authenticate;
