@@ -19,7 +19,7 @@ describe.each(backends)('fanOutPost on %s', (backend) => {
 
   beforeAll(async () => {
     store = await createTestStore(backend);
-    replica = await startReplica(store, { consume: false });
+    replica = await startReplica(store);
   });
   afterAll(async () => {
     await replica?.close();
