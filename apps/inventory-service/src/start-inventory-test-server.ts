@@ -32,7 +32,7 @@ const callers = {
   'order-service-token': { userId: 'order-service', roles: ['service'] },
 } as const;
 
-export const testAuthenticate: Authenticate = async (token) => {
+const testAuthenticate: Authenticate = async (token) => {
   const caller = callers[token as keyof typeof callers];
   if (caller === undefined) {
     throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');

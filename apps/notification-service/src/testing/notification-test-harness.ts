@@ -40,7 +40,7 @@ const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
  * about fan-out and the live feed, for many made-up users. A token
  * `user:<uuid>` is that user, anything else is rejected as auth would.
  */
-export const testAuthenticate: Authenticate = async (token) => {
+const testAuthenticate: Authenticate = async (token) => {
   const userId = USER_TOKEN.exec(token)?.[1];
   if (userId === undefined) {
     throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');

@@ -47,8 +47,6 @@ export type Backend = 'postgres';
 /** For `describe.each`: every storage behaviour is tested on both. */
 export const backends: [Backend][] = [['postgres']];
 
-export const ORDER_SOURCE = '/switchboard/order-service';
-
 /** The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD. */
 export const ADMIN = {
   email: 'order-spec-admin@example.com',

@@ -27,7 +27,7 @@ const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
  * about posts and follows, and need many users without registering each. A
  * token `user:<uuid>` is that user, anything else is rejected as auth would.
  */
-export const testAuthenticate: Authenticate = async (token) => {
+const testAuthenticate: Authenticate = async (token) => {
   const userId = USER_TOKEN.exec(token)?.[1];
   if (userId === undefined) {
     throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
@@ -39,10 +39,6 @@ export const testAuthenticate: Authenticate = async (token) => {
 export const as = (userId: string) => ({ headers: { authorization: `Bearer user:${userId}` } });
 export const anonymous = {};
 export const forged = { headers: { authorization: 'Bearer forged' } };
-
-export function brokers(): string[] {
-  return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-}
 
 export interface PostTestServer {
   storage: Storage<PostDatabase>;
