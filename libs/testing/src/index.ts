@@ -13,3 +13,4 @@ export * from './stream-events-in-background';
 export * from './service-under-test';
 export * from './start-service-under-test';
 export * from './create-test-logger';
+export * from './eventually';

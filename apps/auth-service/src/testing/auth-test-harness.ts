@@ -52,22 +52,14 @@ export async function createTestTarget(_backend: Backend): Promise<TestDatabaseT
 }
 
 /** What the specs' service is configured with (through its environment) unless they say otherwise. */
-export const testSettings: {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly tokenTtlSeconds: number;
-  readonly adminEmail: string;
-  readonly adminPassword: string;
-  readonly keyEncryptionKey: string;
-  readonly serviceClients: ReadonlyMap<string, string>;
-} = {
+export const testSettings = {
   issuer: 'switchboard-auth',
   audience: 'switchboard',
   tokenTtlSeconds: 900,
   adminEmail: 'admin@switchboard.local',
   adminPassword: 'switchboard-admin',
   keyEncryptionKey: 'key-encryption-key-of-the-auth-specs',
-  serviceClients: new Map([['order-service', 'order-secret-for-tests']]),
+  serviceClients: new Map<string, string>([['order-service', 'order-secret-for-tests']]),
 };
 
 /**

@@ -24,7 +24,7 @@ import {
 import { createLogger } from '@switchboard/logger';
 import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import { sql, type Storage } from '@switchboard/storage';
-import { createTestDatabase, startServiceUnderTest } from '@switchboard/testing';
+import { createTestDatabase, eventually, startServiceUnderTest } from '@switchboard/testing';
 import { fanOutPost } from '../fan-out-post';
 import type { NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
@@ -327,20 +327,6 @@ export function errorCode(err: ConnectError): string | null {
   return err.metadata.get('error-code');
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 // Shared with every service's tests.
+export { eventually };
 export { failure } from '@switchboard/testing';

@@ -5,7 +5,6 @@
 // database, and reached only over gRPC, as in production. The order service
 // itself runs in this process so a test can reach its parts (database,
 // settler, idempotency keys) and inject failures into them. Not used by main.ts.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import {
@@ -28,6 +27,7 @@ import {
 import type { Storage } from '@switchboard/storage';
 import {
   createTestDatabase,
+  eventually as pollUntil,
   startGrpcFaultProxy,
   startServiceProcess,
   startServiceUnderTest,
@@ -385,17 +385,8 @@ export async function outboxEventsFor(
 }
 
 /** Polls `check` until it holds or the time is up; fails the test with `what` then. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
+export const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 10_000) =>
+  pollUntil(check, timeoutMs, what);
 
 // Shared with every service's tests.
 export { errorInfo, failure } from '@switchboard/testing';

@@ -23,7 +23,12 @@ import {
 import type { Logger } from '@switchboard/logger';
 import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, createTestLogger, startServiceUnderTest } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  createTestLogger,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import { migrations } from '../migrations';
 import type { ReportingModuleOverrides } from '../reporting-module';
 import type { ReportingDatabase } from '../reporting-schema';
@@ -381,17 +386,8 @@ function startReportingService(
 }
 
 /** Polls until `check` holds, or fails the test with `message`. */
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  message: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${message} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export const waitUntil = (check: () => Promise<boolean>, message: string, timeoutMs = 60_000) =>
+  eventually(check, timeoutMs, message);
 
 /** Waits until the store holds each order id, in the wanted status. */
 export async function waitForOrders(
