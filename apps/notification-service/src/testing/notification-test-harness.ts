@@ -23,9 +23,15 @@ import {
 } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import type { Authenticate, ServiceClient } from '@switchboard/rpc';
-import { sql, type Storage } from '@switchboard/storage';
-import { createTestDatabase, eventually, startServiceUnderTest } from '@switchboard/testing';
+import { createStorage, sql, type Storage } from '@switchboard/storage';
+import {
+  createTestDatabase,
+  createTestLogger,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import { fanOutPost } from '../fan-out-post';
+import { migrations } from '../migrations';
 import type { NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
 import { notificationServiceDefinition } from '../notification-service-definition';
@@ -67,6 +73,19 @@ export interface TestStore {
 export async function createTestStore(backend: Backend): Promise<TestStore> {
   const database = await createTestDatabase('notification');
   return { backend, url: database.url, dispose: () => database.drop() };
+}
+
+/**
+ * The store's database, migrated as the service migrates it, for specs of
+ * SQL that need no running service: no consumer writes to it behind them.
+ */
+export function openStorage(store: TestStore): Promise<Storage<NotificationDatabase>> {
+  return createStorage<NotificationDatabase>({
+    service: 'notification',
+    serviceDatabaseUrl: store.url,
+    migrations,
+    logger: createTestLogger('notification-test'),
+  });
 }
 
 export interface ReplicaOptions {
