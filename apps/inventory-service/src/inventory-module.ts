@@ -2,8 +2,8 @@ import type { InventoryService } from '@switchboard/contracts';
 import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { createInventoryService, inventoryAccessPolicy } from './create-inventory-service';
-import { createProductCatalog } from './create-product-catalog';
-import { createReservationLedger } from './create-reservation-ledger';
+import { createProductCatalog, type ProductCatalog } from './create-product-catalog';
+import { createReservationLedger, type ReservationLedger } from './create-reservation-ledger';
 import { createReservationSweeper } from './create-reservation-sweeper';
 import type { InventoryDatabase } from './inventory-schema';
 import type { InventoryConfig } from './load-inventory-config';
@@ -11,7 +11,11 @@ import { seedDemoCatalog } from './seed-demo-catalog';
 
 export type InventoryModuleOptions = ServiceModuleOptions<InventoryConfig, InventoryDatabase>;
 
-export type InventoryModule = ServiceModule<typeof InventoryService>;
+export interface InventoryModule extends ServiceModule<typeof InventoryService> {
+  /** The parts, for tests that look behind the RPCs. */
+  readonly catalog: ProductCatalog;
+  readonly ledger: ReservationLedger;
+}
 
 /** The running inventory service: catalog, reservation ledger, outbox relay and expiry sweeper. */
 export function createInventoryModule(options: InventoryModuleOptions): InventoryModule {
@@ -32,6 +36,8 @@ export function createInventoryModule(options: InventoryModuleOptions): Inventor
   return {
     handlers: createInventoryService({ catalog, ledger }),
     access: inventoryAccessPolicy,
+    catalog,
+    ledger,
     async start() {
       // Before serving: `npm start` promises something to order as soon as it is SERVING.
       if (config.seedDemoData) await seedDemoCatalog(catalog, logger);

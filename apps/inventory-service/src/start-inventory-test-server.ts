@@ -1,24 +1,16 @@
-// Test support for this service's specs: the real InventoryService on a real
-// socket, over a fresh database on the real PostgreSQL server. Not
-// used by main.ts.
-import { Writable } from 'node:stream';
-import { InventoryService } from '@switchboard/contracts';
+// Test support for this service's specs: the real inventory service, started
+// from its definition as main.ts starts it, over a fresh database on the real
+// PostgreSQL server. Not used by main.ts.
+import type { InventoryService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import { createLogger, type Logger } from '@switchboard/logger';
-import {
-  createGrpcJsTransport,
-  createRpcServer,
-  createServiceClient,
-  type Authenticate,
-  type ServiceClient,
-} from '@switchboard/rpc';
-import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { createInventoryService, inventoryAccessPolicy } from './create-inventory-service';
-import { createProductCatalog, type ProductCatalog } from './create-product-catalog';
-import { createReservationLedger, type ReservationLedger } from './create-reservation-ledger';
+import type { Logger } from '@switchboard/logger';
+import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import type { Storage } from '@switchboard/storage';
+import { createTestLogger, startServiceUnderTest } from '@switchboard/testing';
+import type { ProductCatalog } from './create-product-catalog';
+import type { ReservationLedger } from './create-reservation-ledger';
 import type { InventoryDatabase } from './inventory-schema';
-import { migrations } from './migrations';
+import { inventoryServiceDefinition } from './inventory-service-definition';
 
 export type Backend = 'postgres';
 
@@ -28,8 +20,10 @@ export const backends: [Backend][] = [['postgres']];
 export const EVENT_SOURCE = '/switchboard/inventory-service';
 
 /**
- * Stands in for the auth service, which is built separately: these tokens
- * map to fixed callers, anything else is rejected as auth would reject it.
+ * Stands in for the auth service, which these specs do not start: they are
+ * about stock and reservations, and each caller's roles decide what it may
+ * do. These tokens map to fixed callers, anything else is rejected as auth
+ * would reject it. The order service's specs run inventory with the real auth.
  */
 const callers = {
   'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
@@ -38,7 +32,7 @@ const callers = {
   'order-service-token': { userId: 'order-service', roles: ['service'] },
 } as const;
 
-export const testAuthenticate: Authenticate = async (token) => {
+const testAuthenticate: Authenticate = async (token) => {
   const caller = callers[token as keyof typeof callers];
   if (caller === undefined) {
     throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
@@ -59,13 +53,7 @@ export const as = {
   anonymous: {},
 };
 
-export function silentLogger(): Logger {
-  return createLogger({
-    service: 'inventory-test',
-    level: 'silent',
-    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-}
+export const silentLogger = (): Logger => createTestLogger('inventory-test');
 
 export interface InventoryTestServer {
   storage: Storage<InventoryDatabase>;
@@ -73,7 +61,7 @@ export interface InventoryTestServer {
   ledger: ReservationLedger;
   client: ServiceClient<typeof InventoryService>;
   address: string;
-  /** Stops the server, closes the database and deletes it. */
+  /** Stops the service, closes the database and deletes it. */
   close(): Promise<void>;
 }
 
@@ -83,53 +71,30 @@ export interface InventoryTestServerOptions {
   poolSize?: number;
 }
 
+/**
+ * The service as main.ts starts it, but for the token check (above). Its own
+ * expiry sweeper is set so far out that only a test's sweeps run.
+ */
 export async function startInventoryTestServer(
-  backend: Backend,
+  _backend: Backend,
   options: InventoryTestServerOptions = {},
 ): Promise<InventoryTestServer> {
-  const logger = silentLogger();
-  let database: TestDatabase | undefined;
-  if (backend === 'postgres') database = await createTestDatabase('inventory');
-
-  const storage = await createStorage<InventoryDatabase>({
-    service: 'inventory',
-    serviceDatabaseUrl: database?.url,
-    migrations,
-    logger,
+  const t = await startServiceUnderTest(inventoryServiceDefinition, {
+    env: {
+      INVENTORY_RESERVATION_TTL_MS: String(options.ttlMs ?? 15 * 60_000),
+      INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: String(10 * 60_000),
+    },
     poolSize: options.poolSize,
-  });
-  const catalog = createProductCatalog({ db: storage.db, source: EVENT_SOURCE });
-  const ledger = createReservationLedger({
-    db: storage.db,
-    ttlMs: options.ttlMs ?? 15 * 60_000,
-    source: EVENT_SOURCE,
-  });
-  const server = createRpcServer({
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveBytes: 1024 * 1024,
-    shutdownGraceMs: 2_000,
     authenticate: testAuthenticate,
   });
-  server.addService(InventoryService, createInventoryService({ catalog, ledger }), {
-    access: inventoryAccessPolicy,
-  });
-  const port = await server.start();
-  const address = `127.0.0.1:${port}`;
-  const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 30_000 });
+  const { module, storage } = t.running;
   return {
     storage,
-    catalog,
-    ledger,
-    client: createServiceClient(InventoryService, transport),
-    address,
-    async close() {
-      transport.close();
-      await server.shutdown();
-      await storage.close();
-      await database?.drop();
-    },
+    catalog: module.catalog,
+    ledger: module.ledger,
+    client: t.client,
+    address: t.address,
+    close: () => t.stop(),
   };
 }
 

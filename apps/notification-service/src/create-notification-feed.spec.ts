@@ -20,7 +20,7 @@ describe('the notification feed', () => {
 
   beforeAll(async () => {
     store = await createTestStore('postgres');
-    replica = await startReplica(store, { consume: false });
+    replica = await startReplica(store);
   });
   afterAll(async () => {
     await replica?.close();

@@ -1,35 +1,37 @@
 import { randomUUID } from 'node:crypto';
+import type { Storage } from '@switchboard/storage';
 import { fanOutPost } from './fan-out-post';
 import { notificationIdFor } from './notification-id';
+import type { NotificationDatabase } from './notification-schema';
 import { NOTIFICATION_CHANNEL, decodeSignal } from './notification-signal';
 import {
   backends,
   countNotifications,
   createTestStore,
   eventually,
+  openStorage,
   seedFollowers,
-  startReplica,
-  type NotificationReplica,
   type TestStore,
 } from './testing/notification-test-harness';
 
 describe.each(backends)('fanOutPost on %s', (backend) => {
   let store: TestStore;
-  let replica: NotificationReplica;
+  // The database alone: these specs count every signal on it.
+  let storage: Storage<NotificationDatabase>;
 
   beforeAll(async () => {
     store = await createTestStore(backend);
-    replica = await startReplica(store, { consume: false });
+    storage = await openStorage(store);
   });
   afterAll(async () => {
-    await replica?.close();
+    await storage?.close();
     await store?.dispose();
   });
 
   /** Runs a fan-out in one transaction, counting the INSERT statements it sends. */
   async function fanOut(post: Parameters<typeof fanOutPost>[1], batchSize: number) {
     let inserts = 0;
-    const result = await replica.storage.db.transaction().execute((trx) =>
+    const result = await storage.db.transaction().execute((trx) =>
       fanOutPost(
         trx.withPlugin({
           transformQuery: ({ node }) => {
@@ -48,9 +50,9 @@ describe.each(backends)('fanOutPost on %s', (backend) => {
   it('writes one notification per follower in multi-row inserts of the batch size', async () => {
     const author = randomUUID();
     const followers = Array.from({ length: 3_000 }, () => randomUUID());
-    await seedFollowers(replica.storage, author, followers);
+    await seedFollowers(storage, author, followers);
     const signalled = new Set<string>();
-    const unlisten = await replica.storage.listen(NOTIFICATION_CHANNEL, (payload) => {
+    const unlisten = await storage.listen(NOTIFICATION_CHANNEL, (payload) => {
       for (const item of decodeSignal(payload)) signalled.add(item.notificationId);
     });
 
@@ -62,10 +64,10 @@ describe.each(backends)('fanOutPost on %s', (backend) => {
     };
     const result = await fanOut(post, 500);
     expect(result).toEqual({ followers: 3_000, written: 3_000, batches: 6, inserts: 6 });
-    expect(await countNotifications(replica.storage, { postId: post.postId })).toBe(3_000);
+    expect(await countNotifications(storage, { postId: post.postId })).toBe(3_000);
 
     // Every follower got the id derived from the event and their id, and was signalled once.
-    const rows = await replica.storage.db
+    const rows = await storage.db
       .selectFrom('notifications')
       .select(['notification_id', 'recipient_id', 'actor_id', 'preview', 'read_at'])
       .where('post_id', '=', post.postId)
@@ -90,12 +92,12 @@ describe.each(backends)('fanOutPost on %s', (backend) => {
   it('adds nothing and signals nothing when the same event is fanned out again', async () => {
     const author = randomUUID();
     await seedFollowers(
-      replica.storage,
+      storage,
       author,
       Array.from({ length: 1_001 }, () => randomUUID()),
     );
     const signals: string[] = [];
-    const unlisten = await replica.storage.listen(NOTIFICATION_CHANNEL, (p) => signals.push(p));
+    const unlisten = await storage.listen(NOTIFICATION_CHANNEL, (p) => signals.push(p));
     const post = { eventId: randomUUID(), postId: randomUUID(), authorId: author, text: 'once' };
     expect(await fanOut(post, 500)).toMatchObject({ written: 1_001, batches: 3, inserts: 3 });
     // Signals arrive after the commit; let the first fan-out's all land before counting.
@@ -109,10 +111,10 @@ describe.each(backends)('fanOutPost on %s', (backend) => {
     expect(await fanOut(post, 500)).toMatchObject({ followers: 1_001, written: 0 });
     // The same post under a new event id is still the same post: no second notification.
     expect(await fanOut({ ...post, eventId: randomUUID() }, 500)).toMatchObject({ written: 0 });
-    expect(await countNotifications(replica.storage, { postId: post.postId })).toBe(1_001);
+    expect(await countNotifications(storage, { postId: post.postId })).toBe(1_001);
     // A control fan-out afterwards: once its signal is here, any earlier one would be too.
     const [controlAuthor, controlFan] = [randomUUID(), randomUUID()];
-    await seedFollowers(replica.storage, controlAuthor, [controlFan]);
+    await seedFollowers(storage, controlAuthor, [controlFan]);
     await fanOut(
       { eventId: randomUUID(), postId: randomUUID(), authorId: controlAuthor, text: 'x' },
       500,

@@ -1,17 +1,25 @@
 import type { NotificationService } from '@switchboard/contracts';
-import { createInboxConsumer } from '@switchboard/event-bus';
+import { createInboxConsumer, type InboxConsumer } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { notificationAccessPolicy } from './create-notification-service';
 import type { NotificationFeed } from './create-notification-feed';
 import type { NotificationConfig } from './load-notification-config';
-import { createNotificationDomain } from './notification-domain';
+import { createNotificationDomain, type NotificationDomain } from './notification-domain';
 import type { NotificationDatabase } from './notification-schema';
 import { NOTIFICATION_CONSUMER_GROUP } from './subscriptions';
 
-export type NotificationModuleOptions = ServiceModuleOptions<
+export interface NotificationModuleOptions extends ServiceModuleOptions<
   NotificationConfig,
   NotificationDatabase
->;
+> {
+  overrides?: NotificationModuleOverrides;
+}
+
+/** What a test on a shared broker sets. */
+export interface NotificationModuleOverrides {
+  /** A consumer group of the test's own (replicas of one test share it). */
+  consumerGroupId?: string;
+}
 
 export interface NotificationModule extends ServiceModule<typeof NotificationService> {
   /**
@@ -19,6 +27,9 @@ export interface NotificationModule extends ServiceModule<typeof NotificationSer
    * the server's shutdown for its whole grace period.
    */
   readonly feed: NotificationFeed;
+  /** The parts, for tests that look behind the RPCs. */
+  readonly domain: NotificationDomain;
+  readonly consumer: InboxConsumer;
 }
 
 /** The running notification service: its domain, the live feed and the social-events consumer. */
@@ -33,7 +44,7 @@ export function createNotificationModule(options: NotificationModuleOptions): No
     storage,
     bus,
     logger,
-    groupId: NOTIFICATION_CONSUMER_GROUP,
+    groupId: options.overrides?.consumerGroupId ?? NOTIFICATION_CONSUMER_GROUP,
     subscriptions: notifications.subscriptions,
     maxAttempts: config.eventMaxAttempts,
   });
@@ -41,6 +52,8 @@ export function createNotificationModule(options: NotificationModuleOptions): No
     handlers: notifications.handlers,
     access: notificationAccessPolicy,
     feed: notifications.feed,
+    domain: notifications,
+    consumer,
     async start() {
       // Before serving, so a Watch hears of every commit from its first moment.
       await notifications.feed.start();

@@ -180,7 +180,7 @@ describe.each(backends)('NotificationService on %s', (backend) => {
 
   beforeAll(async () => {
     store = await createTestStore(backend);
-    replica = await startReplica(store, { consume: false });
+    replica = await startReplica(store);
   });
   afterAll(async () => {
     await replica?.close();

@@ -3,19 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMessage } from '@bufbuild/protobuf';
 import { OrderCancelledSchema, OrderPlacedSchema } from '@switchboard/contracts';
+import { createEventBus, type DecodedEvent, type EventBus } from '@switchboard/event-bus';
 import {
-  createEventBus,
-  createOutboxRelay,
-  type DecodedEvent,
-  type EventBus,
-  type OutboxRelay,
-} from '@switchboard/event-bus';
-import { freePort, startLocalBroker, type TestBroker } from '@switchboard/testing';
+  createTestLogger,
+  freePort,
+  startLocalBroker,
+  type TestBroker,
+} from '@switchboard/testing';
 import {
   backends,
   eventually,
   outboxEventsFor,
-  silentLogger,
   startAuthNeighbour,
   startInventoryNeighbour,
   startOrderTestServer,
@@ -31,7 +29,7 @@ import {
  * Runs against a broker of its own, which it stops and starts again.
  */
 describe('order events across a broker outage', () => {
-  const logger = silentLogger();
+  const logger = createTestLogger('order-outage-test');
   const dataDir = mkdtempSync(join(tmpdir(), 'order-outage-kafka-'));
   let ports: { port: number; controllerPort: number };
   let broker: TestBroker | undefined;
@@ -65,18 +63,14 @@ describe('order events across a broker outage', () => {
   it.each(backends)(
     'publishes every OrderPlaced and OrderCancelled, in order per order id (%s)',
     async (backend) => {
-      const t: OrderTestServer = await startOrderTestServer(backend, auth, inventory);
+      // The service's own relay publishes, to this broker.
+      const t: OrderTestServer = await startOrderTestServer(backend, auth, inventory, {
+        kafkaBrokers: `127.0.0.1:${ports.port}`,
+      });
+      const { relay } = t;
       const bus = newBus();
-      let relay: OutboxRelay | undefined;
       try {
         await bus.ensureTopics();
-        relay = createOutboxRelay({
-          storage: t.storage,
-          producer: bus.createProducer(),
-          logger,
-          retryDelayMs: 200,
-        });
-        relay.start();
         const sku = await inventory.newProduct(1_000);
         const orderIds: string[] = [];
         const placeOne = async () => {
@@ -144,7 +138,6 @@ describe('order events across a broker outage', () => {
           }
         }
       } finally {
-        await relay?.close();
         await bus.close();
         await t.close();
         broker ??= await startLocalBroker({ dataDir, ...ports });

@@ -1,5 +1,5 @@
 import { InventoryService, type OrderService } from '@switchboard/contracts';
-import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import { createOutboxRelay, eventSourceOf, type OutboxRelay } from '@switchboard/event-bus';
 import {
   clientTlsOf,
   createGrpcJsTransport,
@@ -7,12 +7,12 @@ import {
   type ServiceIdentity,
 } from '@switchboard/rpc';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
-import { createIdempotencyKeys } from './create-idempotency-keys';
+import { createIdempotencyKeys, type IdempotencyKeys } from './create-idempotency-keys';
 import { createInventoryGateway } from './create-inventory-gateway';
 import { createOrderPlacement } from './create-order-placement';
 import { createOrderService, orderAccessPolicy } from './create-order-service';
-import { createOrderSettler } from './create-order-settler';
-import { createOrderStore } from './create-order-store';
+import { createOrderSettler, type OrderSettler } from './create-order-settler';
+import { createOrderStore, type OrderStore } from './create-order-store';
 import { createStockSettlement } from './create-stock-settlement';
 import type { OrderConfig } from './load-order-config';
 import type { OrderDatabase } from './order-schema';
@@ -20,9 +20,24 @@ import type { OrderDatabase } from './order-schema';
 export interface OrderModuleOptions extends ServiceModuleOptions<OrderConfig, OrderDatabase> {
   /** The order service's own identity: inventory's reservation methods are for services only. */
   identity: ServiceIdentity;
+  overrides?: OrderModuleOverrides;
 }
 
-export type OrderModule = ServiceModule<typeof OrderService>;
+/** Budgets a test shortens, so it need not wait out production's. */
+export interface OrderModuleOverrides {
+  /** How long the settler leaves a pending order alone; 2 × reserveTimeoutMs otherwise. */
+  settleGraceMs?: number;
+  /** When a claimed idempotency key counts as abandoned; the keys' default otherwise. */
+  staleKeyAfterMs?: number;
+}
+
+export interface OrderModule extends ServiceModule<typeof OrderService> {
+  /** The parts, for tests that inject failures into them or run a settle round by hand. */
+  readonly store: OrderStore;
+  readonly keys: IdempotencyKeys;
+  readonly settler: OrderSettler;
+  readonly relay: OutboxRelay;
+}
 
 /**
  * The running order service: placement and settlement over the order store,
@@ -41,7 +56,11 @@ export function createOrderModule(options: OrderModuleOptions): OrderModule {
     timeoutMs: config.reserveTimeoutMs,
   });
   const store = createOrderStore({ db: storage.db, source: eventSourceOf(config.service) });
-  const keys = createIdempotencyKeys({ db: storage.db, ttlMs: config.idempotencyKeyTtlMs });
+  const keys = createIdempotencyKeys({
+    db: storage.db,
+    ttlMs: config.idempotencyKeyTtlMs,
+    staleAfterMs: options.overrides?.staleKeyAfterMs,
+  });
   const settlement = createStockSettlement({ store, inventory, logger });
   const placement = createOrderPlacement({
     db: storage.db,
@@ -56,13 +75,17 @@ export function createOrderModule(options: OrderModuleOptions): OrderModule {
     settlement,
     keys,
     intervalMs: config.settleIntervalMs,
-    graceMs: 2 * config.reserveTimeoutMs,
+    graceMs: options.overrides?.settleGraceMs ?? 2 * config.reserveTimeoutMs,
     logger,
   });
   const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
   return {
     handlers: createOrderService({ store, placement, settlement }),
     access: orderAccessPolicy,
+    store,
+    keys,
+    settler,
+    relay,
     async start() {
       relay.start();
       settler.start();

@@ -1,15 +1,34 @@
 import type { PostService } from '@switchboard/contracts';
-import { createInboxConsumer, createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
+import {
+  createInboxConsumer,
+  createOutboxRelay,
+  eventSourceOf,
+  type InboxConsumer,
+  type OutboxRelay,
+} from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import { postAccessPolicy } from './create-post-service';
 import type { PostConfig } from './load-post-config';
-import { createPostDomain } from './post-domain';
+import { createPostDomain, type PostDomain } from './post-domain';
 import type { PostDatabase } from './post-schema';
 import { POST_CONSUMER_GROUP } from './subscriptions';
 
-export type PostModuleOptions = ServiceModuleOptions<PostConfig, PostDatabase>;
+export interface PostModuleOptions extends ServiceModuleOptions<PostConfig, PostDatabase> {
+  overrides?: PostModuleOverrides;
+}
 
-export type PostModule = ServiceModule<typeof PostService>;
+/** What a test on a shared broker sets. */
+export interface PostModuleOverrides {
+  /** A consumer group of the test's own, so parallel runs never share offsets. */
+  consumerGroupId?: string;
+}
+
+export interface PostModule extends ServiceModule<typeof PostService> {
+  /** The parts, for tests that look behind the RPCs. */
+  readonly domain: PostDomain;
+  readonly consumer: InboxConsumer;
+  readonly relay: OutboxRelay;
+}
 
 /** The running post service: its domain, the outbox relay and the UserRegistered consumer. */
 export function createPostModule(options: PostModuleOptions): PostModule {
@@ -20,13 +39,16 @@ export function createPostModule(options: PostModuleOptions): PostModule {
     storage,
     bus,
     logger,
-    groupId: POST_CONSUMER_GROUP,
+    groupId: options.overrides?.consumerGroupId ?? POST_CONSUMER_GROUP,
     subscriptions: post.subscriptions,
     maxAttempts: config.eventMaxAttempts,
   });
   return {
     handlers: post.handlers,
     access: postAccessPolicy,
+    domain: post,
+    consumer,
+    relay,
     async start() {
       // No topic creation here: the service's Kafka health probe creates every
       // registry topic, retrying until the broker answers, and until then the

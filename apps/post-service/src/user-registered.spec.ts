@@ -22,7 +22,7 @@ describe.each(backends)('the post service on the real broker, %s', (backend) => 
   let t: PostTestServer;
 
   beforeAll(async () => {
-    t = await startPostTestServer(backend, { kafka: true });
+    t = await startPostTestServer(backend);
   });
   afterAll(async () => {
     await t?.close();

@@ -3,18 +3,18 @@ import {
   as,
   failure,
   openReportingStore,
-  startReportingTestServer,
+  startReportingTestService,
   type ReportingStore,
-  type ReportingTestServer,
+  type ReportingTestService,
 } from './testing/reporting-test-harness';
 
 describe('ReportingService access', () => {
   let store: ReportingStore;
-  let t: ReportingTestServer;
+  let t: ReportingTestService;
 
   beforeAll(async () => {
     store = await openReportingStore('postgres');
-    t = await startReportingTestServer(store.storage);
+    t = await startReportingTestService(store);
   });
   afterAll(async () => {
     await t?.stop();

@@ -1,5 +1,5 @@
 import type { ReportingService } from '@switchboard/contracts';
-import { createInboxConsumer } from '@switchboard/event-bus';
+import { createInboxConsumer, type InboxConsumer, type Subscription } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import type { ReportingConfig } from './load-reporting-config';
 import type { ReportingDatabase } from './reporting-schema';
@@ -9,20 +9,43 @@ import {
 } from './reporting-service-handlers';
 import { REPORTING_GROUP_ID, createReportingSubscriptions } from './subscriptions';
 
-export type ReportingModuleOptions = ServiceModuleOptions<ReportingConfig, ReportingDatabase>;
+export interface ReportingModuleOptions extends ServiceModuleOptions<
+  ReportingConfig,
+  ReportingDatabase
+> {
+  overrides?: ReportingModuleOverrides;
+}
 
-export type ReportingModule = ServiceModule<typeof ReportingService>;
+/** What a test on a shared broker, where other suites publish too, sets. */
+export interface ReportingModuleOverrides {
+  /** A consumer group of the test's own. */
+  consumerGroupId?: string;
+  /** Wraps the real subscriptions, e.g. to apply only the events the test published. */
+  wrapSubscriptions?(
+    subscriptions: readonly Subscription<ReportingDatabase>[],
+  ): Subscription<ReportingDatabase>[];
+  /** Shorter than production's, so a dead-letter test does not wait through it. */
+  retryBackoffMs?: { initial: number; max: number };
+}
+
+export interface ReportingModule extends ServiceModule<typeof ReportingService> {
+  /** For tests that watch it work. */
+  readonly consumer: InboxConsumer;
+}
 
 /** The running reporting service: the sales report over its store and the events that fill it. */
 export function createReportingModule(options: ReportingModuleOptions): ReportingModule {
   const { config, storage, bus, logger } = options;
+  const { overrides = {} } = options;
+  const subscriptions = createReportingSubscriptions({ currency: config.currency });
   const consumer = createInboxConsumer({
     storage,
     bus,
     logger,
-    groupId: REPORTING_GROUP_ID,
-    subscriptions: createReportingSubscriptions({ currency: config.currency }),
+    groupId: overrides.consumerGroupId ?? REPORTING_GROUP_ID,
+    subscriptions: overrides.wrapSubscriptions?.(subscriptions) ?? subscriptions,
     maxAttempts: config.maxAttempts,
+    retryBackoffMs: overrides.retryBackoffMs,
   });
   return {
     handlers: createReportingServiceHandlers({
@@ -31,6 +54,7 @@ export function createReportingModule(options: ReportingModuleOptions): Reportin
       topLimit: config.topLimit,
     }),
     access: reportingAccessPolicy,
+    consumer,
     async start() {
       // Said once at start: orders in other currencies are stored but never counted.
       logger.info({ currency: config.currency }, 'sales report currency');

@@ -20,11 +20,11 @@ import {
   backends,
   openReportingStore,
   sourceOf,
-  startReportingTestConsumer,
+  startReportingTestService,
   waitForOrders,
   waitUntil,
   type ReportingStore,
-  type ReportingTestConsumer,
+  type ReportingTestService,
 } from './testing/reporting-test-harness';
 
 type Line = { sku: string; quantity: number; priceMinor: number };
@@ -67,14 +67,14 @@ const sortedEntries = <V>(map: Map<string, V>) =>
 
 describe.each(backends)('runs of events on %s', (backend) => {
   let store: ReportingStore;
-  let consumer: ReportingTestConsumer;
+  let consumer: ReportingTestService;
 
   beforeAll(async () => {
     store = await openReportingStore(backend);
-    consumer = await startReportingTestConsumer(store.storage);
+    consumer = await startReportingTestService(store);
   }, 120_000);
   afterAll(async () => {
-    await consumer?.close();
+    await consumer?.stop();
     await store?.dispose();
   });
 

@@ -20,13 +20,11 @@ import {
   as,
   backends,
   openReportingStore,
-  startReportingTestConsumer,
-  startReportingTestServer,
+  startReportingTestService,
   waitForOrders,
   waitUntil,
   type ReportingStore,
-  type ReportingTestConsumer,
-  type ReportingTestServer,
+  type ReportingTestService,
 } from './testing/reporting-test-harness';
 
 const ORDERS = 200;
@@ -127,17 +125,17 @@ function expectedReport(
 
 describe.each(backends)('the report is right on %s', (backend) => {
   let store: ReportingStore;
-  let consumer: ReportingTestConsumer;
-  let server: ReportingTestServer;
+  let consumer: ReportingTestService;
+  let server: ReportingTestService;
 
   beforeAll(async () => {
     store = await openReportingStore(backend);
-    server = await startReportingTestServer(store.storage, { topLimit: TOP });
-    consumer = await startReportingTestConsumer(store.storage);
+    // One service: it applies what the test publishes and answers the report.
+    consumer = await startReportingTestService(store, { topLimit: TOP });
+    server = consumer;
   }, 120_000);
   afterAll(async () => {
-    await consumer?.close();
-    await server?.stop();
+    await consumer?.stop();
     await store?.dispose();
   });
 

@@ -13,9 +13,9 @@ import {
   backends,
   failure,
   openReportingStore,
-  startReportingTestServer,
+  startReportingTestService,
   type ReportingStore,
-  type ReportingTestServer,
+  type ReportingTestService,
 } from './testing/reporting-test-harness';
 
 const at = (iso: string) => timestampFromDate(new Date(iso));
@@ -73,7 +73,7 @@ const orders: (OrderSpec & { orderId: string; cancelled?: boolean })[] = [
 
 describe.each(backends)('GetSalesReport on %s', (backend) => {
   let store: ReportingStore;
-  let t: ReportingTestServer;
+  let t: ReportingTestService;
 
   beforeAll(async () => {
     store = await openReportingStore(backend);
@@ -92,7 +92,7 @@ describe.each(backends)('GetSalesReport on %s', (backend) => {
     await recordProductName(db, { sku: 'B', name: 'Bravo', updatedAt: null });
     await recordCustomerName(db, { customerId: 'c-1', displayName: 'Alice', registeredAt: null });
     await recordCustomerName(db, { customerId: 'c-2', displayName: 'Bob', registeredAt: null });
-    t = await startReportingTestServer(store.storage, { topLimit: 3 });
+    t = await startReportingTestService(store, { topLimit: 3 });
   });
   afterAll(async () => {
     await t?.stop();
@@ -233,7 +233,7 @@ describe.each(backends)('GetSalesReport on %s', (backend) => {
   });
 
   it('reports in the configured currency only', async () => {
-    const usd = await startReportingTestServer(store.storage, { currency: 'USD' });
+    const usd = await startReportingTestService(store, { currency: 'USD' });
     try {
       const res = await usd.client.getSalesReport({}, as.admin);
       expect(res.orderCount).toBe(1n);

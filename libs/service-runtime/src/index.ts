@@ -14,3 +14,13 @@ export {
 } from './create-periodic-task';
 export { runService } from './run-service';
 export type { ServiceModule, ServiceModuleOptions } from './service-module';
+export { defineStandardService } from './define-standard-service';
+export { runStandardService } from './run-standard-service';
+export { startStandardService } from './start-standard-service';
+export type {
+  RunningStandardService,
+  StandardModuleOptions,
+  StandardService,
+  StandardServiceSpec,
+  StartStandardServiceOptions,
+} from './standard-service';

@@ -4,7 +4,7 @@ import type { Logger } from '@switchboard/logger';
 import type { AccessPolicy, Authenticate, ServiceImpl } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 
-/** What main.ts gives every module: the shared resources it owns and closes. */
+/** What startStandardService gives every module: the shared resources it owns and closes. */
 export interface ServiceModuleOptions<Config, DB> {
   config: Config;
   storage: Storage<DB>;
@@ -13,10 +13,10 @@ export interface ServiceModuleOptions<Config, DB> {
 }
 
 /**
- * What a service's `<service>-module.ts` hands its main.ts: the gRPC service
- * to register and the background work (relays, consumers, timers) around it.
- * main.ts owns the shared resources (storage, bus, server) and their order;
- * the module owns only what it built.
+ * What a service's `<service>-module.ts` hands startStandardService: the gRPC
+ * service to register and the background work (relays, consumers, timers)
+ * around it. startStandardService owns the shared resources (storage, bus,
+ * server) and their order; the module owns only what it built.
  */
 export interface ServiceModule<Desc extends DescService> {
   readonly handlers: ServiceImpl<Desc>;
@@ -26,7 +26,7 @@ export interface ServiceModule<Desc extends DescService> {
   /** Everything that must run before the server serves: seeds, topics, workers. */
   start(): Promise<void>;
   /**
-   * Stops the workers, finishing work in hand. main.ts calls it after the rpc
+   * Stops the workers, finishing work in hand; called after the rpc
    * server drained and before the bus and storage close.
    */
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 // Helpers for integration tests: a real Kafka broker, a real PostgreSQL server,
-// the workspace's services as real processes, a gRPC proxy that misbehaves on
-// request, throwaway TLS certificates, and an in-memory OpenTelemetry SDK.
+// the workspace's services as real processes or started in the test's own
+// process from their definitions, a gRPC proxy that misbehaves on request,
+// throwaway TLS certificates, and an in-memory OpenTelemetry SDK.
 export * from './create-test-certificates';
 export * from './kafka-test-broker';
 export * from './postgres-test-server';
@@ -9,3 +10,7 @@ export * from './start-grpc-fault-proxy';
 export * from './start-service-process';
 export * from './rpc-failure';
 export * from './stream-events-in-background';
+export * from './service-under-test';
+export * from './start-service-under-test';
+export * from './create-test-logger';
+export * from './eventually';

@@ -1,8 +1,8 @@
-// Test support for this service's specs: its storage on the real
-// PostgreSQL server, and the real AuthService on a real socket. Not shipped.
-import { Writable } from 'node:stream';
+// Test support for this service's specs: the real auth service, started from
+// its definition as main.ts starts it, on a database of the real PostgreSQL
+// server. Not shipped.
 import { AuthService } from '@switchboard/contracts';
-import { createLogger, type Logger } from '@switchboard/logger';
+import type { Logger } from '@switchboard/logger';
 import {
   createGrpcJsTransport,
   createRpcServer,
@@ -11,19 +11,25 @@ import {
   type ServiceClient,
 } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase } from '@switchboard/testing';
+import { createTestDatabase, createTestLogger, startServiceUnderTest } from '@switchboard/testing';
+import type { AuthDomain } from '../auth-domain';
+import type { AuthModuleOverrides } from '../auth-module';
 import type { AuthDatabase } from '../auth-schema';
-import { createAuthDomain, type AuthDomain, type AuthDomainOptions } from '../auth-domain';
+import { authServiceDefinition } from '../auth-service-definition';
 import { authServiceAccess } from '../auth-service-handlers';
 import { migrations } from '../migrations';
 
 export type Backend = 'postgres';
 export const backends: Backend[] = ['postgres'];
 
-export const quietLogger: Logger = createLogger({ service: 'auth-test', level: 'silent' });
+export const quietLogger: Logger = createTestLogger('auth-test');
+
+/** The database URL behind each storage a target opened: the service under test joins it. */
+const databaseOf = new WeakMap<Storage<AuthDatabase>, string>();
 
 /** One database that can be opened, closed and opened again, like a service restarting. */
 export interface TestDatabaseTarget {
+  /** The spec's own view of the rows; the service started on it gets a pool of its own. */
   open(): Promise<Storage<AuthDatabase>>;
   dispose(): Promise<void>;
 }
@@ -31,33 +37,36 @@ export interface TestDatabaseTarget {
 export async function createTestTarget(_backend: Backend): Promise<TestDatabaseTarget> {
   const database = await createTestDatabase('auth_spec');
   return {
-    open: () =>
-      createStorage<AuthDatabase>({
+    async open() {
+      const storage = await createStorage<AuthDatabase>({
         service: 'auth',
         serviceDatabaseUrl: database.url,
         migrations,
         logger: quietLogger,
-      }),
+      });
+      databaseOf.set(storage, database.url);
+      return storage;
+    },
     dispose: () => database.drop(),
   };
 }
 
+/** What the specs' service is configured with (through its environment) unless they say otherwise. */
 export const testSettings = {
   issuer: 'switchboard-auth',
   audience: 'switchboard',
   tokenTtlSeconds: 900,
   adminEmail: 'admin@switchboard.local',
   adminPassword: 'switchboard-admin',
-  seedDemoData: true,
-  development: true,
   keyEncryptionKey: 'key-encryption-key-of-the-auth-specs',
-  eventSource: '/switchboard/auth-service',
-  serviceClients: new Map([['order-service', 'order-secret-for-tests']]) as ReadonlyMap<
-    string,
-    string
-  >,
-  // Roomy, so specs that fail a few logins or register many users are never
-  // limited; the throttle specs set their own.
+  serviceClients: new Map<string, string>([['order-service', 'order-secret-for-tests']]),
+};
+
+/**
+ * Roomy, so specs that fail a few logins or register many users are never
+ * limited; the throttle specs set their own.
+ */
+const roomyBudgets = {
   loginThrottle: {
     perAddress: { capacity: 10_000, refillEveryMs: 1 },
     perAccount: { capacity: 10_000, refillEveryMs: 1 },
@@ -68,7 +77,7 @@ export const testSettings = {
     perAddress: { capacity: 10_000, refillEveryMs: 1 },
     global: { capacity: 10_000, refillEveryMs: 1 },
   },
-} satisfies Omit<AuthDomainOptions, 'db' | 'logger'>;
+} satisfies AuthModuleOverrides;
 
 export interface AuthTestServer {
   auth: AuthDomain;
@@ -78,33 +87,45 @@ export interface AuthTestServer {
    * IssueServiceToken: VerifyToken answers services only.
    */
   asService(): Promise<{ headers: { authorization: string } }>;
-  server: RpcServer;
   /** Every log line the service wrote, as raw JSON text. */
   logText(): string;
-  /** Stops the server and the client; the storage stays open. */
+  /** Stops the service; the spec's storage stays open. */
   stop(): Promise<void>;
 }
 
-/** The service as main.ts assembles it, seeded, on 127.0.0.1 with a free port. */
+/**
+ * The service as main.ts starts it (seeded, its relay and key rotation
+ * running) on the database `storage` was opened on, on 127.0.0.1 with a free
+ * port. `overrides` go over the config, as a test's budgets and clock.
+ */
 export async function startAuthTestServer(
   storage: Storage<AuthDatabase>,
-  overrides: Partial<Omit<AuthDomainOptions, 'db' | 'logger'>> = {},
+  overrides: AuthModuleOverrides = {},
 ): Promise<AuthTestServer> {
-  const raw: string[] = [];
-  const logger = createLogger({
-    service: 'auth-test',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        raw.push(String(chunk));
-        done();
-      },
-    }),
+  const databaseUrl = databaseOf.get(storage);
+  if (databaseUrl === undefined) throw new Error('open the storage with createTestTarget');
+  const t = await startServiceUnderTest(authServiceDefinition, {
+    databaseUrl,
+    env: {
+      SEED_DEMO_DATA: 'true',
+      AUTH_KEY_ENCRYPTION_KEY: testSettings.keyEncryptionKey,
+      ORDER_SERVICE_SECRET: testSettings.serviceClients.get('order-service')!,
+    },
+    overrides: { ...roomyBudgets, ...overrides },
   });
-  const auth = await createAuthDomain({ ...testSettings, ...overrides, db: storage.db, logger });
-  await auth.seed();
-  const served = await serveAuthDomain(auth, logger, '127.0.0.1');
-  return { auth, ...served, logText: () => raw.join('') };
+  return {
+    auth: t.running.module.domain,
+    client: t.client,
+    asService: () => serviceCallOptions(t.client),
+    logText: () => t.logText(),
+    stop: () => t.stop(),
+  };
+}
+
+async function serviceCallOptions(client: ServiceClient<typeof AuthService>) {
+  const [clientId, clientSecret] = [...testSettings.serviceClients][0]!;
+  const { accessToken } = await client.issueServiceToken({ clientId, clientSecret });
+  return { headers: { authorization: `Bearer ${accessToken}` } };
 }
 
 /**
@@ -116,7 +137,7 @@ export async function serveAuthDomain(
   auth: AuthDomain,
   logger: Logger,
   host: string,
-): Promise<Omit<AuthTestServer, 'auth' | 'logText'>> {
+): Promise<Omit<AuthTestServer, 'auth' | 'logText'> & { server: RpcServer }> {
   const server = createRpcServer({
     logger,
     host,
@@ -132,13 +153,9 @@ export async function serveAuthDomain(
     defaultTimeoutMs: 15_000,
   });
   const client = createServiceClient(AuthService, transport);
-  const [clientId, clientSecret] = [...testSettings.serviceClients][0]!;
   return {
     client,
-    async asService() {
-      const { accessToken } = await client.issueServiceToken({ clientId, clientSecret });
-      return { headers: { authorization: `Bearer ${accessToken}` } };
-    },
+    asService: () => serviceCallOptions(client),
     server,
     async stop() {
       transport.close();

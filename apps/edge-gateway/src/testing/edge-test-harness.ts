@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@switchboard/logger';
+import type { Logger } from '@switchboard/logger';
 import {
   createTestDatabase,
+  createTestLogger,
   startServiceProcess,
   type ServiceApp,
   type ServiceProcess,
@@ -16,14 +16,7 @@ export const ADMIN = {
   password: 'edge-spec-admin-password',
 } as const;
 
-export function silentLogger(): Logger {
-  if (process.env.TEST_LOGS) return createLogger({ service: 'edge-test', level: 'debug' });
-  return createLogger({
-    service: 'edge-test',
-    level: 'silent',
-    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-}
+export const silentLogger = (): Logger => createTestLogger('edge-test');
 
 export interface EdgeUpstreams {
   readonly processes: Record<

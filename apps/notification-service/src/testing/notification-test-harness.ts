@@ -1,10 +1,9 @@
-// Test support for this service's specs: replicas of the real service (inbox
-// consumer on the real broker, NotificationService on a real socket) over
-// a database on the real PostgreSQL server, a publisher of the
-// events the post service would send, and a live Watch reader. Not used by
-// main.ts.
+// Test support for this service's specs: replicas of the real service,
+// started from its definition as main.ts starts it (inbox consumer on the real
+// broker, NotificationService on a real socket), over a database on the real
+// PostgreSQL server; a publisher of the events the post service would send,
+// and a live Watch reader. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ConnectError } from '@connectrpc/connect';
@@ -18,35 +17,36 @@ import {
 import { DomainError } from '@switchboard/errors';
 import {
   createEventBus,
-  createInboxConsumer,
-  type EventBus,
   type EventProducer,
   type InboxConsumer,
   type PublishedEvent,
 } from '@switchboard/event-bus';
-import { createLogger, type Logger } from '@switchboard/logger';
-import {
-  createGrpcJsTransport,
-  createRpcServer,
-  createServiceClient,
-  type Authenticate,
-  type ServiceClient,
-} from '@switchboard/rpc';
+import { createLogger } from '@switchboard/logger';
+import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import { createStorage, sql, type Storage } from '@switchboard/storage';
-import { createTestDatabase } from '@switchboard/testing';
-import { notificationAccessPolicy } from '../create-notification-service';
+import {
+  createTestDatabase,
+  createTestLogger,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import { fanOutPost } from '../fan-out-post';
 import { migrations } from '../migrations';
-import { createNotificationDomain, type NotificationDomain } from '../notification-domain';
+import type { NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
+import { notificationServiceDefinition } from '../notification-service-definition';
 
 export type Backend = 'postgres';
 export const backends: [Backend][] = [['postgres']];
 
 const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
 
-/** Stands in for the auth service: a token `user:<uuid>` is that user, anything else is rejected. */
-export const testAuthenticate: Authenticate = async (token) => {
+/**
+ * Stands in for the auth service, which these specs do not start: they are
+ * about fan-out and the live feed, for many made-up users. A token
+ * `user:<uuid>` is that user, anything else is rejected as auth would.
+ */
+const testAuthenticate: Authenticate = async (token) => {
   const userId = USER_TOKEN.exec(token)?.[1];
   if (userId === undefined) {
     throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
@@ -63,26 +63,6 @@ export function brokers(): string[] {
 
 export type LogLine = Record<string, unknown> & { msg?: string; time?: string };
 
-function capturingLogger(name: string): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({
-    service: name,
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        try {
-          lines.push(JSON.parse(String(chunk)) as LogLine);
-        } catch {
-          // not a log line of ours
-        }
-        if (process.env.TEST_LOGS) process.stdout.write(chunk);
-        done();
-      },
-    }),
-  });
-  return { logger, lines };
-}
-
 /** Where replicas keep their state: one database on the real server. */
 export interface TestStore {
   readonly backend: Backend;
@@ -95,11 +75,22 @@ export async function createTestStore(backend: Backend): Promise<TestStore> {
   return { backend, url: database.url, dispose: () => database.drop() };
 }
 
+/**
+ * The store's database, migrated as the service migrates it, for specs of
+ * SQL that need no running service: no consumer writes to it behind them.
+ */
+export function openStorage(store: TestStore): Promise<Storage<NotificationDatabase>> {
+  return createStorage<NotificationDatabase>({
+    service: 'notification',
+    serviceDatabaseUrl: store.url,
+    migrations,
+    logger: createTestLogger('notification-test'),
+  });
+}
+
 export interface ReplicaOptions {
   /** Replicas given the same group share the partitions, as in production. */
   groupId?: string;
-  /** Run the inbox consumer (default true). */
-  consume?: boolean;
   fanOutBatchSize?: number;
   name?: string;
 }
@@ -108,82 +99,47 @@ export interface NotificationReplica {
   readonly name: string;
   storage: Storage<NotificationDatabase>;
   notifications: NotificationDomain;
-  consumer?: InboxConsumer;
+  consumer: InboxConsumer;
   client: ServiceClient<typeof NotificationService>;
-  logs: LogLine[];
+  /** What it logged so far, parsed. */
+  readonly logs: LogLine[];
   /** Post ids this replica fanned out, from its own log. */
   fannedOut(): string[];
   close(): Promise<void>;
 }
 
-/** One replica, assembled as main.ts assembles the service. */
+/** One replica, as main.ts starts the service, but for the token check (above) and its group. */
 export async function startReplica(
   store: TestStore,
   options: ReplicaOptions = {},
 ): Promise<NotificationReplica> {
-  const name = options.name ?? 'replica';
-  const { logger, lines } = capturingLogger(name);
-  const storage = await createStorage<NotificationDatabase>({
-    service: 'notification',
-    serviceDatabaseUrl: store.url,
-    migrations,
-    logger,
-  });
-  const notifications = createNotificationDomain({
-    storage,
-    logger,
-    fanOutBatchSize: options.fanOutBatchSize ?? 500,
-  });
-  await notifications.feed.start();
-
-  let bus: EventBus | undefined;
-  let consumer: InboxConsumer | undefined;
-  if (options.consume ?? true) {
-    bus = createEventBus({ brokers: brokers(), clientId: name, source: '/test', logger });
-    consumer = createInboxConsumer({
-      storage,
-      bus,
-      logger,
-      groupId: options.groupId ?? `notification-service-test-${randomUUID()}`,
-      subscriptions: notifications.subscriptions,
-      maxAttempts: 2,
-      lagLogIntervalMs: 0,
-    });
-    await consumer.start();
-  }
-
-  const server = createRpcServer({
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveBytes: 1024 * 1024,
-    shutdownGraceMs: 2_000,
-    authenticate: testAuthenticate,
-  });
-  server.addService(NotificationService, notifications.handlers, {
-    access: notificationAccessPolicy,
-  });
-  const port = await server.start();
-  const transport = createGrpcJsTransport({
-    address: `127.0.0.1:${port}`,
-    defaultTimeoutMs: 30_000,
-  });
-  return {
-    name,
-    storage,
-    notifications,
-    consumer,
-    client: createServiceClient(NotificationService, transport),
-    logs: lines,
-    fannedOut: () => lines.filter((l) => l.msg === 'post fanned out').map((l) => String(l.postId)),
-    async close() {
-      await notifications.feed.close();
-      transport.close();
-      await server.shutdown();
-      await consumer?.close();
-      await bus?.close();
-      await storage.close();
+  const t = await startServiceUnderTest(notificationServiceDefinition, {
+    databaseUrl: store.url,
+    env: {
+      NOTIFICATION_FANOUT_BATCH_SIZE: String(options.fanOutBatchSize ?? 500),
+      NOTIFICATION_EVENT_MAX_ATTEMPTS: '2',
     },
+    authenticate: testAuthenticate,
+    overrides: {
+      consumerGroupId: options.groupId ?? `notification-service-test-${randomUUID()}`,
+    },
+  });
+  const { storage, module } = t.running;
+  const logs = () => t.logs() as LogLine[];
+  return {
+    name: options.name ?? 'replica',
+    storage,
+    notifications: module.domain,
+    consumer: module.consumer,
+    client: t.client,
+    get logs() {
+      return logs();
+    },
+    fannedOut: () =>
+      logs()
+        .filter((l) => l.msg === 'post fanned out')
+        .map((l) => String(l.postId)),
+    close: () => t.stop(),
   };
 }
 
@@ -390,20 +346,6 @@ export function errorCode(err: ConnectError): string | null {
   return err.metadata.get('error-code');
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 // Shared with every service's tests.
+export { eventually };
 export { failure } from '@switchboard/testing';

@@ -1,12 +1,10 @@
-// Test support for this service's specs: the real OrderService on a real
-// socket over a fresh database on the real PostgreSQL server, with
-// the real auth and inventory services beside it as processes of their own,
-// built from their main.ts, each with its own database, and reached only over
-// gRPC, as in production. The order service itself runs in this process so a
-// test can reach its parts (database, settler, idempotency keys) and inject
-// failures into them. Not used by main.ts.
-import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+// Test support for this service's specs: the real order service, started from
+// its definition as main.ts starts it, over a fresh database on the real
+// PostgreSQL server, with the real auth and inventory services beside it as
+// processes of their own, built from their main.ts, each with its own
+// database, and reached only over gRPC, as in production. The order service
+// itself runs in this process so a test can reach its parts (database,
+// settler, idempotency keys) and inject failures into them. Not used by main.ts.
 import { fromBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import {
@@ -18,57 +16,42 @@ import {
   type OrderCancelled,
   type OrderPlaced,
 } from '@switchboard/contracts';
-import { createLogger, type Logger } from '@switchboard/logger';
+import type { OutboxRelay } from '@switchboard/event-bus';
 import {
   createGrpcJsTransport,
-  createRpcServer,
   createServiceClient,
   createServiceIdentity,
-  createTokenAuthenticator,
   type ServiceIdentity,
   type ServiceClient,
 } from '@switchboard/rpc';
-import { createStorage, type Storage } from '@switchboard/storage';
+import type { Storage } from '@switchboard/storage';
 import {
   createTestDatabase,
+  eventually as pollUntil,
   startGrpcFaultProxy,
   startServiceProcess,
+  startServiceUnderTest,
   type GrpcFaultProxy,
   type ServiceProcess,
   type TestDatabase,
 } from '@switchboard/testing';
-import { createIdempotencyKeys, type IdempotencyKeys } from '../create-idempotency-keys';
-import { createInventoryGateway } from '../create-inventory-gateway';
-import { createOrderPlacement } from '../create-order-placement';
-import { createOrderService, orderAccessPolicy } from '../create-order-service';
-import { createOrderSettler, type OrderSettler } from '../create-order-settler';
-import { createOrderStore, type OrderStore } from '../create-order-store';
-import { createStockSettlement } from '../create-stock-settlement';
+import type { IdempotencyKeys } from '../create-idempotency-keys';
+import type { OrderSettler } from '../create-order-settler';
+import type { OrderStore } from '../create-order-store';
 import { loadOrderConfig } from '../load-order-config';
-import { migrations } from '../migrations';
 import type { OrderDatabase } from '../order-schema';
+import { orderServiceDefinition } from '../order-service-definition';
 
 export type Backend = 'postgres';
 
 /** For `describe.each`: every storage behaviour is tested on both. */
 export const backends: [Backend][] = [['postgres']];
 
-export const ORDER_SOURCE = '/switchboard/order-service';
-
 /** The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD. */
 export const ADMIN = {
   email: 'order-spec-admin@example.com',
   password: 'order-spec-admin-password',
 } as const;
-
-export function silentLogger(): Logger {
-  if (process.env.TEST_LOGS) return createLogger({ service: 'order-test', level: 'debug' });
-  return createLogger({
-    service: 'order-test',
-    level: 'silent',
-    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-}
 
 /** Call options carrying a bearer token. */
 export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -307,10 +290,13 @@ export async function startInventoryNeighbour(
 
 export interface OrderTestServerOptions {
   reserveTimeoutMs?: number;
+  /** When a claimed idempotency key counts as abandoned. */
   staleAfterMs?: number;
   idempotencyKeyTtlMs?: number;
   /** Where inventory is dialled; defaults to the neighbour's (its fault proxy). */
   inventoryAddr?: string;
+  /** The brokers its outbox relay publishes to; the shared test broker by default. */
+  kafkaBrokers?: string;
 }
 
 export interface OrderTestServer {
@@ -318,92 +304,48 @@ export interface OrderTestServer {
   store: OrderStore;
   keys: IdempotencyKeys;
   settler: OrderSettler;
+  /** The module's own outbox relay. */
+  relay: OutboxRelay;
   client: ServiceClient<typeof OrderService>;
   address: string;
-  /** Stops the server, closes the database and deletes it. */
+  /** Stops the service, closes the database and deletes it. */
   close(): Promise<void>;
 }
 
-/** The order service as main.ts assembles it (minus the relay and the settler's timer). */
+/**
+ * The order service as main.ts starts it (its definition, module and real
+ * token checks against the auth neighbour). Its settler's timer is set so far
+ * out that only a test's own settle() runs a round, and that round does not
+ * wait out a grace period.
+ */
 export async function startOrderTestServer(
-  backend: Backend,
+  _backend: Backend,
   auth: AuthNeighbour,
   inventoryNeighbour: InventoryNeighbour,
   options: OrderTestServerOptions = {},
 ): Promise<OrderTestServer> {
-  const logger = silentLogger();
-  let database: TestDatabase | undefined;
-  if (backend === 'postgres') database = await createTestDatabase('order_spec');
-  const storage = await createStorage<OrderDatabase>({
-    service: 'order',
-    serviceDatabaseUrl: database?.url,
-    migrations,
-    logger,
+  const env: Record<string, string> = {
+    AUTH_ADDR: auth.address,
+    INVENTORY_ADDR: options.inventoryAddr ?? inventoryNeighbour.address,
+    ORDER_RESERVE_TIMEOUT_MS: String(options.reserveTimeoutMs ?? 2_000),
+    ORDER_IDEMPOTENCY_KEY_TTL_MS: String(options.idempotencyKeyTtlMs ?? 24 * 60 * 60_000),
+    ORDER_SETTLE_INTERVAL_MS: '600000',
+  };
+  if (options.kafkaBrokers !== undefined) env.KAFKA_BROKERS = options.kafkaBrokers;
+  const t = await startServiceUnderTest(orderServiceDefinition, {
+    env,
+    overrides: { settleGraceMs: 0, staleKeyAfterMs: options.staleAfterMs },
   });
-  const reserveTimeoutMs = options.reserveTimeoutMs ?? 2_000;
-  const inventoryTransport = createGrpcJsTransport({
-    address: options.inventoryAddr ?? inventoryNeighbour.address,
-  });
-  const inventory = createInventoryGateway({
-    client: createServiceClient(InventoryService, inventoryTransport),
-    identity: auth.identity,
-    timeoutMs: reserveTimeoutMs,
-  });
-  const store = createOrderStore({ db: storage.db, source: ORDER_SOURCE });
-  const keys = createIdempotencyKeys({
-    db: storage.db,
-    ttlMs: options.idempotencyKeyTtlMs ?? 24 * 60 * 60_000,
-    staleAfterMs: options.staleAfterMs,
-  });
-  const settlement = createStockSettlement({ store, inventory, logger });
-  const placement = createOrderPlacement({
-    db: storage.db,
-    store,
-    keys,
-    inventory,
-    logger,
-  });
-  const settler = createOrderSettler({
-    store,
-    placement,
-    settlement,
-    keys,
-    intervalMs: 60_000,
-    graceMs: 0,
-    logger,
-  });
-  const server = createRpcServer({
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveBytes: 1024 * 1024,
-    shutdownGraceMs: 2_000,
-    authenticate: createTokenAuthenticator(auth.client, {
-      identity: auth.identity,
-      timeoutMs: 500,
-    }),
-  });
-  server.addService(OrderService, createOrderService({ store, placement, settlement }), {
-    access: orderAccessPolicy,
-  });
-  const port = await server.start();
-  const address = `127.0.0.1:${port}`;
-  const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 30_000 });
+  const { module, storage } = t.running;
   return {
     storage,
-    store,
-    keys,
-    settler,
-    client: createServiceClient(OrderService, transport),
-    address,
-    async close() {
-      transport.close();
-      await settler.close();
-      await server.shutdown();
-      inventoryTransport.close();
-      await storage.close();
-      await database?.drop();
-    },
+    store: module.store,
+    keys: module.keys,
+    settler: module.settler,
+    relay: module.relay,
+    client: t.client,
+    address: t.address,
+    close: () => t.stop(),
   };
 }
 
@@ -443,17 +385,8 @@ export async function outboxEventsFor(
 }
 
 /** Polls `check` until it holds or the time is up; fails the test with `what` then. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
+export const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 10_000) =>
+  pollUntil(check, timeoutMs, what);
 
 // Shared with every service's tests.
 export { errorInfo, failure } from '@switchboard/testing';

@@ -1,15 +1,14 @@
-// Test support for this service's specs: its storage on the real
-// PostgreSQL server, the real ReportingService on a real socket, and the inbox
-// consumer on the real broker. Not used by main.ts.
+// Test support for this service's specs: the real reporting service, started
+// from its definition as main.ts starts it (ReportingService on a real socket,
+// the inbox consumer on the real broker), over a database on the real
+// PostgreSQL server. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { ReportingService, topics } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import {
   createEventBus,
   encodeEvent,
-  createInboxConsumer,
   type EventBus,
   type EventProducer,
   type BatchHandlerContext,
@@ -19,24 +18,21 @@ import {
   type OutgoingRecord,
   type PublishedEvent,
   type PublishOptions,
+  type Subscription,
 } from '@switchboard/event-bus';
-import { createLogger, type Logger } from '@switchboard/logger';
-import {
-  createGrpcJsTransport,
-  createRpcServer,
-  createServiceClient,
-  type Authenticate,
-  type ServiceClient,
-} from '@switchboard/rpc';
+import type { Logger } from '@switchboard/logger';
+import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { migrations } from '../migrations';
-import type { ReportingDatabase } from '../reporting-schema';
 import {
-  createReportingServiceHandlers,
-  reportingAccessPolicy,
-} from '../reporting-service-handlers';
-import { createReportingSubscriptions } from '../subscriptions';
+  createTestDatabase,
+  createTestLogger,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
+import { migrations } from '../migrations';
+import type { ReportingModuleOverrides } from '../reporting-module';
+import type { ReportingDatabase } from '../reporting-schema';
+import { reportingServiceDefinition } from '../reporting-service-definition';
 import { orderPlaced, productUpserted, userRegistered } from './reporting-events';
 
 export type Backend = 'postgres';
@@ -44,43 +40,39 @@ export type Backend = 'postgres';
 /** For `describe.each`: every storage behaviour is tested on both. */
 export const backends: [Backend][] = [['postgres']];
 
-export function testLogger(): Logger {
-  if (process.env.TEST_LOGS) return createLogger({ service: 'reporting-test', level: 'debug' });
-  return createLogger({
-    service: 'reporting-test',
-    level: 'silent',
-    destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
-  });
-}
+export const testLogger = (): Logger => createTestLogger('reporting-test');
 
 export interface ReportingStore {
+  /** The spec's own view of the rows; a service started on it gets a pool of its own. */
   storage: Storage<ReportingDatabase>;
+  url: string;
   /** Closes the storage and deletes the database. */
   dispose(): Promise<void>;
 }
 
 /** A fresh, migrated reporting database on the chosen backend. */
-export async function openReportingStore(backend: Backend): Promise<ReportingStore> {
-  let database: TestDatabase | undefined;
-  if (backend === 'postgres') database = await createTestDatabase('reporting');
+export async function openReportingStore(_backend: Backend): Promise<ReportingStore> {
+  const database = await createTestDatabase('reporting');
   const storage = await createStorage<ReportingDatabase>({
     service: 'reporting',
-    serviceDatabaseUrl: database?.url,
+    serviceDatabaseUrl: database.url,
     migrations,
     logger: testLogger(),
   });
   return {
     storage,
+    url: database.url,
     async dispose() {
       await storage.close();
-      await database?.drop();
+      await database.drop();
     },
   };
 }
 
 /**
- * Stands in for the auth service, which has its own tests: these tokens map
- * to fixed callers, anything else is rejected as auth would reject it.
+ * Stands in for the auth service, which these specs do not start: they are
+ * about the report, and only need an admin, a customer and a forgery. These
+ * tokens map to fixed callers, anything else is rejected as auth would.
  */
 const callers = {
   'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
@@ -105,52 +97,6 @@ export const as = {
   anonymous: {},
 };
 
-export interface ReportingTestServer {
-  client: ServiceClient<typeof ReportingService>;
-  stop(): Promise<void>;
-}
-
-export interface ReportingTestServerOptions {
-  currency?: string;
-  topLimit?: number;
-}
-
-/** The RPC side as main.ts assembles it, on 127.0.0.1 with a free port. */
-export async function startReportingTestServer(
-  storage: Storage<ReportingDatabase>,
-  options: ReportingTestServerOptions = {},
-): Promise<ReportingTestServer> {
-  const server = createRpcServer({
-    logger: testLogger(),
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveBytes: 64 * 1024,
-    shutdownGraceMs: 2_000,
-    authenticate: testAuthenticate,
-  });
-  server.addService(
-    ReportingService,
-    createReportingServiceHandlers({
-      db: storage.db,
-      currency: options.currency ?? 'EUR',
-      topLimit: options.topLimit ?? 20,
-    }),
-    { access: reportingAccessPolicy },
-  );
-  const port = await server.start();
-  const transport = createGrpcJsTransport({
-    address: `127.0.0.1:${port}`,
-    defaultTimeoutMs: 30_000,
-  });
-  return {
-    client: createServiceClient(ReportingService, transport),
-    async stop() {
-      transport.close();
-      await server.shutdown();
-    },
-  };
-}
-
 export function brokers(): string[] {
   return (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 }
@@ -160,8 +106,11 @@ export function sourceOf(bus: EventBus, event: Message): string {
   return bus.registry.byType(event.$typeName)!.event.source;
 }
 
-export interface ReportingTestConsumer {
+export interface ReportingTestService {
+  client: ServiceClient<typeof ReportingService>;
+  /** The test's own bus, standing in for the services that publish what reporting reads. */
   bus: EventBus;
+  /** The service's consumer group, of this test's own. */
   groupId: string;
   status(): InboxConsumerStatus;
   /** Publishes an event for this consumer to apply (under `options.id` when given). */
@@ -185,7 +134,12 @@ export interface ReportingTestConsumer {
   settle(published: PublishedEvent): Promise<void>;
   /** The same for every partition of a topic: all published to it so far has been consumed. */
   settleTopic(topic: string): Promise<void>;
-  close(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ReportingTestServiceOptions {
+  currency?: string;
+  topLimit?: number;
 }
 
 const consumedTopics = [topics.salesOrders, topics.catalogProducts, topics.identityUsers];
@@ -293,62 +247,63 @@ async function startGroupAtEnd(
 }
 
 /**
- * The inbox consumer as main.ts starts it, with the real subscriptions, in a
- * consumer group of its own that starts at the current end of the topics.
+ * The service as main.ts starts it, on the store's database, but for the
+ * token check (above) and its consumer: a group of its own that starts at the
+ * current end of the topics, and applies only what this harness published.
  * Other suites publish on the same shared topics, some of it broken on
- * purpose; the consumer applies only what this harness published, so their
- * traffic neither slows these tests nor ends in the dead-letter topics under
- * a reporting group.
+ * purpose; this way their traffic neither slows these tests nor ends in the
+ * dead-letter topics under a reporting group.
  */
-export async function startReportingTestConsumer(
-  storage: Storage<ReportingDatabase>,
-  options: { currency?: string } = {},
-): Promise<ReportingTestConsumer> {
-  const logger = testLogger();
+export async function startReportingTestService(
+  store: ReportingStore,
+  options: ReportingTestServiceOptions = {},
+): Promise<ReportingTestService> {
   const bus = createEventBus({
     brokers: brokers(),
     clientId: 'reporting-test',
     source: '/switchboard/reporting-test',
-    logger,
+    logger: testLogger(),
   });
   await bus.ensureTopics(consumedTopics);
   const producer = bus.createProducer();
   const groupId = `reporting-service-test-${randomUUID()}`;
-  await startGroupAtEnd(bus, producer, storage, groupId);
+  await startGroupAtEnd(bus, producer, store.storage, groupId);
 
   const published = new Set<string>();
   let largestBatch = 0;
-  const subscriptions = createReportingSubscriptions({
-    currency: options.currency ?? 'EUR',
-  }).map(({ schema, handle, handleBatch }) => ({
-    schema,
-    handle: async (message: Message, ctx: HandlerContext<ReportingDatabase>) => {
-      if (published.has(ctx.event.id)) await handle(message, ctx);
-    },
-    // Runs go through the batch handler, as in main.ts.
-    handleBatch:
-      handleBatch &&
-      (async (
-        items: readonly BatchItem<DescMessage>[],
-        ctx: BatchHandlerContext<ReportingDatabase>,
-      ) => {
-        const mine = items.filter((item) => published.has(item.event.id));
-        largestBatch = Math.max(largestBatch, mine.length);
-        if (mine.length > 0) await handleBatch(mine, ctx);
-      }),
-  }));
-  const consumer = createInboxConsumer({
-    storage,
-    bus,
-    logger,
-    groupId,
-    subscriptions,
-    // Short, so the dead-letter spec does not wait through production back-off.
-    maxAttempts: 2,
-    retryBackoffMs: { initial: 10, max: 10 },
-    lagLogIntervalMs: 0,
-  });
-  await consumer.start();
+  const onlyPublished = (
+    subscriptions: readonly Subscription<ReportingDatabase>[],
+  ): Subscription<ReportingDatabase>[] =>
+    subscriptions.map(({ schema, handle, handleBatch }) => ({
+      schema,
+      handle: async (message: Message, ctx: HandlerContext<ReportingDatabase>) => {
+        if (published.has(ctx.event.id)) await handle(message, ctx);
+      },
+      // Runs go through the batch handler, as in production.
+      handleBatch:
+        handleBatch &&
+        (async (
+          items: readonly BatchItem<DescMessage>[],
+          ctx: BatchHandlerContext<ReportingDatabase>,
+        ) => {
+          const mine = items.filter((item) => published.has(item.event.id));
+          largestBatch = Math.max(largestBatch, mine.length);
+          if (mine.length > 0) await handleBatch(mine, ctx);
+        }),
+    }));
+  let t: Awaited<ReturnType<typeof startReportingService>>;
+  try {
+    t = await startReportingService(store, options, {
+      consumerGroupId: groupId,
+      wrapSubscriptions: onlyPublished,
+      // Short, so the dead-letter spec does not wait through production back-off.
+      retryBackoffMs: { initial: 10, max: 10 },
+    });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  const storage = store.storage;
 
   async function publish(event: Message, publishOptions: PublishOptions = {}) {
     const id = publishOptions.id ?? randomUUID();
@@ -394,9 +349,10 @@ export async function startReportingTestConsumer(
   }
 
   return {
+    client: t.client,
     bus,
     groupId,
-    status: () => consumer.status(),
+    status: () => t.running.module.consumer.status(),
     publish,
     publishRun,
     largestBatch: () => largestBatch,
@@ -406,25 +362,33 @@ export async function startReportingTestConsumer(
       if (spec === undefined) throw new Error(`${topic} is not consumed by this service`);
       await settlePartitions(topic, new Set(Array.from({ length: spec.partitions }, (_, i) => i)));
     },
-    async close() {
-      await consumer.close();
+    async stop() {
+      await t.stop();
       await bus.close();
     },
   };
 }
 
-/** Polls until `check` holds, or fails the test with `message`. */
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  message: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${message} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startReportingService(
+  store: ReportingStore,
+  options: ReportingTestServiceOptions,
+  overrides: ReportingModuleOverrides,
+) {
+  return startServiceUnderTest(reportingServiceDefinition, {
+    databaseUrl: store.url,
+    env: {
+      REPORTING_CURRENCY: options.currency ?? 'EUR',
+      REPORTING_TOP_LIMIT: String(options.topLimit ?? 20),
+      REPORTING_MAX_ATTEMPTS: '2',
+    },
+    authenticate: testAuthenticate,
+    overrides,
+  });
 }
+
+/** Polls until `check` holds, or fails the test with `message`. */
+export const waitUntil = (check: () => Promise<boolean>, message: string, timeoutMs = 60_000) =>
+  eventually(check, timeoutMs, message);
 
 /** Waits until the store holds each order id, in the wanted status. */
 export async function waitForOrders(
