@@ -1,7 +1,16 @@
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
-import { AuthService, InventoryService, OrderService, OrderStatus } from '@switchboard/contracts';
+import { durationMs } from '@bufbuild/protobuf/wkt';
+import {
+  AuthService,
+  BadRequestSchema,
+  ErrorInfoSchema,
+  InventoryService,
+  OrderService,
+  OrderStatus,
+  RetryInfoSchema,
+} from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type GrpcJsTransport } from '@switchboard/rpc';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningEdgeGateway } from './start-edge-gateway';
@@ -157,7 +166,12 @@ describe('the edge gateway, in front of the real services', () => {
         headers: { ...bearer(token), 'x-request-id': 'edge-spec-req-1' },
       });
       expect(res.status).toBe(404);
-      expect(res.json).toMatchObject({ code: 'ORDER_NOT_FOUND', status: 'NOT_FOUND' });
+      expect(res.json).toEqual({
+        code: 'ORDER_NOT_FOUND',
+        status: 'NOT_FOUND',
+        message: `order ${missing} not found`,
+        details: { orderId: missing },
+      });
       expect(res.headers.get('x-request-id')).toBe('edge-spec-req-1');
     });
 
@@ -210,7 +224,21 @@ describe('the edge gateway, in front of the real services', () => {
         .catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ConnectError);
       expect((missing as ConnectError).code).toBe(Code.NotFound);
-      expect((missing as ConnectError).metadata.get('error-code')).toBe('ORDER_NOT_FOUND');
+      // The standard details, read the standard way: findDetails decodes them on every protocol.
+      expect((missing as ConnectError).findDetails(ErrorInfoSchema)).toEqual([
+        expect.objectContaining({
+          reason: 'ORDER_NOT_FOUND',
+          domain: 'switchboard',
+          metadata: { orderId: '00000000-0000-4000-8000-000000000000' },
+        }),
+      ]);
+
+      const invalid = await orders
+        .placeOrder({ items: [{ sku, quantity: 0 }] }, { headers })
+        .catch((e: unknown) => e);
+      expect((invalid as ConnectError).code).toBe(Code.InvalidArgument);
+      const [badRequest] = (invalid as ConnectError).findDetails(BadRequestSchema);
+      expect(badRequest?.fieldViolations.map((v) => v.field)).toEqual(['items[0].quantity']);
 
       const anonymous = await orders
         .placeOrder({ items: [{ sku, quantity: 1 }] })
@@ -400,6 +428,11 @@ describe('the edge gateway, in front of the real services', () => {
           .register({ email: 'new@example.com', password: PASSWORD, displayName: 'N' })
           .catch((e: unknown) => e);
         expect((viaConnect as ConnectError).code).toBe(Code.ResourceExhausted);
+        expect((viaConnect as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe(
+          'RATE_LIMITED',
+        );
+        const [retry] = (viaConnect as ConnectError).findDetails(RetryInfoSchema);
+        expect(durationMs(retry!.retryDelay!)).toBe(60_000);
         now += 60_000;
         expect((await login()).status).toBe(401);
         expect((await login()).status).toBe(429);

@@ -29,6 +29,7 @@ import {
   createGrpcJsTransport,
   createRpcServer,
   createServiceClient,
+  errorDetailsOf,
   type Authenticate,
   type ServiceClient,
 } from '@switchboard/rpc';
@@ -387,7 +388,7 @@ export async function watch(
 }
 
 export function errorCode(err: ConnectError): string | null {
-  return err.metadata.get('error-code');
+  return errorDetailsOf(err).reason ?? null;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
