@@ -9,6 +9,7 @@ import {
   InventoryService,
   OrderService,
   OrderStatus,
+  PreconditionFailureSchema,
   RetryInfoSchema,
 } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type GrpcJsTransport } from '@switchboard/rpc';
@@ -175,6 +176,25 @@ describe('the edge gateway, in front of the real services', () => {
       expect(res.headers.get('x-request-id')).toBe('edge-spec-req-1');
     });
 
+    it('shows what stock is short, per sku, as the service said it', async () => {
+      const res = await rest('POST', '/v1/orders', {
+        body: { items: [{ sku, quantity: 1000 }] },
+        headers: bearer(token),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ code: 'INSUFFICIENT_STOCK', status: 'FAILED_PRECONDITION' });
+      expect(res.json.preconditions).toEqual([
+        {
+          type: 'STOCK',
+          subject: sku,
+          description: expect.stringMatching(/^requested 1000, available \d+$/),
+        },
+      ]);
+      expect(JSON.parse((res.json.details as Record<string, string>).shortfalls!)).toEqual([
+        { sku, requested: 1000, available: expect.any(Number) },
+      ]);
+    });
+
     it('passes field violations through', async () => {
       const res = await rest('POST', '/v1/orders', {
         body: { items: [{ sku, quantity: 0 }] },
@@ -239,6 +259,17 @@ describe('the edge gateway, in front of the real services', () => {
       expect((invalid as ConnectError).code).toBe(Code.InvalidArgument);
       const [badRequest] = (invalid as ConnectError).findDetails(BadRequestSchema);
       expect(badRequest?.fieldViolations.map((v) => v.field)).toEqual(['items[0].quantity']);
+
+      // A refusal of inventory's, passed on by order, then by the edge, loses nothing.
+      const short = await orders
+        .placeOrder({ items: [{ sku, quantity: 1000 }] }, { headers })
+        .catch((e: unknown) => e);
+      expect((short as ConnectError).code).toBe(Code.FailedPrecondition);
+      expect((short as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe(
+        'INSUFFICIENT_STOCK',
+      );
+      const [precondition] = (short as ConnectError).findDetails(PreconditionFailureSchema);
+      expect(precondition?.violations.map((v) => [v.type, v.subject])).toEqual([['STOCK', sku]]);
 
       const anonymous = await orders
         .placeOrder({ items: [{ sku, quantity: 1 }] })

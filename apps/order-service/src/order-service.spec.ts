@@ -245,10 +245,11 @@ describe.each(backends)('OrderService on %s', (backend) => {
         ),
       );
       expect(err.code).toBe(Code.FailedPrecondition);
-      // Inventory's refusal, passed on whole: code and details.
+      // Inventory's refusal, passed on whole: code, details and per-sku preconditions.
       expect(errorInfo(err)).toEqual({
         code: 'INSUFFICIENT_STOCK',
         details: { shortfalls: JSON.stringify([{ sku: b, requested: 3, available: 1 }]) },
+        preconditions: [{ type: 'STOCK', subject: b, description: 'requested 3, available 1' }],
       });
       expect(await inventory.available(a)).toBe(5);
       expect(await orderRows(bob.userId)).toHaveLength(before);
