@@ -4,6 +4,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Role, UserRegisteredSchema } from '@switchboard/contracts';
 import { sql, type Storage } from '@switchboard/storage';
+import { errorInfo } from '@switchboard/testing';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
@@ -124,7 +125,7 @@ describe.each(backends)('AuthService on %s', (backend) => {
         }),
       );
       expect(err.code).toBe(Code.AlreadyExists);
-      expect(err.metadata.get('error-code')).toBe('EMAIL_TAKEN');
+      expect(errorInfo(err).code).toBe('EMAIL_TAKEN');
       const outboxAfter = await storage.db.selectFrom('outbox').select('id').execute();
       expect(outboxAfter).toHaveLength(outboxBefore.length);
       const users = await storage.db
@@ -231,7 +232,7 @@ describe.each(backends)('AuthService on %s', (backend) => {
       );
       for (const err of [wrong, unknown]) {
         expect(err.code).toBe(Code.Unauthenticated);
-        expect(err.metadata.get('error-code')).toBe('INVALID_CREDENTIALS');
+        expect(errorInfo(err).code).toBe('INVALID_CREDENTIALS');
       }
       expect(unknown.rawMessage).toBe(wrong.rawMessage);
     });
@@ -349,7 +350,7 @@ describe.each(backends)('AuthService on %s', (backend) => {
       const stale = await failure(
         t.client.verifyToken({ accessToken: login.accessToken }, bearer('not-a-token')),
       );
-      expect(stale.metadata.get('error-code')).toBe('SERVICE_TOKEN_INVALID');
+      expect(errorInfo(stale).code).toBe('SERVICE_TOKEN_INVALID');
     });
   });
 
@@ -378,7 +379,7 @@ describe.each(backends)('AuthService on %s', (backend) => {
         { clientId: 'nobody', clientSecret },
       ]) {
         const err = await failure(t.client.issueServiceToken(request));
-        expect([err.code, err.rawMessage, err.metadata.get('error-code')]).toEqual([
+        expect([err.code, err.rawMessage, errorInfo(err).code]).toEqual([
           Code.Unauthenticated,
           'unknown service or wrong service secret',
           'INVALID_SERVICE_CREDENTIALS',

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { isDomainError } from '@switchboard/errors';
 import type { Storage } from '@switchboard/storage';
+import { errorInfo } from '@switchboard/testing';
 import type { AuthDatabase } from './auth-schema';
 import { createLoginThrottle, type LoginThrottleSettings } from './login-throttle';
 import { DEMO_CUSTOMER } from './seed-users';
@@ -210,8 +211,8 @@ describe('Login budgets over gRPC', () => {
       const refused = flood.slice(5);
       expect(refused.map((o) => o.code)).toEqual(Array(10).fill(Code.ResourceExhausted));
       const first = refused[0]!.err!;
-      expect(first.metadata.get('error-code')).toBe('LOGIN_RATE_LIMITED');
-      expect(Number(first.metadata.get('retry-after-ms'))).toBe(60_000);
+      expect(errorInfo(first).code).toBe('LOGIN_RATE_LIMITED');
+      expect(errorInfo(first).retryAfterMs).toBe(60_000);
       expect(first.rawMessage).toBe('too many failed logins from your address; try again in 60 s');
       // Refused before any argon2 work: much faster than a checked wrong password.
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -321,7 +322,7 @@ describe('Register budgets over gRPC', () => {
       .register({ email: `flood${i}@example.com`, password: 'register-flood', displayName: 'F' })
       .then(
         () => 'ok',
-        (err: ConnectError) => `${Code[err.code]} ${err.metadata.get('error-code') ?? ''}`,
+        (err: ConnectError) => `${Code[err.code]} ${errorInfo(err).code ?? ''}`,
       );
 
   it('limits a flood of registrations per address and in total, and stores none of the refused', async () => {
@@ -389,7 +390,7 @@ describe('Register budgets behind a trusted proxy', () => {
       )
       .then(
         () => 'ok',
-        (err: ConnectError) => `${Code[err.code]} ${err.metadata.get('error-code') ?? ''}`,
+        (err: ConnectError) => `${Code[err.code]} ${errorInfo(err).code ?? ''}`,
       );
   const limited = 'ResourceExhausted REGISTER_RATE_LIMITED';
 

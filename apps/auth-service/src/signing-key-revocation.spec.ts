@@ -1,6 +1,6 @@
 import { Code } from '@connectrpc/connect';
 import type { Storage } from '@switchboard/storage';
-import { failure } from '@switchboard/testing';
+import { errorInfo, failure } from '@switchboard/testing';
 import { decodeProtectedHeader } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
@@ -116,7 +116,7 @@ describe.each(backends)('RevokeSigningKey and ListSigningKeys on %s', (backend) 
       replica.client.revokeSigningKey({ keyId: 'no-such-key' }, bearer(admin)),
     );
     expect(unknown.code).toBe(Code.NotFound);
-    expect(unknown.metadata.get('error-code')).toBe('SIGNING_KEY_NOT_FOUND');
+    expect(errorInfo(unknown).code).toBe('SIGNING_KEY_NOT_FOUND');
     const empty = await failure(replica.client.revokeSigningKey({ keyId: ' ' }, bearer(admin)));
     expect(empty.code).toBe(Code.InvalidArgument);
     expect(empty.rawMessage).toBe('key_id: must be 1 to 64 characters');

@@ -1,6 +1,7 @@
 import { createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Storage } from '@switchboard/storage';
+import { errorInfo } from '@switchboard/testing';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import {
@@ -79,7 +80,7 @@ describe('VerifyToken refuses forged and stale tokens', () => {
     const err = error as ConnectError;
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.rawMessage).toBe(INVALID_TOKEN_MESSAGE);
-    expect(err.metadata.get('error-code')).toBe('INVALID_TOKEN');
+    expect(errorInfo(err).code).toBe('INVALID_TOKEN');
   }
 
   it('accepts what the forger makes with our key and honest claims (control)', async () => {

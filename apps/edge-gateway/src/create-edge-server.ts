@@ -51,8 +51,6 @@ const ALLOWED_HEADERS = [
 const EXPOSED_HEADERS = [
   'x-request-id',
   'retry-after',
-  'error-code',
-  'error-details',
   'grpc-status',
   'grpc-message',
   'grpc-status-details-bin',

@@ -36,12 +36,29 @@ export function createOpenApi(services: readonly ExposedService[]): Schema {
         code: { type: 'string', description: 'the stable error code, e.g. ORDER_NOT_FOUND' },
         status: { type: 'string', description: 'the gRPC status name, e.g. NOT_FOUND' },
         message: { type: 'string' },
-        details: { type: 'object' },
+        details: {
+          type: 'object',
+          description: "the error's details (google.rpc.ErrorInfo metadata)",
+          additionalProperties: { type: 'string' },
+        },
         violations: {
           type: 'array',
           items: {
             type: 'object',
             properties: { field: { type: 'string' }, description: { type: 'string' } },
+          },
+        },
+        preconditions: {
+          type: 'array',
+          description:
+            'what must change before a retry can succeed (google.rpc.PreconditionFailure)',
+          items: {
+            type: 'object',
+            properties: {
+              type: { type: 'string' },
+              subject: { type: 'string' },
+              description: { type: 'string' },
+            },
           },
         },
       },

@@ -1,8 +1,14 @@
 import { Writable } from 'node:stream';
+import type { ConnectError } from '@connectrpc/connect';
 import { InventoryService, inventoryAccessPolicy } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import { createLogger } from '@switchboard/logger';
-import { createRpcServer, type CallContext, type RpcServer } from '@switchboard/rpc';
+import {
+  createRpcServer,
+  errorDetailsOf,
+  type CallContext,
+  type RpcServer,
+} from '@switchboard/rpc';
 import { createRateLimiter } from './create-rate-limiter';
 import { createUpstreams, type EdgeCall, type Upstreams } from './create-upstreams';
 
@@ -38,7 +44,9 @@ describe('the upstream call the edge makes', () => {
         async getProduct(request, ctx) {
           seen.push(ctx);
           if (request.sku === 'MISSING') {
-            throw new DomainError('PRODUCT_NOT_FOUND', `product ${request.sku} not found`);
+            throw new DomainError('PRODUCT_NOT_FOUND', `product ${request.sku} not found`, {
+              details: { sku: request.sku },
+            });
           }
           return { product: { sku: request.sku, name: 'Stand-in' } };
         },
@@ -117,7 +125,7 @@ describe('the upstream call the edge makes', () => {
     expect(seen.at(-1)!.deadline!.getTime()).toBeLessThanOrEqual(Date.now() + 5_000);
   });
 
-  it("keeps the service's error code, and routes no internal method", async () => {
+  it("keeps the service's error code and details, and routes no internal method", async () => {
     const err = await upstreams
       .unary(
         InventoryService.method.getProduct,
@@ -126,7 +134,10 @@ describe('the upstream call the edge makes', () => {
       )
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 5 });
-    expect((err as { metadata: Headers }).metadata.get('error-code')).toBe('PRODUCT_NOT_FOUND');
+    expect(errorDetailsOf(err as ConnectError)).toMatchObject({
+      reason: 'PRODUCT_NOT_FOUND',
+      metadata: { sku: 'MISSING' },
+    });
     const services = upstreams.services.flatMap((s) => s.methods.map((m) => m.name));
     expect(services).toContain('GetProduct');
     expect(services).not.toContain('ReserveStock');

@@ -3,9 +3,12 @@ import type { DescMethod, MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
 import {
   createGrpcJsTransport,
   createServiceClient,
+  errorDetailsOf,
+  toConnectError,
   type ClientTls,
   type GrpcJsTransport,
 } from '@switchboard/rpc';
@@ -26,8 +29,6 @@ export interface EdgeCall {
 
 /** Headers a client may send that the services read. Nothing else crosses the edge. */
 const FORWARDED = ['authorization', 'idempotency-key', 'traceparent', 'tracestate'];
-/** Trailers of a failed upstream call that a client of the edge may see. */
-const ERROR_METADATA = ['error-code', 'error-details', 'retry-after-ms'];
 
 export interface Upstreams {
   readonly services: readonly ExposedService[];
@@ -59,25 +60,30 @@ const RATE_LIMITED = new Set([
   'switchboard.auth.v1.AuthService/Register',
 ]);
 
-/** Keeps only what a client may see of an upstream failure: code, message, the error trailers. */
+/** Retry-After, in whole seconds (at least 1), for clients that read HTTP rather than RetryInfo. */
+function retryAfter(retryAfterMs: number | undefined): Headers {
+  return retryAfterMs === undefined
+    ? new Headers()
+    : new Headers({ 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+}
+
+/**
+ * Keeps only what a client may see of an upstream failure: code, message and
+ * the error details, which Connect and gRPC-Web pass on as they came.
+ */
 function cleanError(err: unknown): ConnectError {
   if (!(err instanceof ConnectError)) return new ConnectError('internal error', Code.Internal);
-  const metadata = new Headers();
-  for (const key of ERROR_METADATA) {
-    const value = err.metadata.get(key);
-    if (value !== null) metadata.set(key, value);
-  }
-  const ms = Number(metadata.get('retry-after-ms'));
-  if (metadata.has('retry-after-ms') && Number.isFinite(ms)) {
-    metadata.set('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
-  }
+  const { reason, retryAfterMs } = errorDetailsOf(err);
+  const metadata = retryAfter(retryAfterMs);
   // Without an error code the status is grpc-js's own (a deadline, a refused
   // connection), whose text names internal addresses: the client gets a plain one.
-  if (!metadata.has('error-code')) {
+  if (reason === undefined) {
     const plain = PLAIN_MESSAGES[err.code];
     if (plain !== undefined) return new ConnectError(plain, err.code, metadata);
   }
-  return new ConnectError(err.rawMessage, err.code, metadata);
+  const clean = new ConnectError(err.rawMessage, err.code, metadata);
+  clean.details = err.details;
+  return clean;
 }
 
 const PLAIN_MESSAGES: Partial<Record<Code, string>> = {
@@ -124,16 +130,17 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     if (RATE_LIMITED.has(name)) {
       const decision = options.authLimiter.take(call.clientAddress);
       if (!decision.allowed) {
-        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-        throw new ConnectError(
-          `too many ${method.name} attempts from this address; retry in ${seconds} s`,
-          Code.ResourceExhausted,
-          new Headers({
-            'error-code': 'RATE_LIMITED',
-            'retry-after-ms': String(decision.retryAfterMs),
-            'retry-after': String(seconds),
-          }),
+        const { retryAfterMs } = decision;
+        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        const refusal = toConnectError(
+          new DomainError(
+            'RATE_LIMITED',
+            `too many ${method.name} attempts from this address; retry in ${seconds} s`,
+            { details: { retryAfterMs } },
+          ),
         );
+        retryAfter(retryAfterMs).forEach((value, key) => refusal.metadata.set(key, value));
+        throw refusal;
       }
     }
     const headers = new Headers({ 'x-request-id': call.requestId });

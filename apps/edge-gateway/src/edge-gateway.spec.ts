@@ -1,7 +1,17 @@
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
-import { AuthService, InventoryService, OrderService, OrderStatus } from '@switchboard/contracts';
+import { durationMs } from '@bufbuild/protobuf/wkt';
+import {
+  AuthService,
+  BadRequestSchema,
+  ErrorInfoSchema,
+  InventoryService,
+  OrderService,
+  OrderStatus,
+  PreconditionFailureSchema,
+  RetryInfoSchema,
+} from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type GrpcJsTransport } from '@switchboard/rpc';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningEdgeGateway } from './start-edge-gateway';
@@ -157,8 +167,32 @@ describe('the edge gateway, in front of the real services', () => {
         headers: { ...bearer(token), 'x-request-id': 'edge-spec-req-1' },
       });
       expect(res.status).toBe(404);
-      expect(res.json).toMatchObject({ code: 'ORDER_NOT_FOUND', status: 'NOT_FOUND' });
+      expect(res.json).toEqual({
+        code: 'ORDER_NOT_FOUND',
+        status: 'NOT_FOUND',
+        message: `order ${missing} not found`,
+        details: { orderId: missing },
+      });
       expect(res.headers.get('x-request-id')).toBe('edge-spec-req-1');
+    });
+
+    it('shows what stock is short, per sku, as the service said it', async () => {
+      const res = await rest('POST', '/v1/orders', {
+        body: { items: [{ sku, quantity: 1000 }] },
+        headers: bearer(token),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ code: 'INSUFFICIENT_STOCK', status: 'FAILED_PRECONDITION' });
+      expect(res.json.preconditions).toEqual([
+        {
+          type: 'STOCK',
+          subject: sku,
+          description: expect.stringMatching(/^requested 1000, available \d+$/),
+        },
+      ]);
+      expect(JSON.parse((res.json.details as Record<string, string>).shortfalls!)).toEqual([
+        { sku, requested: 1000, available: expect.any(Number) },
+      ]);
     });
 
     it('passes field violations through', async () => {
@@ -210,7 +244,32 @@ describe('the edge gateway, in front of the real services', () => {
         .catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ConnectError);
       expect((missing as ConnectError).code).toBe(Code.NotFound);
-      expect((missing as ConnectError).metadata.get('error-code')).toBe('ORDER_NOT_FOUND');
+      // The standard details, read the standard way: findDetails decodes them on every protocol.
+      expect((missing as ConnectError).findDetails(ErrorInfoSchema)).toEqual([
+        expect.objectContaining({
+          reason: 'ORDER_NOT_FOUND',
+          domain: 'switchboard',
+          metadata: { orderId: '00000000-0000-4000-8000-000000000000' },
+        }),
+      ]);
+
+      const invalid = await orders
+        .placeOrder({ items: [{ sku, quantity: 0 }] }, { headers })
+        .catch((e: unknown) => e);
+      expect((invalid as ConnectError).code).toBe(Code.InvalidArgument);
+      const [badRequest] = (invalid as ConnectError).findDetails(BadRequestSchema);
+      expect(badRequest?.fieldViolations.map((v) => v.field)).toEqual(['items[0].quantity']);
+
+      // A refusal of inventory's, passed on by order, then by the edge, loses nothing.
+      const short = await orders
+        .placeOrder({ items: [{ sku, quantity: 1000 }] }, { headers })
+        .catch((e: unknown) => e);
+      expect((short as ConnectError).code).toBe(Code.FailedPrecondition);
+      expect((short as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe(
+        'INSUFFICIENT_STOCK',
+      );
+      const [precondition] = (short as ConnectError).findDetails(PreconditionFailureSchema);
+      expect(precondition?.violations.map((v) => [v.type, v.subject])).toEqual([['STOCK', sku]]);
 
       const anonymous = await orders
         .placeOrder({ items: [{ sku, quantity: 1 }] })
@@ -400,6 +459,11 @@ describe('the edge gateway, in front of the real services', () => {
           .register({ email: 'new@example.com', password: PASSWORD, displayName: 'N' })
           .catch((e: unknown) => e);
         expect((viaConnect as ConnectError).code).toBe(Code.ResourceExhausted);
+        expect((viaConnect as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe(
+          'RATE_LIMITED',
+        );
+        const [retry] = (viaConnect as ConnectError).findDetails(RetryInfoSchema);
+        expect(durationMs(retry!.retryDelay!)).toBe(60_000);
         now += 60_000;
         expect((await login()).status).toBe(401);
         expect((await login()).status).toBe(429);

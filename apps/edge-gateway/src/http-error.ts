@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { errorDetailsOf } from '@switchboard/rpc';
 import { BadRequestError } from './transcode-request';
 
 /** The HTTP status of each gRPC code: the table of google/rpc/code.proto. */
@@ -37,8 +38,12 @@ export interface HttpErrorBody {
   /** The gRPC status name, e.g. NOT_FOUND. */
   status: string;
   message: string;
-  details?: unknown;
-  violations?: unknown;
+  /** The service's details of the error (ErrorInfo's metadata), as strings. */
+  details?: Record<string, string>;
+  /** The field rules that failed (BadRequest). */
+  violations?: readonly { field: string; description: string }[];
+  /** What must change before a retry can succeed, e.g. per sku short of stock (PreconditionFailure). */
+  preconditions?: readonly { type: string; subject: string; description: string }[];
 }
 
 export interface HttpError {
@@ -48,29 +53,16 @@ export interface HttpError {
   readonly headers: Record<string, string>;
 }
 
-/** The error-details trailer the services send: JSON of { details?, violations? }. */
-function detailsOf(err: ConnectError): { details?: unknown; violations?: unknown } {
-  const raw = err.metadata.get('error-details');
-  if (raw === null) return {};
-  try {
-    const parsed = JSON.parse(raw) as { details?: unknown; violations?: unknown };
-    return parsed !== null && typeof parsed === 'object' ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-
-/** The Retry-After header (whole seconds, at least 1) from a `retry-after-ms` trailer. */
-export function retryAfterHeader(err: ConnectError): Record<string, string> {
-  const ms = Number(err.metadata.get('retry-after-ms'));
-  if (!Number.isFinite(ms) || err.metadata.get('retry-after-ms') === null) return {};
-  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
+/** The Retry-After header (whole seconds, at least 1) from the error's RetryInfo. */
+function retryAfterHeader(retryAfterMs: number | undefined): Record<string, string> {
+  if (retryAfterMs === undefined) return {};
+  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
 }
 
 /**
  * Any failure of a REST call as a status, a JSON body and headers. Upstream
- * errors keep their code, message and field violations; anything else is a
- * bug of the edge and says only "internal error".
+ * errors keep their code, message and what their error details say; anything
+ * else is a bug of the edge and says only "internal error".
  */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof BadRequestError) {
@@ -86,17 +78,18 @@ export function toHttpError(err: unknown): HttpError {
     };
   }
   if (err instanceof ConnectError) {
-    const { details, violations } = detailsOf(err);
+    const { reason, metadata, violations, preconditions, retryAfterMs } = errorDetailsOf(err);
     return {
       httpStatus: httpStatusOf(err.code),
       body: {
-        code: err.metadata.get('error-code') ?? grpcCodeName(err.code),
+        code: reason ?? grpcCodeName(err.code),
         status: grpcCodeName(err.code),
         message: err.rawMessage,
-        ...(details === undefined ? {} : { details }),
-        ...(violations === undefined ? {} : { violations }),
+        ...(Object.keys(metadata).length === 0 ? {} : { details: metadata }),
+        ...(violations.length === 0 ? {} : { violations }),
+        ...(preconditions.length === 0 ? {} : { preconditions }),
       },
-      headers: retryAfterHeader(err),
+      headers: retryAfterHeader(retryAfterMs),
     };
   }
   return {

@@ -88,7 +88,7 @@ describe.each(backends)('InventoryService AllocateStock and VoidAllocation on %s
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(errorInfo(err)).toMatchObject({
       code: 'INSUFFICIENT_STOCK',
-      details: { shortfalls: [{ sku: b, requested: 2, available: 1 }] },
+      preconditions: [{ type: 'STOCK', subject: b, description: 'requested 2, available 1' }],
     });
     expect(await stock(a)).toEqual({ on_hand: 5, reserved: 0 });
     expect(await reservation('order-3')).toBeUndefined();

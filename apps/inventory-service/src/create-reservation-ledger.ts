@@ -274,11 +274,30 @@ async function refusalFor(trx: Db, items: readonly RequestedItem[]): Promise<Dom
       ? [{ sku: item.sku, requested: item.quantity, available }]
       : [];
   });
+  return insufficientStock(shortfalls);
+}
+
+interface Shortfall {
+  sku: string;
+  requested: number;
+  available: number;
+}
+
+/**
+ * Nothing reserved, and why, per sku: in the message for people, and as one
+ * precondition per sku for programs, which fix the order and try again.
+ */
+function insufficientStock(shortfalls: readonly Shortfall[]): DomainError {
   const list = shortfalls
     .map((s) => `${s.sku} requested ${s.requested}, available ${s.available}`)
     .join('; ');
   return new DomainError('INSUFFICIENT_STOCK', `insufficient stock, nothing reserved: ${list}`, {
     details: { shortfalls },
+    preconditions: shortfalls.map((s) => ({
+      type: 'STOCK',
+      subject: s.sku,
+      description: `requested ${s.requested}, available ${s.available}`,
+    })),
   });
 }
 
@@ -362,18 +381,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
             ? [{ sku: item.sku, requested: item.quantity, available }]
             : [];
         });
-        if (shortfalls.length > 0) {
-          const list = shortfalls
-            .map((s) => `${s.sku} requested ${s.requested}, available ${s.available}`)
-            .join('; ');
-          throw new DomainError(
-            'INSUFFICIENT_STOCK',
-            `insufficient stock, nothing reserved: ${list}`,
-            {
-              details: { shortfalls },
-            },
-          );
-        }
+        if (shortfalls.length > 0) throw insufficientStock(shortfalls);
 
         for (const item of [...input.items].sort(bySku)) {
           // Conditional as well as locked: if anything ever bypassed the lock,

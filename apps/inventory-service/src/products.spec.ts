@@ -244,7 +244,7 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(errorInfo(err)).toMatchObject({
         code: 'INSUFFICIENT_STOCK',
-        details: { sku: 'ADJ-1', delta: -2, onHand: 3, reserved: 2 },
+        details: { sku: 'ADJ-1', delta: '-2', onHand: '3', reserved: '2' },
       });
       expect(err.rawMessage).toBe(
         'cannot remove 2 of ADJ-1: 3 on hand, 2 reserved, so at most 1 can be removed',

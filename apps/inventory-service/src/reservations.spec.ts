@@ -198,11 +198,15 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       expect(errorInfo(err)).toEqual({
         code: 'INSUFFICIENT_STOCK',
         details: {
-          shortfalls: [
+          shortfalls: JSON.stringify([
             { sku: short1, requested: 3, available: 2 },
             { sku: short2, requested: 1, available: 0 },
-          ],
+          ]),
         },
+        preconditions: [
+          { type: 'STOCK', subject: short1, description: 'requested 3, available 2' },
+          { type: 'STOCK', subject: short2, description: 'requested 1, available 0' },
+        ],
       });
       expect(await stock(plenty)).toEqual({ on_hand: 10, reserved: 0 });
       expect(await reservation('order-short')).toBeUndefined();

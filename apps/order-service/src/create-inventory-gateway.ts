@@ -1,7 +1,12 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { InventoryService, ReservedItem } from '@switchboard/contracts';
-import { DomainError, errorCatalogue, type ErrorCode } from '@switchboard/errors';
-import type { ServiceClient, ServiceIdentity } from '@switchboard/rpc';
+import { DomainError } from '@switchboard/errors';
+import {
+  domainErrorOf,
+  errorDetailsOf,
+  type ServiceClient,
+  type ServiceIdentity,
+} from '@switchboard/rpc';
 import { retryUnavailable, type RetryOptions } from './retry-unavailable';
 import type { RequestedItem } from './validate-order-requests';
 
@@ -66,20 +71,6 @@ const passedThrough = new Set<string>([
   'RESERVATION_MISMATCH',
 ]);
 
-function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(errorCatalogue, code);
-}
-
-function detailsOf(err: ConnectError): Record<string, unknown> | undefined {
-  const raw = err.metadata.get('error-details');
-  if (raw === null) return undefined;
-  try {
-    return (JSON.parse(raw) as { details?: Record<string, unknown> }).details;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Turns an inventory failure into this service's terms. A transport failure
  * keeps its meaning (unavailable, timed out) with a message naming the step;
@@ -114,11 +105,8 @@ function translate(err: unknown, step: string): unknown {
       },
     );
   }
-  const code = err.metadata.get('error-code') ?? '';
-  if (passedThrough.has(code) && isErrorCode(code)) {
-    return new DomainError(code, err.rawMessage, { details: detailsOf(err), cause: err });
-  }
-  return err;
+  const refusal = domainErrorOf(err);
+  return refusal !== undefined && passedThrough.has(refusal.code) ? refusal : err;
 }
 
 function reservedLine(item: ReservedItem): ReservedLine {
@@ -145,7 +133,7 @@ export function createInventoryGateway(options: InventoryGatewayOptions): Invent
       if (
         renewed ||
         !(err instanceof ConnectError) ||
-        err.metadata.get('error-code') !== 'SERVICE_TOKEN_INVALID'
+        errorDetailsOf(err).reason !== 'SERVICE_TOKEN_INVALID'
       )
         throw err;
       identity.invalidate();

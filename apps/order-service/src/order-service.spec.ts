@@ -222,7 +222,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       expect(err.code).toBe(Code.NotFound);
       expect(errorInfo(err)).toMatchObject({
         code: 'PRODUCT_NOT_FOUND',
-        details: { skus: ['GHOST-1', 'GHOST-2'] },
+        details: { skus: '["GHOST-1","GHOST-2"]' },
       });
       expect(err.rawMessage).toContain('GHOST-1');
       expect(await inventory.available(sku)).toBe(5);
@@ -245,9 +245,11 @@ describe.each(backends)('OrderService on %s', (backend) => {
         ),
       );
       expect(err.code).toBe(Code.FailedPrecondition);
-      expect(errorInfo(err)).toMatchObject({
+      // Inventory's refusal, passed on whole: code, details and per-sku preconditions.
+      expect(errorInfo(err)).toEqual({
         code: 'INSUFFICIENT_STOCK',
-        details: { shortfalls: [{ sku: b, requested: 3, available: 1 }] },
+        details: { shortfalls: JSON.stringify([{ sku: b, requested: 3, available: 1 }]) },
+        preconditions: [{ type: 'STOCK', subject: b, description: 'requested 3, available 1' }],
       });
       expect(await inventory.available(a)).toBe(5);
       expect(await orderRows(bob.userId)).toHaveLength(before);
@@ -271,7 +273,7 @@ describe.each(backends)('OrderService on %s', (backend) => {
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(errorInfo(err)).toMatchObject({
         code: 'ORDER_MIXED_CURRENCIES',
-        details: { currencies: ['EUR', 'USD'] },
+        details: { currencies: '["EUR","USD"]' },
       });
       expect(await inventory.available(a)).toBe(5);
       expect(await inventory.available(b)).toBe(5);

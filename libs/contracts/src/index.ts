@@ -1,6 +1,9 @@
 // The public API of the contracts: generated messages and services, plus the topic registry.
 export * from './gen/google/api/annotations_pb';
 export * from './gen/google/api/http_pb';
+// The standard error details every failed call carries (google.rpc.Status).
+export * from './gen/google/rpc/error_details_pb';
+export * from './gen/google/rpc/status_pb';
 export * from './gen/grpc/health/v1/health_pb';
 export * from './gen/switchboard/auth/v1/auth_service_pb';
 export * from './gen/switchboard/auth/v1/events_pb';

@@ -6,10 +6,26 @@ export interface FieldViolation {
   description: string;
 }
 
+/**
+ * A state of things the caller must change before the call can succeed, e.g.
+ * one sku's stock shortfall. `type` is a stable class of condition, `subject`
+ * what it concerns.
+ */
+export interface PreconditionViolation {
+  type: string;
+  subject: string;
+  description: string;
+}
+
 export interface DomainErrorOptions {
-  /** Machine-readable extras for the caller, e.g. per-SKU shortfalls. */
+  /**
+   * Machine-readable extras for the caller, e.g. the sku not found. They go
+   * out as strings; a `retryAfterMs` number also tells the caller when to
+   * come back.
+   */
   details?: Record<string, unknown>;
   violations?: FieldViolation[];
+  preconditions?: PreconditionViolation[];
   /** The underlying failure, kept for the logs and never sent to the caller. */
   cause?: unknown;
 }
@@ -23,6 +39,7 @@ export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly details: Record<string, unknown> | undefined;
   readonly violations: FieldViolation[];
+  readonly preconditions: PreconditionViolation[];
 
   constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -31,6 +48,7 @@ export class DomainError extends Error {
     this.kind = errorCatalogue[code];
     this.details = options.details;
     this.violations = options.violations ?? [];
+    this.preconditions = options.preconditions ?? [];
   }
 }
 

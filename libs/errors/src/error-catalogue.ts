@@ -35,9 +35,9 @@ export const errorCatalogue = {
   INVALID_SERVICE_CREDENTIALS: 'unauthenticated',
   /** A service-only method called with a token that no longer verifies: the service gets a new one. */
   SERVICE_TOKEN_INVALID: 'unauthenticated',
-  /** Too many failed logins for this account, from this address or in total; retry-after-ms says when to try again. */
+  /** Too many failed logins for this account, from this address or in total; its RetryInfo says when to try again. */
   LOGIN_RATE_LIMITED: 'resource_exhausted',
-  /** Too many registrations from this address or in total; retry-after-ms says when to try again. */
+  /** Too many registrations from this address or in total; its RetryInfo says when to try again. */
   REGISTER_RATE_LIMITED: 'resource_exhausted',
   SIGNING_KEY_NOT_FOUND: 'not_found',
   // inventory
@@ -64,6 +64,9 @@ export const errorCatalogue = {
   TOO_MANY_WATCHES: 'resource_exhausted',
   /** The replica is shutting down: the client watches again, elsewhere or later. */
   WATCH_UNAVAILABLE: 'unavailable',
+  // edge-gateway
+  /** Too many Login or Register calls from one client address at the edge; RetryInfo says when. */
+  RATE_LIMITED: 'resource_exhausted',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,4 +5,5 @@ export {
   isDomainError,
   type DomainErrorOptions,
   type FieldViolation,
+  type PreconditionViolation,
 } from './domain-error';

@@ -5,6 +5,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { InventoryService, NotificationService } from '@switchboard/contracts';
 import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient } from './create-service-client';
+import { errorDetailsOf } from './error-details/error-details-of';
 import { startTestServer, type TestServer } from './start-test-server';
 
 async function failure(call: Promise<unknown>): Promise<ConnectError> {
@@ -306,8 +307,9 @@ describe('createGrpcJsTransport', () => {
     );
     expect(header?.get('content-type')).toBe('application/grpc+proto');
     expect(trailer).toBeInstanceOf(Headers);
-    // Failure trailers travel on the error.
+    // Failure trailers travel on the error, its details decoded.
     const err = await failure(client.reserveStock({}));
-    expect(err.metadata.get('error-code')).toBe('NOT_IMPLEMENTED');
+    expect(err.metadata.has('grpc-status-details-bin')).toBe(true);
+    expect(errorDetailsOf(err).reason).toBe('NOT_IMPLEMENTED');
   });
 });

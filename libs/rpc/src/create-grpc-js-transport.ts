@@ -10,6 +10,7 @@ import {
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import type { StreamResponse, UnaryResponse } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
+import { decodeStatusDetails } from './error-details/decode-status-details';
 import { incomingCall } from './incoming-call';
 import { errorCodeOf, startClientSpan, type RpcSpan } from './rpc-telemetry';
 import { createChannelCredentials } from './tls/create-channel-credentials';
@@ -86,7 +87,8 @@ interface CallSetup {
 }
 
 /**
- * A failed status becomes a ConnectError; a cancellation we caused keeps the
+ * A failed status becomes a ConnectError whose error details findDetails()
+ * decodes, as a Connect client's would; a cancellation we caused keeps the
  * reason of the signal that caused it (e.g. the incoming call's deadline).
  */
 function toConnectError(status: grpc.StatusObject, signals: AbortSignal[]): ConnectError {
@@ -94,7 +96,9 @@ function toConnectError(status: grpc.StatusObject, signals: AbortSignal[]): Conn
     const aborted = signals.find((s) => s.aborted);
     if (aborted !== undefined) return ConnectError.from(aborted.reason, Code.Canceled);
   }
-  return new ConnectError(status.details, toCode(status.code), toHeaders(status.metadata));
+  const error = new ConnectError(status.details, toCode(status.code), toHeaders(status.metadata));
+  error.details = decodeStatusDetails(status.metadata);
+  return error;
 }
 
 /** Ends a client span with the call's final status. */

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InventoryService } from '@switchboard/contracts';
+import { DomainError } from '@switchboard/errors';
 import { startTestServer, type TestServer } from './start-test-server';
 
 const run = promisify(execFile);
@@ -34,6 +35,11 @@ describe('server reflection', () => {
         InventoryService,
         {
           async getProduct(request) {
+            if (request.sku === 'missing') {
+              throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
+                details: { sku: request.sku },
+              });
+            }
             return {
               product: {
                 sku: request.sku,
@@ -92,5 +98,29 @@ describe('server reflection', () => {
 
     const health = await call(t.address, 'grpc.health.v1.Health/Check');
     expect(JSON.parse(health)).toEqual({ status: 'SERVING' });
+  });
+
+  itWithGrpcurl('lets grpcurl -v print the error details of a failed call', async () => {
+    const failed = await run(
+      grpcurl ?? 'grpcurl',
+      [
+        '-plaintext',
+        '-v',
+        '-d',
+        '{"sku":"missing"}',
+        t.address,
+        'switchboard.inventory.v1.InventoryService/GetProduct',
+      ],
+      { timeout: 20_000 },
+    ).then(
+      () => undefined,
+      (err: { stdout: string; stderr: string }) => err.stdout + err.stderr,
+    );
+    expect(failed).toContain('Code: NotFound');
+    expect(failed).toContain('Message: product missing not found');
+    expect(failed).toContain('"@type": "type.googleapis.com/google.rpc.ErrorInfo"');
+    expect(failed).toContain('"reason": "PRODUCT_NOT_FOUND"');
+    expect(failed).toContain('"domain": "switchboard"');
+    expect(failed).toContain('"sku": "missing"');
   });
 });

@@ -1,13 +1,20 @@
 import { uniformAccess, type AccessPolicy } from './access-policy';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import * as grpc from '@grpc/grpc-js';
-import { InventoryService, NotificationService } from '@switchboard/contracts';
+import {
+  ErrorInfoSchema,
+  InventoryService,
+  NotificationService,
+  PreconditionFailureSchema,
+} from '@switchboard/contracts';
 import { DomainError, createValidationError } from '@switchboard/errors';
 import { createLogger } from '@switchboard/logger';
 import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
 import { createRpcServer } from './create-rpc-server';
 import { createServiceClient, type ServiceClient } from './create-service-client';
+import { errorDetailsOf } from './error-details/error-details-of';
 import { startTestServer, type TestServer } from './start-test-server';
 
 /** The ConnectError a call failed with; fails the test if it succeeded. */
@@ -44,6 +51,17 @@ describe('createRpcServer', () => {
             if (request.sku === 'missing') {
               throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
                 details: { sku: request.sku },
+              });
+            }
+            if (request.sku === 'short') {
+              throw new DomainError('INSUFFICIENT_STOCK', 'not enough of short', {
+                details: { shortfalls: [{ sku: 'short', available: 1 }] },
+                preconditions: [{ type: 'STOCK', subject: 'short', description: 'available 1' }],
+              });
+            }
+            if (request.sku === 'busy') {
+              throw new DomainError('LOGIN_RATE_LIMITED', 'try again in 3 s', {
+                details: { retryAfterMs: 2500 },
               });
             }
             if (request.sku === 'bug') throw new Error('pool exhausted, db password hunter2');
@@ -128,7 +146,7 @@ describe('createRpcServer', () => {
       });
       expect(received).toEqual(['n0']);
       expect(err.code).toBe(Code.NotFound);
-      expect(err.metadata.get('error-code')).toBe('USER_NOT_FOUND');
+      expect(errorDetailsOf(err).reason).toBe('USER_NOT_FOUND');
     });
 
     it('sends response headers as soon as a stream is accepted, before any message', async () => {
@@ -159,6 +177,7 @@ describe('createRpcServer', () => {
     it('answers UNIMPLEMENTED for a method missing from the implementation', async () => {
       const err = await failure(inventory.commitReservation({ reservationId: 'r-1' }));
       expect(err.code).toBe(Code.Unimplemented);
+      expect(errorDetailsOf(err).reason).toBe('NOT_IMPLEMENTED');
       expect(err.rawMessage).toBe(
         'switchboard.inventory.v1.InventoryService/CommitReservation is not implemented by this server',
       );
@@ -206,22 +225,66 @@ describe('createRpcServer', () => {
   });
 
   describe('errors', () => {
-    it('maps a DomainError to its status, message and error-code trailer', async () => {
+    it('maps a DomainError to its status, message and an ErrorInfo of its code and details', async () => {
       const err = await failure(inventory.getProduct({ sku: 'missing' }));
       expect(err.code).toBe(Code.NotFound);
       expect(err.rawMessage).toBe('product missing not found');
-      expect(err.metadata.get('error-code')).toBe('PRODUCT_NOT_FOUND');
-      expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
-        details: { sku: 'missing' },
+      expect(errorDetailsOf(err)).toEqual({
+        reason: 'PRODUCT_NOT_FOUND',
+        metadata: { sku: 'missing' },
+        violations: [],
+        preconditions: [],
       });
+      // The old custom trailers are gone: the details are the one channel.
+      expect([...err.metadata.keys()]).not.toContain('error-code');
     });
 
-    it('sends validation violations as error-details', async () => {
+    it('sends validation violations as a BadRequest', async () => {
       const err = await failure(inventory.checkAvailability({}));
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe('items: must not be empty');
-      expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
+      expect(errorDetailsOf(err)).toMatchObject({
+        reason: 'INVALID_ARGUMENT',
         violations: [{ field: 'items', description: 'must not be empty' }],
+      });
+    });
+
+    it('sends unmet preconditions as a PreconditionFailure', async () => {
+      const err = await failure(inventory.getProduct({ sku: 'short' }));
+      expect(err.code).toBe(Code.FailedPrecondition);
+      expect(errorDetailsOf(err)).toEqual({
+        reason: 'INSUFFICIENT_STOCK',
+        metadata: { shortfalls: '[{"sku":"short","available":1}]' },
+        violations: [],
+        preconditions: [{ type: 'STOCK', subject: 'short', description: 'available 1' }],
+      });
+    });
+
+    it("sends details that connect's own gRPC client decodes with findDetails", async () => {
+      const connect = createClient(
+        InventoryService,
+        createGrpcTransport({ baseUrl: `http://${t.address}` }),
+      );
+      const err = await failure(connect.getProduct({ sku: 'short' }));
+      expect(err.code).toBe(Code.FailedPrecondition);
+      expect(err.findDetails(ErrorInfoSchema)).toEqual([
+        expect.objectContaining({
+          reason: 'INSUFFICIENT_STOCK',
+          domain: 'switchboard',
+          metadata: { shortfalls: '[{"sku":"short","available":1}]' },
+        }),
+      ]);
+      expect(err.findDetails(PreconditionFailureSchema)[0]?.violations).toEqual([
+        expect.objectContaining({ type: 'STOCK', subject: 'short', description: 'available 1' }),
+      ]);
+    });
+
+    it('sends a known wait as RetryInfo', async () => {
+      const err = await failure(inventory.getProduct({ sku: 'busy' }));
+      expect(err.code).toBe(Code.ResourceExhausted);
+      expect(errorDetailsOf(err)).toMatchObject({
+        reason: 'LOGIN_RATE_LIMITED',
+        retryAfterMs: 2500,
       });
     });
 
@@ -262,7 +325,7 @@ describe('createRpcServer', () => {
       expect(malformed.code).toBe(Code.Unauthenticated);
       const rejected = await failure(inventory.listProducts({}, bearer('expired')));
       expect(rejected.code).toBe(Code.Unauthenticated);
-      expect(rejected.metadata.get('error-code')).toBe('INVALID_TOKEN');
+      expect(errorDetailsOf(rejected).reason).toBe('INVALID_TOKEN');
 
       const ok = await inventory.listProducts({}, bearer('customer-token'));
       expect(ok.products[0]?.sku).toBe('u-1');
@@ -289,7 +352,7 @@ describe('createRpcServer', () => {
       }
       const stale = await failure(inventory.reserveStock({}, bearer('forged')));
       expect(stale.code).toBe(Code.Unauthenticated);
-      expect(stale.metadata.get('error-code')).toBe('SERVICE_TOKEN_INVALID');
+      expect(errorDetailsOf(stale).reason).toBe('SERVICE_TOKEN_INVALID');
     });
 
     it('refuses to register a service whose policy leaves a method undeclared', () => {

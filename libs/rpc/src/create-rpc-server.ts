@@ -1,6 +1,10 @@
 import type { DescFile, DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
+import {
+  file_google_rpc_error_details,
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
 import { uniformAccess, type AccessPolicy } from './access-policy';
 import type { Authenticate } from './call-context';
@@ -107,7 +111,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
 
   async function start(): Promise<number> {
     register(Health, createHealthService(healthState), uniformAccess(Health, 'public'));
-    createReflectionService(files).addToServer(server);
+    // The error details' types too: grpcurl resolves the details it prints through reflection.
+    createReflectionService([...files, file_google_rpc_error_details]).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         hostPort(options.host, options.port),

@@ -23,6 +23,8 @@ import { startServerSpan } from './rpc-telemetry';
 import { peerCertificateName } from './tls/peer-certificate-name';
 import { watchStreamCredentials } from './watch-stream-credentials';
 import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
+import { encodeStatusDetails } from './error-details/encode-status-details';
+import { STATUS_DETAILS_BIN } from './error-details/status-details-bin';
 
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
@@ -87,9 +89,15 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function toMetadata(trailers: Record<string, string>): grpc.Metadata {
+/** The trailers of a failed call: its details, in the google.rpc.Status gRPC defines for them. */
+function toMetadata(status: RpcStatus): grpc.Metadata {
   const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
+  if (status.details.length > 0) {
+    metadata.set(
+      STATUS_DETAILS_BIN,
+      encodeStatusDetails(status.code, status.message, status.details),
+    );
+  }
   return metadata;
 }
 
@@ -179,7 +187,7 @@ function openCall(call: ServerCall, methodName: string, logger: Logger) {
     span.end({
       code: call.cancelled ? endedCode : (status?.code ?? grpc.status.OK),
       message: status?.message,
-      errorCode: status?.trailers['error-code'],
+      errorCode: status?.errorCode,
     });
     if (status === undefined) {
       logger.debug({ ...line, code: call.cancelled ? ended : 'OK' }, 'rpc');
@@ -284,11 +292,7 @@ function waitForDrain(stream: NodeJS.EventEmitter, signal: AbortSignal): Promise
 }
 
 function unimplemented(methodName: string, why: string): RpcStatus {
-  return {
-    code: grpc.status.UNIMPLEMENTED,
-    message: `${methodName} ${why}`,
-    trailers: { 'error-code': 'NOT_IMPLEMENTED' },
-  };
+  return toGrpcStatus(new DomainError('NOT_IMPLEMENTED', `${methodName} ${why}`));
 }
 
 /**
@@ -347,13 +351,17 @@ function createHandler(
     const status = unimplemented(methodName, 'uses client streaming, which is not supported yet');
     if (method.methodKind === 'client_streaming') {
       const handle: grpc.handleClientStreamingCall<Buffer, Buffer> = (call, callback) => {
-        callback({ code: status.code, details: status.message });
+        callback({ code: status.code, details: status.message, metadata: toMetadata(status) });
         openCall(call, methodName, logger).finish(status);
       };
       return handle;
     }
     const handle: grpc.handleBidiStreamingCall<Buffer, Buffer> = (call) => {
-      call.emit('error', { code: status.code, details: status.message });
+      call.emit('error', {
+        code: status.code,
+        details: status.message,
+        metadata: toMetadata(status),
+      });
       openCall(call, methodName, logger).finish(status);
     };
     return handle;
@@ -361,7 +369,7 @@ function createHandler(
 
   if (fn === undefined) {
     const status = unimplemented(methodName, 'is not implemented by this server');
-    const metadata = () => toMetadata(status.trailers);
+    const metadata = () => toMetadata(status);
     if (method.methodKind === 'unary') {
       const handle: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
         callback({ code: status.code, details: status.message, metadata: metadata() });
@@ -398,7 +406,7 @@ function createHandler(
             callback({
               code: status.code,
               details: status.message,
-              metadata: toMetadata(status.trailers),
+              metadata: toMetadata(status),
             });
             finish(status);
           },
@@ -453,7 +461,7 @@ function createHandler(
           call.emit('error', {
             code: status.code,
             details: status.message,
-            metadata: toMetadata(status.trailers),
+            metadata: toMetadata(status),
           });
           finish(status);
         },

@@ -9,6 +9,7 @@ import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-tr
 import { createServiceClient } from './create-service-client';
 import { createServiceIdentity, type ServiceIdentity } from './create-service-identity';
 import { createTokenAuthenticator } from './create-token-authenticator';
+import { errorDetailsOf } from './error-details/error-details-of';
 import {
   standInServiceSecret,
   startAuthStandIn,
@@ -114,7 +115,7 @@ describe('createTokenAuthenticator', () => {
   it('turns a token that auth rejects into UNAUTHENTICATED', async () => {
     const err = await failure(inventory().listProducts({}, as('forged')));
     expect(err.code).toBe(Code.Unauthenticated);
-    expect(err.metadata.get('error-code')).toBe('INVALID_TOKEN');
+    expect(errorDetailsOf(err).reason).toBe('INVALID_TOKEN');
   });
 
   it('turns a slow auth service into UNAVAILABLE within its own deadline', async () => {
@@ -238,6 +239,9 @@ describe('createTokenAuthenticator', () => {
     await auth.server.shutdown();
     const err = await failure(inventory().listProducts({}, as('customer')));
     expect(err.code).toBe(Code.Unavailable);
-    expect(err.metadata.get('error-code')).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(errorDetailsOf(err)).toMatchObject({
+      reason: 'DEPENDENCY_UNAVAILABLE',
+      retryAfterMs: 1000,
+    });
   });
 });

@@ -6,6 +6,7 @@ import { DomainError } from '@switchboard/errors';
 import type { Authenticate, Caller, CallerRole } from './call-context';
 import type { ServiceClient } from './create-service-client';
 import type { ServiceIdentity } from './create-service-identity';
+import { errorDetailsOf } from './error-details/error-details-of';
 
 export interface TokenAuthenticatorOptions {
   /**
@@ -65,8 +66,8 @@ function invalidToken(cause?: unknown): DomainError {
   return new DomainError('INVALID_TOKEN', 'the access token is invalid or expired', { cause });
 }
 
-function errorCodeOf(err: ConnectError): string | null {
-  return err.metadata.get('error-code');
+function errorCodeOf(err: ConnectError): string | undefined {
+  return errorDetailsOf(err).reason;
 }
 
 /**

@@ -33,6 +33,12 @@ export {
   type GrpcJsTransportOptions,
 } from './create-grpc-js-transport';
 export { createServiceClient, type ServiceClient } from './create-service-client';
+// Errors as google.rpc details: read from a failed call, or built for one the
+// edge answers itself. The server side maps DomainErrors on its own.
+export { errorDetailsOf } from './error-details/error-details-of';
+export { domainErrorOf } from './error-details/domain-error-of';
+export type { ErrorDetails } from './error-details/error-details';
+export { toConnectError } from './to-connect-error';
 export {
   createServiceIdentity,
   type ServiceIdentity,

@@ -11,7 +11,11 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { ErrorInfoSchema } from '@switchboard/contracts';
+import { decodeStatusDetails } from './error-details/decode-status-details';
+import { ERROR_DOMAIN } from './error-details/error-domain';
 
 // Why not @opentelemetry/instrumentation-grpc: checked with a bundled process,
 // it does see calls through our adapter (it wraps Server.prototype.register)
@@ -125,7 +129,7 @@ export interface RpcOutcome {
   /** The numeric gRPC status code. */
   code: number;
   message?: string;
-  /** The `error-code` trailer (a DomainError code), when the call failed with one. */
+  /** The catalogue code (ErrorInfo's reason), when the call failed with one. */
   errorCode?: string;
 }
 
@@ -213,8 +217,14 @@ export function startClientSpan(methodName: string, metadata: grpc.Metadata): Rp
   };
 }
 
-/** The domain error code a failed call carried in its `error-code` trailer. */
+/** The catalogue code a failed call carried as its ErrorInfo's reason. */
 export function errorCodeOf(metadata: grpc.Metadata | undefined): string | undefined {
-  const value = metadata?.get('error-code')[0];
-  return typeof value === 'string' ? value : undefined;
+  const packed = decodeStatusDetails(metadata).find((d) => d.type === ErrorInfoSchema.typeName);
+  if (packed === undefined) return undefined;
+  try {
+    const info = fromBinary(ErrorInfoSchema, packed.value);
+    return info.domain === ERROR_DOMAIN ? info.reason : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,12 +1,31 @@
+import { durationMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { status as Status } from '@grpc/grpc-js';
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  PreconditionFailureSchema,
+  RetryInfoSchema,
+  type BadRequest,
+  type ErrorInfo,
+  type PreconditionFailure,
+  type RetryInfo,
+} from '@switchboard/contracts';
 import {
   DomainError,
   createValidationError,
   errorCatalogue,
   type ErrorCode,
 } from '@switchboard/errors';
-import { toGrpcStatus } from './to-grpc-status';
+import { toGrpcStatus, type RpcStatus } from './to-grpc-status';
+
+/** The details of one type, as the status would send them. */
+function find<T>(status: RpcStatus, typeName: string): T[] {
+  return status.details.filter((d) => d.desc.typeName === typeName).map((d) => d.value as T);
+}
+
+const errorInfo = (s: RpcStatus) => find<ErrorInfo>(s, ErrorInfoSchema.typeName);
+const retryInfo = (s: RpcStatus) => find<RetryInfo>(s, RetryInfoSchema.typeName);
 
 describe('toGrpcStatus', () => {
   it.each([
@@ -24,7 +43,10 @@ describe('toGrpcStatus', () => {
     const status = toGrpcStatus(new DomainError(code, `about ${code}`));
     expect(status.code).toBe(expected);
     expect(status.message).toBe(`about ${code}`);
-    expect(status.trailers).toEqual({ 'error-code': code });
+    expect(status.errorCode).toBe(code);
+    expect(errorInfo(status)).toEqual([
+      expect.objectContaining({ reason: code, domain: 'switchboard', metadata: {} }),
+    ]);
     expect(status.cause).toBeUndefined();
   });
 
@@ -32,37 +54,71 @@ describe('toGrpcStatus', () => {
     for (const code of Object.keys(errorCatalogue) as ErrorCode[]) {
       const status = toGrpcStatus(new DomainError(code, 'x'));
       expect([Status.OK, Status.UNKNOWN]).not.toContain(status.code);
+      expect(errorInfo(status).map((i) => i.reason)).toEqual([code]);
     }
   });
 
-  it('sends details and violations as ASCII-only JSON', () => {
-    const withDetails = toGrpcStatus(
-      new DomainError('INSUFFICIENT_STOCK', 'not enough', {
-        details: { sku: 'caf\u00e9', short: 2 },
+  it("sends the error's details as ErrorInfo metadata: strings as they are, anything else as JSON", () => {
+    const status = toGrpcStatus(
+      new DomainError('STOCK_LIMIT_EXCEEDED', 'too much', {
+        details: { sku: 'caf\u00e9', onHand: 3, skus: ['A', 'B'], gone: undefined },
       }),
     );
-    const json = withDetails.trailers['error-details'] ?? '';
-    expect(json).toMatch(/^[\x20-\x7e]+$/);
-    expect(JSON.parse(json)).toEqual({ details: { sku: 'caf\u00e9', short: 2 } });
-
-    const invalid = toGrpcStatus(
-      createValidationError([{ field: 'sku', description: 'is empty' }]),
-    );
-    expect(invalid.code).toBe(Status.INVALID_ARGUMENT);
-    expect(JSON.parse(invalid.trailers['error-details'] ?? '')).toEqual({
-      violations: [{ field: 'sku', description: 'is empty' }],
+    expect(errorInfo(status)[0]?.metadata).toEqual({
+      sku: 'caf\u00e9',
+      onHand: '3',
+      skus: '["A","B"]',
     });
   });
 
-  it('sends a retry delay in its own retry-after-ms trailer too', () => {
+  it('sends validation violations as a BadRequest', () => {
+    const invalid = toGrpcStatus(
+      createValidationError([
+        { field: 'sku', description: 'is empty' },
+        { field: 'items[0].quantity', description: 'must be between 1 and 1000' },
+      ]),
+    );
+    expect(invalid.code).toBe(Status.INVALID_ARGUMENT);
+    const [badRequest] = find<BadRequest>(invalid, BadRequestSchema.typeName);
+    expect(badRequest?.fieldViolations.map((v) => [v.field, v.description])).toEqual([
+      ['sku', 'is empty'],
+      ['items[0].quantity', 'must be between 1 and 1000'],
+    ]);
+    // No other kind of error claims field violations.
+    expect(
+      find(toGrpcStatus(new DomainError('ORDER_NOT_FOUND', 'x')), 'google.rpc.BadRequest'),
+    ).toEqual([]);
+  });
+
+  it('sends unmet preconditions as a PreconditionFailure', () => {
+    const status = toGrpcStatus(
+      new DomainError('INSUFFICIENT_STOCK', 'not enough', {
+        preconditions: [{ type: 'STOCK', subject: 'A-1', description: 'requested 3, available 1' }],
+      }),
+    );
+    const [failure] = find<PreconditionFailure>(status, PreconditionFailureSchema.typeName);
+    expect(failure?.violations.map((v) => [v.type, v.subject, v.description])).toEqual([
+      ['STOCK', 'A-1', 'requested 3, available 1'],
+    ]);
+  });
+
+  it('sends a retry delay as RetryInfo, rounded up to the millisecond, and keeps it in the metadata', () => {
     const status = toGrpcStatus(
       new DomainError('LOGIN_RATE_LIMITED', 'wait', { details: { retryAfterMs: 1234.2 } }),
     );
     expect(status.code).toBe(Status.RESOURCE_EXHAUSTED);
-    expect(status.trailers['retry-after-ms']).toBe('1235');
-    expect(JSON.parse(status.trailers['error-details'] ?? '')).toEqual({
-      details: { retryAfterMs: 1234.2 },
-    });
+    const [retry] = retryInfo(status);
+    expect(durationMs(retry!.retryDelay!)).toBe(1235);
+    expect(errorInfo(status)[0]?.metadata).toEqual({ retryAfterMs: '1234.2' });
+  });
+
+  it('tells a client of any UNAVAILABLE to retry, and no one else without a delay', () => {
+    for (const code of ['DEPENDENCY_UNAVAILABLE', 'WATCH_UNAVAILABLE'] as const) {
+      const [retry] = retryInfo(toGrpcStatus(new DomainError(code, 'later')));
+      expect(durationMs(retry!.retryDelay!)).toBe(1000);
+    }
+    expect(retryInfo(toGrpcStatus(new DomainError('TOO_MANY_WATCHES', 'x')))).toEqual([]);
+    expect(retryInfo(toGrpcStatus(new DomainError('DEPENDENCY_TIMEOUT', 'x')))).toEqual([]);
   });
 
   it('keeps only dependency failures of outgoing calls', () => {
@@ -72,10 +128,11 @@ describe('toGrpcStatus', () => {
     expect(down.code).toBe(Status.UNAVAILABLE);
     expect(down.message).not.toContain('10.0.0.7');
     expect(down.cause).toBeInstanceOf(ConnectError);
+    expect(errorInfo(down)[0]?.reason).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(retryInfo(down)).toHaveLength(1);
 
-    expect(toGrpcStatus(new ConnectError('slow', Code.DeadlineExceeded)).code).toBe(
-      Status.DEADLINE_EXCEEDED,
-    );
+    const slow = toGrpcStatus(new ConnectError('slow', Code.DeadlineExceeded));
+    expect([slow.code, slow.errorCode]).toEqual([Status.DEADLINE_EXCEEDED, 'DEPENDENCY_TIMEOUT']);
     // A downstream NOT_FOUND or INVALID_ARGUMENT means this service called it wrongly.
     const misuse = toGrpcStatus(new ConnectError('product p-1 not found', Code.NotFound));
     expect(misuse).toMatchObject({ code: Status.INTERNAL, message: 'internal error' });
@@ -86,6 +143,9 @@ describe('toGrpcStatus', () => {
     const status = toGrpcStatus(bug);
     expect(status).toMatchObject({ code: Status.INTERNAL, message: 'internal error' });
     expect(status.cause).toBe(bug);
+    expect(errorInfo(status)).toEqual([
+      expect.objectContaining({ reason: 'INTERNAL', metadata: {} }),
+    ]);
     expect(toGrpcStatus('a thrown string')).toMatchObject({ code: Status.INTERNAL });
   });
 });

@@ -1,13 +1,16 @@
 import { status as Status } from '@grpc/grpc-js';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { isDomainError, type ErrorKind } from '@switchboard/errors';
+import { DomainError, isDomainError, type ErrorKind } from '@switchboard/errors';
+import { statusDetailsOf, type StatusDetail } from './error-details/status-details-of';
 
 /** A status as the server sends it; plain data so the mapping is testable without a socket. */
 export interface RpcStatus {
   code: Status;
   message: string;
-  /** Sent as trailing metadata. Values are printable ASCII, as gRPC requires. */
-  trailers: Record<string, string>;
+  /** The catalogue code (ErrorInfo's reason), for the log and the span. */
+  errorCode?: string;
+  /** The google.rpc details, sent packed in a google.rpc.Status in `grpc-status-details-bin`. */
+  details: StatusDetail[];
   /** A bug or a failed dependency: the original error belongs in the log, not on the wire. */
   cause?: unknown;
 }
@@ -42,12 +45,14 @@ const statusByKind = {
   internal: Status.INTERNAL,
 } as const satisfies Record<ErrorKind, Status>;
 
-/** gRPC metadata values must be printable ASCII; JSON escapes make any text fit. */
-function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[^\x20-\x7e]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+function domainStatus(err: DomainError, cause?: unknown): RpcStatus {
+  return {
+    code: statusByKind[err.kind],
+    message: err.message,
+    errorCode: err.code,
+    details: statusDetailsOf(err),
+    ...(cause === undefined ? {} : { cause }),
+  };
 }
 
 /**
@@ -56,48 +61,25 @@ function asciiJson(value: unknown): string {
  * meaning so callers can retry; everything else is a bug and says nothing.
  */
 export function toGrpcStatus(err: unknown): RpcStatus {
-  if (isDomainError(err)) {
-    const trailers: Record<string, string> = { 'error-code': err.code };
-    // A refusal that says when to come back says it where a client finds it without parsing JSON.
-    const retryAfterMs = err.details?.['retryAfterMs'];
-    if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs)) {
-      trailers['retry-after-ms'] = String(Math.max(0, Math.ceil(retryAfterMs)));
-    }
-    if (err.details !== undefined || err.violations.length > 0) {
-      trailers['error-details'] = asciiJson({
-        ...(err.details === undefined ? {} : { details: err.details }),
-        ...(err.violations.length > 0 ? { violations: err.violations } : {}),
-      });
-    }
-    return { code: statusByKind[err.kind], message: err.message, trailers };
-  }
+  if (isDomainError(err)) return domainStatus(err);
   if (err instanceof RpcStatusError) {
-    return { code: err.code, message: err.message, trailers: {} };
+    return { code: err.code, message: err.message, details: [] };
   }
   if (err instanceof ConnectError) {
     // Only failures of the dependency itself pass through; any other status
     // from a downstream call means this service used it wrongly.
     if (err.code === Code.Unavailable) {
-      return {
-        code: Status.UNAVAILABLE,
-        message: 'a dependency is unavailable',
-        trailers: { 'error-code': 'DEPENDENCY_UNAVAILABLE' },
-        cause: err,
-      };
+      return domainStatus(
+        new DomainError('DEPENDENCY_UNAVAILABLE', 'a dependency is unavailable'),
+        err,
+      );
     }
     if (err.code === Code.DeadlineExceeded) {
-      return {
-        code: Status.DEADLINE_EXCEEDED,
-        message: 'a dependency did not answer in time',
-        trailers: { 'error-code': 'DEPENDENCY_TIMEOUT' },
-        cause: err,
-      };
+      return domainStatus(
+        new DomainError('DEPENDENCY_TIMEOUT', 'a dependency did not answer in time'),
+        err,
+      );
     }
   }
-  return {
-    code: Status.INTERNAL,
-    message: 'internal error',
-    trailers: { 'error-code': 'INTERNAL' },
-    cause: err,
-  };
+  return domainStatus(new DomainError('INTERNAL', 'internal error'), err);
 }

@@ -1,4 +1,5 @@
 import { ConnectError } from '@connectrpc/connect';
+import { errorDetailsOf } from '@switchboard/rpc';
 
 /** The ConnectError a call failed with; fails the test if it succeeded. */
 export async function failure(call: Promise<unknown>): Promise<ConnectError> {
@@ -11,15 +12,25 @@ export async function failure(call: Promise<unknown>): Promise<ConnectError> {
   throw new Error('expected the call to fail');
 }
 
-/** The stable domain code (`error-code` trailer) and the parsed `error-details` trailer. */
+/**
+ * A failure's standard error details, in short: the stable code (ErrorInfo's
+ * reason), its details (ErrorInfo's metadata, strings), field violations
+ * (BadRequest), unmet preconditions (PreconditionFailure) and the retry delay
+ * (RetryInfo); each only when the status carried it.
+ */
 export function errorInfo(err: ConnectError): {
   code?: string;
-  details?: unknown;
-  violations?: unknown;
+  details?: Record<string, string>;
+  violations?: { field: string; description: string }[];
+  preconditions?: { type: string; subject: string; description: string }[];
+  retryAfterMs?: number;
 } {
-  const code = err.metadata.get('error-code') ?? undefined;
-  const raw = err.metadata.get('error-details');
-  const parsed =
-    raw === null ? {} : (JSON.parse(raw) as { details?: unknown; violations?: unknown });
-  return { code, ...parsed };
+  const { reason, metadata, violations, preconditions, retryAfterMs } = errorDetailsOf(err);
+  return {
+    ...(reason === undefined ? {} : { code: reason }),
+    ...(Object.keys(metadata).length === 0 ? {} : { details: metadata }),
+    ...(violations.length === 0 ? {} : { violations }),
+    ...(preconditions.length === 0 ? {} : { preconditions }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 }

@@ -9,7 +9,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@switchboard/contracts';
 import pg from 'pg';
-import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import { createGrpcJsTransport, createServiceClient, errorDetailsOf } from '@switchboard/rpc';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from './postgres-test-server';
 import { startGrpcFaultProxy, type GrpcFaultProxy } from './start-grpc-fault-proxy';
 import { startServiceProcess, type ServiceProcess } from './start-service-process';
@@ -170,7 +170,7 @@ describe('startGrpcFaultProxy in front of a real service', () => {
         .catch((e: unknown) => e),
     );
     expect(err.code).toBe(Code.Unauthenticated);
-    expect(err.metadata.get('error-code')).toBe('INVALID_CREDENTIALS');
+    expect(errorDetailsOf(err).reason).toBe('INVALID_CREDENTIALS');
   });
 
   it('refuses one method with UNAVAILABLE and leaves the others alone', async () => {

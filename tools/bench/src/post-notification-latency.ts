@@ -31,7 +31,7 @@ import {
   NotificationService,
   PostService,
 } from '@switchboard/contracts';
-import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import { createGrpcJsTransport, createServiceClient, errorDetailsOf } from '@switchboard/rpc';
 import {
   createTestDatabase,
   freePort,
@@ -327,7 +327,7 @@ async function run(options: Options): Promise<string> {
       await posts.followUser({ userId: author!.userId }, bearer(follower!.accessToken));
       break;
     } catch (err) {
-      const notYet = ConnectError.from(err).metadata.get('error-code') === 'USER_NOT_FOUND';
+      const notYet = errorDetailsOf(ConnectError.from(err)).reason === 'USER_NOT_FOUND';
       if (!notYet || Date.now() > followDeadline) throw err;
       await sleep(200);
     }

@@ -22,7 +22,7 @@ import {
   type PublishedEvent,
 } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
-import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import { errorDetailsOf, type Authenticate, type ServiceClient } from '@switchboard/rpc';
 import { createStorage, sql, type Storage } from '@switchboard/storage';
 import {
   createTestDatabase,
@@ -343,7 +343,7 @@ export async function watch(
 }
 
 export function errorCode(err: ConnectError): string | null {
-  return err.metadata.get('error-code');
+  return errorDetailsOf(err).reason ?? null;
 }
 
 // Shared with every service's tests.
