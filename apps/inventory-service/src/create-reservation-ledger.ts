@@ -1,10 +1,9 @@
 import { appendToOutbox } from '@switchboard/event-bus';
 import { DomainError } from '@switchboard/errors';
-import { sql, type Kysely, type Selectable } from '@switchboard/storage';
+import { runInTransaction, sql, type Kysely, type Selectable } from '@switchboard/storage';
 import { productsNotFound } from './create-product-catalog';
 import type { InventoryDatabase, ReservationsTable } from './inventory-schema';
 import { productUpsertedEvent, type ProductRow } from './product-messages';
-import { runInTransaction } from './run-in-transaction';
 import type { Price, RequestedItem } from './validate-inventory-requests';
 
 /**

@@ -16,6 +16,7 @@ export {
   isUniqueViolation,
   postgresErrorCode,
 } from './database-errors';
+export { runInTransaction } from './run-in-transaction';
 // What a service needs to declare its tables and migrations, so it depends on
 // this lib rather than on a Kysely version of its own.
 export {
