@@ -14,6 +14,7 @@ import {
 } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import type { Clock } from '@switchboard/timing';
 import { createInventoryService, inventoryAccessPolicy } from './create-inventory-service';
 import { createProductCatalog, type ProductCatalog } from './create-product-catalog';
 import { createReservationLedger, type ReservationLedger } from './create-reservation-ledger';
@@ -81,6 +82,8 @@ export interface InventoryTestServerOptions {
   ttlMs?: number;
   /** PostgreSQL pool size; the oversell race wants real parallelism. */
   poolSize?: number;
+  /** The ledger's TTL clock; a test steps it past the TTL instead of sleeping. */
+  clock?: Clock;
 }
 
 export async function startInventoryTestServer(
@@ -103,6 +106,7 @@ export async function startInventoryTestServer(
     db: storage.db,
     ttlMs: options.ttlMs ?? 15 * 60_000,
     source: EVENT_SOURCE,
+    clock: options.clock,
   });
   const server = createRpcServer({
     logger,

@@ -25,6 +25,7 @@ export {
   type Generated,
   type Insertable,
   type Kysely,
+  type RawBuilder,
   type Selectable,
   type Transaction,
   type Updateable,
