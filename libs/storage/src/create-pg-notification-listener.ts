@@ -78,7 +78,6 @@ export function createPgNotificationListener(
     maxMs: options.retryMaxDelayMs ?? 5000,
     jitter: 0.2,
   };
-  backoffDelay(reconnectBackoff, 1); // fails fast on a ceiling below the start
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const channels = new Map<string, Set<Subscriber>>();
 

@@ -1,8 +1,9 @@
 import type { Backoff } from './backoff';
 
 /**
- * The wait before retry number `attempt` (1 for the first retry). `random`
- * returns a number in [0, 1) and is injectable so tests can pin the jitter.
+ * The wait before retry number `attempt` (1 for the first retry), never
+ * above maxMs (even when initialMs is). `random` returns a number in [0, 1)
+ * and is injectable so tests can pin the jitter.
  */
 export function backoffDelay(
   backoff: Backoff,
@@ -10,9 +11,6 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const { initialMs, maxMs, jitter = 'none' } = backoff;
-  if (!(initialMs >= 0 && maxMs >= initialMs)) {
-    throw new Error(`a back-off needs 0 <= initialMs <= maxMs (got ${initialMs}..${maxMs})`);
-  }
   // The exponent is capped so a long outage cannot overflow to Infinity * 0.
   const delay = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(0, attempt - 1), 52));
   if (jitter === 'none') return delay;
