@@ -1,10 +1,9 @@
 import { appendToOutbox } from '@switchboard/event-bus';
 import { DomainError } from '@switchboard/errors';
-import { sql, type Kysely } from '@switchboard/storage';
+import { sql, type Kysely, runInTransaction } from '@switchboard/storage';
 import { inventoryLimits } from './inventory-limits';
 import type { InventoryDatabase } from './inventory-schema';
 import { availableOf, productUpsertedEvent, type ProductRow } from './product-messages';
-import { runInTransaction } from './run-in-transaction';
 import type {
   NewProduct,
   PageRequest,

@@ -1,10 +1,16 @@
 import { appendToOutbox } from '@switchboard/event-bus';
 import { DomainError } from '@switchboard/errors';
-import { sql, type Kysely, type Selectable } from '@switchboard/storage';
+import {
+  sql,
+  type Kysely,
+  type RawBuilder,
+  type Selectable,
+  runInTransaction,
+} from '@switchboard/storage';
+import type { Clock } from '@switchboard/timing';
 import { productsNotFound } from './create-product-catalog';
 import type { InventoryDatabase, ReservationsTable } from './inventory-schema';
 import { productUpsertedEvent, type ProductRow } from './product-messages';
-import { runInTransaction } from './run-in-transaction';
 import type { Price, RequestedItem } from './validate-inventory-requests';
 
 /**
@@ -61,10 +67,24 @@ export interface ReservationLedgerOptions {
   ttlMs: number;
   /** CloudEvents source of the ProductUpserted events a return writes. */
   source: string;
+  /**
+   * What the TTL is measured with. By default the database's now(), so
+   * replicas whose clocks drift still agree on what is due; a test passes a
+   * manual clock and steps past the TTL instead of sleeping through it.
+   */
+  clock?: Clock;
 }
 
 type ReservationRow = Selectable<ReservationsTable> & { past_expiry: boolean };
 type Db = Kysely<InventoryDatabase>;
+/** The instant a TTL is compared with, as SQL. */
+type SqlNow = () => RawBuilder<Date>;
+
+const databaseNow: SqlNow = () => sql<Date>`now()`;
+const clockNow =
+  (clock: Clock): SqlNow =>
+  () =>
+    sql<Date>`${new Date(clock.now()).toISOString()}::timestamptz`;
 
 /**
  * A failure decided inside a transaction whose writes must still commit (a
@@ -109,11 +129,12 @@ const bySku = <T extends { sku: string }>(a: T, b: T) =>
 async function lockReservation(
   trx: Db,
   reservationId: string,
+  now: SqlNow,
 ): Promise<ReservationRow | undefined> {
   return trx
     .selectFrom('reservations')
     .selectAll()
-    .select(sql<boolean>`expires_at <= now()`.as('past_expiry'))
+    .select(sql<boolean>`expires_at <= ${now()}`.as('past_expiry'))
     .where('reservation_id', '=', reservationId)
     .forUpdate()
     .executeTakeFirst();
@@ -178,12 +199,17 @@ async function storedLines(trx: Db, reservationId: string): Promise<ReservedLine
 }
 
 /** A repeat of ReserveStock: the first result if it is the same request, else a refusal. */
-async function replay(trx: Db, input: ReserveInput, actor: Actor): Promise<ReservedLine[]> {
+async function replay(
+  trx: Db,
+  input: ReserveInput,
+  actor: Actor,
+  now: SqlNow,
+): Promise<ReservedLine[]> {
   const { reservationId } = input;
   const row = await trx
     .selectFrom('reservations')
     .selectAll()
-    .select(sql<boolean>`expires_at <= now()`.as('past_expiry'))
+    .select(sql<boolean>`expires_at <= ${now()}`.as('past_expiry'))
     .where('reservation_id', '=', reservationId)
     .executeTakeFirstOrThrow();
   // Someone else's id: refuse without saying what they reserved.
@@ -223,9 +249,10 @@ async function replayAllocation(
   trx: Db,
   input: ReserveInput,
   actor: Actor,
+  now: SqlNow,
 ): Promise<ReservedLine[]> {
   const { reservationId } = input;
-  const row = await lockReservation(trx, reservationId);
+  const row = await lockReservation(trx, reservationId, now);
   if (row === undefined) throw reservationNotFound(reservationId);
   // Checked before ownership: a voided id is fenced whoever asks, and says nothing else.
   if (row.status !== 'committed' && row.status !== 'held') {
@@ -337,6 +364,7 @@ async function putSoldStockBack(trx: Db, reservationId: string, source: string) 
  */
 export function createReservationLedger(options: ReservationLedgerOptions): ReservationLedger {
   const { db, ttlMs, source } = options;
+  const now = options.clock ? clockNow(options.clock) : databaseNow;
 
   return {
     reserve(input, actor) {
@@ -349,12 +377,12 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
             reservation_id: input.reservationId,
             owner_user_id: actor.userId,
             status: 'held',
-            expires_at: sql<Date>`now() + ${ttlMs}::double precision * interval '1 millisecond'`,
+            expires_at: sql<Date>`${now()} + ${ttlMs}::double precision * interval '1 millisecond'`,
           })
           .onConflict((oc) => oc.column('reservation_id').doNothing())
           .returning('reservation_id')
           .executeTakeFirst();
-        if (claimed === undefined) return replay(trx, input, actor);
+        if (claimed === undefined) return replay(trx, input, actor, now);
 
         // Row locks in sku order: concurrent reservations of overlapping skus
         // queue up instead of deadlocking, and each sees the stock the previous
@@ -438,7 +466,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           .onConflict((oc) => oc.column('reservation_id').doNothing())
           .returning('reservation_id')
           .executeTakeFirst();
-        if (claimed === undefined) return replayAllocation(trx, input, actor);
+        if (claimed === undefined) return replayAllocation(trx, input, actor, now);
 
         // One conditional update per sku, in sku order (the lock order of every
         // product write here): it locks, checks and sells in one round trip. No
@@ -496,7 +524,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           .returning('reservation_id')
           .executeTakeFirst();
         if (fenced !== undefined) return undefined;
-        const row = await lockReservation(trx, reservationId);
+        const row = await lockReservation(trx, reservationId, now);
         if (row === undefined) throw reservationNotFound(reservationId);
         switch (row.status) {
           case 'committed':
@@ -516,7 +544,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
     commit(reservationId, actor) {
       return settle(
         runInTransaction(db, async (trx): Promise<Outcome<void>> => {
-          const row = await lockReservation(trx, reservationId);
+          const row = await lockReservation(trx, reservationId, now);
           if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
           switch (row.status) {
             case 'committed':
@@ -545,7 +573,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
 
     release(reservationId, actor) {
       return runInTransaction(db, async (trx) => {
-        const row = await lockReservation(trx, reservationId);
+        const row = await lockReservation(trx, reservationId, now);
         if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
         switch (row.status) {
           case 'released':
@@ -565,7 +593,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
       return runInTransaction(db, async (trx) => {
         // The reservation row lock serialises twin returns: the second waits
         // here, then sees 'returned' and adds nothing.
-        const row = await lockReservation(trx, reservationId);
+        const row = await lockReservation(trx, reservationId, now);
         if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
         switch (row.status) {
           case 'returned':
@@ -595,7 +623,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           .selectFrom('reservations')
           .select('reservation_id')
           .where('status', '=', 'held')
-          .where('expires_at', '<=', sql<Date>`now()`)
+          .where('expires_at', '<=', now())
           .orderBy('expires_at')
           .limit(limit)
           .forUpdate()

@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createManualClock } from '@switchboard/timing';
 import { createReservationSweeper } from './create-reservation-sweeper';
 import { silentLogger } from './start-inventory-test-server';
 
 describe('createReservationSweeper', () => {
   it('sweeps on every tick, keeps going after a failure, and stops on close', async () => {
+    const clock = createManualClock();
     const answers: (number | Error)[] = [new Error('database restarting'), 2, 0];
     let calls = 0;
     const ledger = {
@@ -14,17 +15,27 @@ describe('createReservationSweeper', () => {
         return next;
       },
     };
-    const sweeper = createReservationSweeper({ ledger, intervalMs: 20, logger: silentLogger() });
+    const sweeper = createReservationSweeper({
+      ledger,
+      intervalMs: 20,
+      logger: silentLogger(),
+      clock,
+    });
     sweeper.start();
     sweeper.start(); // a second start must not start a second loop
-    await sleep(200);
+    await clock.advance(19);
+    expect(calls).toBe(0);
+    await clock.advance(1);
+    expect(calls).toBe(1); // the failure
+    await clock.advance(20);
+    expect(calls).toBe(2); // the loop went on
+    await clock.advance(40);
+    expect(calls).toBe(4);
+    expect(answers).toEqual([]);
     await sweeper.close();
-    expect(answers).toEqual([]); // the failure did not end the loop
-    const atClose = calls;
-    expect(atClose).toBeGreaterThanOrEqual(4);
-    expect(atClose).toBeLessThan(15);
-    await sleep(100);
-    expect(calls).toBe(atClose);
+    expect(clock.pending).toBe(0);
+    await clock.advance(1_000);
+    expect(calls).toBe(4);
   });
 
   it('works off a backlog in batches within one sweep', async () => {
@@ -41,19 +52,33 @@ describe('createReservationSweeper', () => {
     await sweeper.close();
   });
 
-  it('close waits for the sweep in progress', async () => {
-    let finished = false;
+  it('close waits for the sweep in progress, which stops after its batch', async () => {
+    const clock = createManualClock();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
     const ledger = {
       async expireDue() {
-        await sleep(100);
-        finished = true;
-        return 0;
+        calls++;
+        await held;
+        return 100; // a full batch: only close() ends this sweep
       },
     };
-    const sweeper = createReservationSweeper({ ledger, intervalMs: 1, logger: silentLogger() });
+    const sweeper = createReservationSweeper({
+      ledger,
+      intervalMs: 1,
+      logger: silentLogger(),
+      clock,
+    });
     sweeper.start();
-    await sleep(20);
-    await sweeper.close();
-    expect(finished).toBe(true);
+    await clock.advance(1);
+    expect(calls).toBe(1);
+    let closed = false;
+    const closing = sweeper.close().then(() => (closed = true));
+    await clock.advance(0);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(calls).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '@switchboard/logger';
-import { createPeriodicTask } from '@switchboard/service-runtime';
+import { createPeriodicTask, type Clock } from '@switchboard/timing';
 import type { ReservationLedger } from './create-reservation-ledger';
 
 export interface ReservationSweeperOptions {
@@ -8,6 +8,8 @@ export interface ReservationSweeperOptions {
   logger: Logger;
   /** Reservations closed per transaction; a backlog is worked off in several. */
   batchSize?: number;
+  /** Times the rounds; tests pass a manual clock and step it. */
+  clock?: Clock;
 }
 
 export interface ReservationSweeper {
@@ -28,6 +30,7 @@ export function createReservationSweeper(options: ReservationSweeperOptions): Re
   const logger = options.logger.child({ component: 'reservation-sweeper' });
   const task = createPeriodicTask({
     intervalMs,
+    clock: options.clock,
     run: sweep,
     // A database hiccup must not end the loop: the next round tries again.
     onError: (err) => logger.warn({ err }, 'reservation sweep failed'),

@@ -1,6 +1,7 @@
 import type { InventoryService } from '@switchboard/contracts';
 import { createOutboxRelay, eventSourceOf } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import type { Clock } from '@switchboard/timing';
 import { createInventoryService, inventoryAccessPolicy } from './create-inventory-service';
 import { createProductCatalog, type ProductCatalog } from './create-product-catalog';
 import { createReservationLedger, type ReservationLedger } from './create-reservation-ledger';
@@ -9,7 +10,16 @@ import type { InventoryDatabase } from './inventory-schema';
 import type { InventoryConfig } from './load-inventory-config';
 import { seedDemoCatalog } from './seed-demo-catalog';
 
-export type InventoryModuleOptions = ServiceModuleOptions<InventoryConfig, InventoryDatabase>;
+export interface InventoryModuleOptions
+  extends ServiceModuleOptions<InventoryConfig, InventoryDatabase> {
+  overrides?: InventoryModuleOverrides;
+}
+
+/** What a test replaces, so it need not wait out production's time. */
+export interface InventoryModuleOverrides {
+  /** The reservation TTL's clock; the database's now() otherwise. */
+  clock?: Clock;
+}
 
 export interface InventoryModule extends ServiceModule<typeof InventoryService> {
   /** The parts, for tests that look behind the RPCs. */
@@ -26,6 +36,7 @@ export function createInventoryModule(options: InventoryModuleOptions): Inventor
     db: storage.db,
     ttlMs: config.reservationTtlMs,
     source,
+    clock: options.overrides?.clock,
   });
   const relay = createOutboxRelay({ storage, producer: bus.createProducer(), logger });
   const sweeper = createReservationSweeper({

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code } from '@connectrpc/connect';
+import { createManualClock } from '@switchboard/timing';
 import { createReservationLedger } from './create-reservation-ledger';
 import { createReservationSweeper } from './create-reservation-sweeper';
 import {
@@ -13,10 +14,13 @@ import {
   type InventoryTestServer,
 } from './start-inventory-test-server';
 
-// Long enough that a sweep right after reserving finds nothing due even on a busy CI machine.
-const TTL_MS = 1_000;
+// The ledger measures the TTL with a manual clock that the tests step, so
+// nothing here depends on how fast the machine is.
+const TTL_MS = 15 * 60_000;
+const SWEEP_INTERVAL_MS = 1_000;
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+/** Polls a database effect of background work; the deadline only bounds a broken test. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -26,6 +30,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promis
 
 describe.each(backends)('reservation TTL on %s', (backend) => {
   let t: InventoryTestServer;
+  const clock = createManualClock(Date.now());
   let n = 0;
   const newProduct = async (quantity: number) => {
     const sku = `TTL-${++n}`;
@@ -61,7 +66,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     );
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend, { ttlMs: TTL_MS });
+    t = await startInventoryTestServer(backend, { ttlMs: TTL_MS, clock });
   });
   afterAll(async () => {
     await t?.close();
@@ -72,14 +77,19 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     await reserve('ttl-swept', sku, 3);
     const sweeper = createReservationSweeper({
       ledger: t.ledger,
-      intervalMs: 50,
+      intervalMs: SWEEP_INTERVAL_MS,
       logger: silentLogger(),
+      clock,
     });
     try {
-      // Not yet due: a sweep right now must leave it alone.
+      // Not yet due, even a moment before the TTL: a sweep must leave it alone.
+      await clock.advance(TTL_MS - 1);
       expect(await sweeper.sweep()).toBe(0);
       expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 3 });
+      await clock.advance(1);
       sweeper.start();
+      expect(await stock(sku)).toEqual({ on_hand: 5, reserved: 3 }); // no round before the interval
+      await clock.advance(SWEEP_INTERVAL_MS); // the loop's first round starts now
       await waitFor(async () => (await stock(sku)).reserved === 0);
     } finally {
       await sweeper.close();
@@ -105,7 +115,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
   it('a commit after the TTL is refused and releases the stock at once, sweeper or not', async () => {
     const sku = await newProduct(5);
     await reserve('ttl-late', sku, 2);
-    await sleep(TTL_MS + 100);
+    await clock.advance(TTL_MS);
     const err = await failure(
       t.client.commitReservation({ reservationId: 'ttl-late' }, as.service),
     );
@@ -121,7 +131,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     const sku = await newProduct(5);
     await reserve('ttl-committed', sku, 2);
     await t.client.commitReservation({ reservationId: 'ttl-committed' }, as.service);
-    await sleep(TTL_MS + 100);
+    await clock.advance(TTL_MS);
     expect(await t.ledger.expireDue()).toBe(0);
     expect(await stock(sku)).toEqual({ on_hand: 3, reserved: 0 });
     expect(await statusOf('ttl-committed')).toBe('committed');
@@ -131,11 +141,16 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     const sku = await newProduct(100);
     for (let i = 0; i < 40; i++) await reserve(`ttl-pair-${i}`, sku, 2);
     expect(await stock(sku)).toEqual({ on_hand: 100, reserved: 80 });
-    await sleep(TTL_MS + 100);
+    await clock.advance(TTL_MS);
     const replicas = [1, 2].map(() =>
       createReservationSweeper({
-        ledger: createReservationLedger({ db: t.storage.db, ttlMs: TTL_MS, source: EVENT_SOURCE }),
-        intervalMs: 1_000,
+        ledger: createReservationLedger({
+          db: t.storage.db,
+          ttlMs: TTL_MS,
+          source: EVENT_SOURCE,
+          clock,
+        }),
+        intervalMs: SWEEP_INTERVAL_MS,
         logger: silentLogger(),
         batchSize: 7,
       }),

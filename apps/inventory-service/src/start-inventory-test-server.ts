@@ -7,6 +7,7 @@ import type { Logger } from '@switchboard/logger';
 import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
 import { createTestLogger, startServiceUnderTest } from '@switchboard/testing';
+import type { Clock } from '@switchboard/timing';
 import type { ProductCatalog } from './create-product-catalog';
 import type { ReservationLedger } from './create-reservation-ledger';
 import type { InventoryDatabase } from './inventory-schema';
@@ -69,6 +70,8 @@ export interface InventoryTestServerOptions {
   ttlMs?: number;
   /** PostgreSQL pool size; the oversell race wants real parallelism. */
   poolSize?: number;
+  /** The ledger's TTL clock; a test steps it past the TTL instead of sleeping. */
+  clock?: Clock;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function startInventoryTestServer(
       INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: String(10 * 60_000),
     },
     poolSize: options.poolSize,
+    overrides: { clock: options.clock },
     authenticate: testAuthenticate,
   });
   const { module, storage } = t.running;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@switchboard/errors';
-import { sql, type Kysely } from '@switchboard/storage';
+import { sql, type Kysely, runInTransaction } from '@switchboard/storage';
 import type { OrderDatabase } from './order-schema';
-import { runInTransaction } from './run-in-transaction';
 
 export type KeyClaim =
   /** This request holds the key and places the order with this id. */

@@ -1,3 +1,4 @@
+import { runInTransaction } from '@switchboard/storage';
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError, type ErrorKind } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logger';
@@ -9,7 +10,6 @@ import type { StoredOrder } from './order-messages';
 import { createOrderMetrics } from './order-metrics';
 import type { OrderDatabase } from './order-schema';
 import { runDetached } from './run-detached';
-import { runInTransaction } from './run-in-transaction';
 import { requestHash, type RequestedItem } from './validate-order-requests';
 
 export interface PlaceOrderInput {

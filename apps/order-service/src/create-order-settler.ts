@@ -1,5 +1,5 @@
 import type { Logger } from '@switchboard/logger';
-import { createPeriodicTask } from '@switchboard/service-runtime';
+import { createPeriodicTask, type Clock } from '@switchboard/timing';
 import type { IdempotencyKeys } from './create-idempotency-keys';
 import type { OrderPlacement } from './create-order-placement';
 import type { OrderStore } from './create-order-store';
@@ -20,6 +20,8 @@ export interface OrderSettlerOptions {
   logger: Logger;
   /** Orders looked at per kind and round. */
   batchSize?: number;
+  /** Times the rounds; tests pass a manual clock and step it. */
+  clock?: Clock;
 }
 
 export interface SettleResult {
@@ -54,6 +56,7 @@ export function createOrderSettler(options: OrderSettlerOptions): OrderSettler {
   const logger = options.logger.child({ component: 'order-settler' });
   const task = createPeriodicTask({
     intervalMs,
+    clock: options.clock,
     run: settle,
     onError: (err) => logger.warn({ err }, 'settle round failed'),
   });

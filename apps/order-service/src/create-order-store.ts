@@ -1,5 +1,5 @@
 import { appendToOutbox } from '@switchboard/event-bus';
-import { sql, type Kysely, type Selectable } from '@switchboard/storage';
+import { sql, type Kysely, type Selectable, runInTransaction } from '@switchboard/storage';
 import {
   orderCancelledEvent,
   orderPlacedEvent,
@@ -8,7 +8,6 @@ import {
 } from './order-messages';
 import type { OrderDatabase, OrdersTable } from './order-schema';
 import type { OrderCursor } from './page-token';
-import { runInTransaction } from './run-in-transaction';
 import type { OrderPage } from './validate-order-requests';
 
 export interface NewOrder {

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { sleep as realSleep } from '@switchboard/timing';
 import { retryUnavailable } from './retry-unavailable';
 
 const unavailable = () => new ConnectError('down', Code.Unavailable);
@@ -43,46 +44,55 @@ describe('retryUnavailable', () => {
 
   it('backs off exponentially, with full jitter, up to the cap', async () => {
     const delays: number[] = [];
-    const realSetTimeout = global.setTimeout;
-    const spy = jest.spyOn(global, 'setTimeout').mockImplementation(((
-      fn: () => void,
-      ms?: number,
-    ) => {
-      delays.push(ms ?? 0);
-      return realSetTimeout(fn, 0);
-    }) as typeof setTimeout);
-    try {
-      const f = flaky(unavailable(), unavailable(), unavailable(), unavailable());
-      await retryUnavailable(f.call, {
-        attempts: 5,
-        baseDelayMs: 100,
-        maxDelayMs: 300,
-        random: () => 0.5,
-      });
-      // Half of 100, 200, 300 (capped from 400), 300 (capped from 800).
-      expect(delays).toEqual([50, 100, 150, 150]);
+    const sleep = async (ms: number) => {
+      delays.push(ms);
+      return true;
+    };
+    const f = flaky(unavailable(), unavailable(), unavailable(), unavailable());
+    await retryUnavailable(f.call, {
+      attempts: 5,
+      baseDelayMs: 100,
+      maxDelayMs: 300,
+      random: () => 0.5,
+      sleep,
+    });
+    // Half of 100, 200, 300 (capped from 400), 300 (capped from 800).
+    expect(delays).toEqual([50, 100, 150, 150]);
 
-      delays.length = 0;
-      const g = flaky(unavailable());
-      await retryUnavailable(g.call, { baseDelayMs: 100, random: () => 0.999 });
-      expect(delays).toEqual([99]);
-    } finally {
-      spy.mockRestore();
-    }
+    delays.length = 0;
+    const g = flaky(unavailable());
+    await retryUnavailable(g.call, { baseDelayMs: 100, random: () => 0.999, sleep });
+    expect(delays).toEqual([99]);
   });
 
-  it('stops retrying once the signal aborts', async () => {
+  it('stops retrying once the signal aborts, without waiting out the back-off', async () => {
     const controller = new AbortController();
     const f = flaky(unavailable(), unavailable());
-    const started = Date.now();
+    const waits: number[] = [];
     const result = retryUnavailable(f.call, {
       baseDelayMs: 10_000,
       random: () => 0.99,
       signal: controller.signal,
+      // The real sleep, watched: the test aborts as soon as the back-off has begun.
+      sleep: (ms, signal) => {
+        waits.push(ms);
+        const waiting = realSleep(ms, signal);
+        controller.abort();
+        return waiting;
+      },
     });
-    setTimeout(() => controller.abort(), 20);
     await expect(result).rejects.toMatchObject({ code: Code.Unavailable });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(waits).toEqual([990]); // capped at the default 1 s
+    expect(f.attempts).toEqual([1]);
+  });
+
+  it('does not start when the signal has already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const f = flaky(unavailable());
+    await expect(retryUnavailable(f.call, { signal: controller.signal })).rejects.toMatchObject({
+      code: Code.Unavailable,
+    });
     expect(f.attempts).toEqual([1]);
   });
 });

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { backoffDelay, sleep } from '@switchboard/timing';
 
 export interface RetryOptions {
   /** Total tries, the first included. Defaults to 3. */
@@ -11,23 +12,13 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** In [0, 1); injectable so tests can pin the jitter. */
   random?: () => number;
+  /** The wait between tries: false when the signal aborted it. Injectable so tests need not wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
 }
 
 /** Only UNAVAILABLE means the request was not processed: any other failure is the answer. */
 export function isUnavailable(err: unknown): boolean {
   return err instanceof ConnectError && err.code === Code.Unavailable;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -43,17 +34,19 @@ export async function retryUnavailable<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 3;
-  const baseDelayMs = options.baseDelayMs ?? 50;
-  const maxDelayMs = options.maxDelayMs ?? 1_000;
-  const random = options.random ?? Math.random;
+  const backoff = {
+    initialMs: options.baseDelayMs ?? 50,
+    maxMs: options.maxDelayMs ?? 1_000,
+    jitter: 'full',
+  } as const;
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call(attempt);
     } catch (err) {
       if (attempt >= attempts || !isUnavailable(err) || options.signal?.aborted) throw err;
-      const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      await pause(Math.floor(random() * ceiling), options.signal);
-      if (options.signal?.aborted) throw err;
+      const delay = backoffDelay(backoff, attempt, options.random);
+      if (!(await wait(delay, options.signal)) || options.signal?.aborted) throw err;
     }
   }
 }

@@ -1,11 +1,10 @@
 import { appendToOutbox } from '@switchboard/event-bus';
-import type { Kysely } from '@switchboard/storage';
+import { runInTransaction, type Kysely } from '@switchboard/storage';
 import type { UserDirectory } from './create-user-directory';
 import { toPage, type Page } from './keyset-page';
 import { lockEventKey } from './lock-event-key';
 import { userFollowedEvent, userUnfollowedEvent, type FollowRow } from './post-messages';
 import type { PostDatabase } from './post-schema';
-import { runInTransaction } from './run-in-transaction';
 import type { ListFollowsQuery } from './validate-post-requests';
 
 export interface FollowGraph {

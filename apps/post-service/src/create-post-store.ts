@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@switchboard/errors';
 import { appendToOutbox } from '@switchboard/event-bus';
-import type { Kysely } from '@switchboard/storage';
+import { runInTransaction, type Kysely } from '@switchboard/storage';
 import { toPage, type Page } from './keyset-page';
 import { lockEventKey } from './lock-event-key';
 import { postCreatedEvent, type PostRow } from './post-messages';
 import type { PostDatabase } from './post-schema';
-import { runInTransaction } from './run-in-transaction';
 import type { ListPostsQuery } from './validate-post-requests';
 
 export interface PostStore {

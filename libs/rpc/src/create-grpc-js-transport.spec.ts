@@ -28,7 +28,11 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
-/** Settles with what `work` settled with, or 'still waiting' if it has not after `ms`. */
+/**
+ * Settles with what `work` settled with, or 'still waiting' if it has not after
+ * `ms`: a guard that turns a hang into a clear failure, far above any honest
+ * latency, not a speed target.
+ */
 async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiting'> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'still waiting'>((resolve) => {
@@ -41,6 +45,7 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiti
   }
 }
 
+/** Polls for an effect the server side records; the test's own timeout bounds it. */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await sleep(5);
 }
@@ -63,7 +68,7 @@ describe('createGrpcJsTransport', () => {
   let front: TestServer;
   let toDownstream: GrpcJsTransport;
   let toFront: GrpcJsTransport;
-  let frontOutcome: { code?: Code; elapsedMs: number; message?: string } | undefined;
+  let frontOutcome: { code?: Code; message?: string } | undefined;
 
   beforeAll(async () => {
     downstream = await startTestServer((server) => {
@@ -121,12 +126,10 @@ describe('createGrpcJsTransport', () => {
         {
           // Calls the slow dependency with no timeout of its own.
           async getProduct(request) {
-            const started = Date.now();
             try {
               return await dependency.getProduct({ sku: request.sku });
             } catch (err) {
               frontOutcome = {
-                elapsedMs: Date.now() - started,
                 code: err instanceof ConnectError ? err.code : undefined,
                 message: err instanceof Error ? err.message : undefined,
               };
@@ -136,13 +139,11 @@ describe('createGrpcJsTransport', () => {
           // Wastes its whole budget first, then tries the dependency.
           async listProducts(request) {
             await sleep(request.pageSize);
-            const started = Date.now();
             try {
               await dependency.getProduct({ sku: 'fast' });
-              frontOutcome = { elapsedMs: Date.now() - started };
+              frontOutcome = {};
             } catch (err) {
               frontOutcome = {
-                elapsedMs: Date.now() - started,
                 code: err instanceof ConnectError ? err.code : undefined,
                 message: err instanceof Error ? err.message : undefined,
               };
@@ -176,28 +177,27 @@ describe('createGrpcJsTransport', () => {
     const sentAt = Date.now();
     const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 300 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
-    expect(Date.now() - sentAt).toBeLessThan(2000);
 
-    await sleep(50);
-    // The handler saw its downstream call fail on the propagated deadline,
-    // long before the transport's 10 s default would have fired.
+    // The handler saw its downstream call fail on the propagated deadline:
+    // with the transport's 10 s default it would have been cancelled instead,
+    // and the downstream call would carry a deadline 10 s out.
+    await until(() => frontOutcome !== undefined);
     expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
-    expect(frontOutcome?.elapsedMs).toBeLessThan(1000);
     expect(downstreamCalls).toHaveLength(1);
     const call = downstreamCalls[0];
     expect(call?.deadline).toBeDefined();
-    expect(call?.deadline?.getTime() ?? Infinity).toBeLessThanOrEqual(sentAt + 300 + 50);
-    expect(call?.aborted).toBe(true);
+    expect(call?.deadline?.getTime() ?? Infinity).toBeLessThan(sentAt + 5_000);
+    await until(() => call?.aborted === true);
   });
 
   it('fails fast without calling when the incoming deadline has already passed', async () => {
     const client = createServiceClient(InventoryService, toFront);
     // The handler sleeps 250 ms of a 100 ms budget before calling downstream.
     await failure(client.listProducts({ pageSize: 250 }, { timeoutMs: 100 }));
-    await sleep(250);
+    await until(() => frontOutcome !== undefined);
+    // Refused by the transport itself (its own message), and nothing reached downstream.
     expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
     expect(frontOutcome?.message).toMatch(/deadline has passed/);
-    expect(frontOutcome?.elapsedMs).toBeLessThan(20);
     expect(downstreamCalls).toHaveLength(0);
   });
 
@@ -215,27 +215,27 @@ describe('createGrpcJsTransport', () => {
     const transport = createGrpcJsTransport({ address: downstream.address, defaultTimeoutMs: 150 });
     cleanups.push(() => transport.close());
     const client = createServiceClient(InventoryService, transport);
+    // Without a deadline the slow handler would answer after 10 s: an error
+    // shows one applied. Only lower bounds on time are checked: a deadline
+    // never fires early, but a busy machine may make it late.
     let started = Date.now();
     expect((await failure(client.getProduct({ sku: 'slow' }))).code).toBe(Code.DeadlineExceeded);
-    const byDefault = Date.now() - started;
-    expect(byDefault).toBeGreaterThanOrEqual(140);
-    expect(byDefault).toBeLessThan(1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 
     started = Date.now();
     const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 400 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390); // not the 150 ms default
   });
 
   it('cancels the call when the signal aborts', async () => {
     const client = createServiceClient(InventoryService, toDownstream);
     const controller = new AbortController();
     const call = client.getProduct({ sku: 'slow' }, { signal: controller.signal });
-    await sleep(100);
+    await until(() => downstreamCalls.length === 1); // the server is handling it
     controller.abort();
     expect((await failure(call)).code).toBe(Code.Canceled);
-    await sleep(50);
-    expect(downstreamCalls[0]?.aborted).toBe(true);
+    await until(() => downstreamCalls[0]?.aborted === true);
   });
 
   describe('a server stream the caller aborts', () => {
@@ -263,7 +263,7 @@ describe('createGrpcJsTransport', () => {
         return 'ended without an error';
       })();
       const outcome = await within(
-        2_000,
+        10_000,
         reading.catch((err: unknown) => err),
       );
       return { outcome, beforeAbort, afterAbort };
@@ -277,7 +277,7 @@ describe('createGrpcJsTransport', () => {
       expect((outcome as ConnectError).code).toBe(Code.Canceled);
       expect((outcome as ConnectError).rawMessage).toBe('the reader went away');
       // The service saw the cancellation: nothing is left running upstream.
-      expect(await within(2_000, watchCancelled)).toBeUndefined();
+      expect(await within(10_000, watchCancelled)).toBeUndefined();
     });
 
     it('yields nothing more after the abort, however much is buffered', async () => {
@@ -286,7 +286,7 @@ describe('createGrpcJsTransport', () => {
       expect(afterAbort).toEqual([]);
       expect(outcome).toBeInstanceOf(ConnectError);
       expect((outcome as ConnectError).rawMessage).toBe('the reader went away');
-      expect(await within(2_000, watchCancelled)).toBeUndefined();
+      expect(await within(10_000, watchCancelled)).toBeUndefined();
     });
   });
 

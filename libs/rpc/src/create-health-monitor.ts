@@ -1,3 +1,5 @@
+import { systemClock, type Clock, type ClockTimer } from '@switchboard/timing';
+
 /** A dependency check, e.g. a database ping; it fails by throwing or rejecting. */
 export type HealthProbe = () => Promise<void>;
 
@@ -6,6 +8,8 @@ export interface HealthMonitorOptions {
   intervalMs: number;
   /** A probe slower than this counts as failed; defaults to intervalMs. */
   probeTimeoutMs?: number;
+  /** Times the rounds (not the probe timeout); tests pass a manual clock and step it. */
+  clock?: Clock;
 }
 
 export interface ProbeFailure {
@@ -54,7 +58,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   const listeners = new Set<(change: HealthChange) => void>();
   let serving = probes.length === 0;
   let failures: ProbeFailure[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let timer: ClockTimer | undefined;
   let running = false;
   let round: Promise<boolean> | undefined;
   let established = false;
@@ -95,11 +100,10 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   function schedule() {
     if (!running) return;
-    timer = setTimeout(() => {
+    // The system clock's timers are unref'd: polling alone must not keep a process alive.
+    timer = clock.setTimeout(() => {
       void checkNow().finally(schedule);
     }, options.intervalMs);
-    // Polling alone must not keep a process alive.
-    timer.unref();
   }
 
   return {
@@ -116,7 +120,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     },
     stop() {
       running = false;
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.cancel();
     },
     checkNow,
     onChange(listener) {

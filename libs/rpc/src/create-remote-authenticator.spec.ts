@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '@switchboard/contracts';
 import { DomainError, isDomainError } from '@switchboard/errors';
 import type { CallContext } from './call-context';
@@ -40,7 +39,10 @@ describe('createRemoteAuthenticator', () => {
   beforeAll(async () => {
     auth = await startAuthStandIn(async (request, ctx) => {
       if (request.accessToken === 'slow') {
-        await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
+        // Hangs until the caller gives up: only the authenticator's own timeout ends it.
+        if (!ctx.signal.aborted) {
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        }
       }
       if (request.accessToken === 'admin')
         return { userId: 'u-9', roles: [Role.CUSTOMER, Role.ADMIN] };
@@ -86,10 +88,8 @@ describe('createRemoteAuthenticator', () => {
     const remote = createRemoteAuthenticator({ ...options(), timeoutMs: 100 });
     try {
       await remote.identity.authorization();
-      const started = Date.now();
       const err = await rejection(remote.authenticate('slow', callContext()));
       expect(isDomainError(err) && err.code).toBe('DEPENDENCY_UNAVAILABLE');
-      expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
       await remote.close();
     }

@@ -1,5 +1,4 @@
 import { uniformAccess } from './access-policy';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AuthService, InventoryService, Role } from '@switchboard/contracts';
@@ -42,7 +41,10 @@ describe('createTokenAuthenticator', () => {
   beforeAll(async () => {
     auth = await startAuthStandIn(async (request, ctx) => {
       if (request.accessToken === 'slow') {
-        await sleep(2000, undefined, { signal: ctx.signal }).catch(() => undefined);
+        // Hangs until the caller gives up: only the authenticator's own timeout ends it.
+        if (!ctx.signal.aborted) {
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        }
       }
       if (request.accessToken === 'admin') {
         return { userId: 'u-9', roles: [Role.UNSPECIFIED, Role.CUSTOMER, Role.ADMIN] };
@@ -119,10 +121,8 @@ describe('createTokenAuthenticator', () => {
   });
 
   it('turns a slow auth service into UNAVAILABLE within its own deadline', async () => {
-    const started = Date.now();
     const err = await failure(inventory().listProducts({}, as('slow')));
     expect(err.code).toBe(Code.Unavailable);
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('gets a new service token once when auth says its own went stale', async () => {

@@ -63,3 +63,7 @@ export {
   type RemoteAuthenticator,
   type RemoteAuthenticatorOptions,
 } from './create-remote-authenticator';
+// Opaque keyset page tokens for List* calls.
+export type { PageCursorFormat, PageTokenCodec } from './page-token/page-token-codec';
+export { createPageTokenCodec } from './page-token/create-page-token-codec';
+export { createSequencePageTokenCodec } from './page-token/create-sequence-page-token-codec';

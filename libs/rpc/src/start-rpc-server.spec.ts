@@ -10,6 +10,7 @@ import { createGrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient } from './create-service-client';
 import { startRpcServer, type StartRpcServerOptions } from './start-rpc-server';
 import { captureLogs } from './start-test-server';
+import { createManualClock } from '@switchboard/timing';
 
 function options(overrides: Partial<StartRpcServerOptions> = {}) {
   const logs = captureLogs();
@@ -84,18 +85,34 @@ describe('startRpcServer', () => {
     }
   });
 
-  it('reports NOT_SERVING while a probe fails', async () => {
+  it('reports NOT_SERVING while a probe fails, and follows it round by round', async () => {
+    const clock = createManualClock();
+    let brokerDown = true;
+    let kafkaRounds = 0;
     const { options: opts } = options({
+      healthClock: clock,
       probes: {
         database: async () => undefined,
-        kafka: () => Promise.reject(new Error('broker down')),
+        kafka: async () => {
+          kafkaRounds++;
+          if (brokerDown) throw new Error('broker down');
+        },
       },
     });
     const server = await startRpcServer(opts);
     const clients = clientsOf(server.port);
+    const status = async () => (await clients.health.check({ service: '' })).status;
     try {
-      await sleep(150);
-      expect((await clients.health.check({ service: '' })).status).toBe(ServingStatus.NOT_SERVING);
+      // The first round runs at start; the clock stands still, so no second one follows.
+      expect(await status()).toBe(ServingStatus.NOT_SERVING);
+      expect(kafkaRounds).toBe(1);
+      brokerDown = false;
+      await clock.advance(50);
+      expect(await statusWhen(status, ServingStatus.SERVING)).toBe(ServingStatus.SERVING);
+      brokerDown = true;
+      await clock.advance(50);
+      expect(await statusWhen(status, ServingStatus.NOT_SERVING)).toBe(ServingStatus.NOT_SERVING);
+      expect(kafkaRounds).toBe(3);
     } finally {
       clients.close();
       await server.close();
@@ -103,8 +120,12 @@ describe('startRpcServer', () => {
   });
 
   it('close() stops serving and stops the probes; a second close() is harmless', async () => {
+    const clock = createManualClock();
     let probed = 0;
-    const { options: opts } = options({ probes: { database: async () => void probed++ } });
+    const { options: opts } = options({
+      healthClock: clock,
+      probes: { database: async () => void probed++ },
+    });
     const server = await startRpcServer(opts);
     const clients = clientsOf(server.port);
     try {
@@ -112,7 +133,8 @@ describe('startRpcServer', () => {
       await server.close();
       await server.close();
       const afterClose = probed;
-      await sleep(200);
+      expect(clock.pending).toBe(0);
+      await clock.advance(1_000);
       expect(probed).toBe(afterClose);
       const err = await clients.inventory.getProduct({ sku: 'b' }).then(
         () => undefined,
@@ -130,13 +152,16 @@ describe('startRpcServer', () => {
     // grpc-js reports the failed bind on the console as well; the rejection is what is tested.
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     let probed = 0;
+    const clock = createManualClock();
     try {
       const { logs, options: opts } = options({
         port: first.port,
+        healthClock: clock,
         probes: { database: async () => void probed++ },
       });
       await expect(startRpcServer(opts)).rejects.toThrow();
-      await sleep(150);
+      expect(clock.pending).toBe(0);
+      await clock.advance(1_000);
       expect(probed).toBe(0);
       expect(logs.lines.some((line) => line.msg === 'serving')).toBe(false);
     } finally {

@@ -1,5 +1,6 @@
 import { serviceNames } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
+import type { Clock } from '@switchboard/timing';
 import type { Authenticate } from './call-context';
 import { createHealthMonitor, type HealthProbe } from './create-health-monitor';
 import { createRpcServer, type RpcServer } from './create-rpc-server';
@@ -22,6 +23,8 @@ export interface StartRpcServerOptions extends TlsSettings, RpcServerLimits {
   register: (server: RpcServer) => void;
   /** How often the probes run. Defaults to 2 s: fast enough for a load balancer to react. */
   healthIntervalMs?: number;
+  /** Times the probe rounds; tests pass a manual clock. */
+  healthClock?: Clock;
 }
 
 export interface RunningRpcServer {
@@ -44,6 +47,7 @@ export async function startRpcServer(options: StartRpcServerOptions): Promise<Ru
   const health = createHealthMonitor({
     probes: options.probes,
     intervalMs: options.healthIntervalMs ?? 2_000,
+    clock: options.healthClock,
   });
   const server = createRpcServer({
     ...options, // TLS settings and limits

@@ -7,11 +7,6 @@ export {
 } from './close-on-signal';
 export { cacheProbes, HEALTH_PROBE_MAX_AGE_MS } from './cache-probes';
 export { createCachedProbe, type CachedProbeOptions } from './create-cached-probe';
-export {
-  createPeriodicTask,
-  type PeriodicTask,
-  type PeriodicTaskOptions,
-} from './create-periodic-task';
 export { runService } from './run-service';
 export type { ServiceModule, ServiceModuleOptions } from './service-module';
 export { defineStandardService } from './define-standard-service';

@@ -17,6 +17,7 @@ export {
   isUniqueViolation,
   postgresErrorCode,
 } from './errors/database-errors';
+export { runInTransaction } from './run-in-transaction';
 // What a service needs to declare its tables and migrations, so it depends on
 // this lib rather than on a Kysely version of its own.
 export {
@@ -25,6 +26,7 @@ export {
   type Generated,
   type Insertable,
   type Kysely,
+  type RawBuilder,
   type Selectable,
   type Transaction,
   type Updateable,

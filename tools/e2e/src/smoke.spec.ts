@@ -85,7 +85,11 @@ describe('npm start, as a user runs it', () => {
     // The watcher saw Alan's post live, and the list showed it too.
     const notified = output.match(/"preview": "Pulled my first V60 today\."/g) ?? [];
     expect(notified.length).toBeGreaterThanOrEqual(2);
+    // The watcher waited for its subscription's headers, not for a second to pass.
+    expect(output).toContain('Response headers received');
     // Two orders of 2 × 14.90 and 2 × 39.90 EUR, by the demo customer, with product names.
+    // The report starts when the walkthrough places them, so orders of the other
+    // walkthroughs, run before or after this one, never count here.
     expect(output).toContain('"orderCount": "2"');
     expect(output).toContain('"amountMinor": "10960"');
     expect(output).toContain('"name": "AeroPress Original"');

@@ -35,4 +35,32 @@ describe('parseEventsArgs for dlq and lag', () => {
       '--from-beginning is an option of tail, not lag',
     );
   });
+
+  it('reads tail with its options, inline or separate', () => {
+    expect(parseEventsArgs(['tail', 't', '--from-beginning', '--max', '3'], {})).toEqual({
+      command: 'tail',
+      topic: 't',
+      fromBeginning: true,
+      max: 3,
+      brokers: ['127.0.0.1:9092'],
+    });
+    expect(parseEventsArgs(['--max=1', 'tail', 't', '--brokers', 'a:1, b:2'], {})).toMatchObject({
+      fromBeginning: false,
+      max: 1,
+      brokers: ['a:1', 'b:2'],
+    });
+  });
+
+  it('names the option that is wrong', () => {
+    expect(() => parseEventsArgs(['tail', 't', '--nope'], {})).toThrow('unknown option --nope');
+    expect(() => parseEventsArgs(['tail', 't', '-x'], {})).toThrow('unknown option -x');
+    expect(() => parseEventsArgs(['tail', 't', '--max'], {})).toThrow('--max needs a value');
+    expect(() => parseEventsArgs(['tail', 't', '--max', '0'], {})).toThrow(
+      '--max must be a positive whole number (got "0")',
+    );
+    expect(() => parseEventsArgs(['tail', 't', '--from-beginning=yes'], {})).toThrow(
+      '--from-beginning takes no value',
+    );
+    expect(() => parseEventsArgs([], {})).toThrow('missing command');
+  });
 });

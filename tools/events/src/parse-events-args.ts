@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 export interface TailCommand {
   readonly command: 'tail';
   readonly topic: string;
@@ -56,45 +58,49 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+const OPTIONS = {
+  'from-beginning': { type: 'boolean' },
+  max: { type: 'string' },
+  brokers: { type: 'string' },
+} as const;
+const TAIL_ONLY = new Set(['from-beginning', 'max']);
+
 export function parseEventsArgs(
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
 ): EventsCommand {
-  const positionals: string[] = [];
-  let fromBeginning = false;
-  let max: number | undefined;
+  // Not strict: node's own messages name no command, so the checks below say
+  // what is wrong in this tool's words (and which command an option belongs to).
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const tailOnly: string[] = [];
-  let brokers = env.KAFKA_BROKERS || '127.0.0.1:9092';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') ? splitFlag(arg) : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--from-beginning':
-        fromBeginning = true;
-        tailOnly.push(flag);
-        break;
-      case '--max': {
-        const raw = value();
-        if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-          throw new UsageError(`--max must be a positive whole number (got "${raw}")`);
-        }
-        max = Number(raw);
-        tailOnly.push(flag);
-        break;
-      }
-      case '--brokers':
-        brokers = value();
-        break;
-      default:
-        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
-        positionals.push(arg);
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (!(token.name in OPTIONS)) throw new UsageError(`unknown option ${token.rawName}`);
+    const type = OPTIONS[token.name as keyof typeof OPTIONS].type;
+    if (type === 'string' && token.value === undefined) {
+      throw new UsageError(`${token.rawName} needs a value`);
     }
+    if (type === 'boolean' && token.inlineValue) {
+      throw new UsageError(`${token.rawName} takes no value`);
+    }
+    if (TAIL_ONLY.has(token.name)) tailOnly.push(token.rawName);
   }
+  const fromBeginning = values['from-beginning'] === true;
+  let max: number | undefined;
+  if (typeof values.max === 'string') {
+    if (!/^\d+$/.test(values.max) || Number(values.max) < 1) {
+      throw new UsageError(`--max must be a positive whole number (got "${values.max}")`);
+    }
+    max = Number(values.max);
+  }
+  const brokers =
+    typeof values.brokers === 'string' ? values.brokers : env.KAFKA_BROKERS || '127.0.0.1:9092';
   const list = brokers
     .split(',')
     .map((s) => s.trim())
@@ -135,9 +141,4 @@ export function parseEventsArgs(
     default:
       throw new UsageError(command ? `unknown command ${command}` : 'missing command');
   }
-}
-
-function splitFlag(arg: string): [string, string | undefined] {
-  const eq = arg.indexOf('=');
-  return eq === -1 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
 }

@@ -1,5 +1,11 @@
 import pg from 'pg';
 import type { Logger } from '@switchboard/logger';
+import {
+  backoffDelay,
+  createPeriodicTask,
+  type Backoff,
+  type PeriodicTask,
+} from '@switchboard/timing';
 import { StorageError, describeCause } from '../errors/storage-error';
 
 export type Unlisten = () => Promise<void>;
@@ -66,15 +72,19 @@ export function createPgNotificationListener(
   options: PgNotificationListenerOptions,
 ): NotificationListener {
   const { logger, location } = options;
-  const initialDelay = options.retryInitialDelayMs ?? 200;
-  const maxDelay = options.retryMaxDelayMs ?? 5000;
+  // Jitter keeps replicas that lost the server together from retrying in lockstep.
+  const reconnectBackoff: Backoff = {
+    initialMs: options.retryInitialDelayMs ?? 200,
+    maxMs: options.retryMaxDelayMs ?? 5000,
+    jitter: 0.2,
+  };
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const channels = new Map<string, Set<Subscriber>>();
 
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let heartbeat: PeriodicTask | undefined;
   let attempt = 0;
   let closed = false;
 
@@ -141,9 +151,8 @@ export function createPgNotificationListener(
 
   function scheduleReconnect(): void {
     if (closed || retryTimer || connecting) return;
-    // Jitter keeps replicas that lost the server together from retrying in lockstep.
-    const delay = Math.min(maxDelay, initialDelay * 2 ** attempt) * (0.8 + Math.random() * 0.4);
     attempt++;
+    const delay = backoffDelay(reconnectBackoff, attempt);
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       connected().then(
@@ -170,23 +179,26 @@ export function createPgNotificationListener(
 
   function startHeartbeat(current: pg.Client): void {
     stopHeartbeat();
-    heartbeat = setInterval(() => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('heartbeat timed out')),
-          Math.min(heartbeatMs, 10_000),
-        );
-      });
-      Promise.race([current.query('select 1'), timeout])
-        .catch((err: Error) => onLost(current, err))
-        .finally(() => clearTimeout(timer));
-    }, heartbeatMs);
-    heartbeat.unref();
+    heartbeat = createPeriodicTask({
+      intervalMs: heartbeatMs,
+      run: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('heartbeat timed out')),
+            Math.min(heartbeatMs, 10_000),
+          );
+        });
+        await Promise.race([current.query('select 1'), timeout]).finally(() => clearTimeout(timer));
+      },
+      onError: (err) => onLost(current, err as Error),
+    });
+    heartbeat.start();
   }
 
   function stopHeartbeat(): void {
-    if (heartbeat) clearInterval(heartbeat);
+    // Not awaited: onLost calls this from inside a probe, which close() would wait for.
+    void heartbeat?.close();
     heartbeat = undefined;
   }
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@switchboard/logger';
+import { backoffDelay, sleep as wait } from '@switchboard/timing';
 import { postgresErrorCode } from '../errors/database-errors';
 import { quoteIdentifier } from './quote-identifier';
 import { StorageError, describeCause } from '../errors/storage-error';
@@ -20,8 +21,11 @@ export interface EnsureDatabaseOptions {
    */
   waitForServerMs?: number;
   /** Injected for tests; the pause between attempts. */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number) => Promise<unknown>;
 }
+
+/** Between tries while the server is not up yet: 200 ms, doubling, at most 2 s. */
+const SERVER_WAIT = { initialMs: 200, maxMs: 2_000 };
 
 const INVALID_CATALOG_NAME = '3D000'; // the database does not exist
 const DUPLICATE_DATABASE = '42P04';
@@ -46,7 +50,7 @@ export async function ensureDatabase(
 ): Promise<'created' | 'existed'> {
   const { url, database, location } = options;
   const waitUntil = Date.now() + (options.waitForServerMs ?? 0);
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? wait;
   for (let attempt = 1; ; attempt++) {
     try {
       await withClient(url, options.connectTimeoutMs, async () => undefined);
@@ -62,7 +66,7 @@ export async function ensureDatabase(
             `waiting for PostgreSQL at ${location}`,
           );
         }
-        await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
+        await sleep(backoffDelay(SERVER_WAIT, attempt));
         continue;
       }
       if (code === INVALID_CATALOG_NAME && database) break;
