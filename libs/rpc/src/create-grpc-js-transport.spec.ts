@@ -76,7 +76,7 @@ describe('createGrpcJsTransport', () => {
               aborted: false,
             };
             downstreamCalls.push(call);
-            if (request.sku === 'fast') return { product: { sku: 'fast', name: ctx.requestId } };
+            if (request.sku === 'FAST') return { product: { sku: 'FAST', name: ctx.requestId } };
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, 10_000);
               ctx.signal.addEventListener('abort', () => {
@@ -134,10 +134,11 @@ describe('createGrpcJsTransport', () => {
           },
           // Wastes its whole budget first, then tries the dependency.
           async listProducts(request) {
-            await sleep(request.pageSize);
+            // In tens of ms: page_size may be at most 100.
+            await sleep(request.pageSize * 10);
             const started = Date.now();
             try {
-              await dependency.getProduct({ sku: 'fast' });
+              await dependency.getProduct({ sku: 'FAST' });
               frontOutcome = { elapsedMs: Date.now() - started };
             } catch (err) {
               frontOutcome = {
@@ -173,7 +174,7 @@ describe('createGrpcJsTransport', () => {
   it('bounds a downstream call by the deadline of the incoming call', async () => {
     const client = createServiceClient(InventoryService, toFront);
     const sentAt = Date.now();
-    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 300 }));
+    const err = await failure(client.getProduct({ sku: 'SLOW' }, { timeoutMs: 300 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - sentAt).toBeLessThan(2000);
 
@@ -192,7 +193,7 @@ describe('createGrpcJsTransport', () => {
   it('fails fast without calling when the incoming deadline has already passed', async () => {
     const client = createServiceClient(InventoryService, toFront);
     // The handler sleeps 250 ms of a 100 ms budget before calling downstream.
-    await failure(client.listProducts({ pageSize: 250 }, { timeoutMs: 100 }));
+    await failure(client.listProducts({ pageSize: 25 }, { timeoutMs: 100 }));
     await sleep(250);
     expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
     expect(frontOutcome?.message).toMatch(/deadline has passed/);
@@ -203,7 +204,7 @@ describe('createGrpcJsTransport', () => {
   it('propagates the request id to downstream calls', async () => {
     const client = createServiceClient(InventoryService, toFront);
     const res = await client.getProduct(
-      { sku: 'fast' },
+      { sku: 'FAST' },
       { headers: { 'x-request-id': 'trace-42' } },
     );
     expect(res.product?.name).toBe('trace-42');
@@ -215,13 +216,13 @@ describe('createGrpcJsTransport', () => {
     cleanups.push(() => transport.close());
     const client = createServiceClient(InventoryService, transport);
     let started = Date.now();
-    expect((await failure(client.getProduct({ sku: 'slow' }))).code).toBe(Code.DeadlineExceeded);
+    expect((await failure(client.getProduct({ sku: 'SLOW' }))).code).toBe(Code.DeadlineExceeded);
     const byDefault = Date.now() - started;
     expect(byDefault).toBeGreaterThanOrEqual(140);
     expect(byDefault).toBeLessThan(1000);
 
     started = Date.now();
-    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 400 }));
+    const err = await failure(client.getProduct({ sku: 'SLOW' }, { timeoutMs: 400 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
   });
@@ -229,7 +230,7 @@ describe('createGrpcJsTransport', () => {
   it('cancels the call when the signal aborts', async () => {
     const client = createServiceClient(InventoryService, toDownstream);
     const controller = new AbortController();
-    const call = client.getProduct({ sku: 'slow' }, { signal: controller.signal });
+    const call = client.getProduct({ sku: 'SLOW' }, { signal: controller.signal });
     await sleep(100);
     controller.abort();
     expect((await failure(call)).code).toBe(Code.Canceled);
@@ -301,7 +302,7 @@ describe('createGrpcJsTransport', () => {
     let header: Headers | undefined;
     let trailer: Headers | undefined;
     await client.getProduct(
-      { sku: 'fast' },
+      { sku: 'FAST' },
       { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) },
     );
     expect(header?.get('content-type')).toBe('application/grpc+proto');

@@ -28,6 +28,17 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+// Requests the contract's rules (buf.validate) accept, so the handlers are reached.
+const validProduct = {
+  sku: 'S1',
+  name: 'S',
+  unitPrice: { currencyCode: 'EUR', amountMinor: 1n },
+};
+const validReservation = {
+  reservationId: 'r-1',
+  items: [{ sku: 'AB', quantity: 1 }],
+  customerId: 'u-1',
+};
 
 describe('createRpcServer', () => {
   let t: TestServer;
@@ -41,12 +52,12 @@ describe('createRpcServer', () => {
         InventoryService,
         {
           async getProduct(request, ctx) {
-            if (request.sku === 'missing') {
-              throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
+            if (request.sku === 'MISSING') {
+              throw new DomainError('PRODUCT_NOT_FOUND', 'product MISSING not found', {
                 details: { sku: request.sku },
               });
             }
-            if (request.sku === 'bug') throw new Error('pool exhausted, db password hunter2');
+            if (request.sku === 'BUG') throw new Error('pool exhausted, db password hunter2');
             const tenant = ctx.header('X-Tenant') ?? '';
             return {
               product: { sku: request.sku, name: `widget ${tenant}`, availableQuantity: 3 },
@@ -108,8 +119,8 @@ describe('createRpcServer', () => {
 
   describe('adapter', () => {
     it('round-trips a unary call with typed messages and request headers', async () => {
-      const res = await inventory.getProduct({ sku: 'p-1' }, { headers: { 'x-tenant': 'acme' } });
-      expect(res.product).toMatchObject({ sku: 'p-1', name: 'widget acme', availableQuantity: 3 });
+      const res = await inventory.getProduct({ sku: 'P-1' }, { headers: { 'x-tenant': 'acme' } });
+      expect(res.product).toMatchObject({ sku: 'P-1', name: 'widget acme', availableQuantity: 3 });
     });
 
     it('streams every message of a server-streaming method', async () => {
@@ -194,30 +205,32 @@ describe('createRpcServer', () => {
         code: grpc.status.INVALID_ARGUMENT,
         details: 'request is not a valid switchboard.inventory.v1.GetProductRequest',
       });
-      const next = await inventory.getProduct({ sku: 'after' });
-      expect(next.product?.sku).toBe('after');
+      const next = await inventory.getProduct({ sku: 'AFTER' });
+      expect(next.product?.sku).toBe('AFTER');
     });
 
     it('answers RESOURCE_EXHAUSTED to a request over maxReceiveBytes', async () => {
       const err = await failure(inventory.getProduct({ sku: 'x'.repeat(70 * 1024) }));
       expect(err.code).toBe(Code.ResourceExhausted);
-      expect((await inventory.getProduct({ sku: 'small' })).product?.sku).toBe('small');
+      expect((await inventory.getProduct({ sku: 'SMALL' })).product?.sku).toBe('SMALL');
     });
   });
 
   describe('errors', () => {
     it('maps a DomainError to its status, message and error-code trailer', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'missing' }));
+      const err = await failure(inventory.getProduct({ sku: 'MISSING' }));
       expect(err.code).toBe(Code.NotFound);
-      expect(err.rawMessage).toBe('product missing not found');
+      expect(err.rawMessage).toBe('product MISSING not found');
       expect(err.metadata.get('error-code')).toBe('PRODUCT_NOT_FOUND');
       expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
-        details: { sku: 'missing' },
+        details: { sku: 'MISSING' },
       });
     });
 
     it('sends validation violations as error-details', async () => {
-      const err = await failure(inventory.checkAvailability({}));
+      const err = await failure(
+        inventory.checkAvailability({ items: [{ sku: 'AB', quantity: 1 }] }),
+      );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe('items: must not be empty');
       expect(JSON.parse(err.metadata.get('error-details') ?? '')).toEqual({
@@ -227,7 +240,7 @@ describe('createRpcServer', () => {
 
     it('turns an unexpected error into INTERNAL without leaking it, and logs it with the request id', async () => {
       const err = await failure(
-        inventory.getProduct({ sku: 'bug' }, { headers: { 'x-request-id': 'req-bug-1' } }),
+        inventory.getProduct({ sku: 'BUG' }, { headers: { 'x-request-id': 'req-bug-1' } }),
       );
       expect(err.code).toBe(Code.Internal);
       expect(err.rawMessage).toBe('internal error');
@@ -245,11 +258,11 @@ describe('createRpcServer', () => {
 
   describe('access', () => {
     it('lets anyone call a public method', async () => {
-      expect((await inventory.getProduct({ sku: 'p' })).product?.sku).toBe('p');
+      expect((await inventory.getProduct({ sku: 'P1' })).product?.sku).toBe('P1');
     });
 
     it('rejects an invalid token even on a public method', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'p' }, bearer('forged')));
+      const err = await failure(inventory.getProduct({ sku: 'P1' }, bearer('forged')));
       expect(err.code).toBe(Code.Unauthenticated);
     });
 
@@ -273,12 +286,12 @@ describe('createRpcServer', () => {
       expect(denied.code).toBe(Code.PermissionDenied);
       const unauthenticated = await failure(inventory.createProduct({ sku: 's' }));
       expect(unauthenticated.code).toBe(Code.Unauthenticated);
-      const ok = await inventory.createProduct({ sku: 's' }, bearer('admin-token'));
+      const ok = await inventory.createProduct(validProduct, bearer('admin-token'));
       expect(ok.product?.name).toBe('admin,customer');
     });
 
     it('lets only a service identity call a service method, admins included', async () => {
-      const asService = await inventory.reserveStock({}, bearer('service-token'));
+      const asService = await inventory.reserveStock(validReservation, bearer('service-token'));
       expect(asService.reservationId).toBe('order-service');
       for (const token of ['customer-token', 'admin-token']) {
         const err = await failure(inventory.reserveStock({}, bearer(token)));
@@ -398,17 +411,17 @@ describe('RpcServer.shutdown', () => {
       () => after.close(),
       () => t.server.shutdown(),
     );
-    const slow = createServiceClient(InventoryService, before).getProduct({ sku: 'slow' });
+    const slow = createServiceClient(InventoryService, before).getProduct({ sku: 'SLOW' });
     await inFlight;
 
     const stopping = t.server.shutdown();
     expect(t.server.shutdown()).toBe(stopping);
     const refused = await failure(
-      createServiceClient(InventoryService, after).getProduct({ sku: 'new' }),
+      createServiceClient(InventoryService, after).getProduct({ sku: 'NEW' }),
     );
     expect(refused.code).toBe(Code.Unavailable);
 
-    expect((await slow).product?.sku).toBe('slow');
+    expect((await slow).product?.sku).toBe('SLOW');
     await stopping;
   });
 
@@ -437,7 +450,7 @@ describe('RpcServer.shutdown', () => {
       () => transport.close(),
       () => t.server.shutdown(),
     );
-    const stuck = createServiceClient(InventoryService, transport).getProduct({ sku: 'stuck' });
+    const stuck = createServiceClient(InventoryService, transport).getProduct({ sku: 'STUCK' });
     await inFlight;
     const started = Date.now();
     await t.server.shutdown();
