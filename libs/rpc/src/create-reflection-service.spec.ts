@@ -65,8 +65,9 @@ describe('server reflection', () => {
     ]);
 
     const service = await call(t.address, 'describe', 'switchboard.inventory.v1.InventoryService');
+    // With descriptor.proto among the files (buf.validate imports it), grpcurl prints options too.
     expect(service).toContain(
-      'rpc GetProduct ( .switchboard.inventory.v1.GetProductRequest ) returns ( .switchboard.inventory.v1.GetProductResponse );',
+      'rpc GetProduct ( .switchboard.inventory.v1.GetProductRequest ) returns ( .switchboard.inventory.v1.GetProductResponse ) {',
     );
     // A type from another file, through an import.
     const product = await call(t.address, 'describe', 'switchboard.inventory.v1.Product');
@@ -74,13 +75,13 @@ describe('server reflection', () => {
 
     const answer = await call(
       '-d',
-      '{"sku":"p-7"}',
+      '{"sku":"P-7"}',
       t.address,
       'switchboard.inventory.v1.InventoryService/GetProduct',
     );
     expect(JSON.parse(answer)).toEqual({
       product: {
-        sku: 'p-7',
+        sku: 'P-7',
         name: 'Widget',
         unitPrice: { currencyCode: 'EUR', amountMinor: '1999' },
       },

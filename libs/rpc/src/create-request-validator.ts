@@ -7,12 +7,13 @@ import type { RequestValidator } from './request-validator';
 /**
  * Field names as the proto spells them (`items[0].sku`), as a grpcurl user
  * types them; the message is the rule's own ("must be at most 64 characters",
- * or the custom one a CEL rule in the contract gives).
+ * or the custom one a CEL rule in the contract gives). A few standard rules
+ * say "value is required": the field's name already stands for the value.
  */
 function toFieldViolation(violation: Violation): FieldViolation {
   return {
     field: pathToString(violation.field),
-    description: violation.message || `breaks the rule ${violation.ruleId}`,
+    description: violation.message.replace(/^value /, '') || `breaks the rule ${violation.ruleId}`,
   };
 }
 
