@@ -334,7 +334,7 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe(
-        'reservation_id: is required; items: must list at least one item',
+        'reservation_id: is required; items: must contain at least 1 item(s)',
       );
       const bad = await failure(
         t.client.reserveStock(
