@@ -370,7 +370,8 @@ describe('contract rules (buf.validate), checked by the server adapter', () => {
       expect(
         await refused(() => auth.register({ email: 'x', password: 'short', displayName: '' })),
       ).toBe(
-        'email: must be a valid email address; password: must be at least 10 characters; ' +
+        'email: must be an email address like name@example.com; ' +
+          'password: must be at least 10 characters; ' +
           'display_name: is required',
       );
     });
@@ -378,11 +379,15 @@ describe('contract rules (buf.validate), checked by the server adapter', () => {
     it.each([
       ['no at sign', 'ada.example.com'],
       ['a space', 'a da@example.com'],
-      ['surrounding spaces', ' ada@example.com'],
+      ['nothing but spaces', '   '],
     ])('refuses an email with %s', async (_why, email) => {
       expect(await refused(() => auth.register({ ...valid, email }))).toBe(
-        'email: must be a valid email address',
+        'email: must be an email address like name@example.com',
       );
+    });
+
+    it('takes an email with surrounding spaces, which the service trims', async () => {
+      await accepted(() => auth.register({ ...valid, email: '  Ada@Example.COM ' }));
     });
 
     it('bounds the email to what SMTP carries', async () => {
