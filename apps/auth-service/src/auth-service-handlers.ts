@@ -1,6 +1,6 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { AuthService } from '@switchboard/contracts';
-import { DomainError, createValidationError, type FieldViolation } from '@switchboard/errors';
+import { DomainError } from '@switchboard/errors';
 import type { ServiceImpl } from '@switchboard/rpc';
 import type { CallOrigin } from './client-address';
 import type { LoginThrottle } from './login-throttle';
@@ -11,12 +11,7 @@ import type { SigningKeys } from './signing-keys';
 import type { ServiceTokenIssuer } from './create-service-token-issuer';
 import type { TokenService } from './token-service';
 import type { UserAccounts } from './user-accounts';
-import {
-  EMAIL_MAX,
-  normaliseEmail,
-  PASSWORD_MAX,
-  validateRegistration,
-} from './validate-registration';
+import { normaliseEmail, toRegistration } from './validate-registration';
 
 export { authServiceAccess } from '@switchboard/contracts';
 
@@ -34,25 +29,6 @@ export interface AuthServiceDeps {
 
 const INVALID_CREDENTIALS_MESSAGE = 'the email or password is incorrect';
 
-/**
- * Login input no account could match is refused before it reaches the
- * throttle table or the hasher. Saying so reveals nothing: registration (and
- * the admin's configuration) never accept such values.
- */
-function checkLoginInput(email: string, password: string): void {
-  const violations: FieldViolation[] = [];
-  if (email.length === 0) violations.push({ field: 'email', description: 'is required' });
-  else if (email.length > EMAIL_MAX)
-    violations.push({ field: 'email', description: `must be at most ${EMAIL_MAX} characters` });
-  if (password.length === 0) violations.push({ field: 'password', description: 'is required' });
-  else if ([...password].length > PASSWORD_MAX)
-    violations.push({
-      field: 'password',
-      description: `must be at most ${PASSWORD_MAX} characters`,
-    });
-  if (violations.length > 0) throw createValidationError(violations);
-}
-
 export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
   const {
     accounts,
@@ -67,20 +43,21 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
 
   return {
     async register(request, ctx) {
-      const registration = validateRegistration({
+      const registration = toRegistration({
         email: request.email,
         password: request.password,
         displayName: request.displayName,
       });
-      // After validation (a typo costs nothing), before the hash and the insert.
+      // After the contract's checks (a typo costs nothing), before the hash and the insert.
       registerThrottle.admit(clientAddress(ctx));
       const { userId } = await accounts.register({ ...registration, role: 'customer' });
       return { userId };
     },
 
     async login(request, ctx) {
+      // The contract bounds both fields as registration does, so input no
+      // account could match is refused before the throttle table or the hasher.
       const email = normaliseEmail(request.email);
-      checkLoginInput(email, request.password);
       // Counted before the password is checked; refused at once, never held.
       const attempt = await throttle.admit(email, clientAddress(ctx));
 
@@ -144,11 +121,6 @@ export function createAuthServiceHandlers(deps: AuthServiceDeps): ServiceImpl<ty
 
     async revokeSigningKey(request, ctx) {
       const kid = request.keyId.trim();
-      if (kid.length === 0 || kid.length > 64) {
-        throw createValidationError([
-          { field: 'key_id', description: 'must be 1 to 64 characters' },
-        ]);
-      }
       const { revokedAt, newKid } = await keys.revoke(kid);
       ctx.logger.warn({ kid, newKid, by: ctx.caller?.userId }, 'signing key revoked');
       return { revokedAt: timestampFromDate(revokedAt), newKeyId: newKid ?? '' };

@@ -7,12 +7,8 @@ import type { Actor, ReservationLedger } from './create-reservation-ledger';
 import { encodePageToken } from './page-token';
 import { productMessage } from './product-messages';
 import {
-  validateAdjustStock,
-  validateCreateProduct,
+  toNewProduct,
   validateListProducts,
-  validateReservationId,
-  validateReserveStock,
-  validateSku,
   validateStockItems,
   validateUpdateProduct,
 } from './validate-inventory-requests';
@@ -40,9 +36,10 @@ function settlingService(ctx: CallContext): Actor {
 }
 
 /**
- * The gRPC face of the inventory: validates each request, calls the catalog
- * or the reservation ledger, and shapes the answer. No business rule lives
- * here that is not also a validation rule.
+ * The gRPC face of the inventory: each request arrives checked against the
+ * contract's field rules; this checks what needs the whole request, calls the
+ * catalog or the reservation ledger, and shapes the answer. No business rule
+ * lives here that is not also a validation rule.
  */
 export function createInventoryService(
   deps: InventoryServiceDeps,
@@ -57,7 +54,7 @@ export function createInventoryService(
     });
   return {
     async createProduct(request) {
-      const row = await catalog.create(validateCreateProduct(request));
+      const row = await catalog.create(toNewProduct(request));
       return { product: productMessage(row) };
     },
 
@@ -67,12 +64,12 @@ export function createInventoryService(
     },
 
     async adjustStock(request) {
-      const row = await catalog.adjustStock(validateAdjustStock(request));
+      const row = await catalog.adjustStock({ sku: request.sku, delta: request.delta });
       return { product: productMessage(row) };
     },
 
     async getProduct(request) {
-      const row = await catalog.get(validateSku(request.sku));
+      const row = await catalog.get(request.sku);
       return { product: productMessage(row) };
     },
 
@@ -98,7 +95,11 @@ export function createInventoryService(
 
     async reserveStock(request, ctx) {
       settlingService(ctx);
-      const input = validateReserveStock(request);
+      const input = {
+        reservationId: request.reservationId,
+        items: validateStockItems(request.items),
+        customerId: request.customerId,
+      };
       // The reservation is the customer's, as the calling service verified them.
       const lines = await ledger
         .reserve(input, { userId: input.customerId, anyReservation: false })
@@ -111,10 +112,11 @@ export function createInventoryService(
 
     async allocateStock(request, ctx) {
       settlingService(ctx);
-      const input = validateReserveStock(
-        { ...request, reservationId: request.orderId },
-        'order_id',
-      );
+      const input = {
+        reservationId: request.orderId,
+        items: validateStockItems(request.items),
+        customerId: request.customerId,
+      };
       // Sold to the customer, as the calling service verified them.
       const lines = await ledger
         .allocate(input, { userId: input.customerId, anyReservation: false })
@@ -126,28 +128,22 @@ export function createInventoryService(
     },
 
     async voidAllocation(request, ctx) {
-      const lines = await ledger.voidAllocation(
-        validateReservationId(request.orderId, 'order_id'),
-        settlingService(ctx),
-      );
+      const lines = await ledger.voidAllocation(request.orderId, settlingService(ctx));
       return { allocated: lines !== undefined, items: lines ?? [] };
     },
 
     async commitReservation(request, ctx) {
-      await ledger.commit(validateReservationId(request.reservationId), settlingService(ctx));
+      await ledger.commit(request.reservationId, settlingService(ctx));
       return {};
     },
 
     async releaseReservation(request, ctx) {
-      await ledger.release(validateReservationId(request.reservationId), settlingService(ctx));
+      await ledger.release(request.reservationId, settlingService(ctx));
       return {};
     },
 
     async returnReservation(request, ctx) {
-      await ledger.returnCommitted(
-        validateReservationId(request.reservationId),
-        settlingService(ctx),
-      );
+      await ledger.returnCommitted(request.reservationId, settlingService(ctx));
       return {};
     },
   };

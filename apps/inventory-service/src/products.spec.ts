@@ -125,7 +125,9 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
         'initial_quantity',
       ]);
       expect(err.rawMessage).toContain('sku: must be 2-32 characters of A-Z, 0-9 and "-"');
-      expect(err.rawMessage).toContain('initial_quantity: must be between 0 and 1000000');
+      expect(err.rawMessage).toContain(
+        'initial_quantity: must be greater than or equal to 0 and less than or equal to 1000000',
+      );
       expect(await outboxEvents('lower-case')).toHaveLength(0);
     });
 
@@ -141,7 +143,7 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
         ),
       );
       expect(huge.code).toBe(Code.InvalidArgument);
-      expect(huge.rawMessage).toBe('unit_price.amount_minor: must be at most 1000000000');
+      expect(huge.rawMessage).toBe('unit_price: amount_minor must be at most 1000000000');
     });
 
     it('is admin only: a customer gets PERMISSION_DENIED, no token UNAUTHENTICATED', async () => {
@@ -200,7 +202,7 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
       const tooLong = await failure(
         t.client.updateProduct({ sku: 'UPD-1', name: 'x'.repeat(121) }, as.admin),
       );
-      expect(tooLong.rawMessage).toBe('name: must be at most 120 characters (got 121)');
+      expect(tooLong.rawMessage).toBe('name: must be at most 120 characters');
     });
 
     it('is admin only', async () => {

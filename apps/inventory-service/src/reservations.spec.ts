@@ -94,11 +94,11 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       const empty = await failure(t.client.checkAvailability({ items: [] }, as.alice));
       expect([empty.code, empty.rawMessage]).toEqual([
         Code.InvalidArgument,
-        'items: must list at least one item',
+        'items: must contain at least 1 item(s)',
       ]);
       const many = Array.from({ length: 101 }, (_, i) => ({ sku: `MANY-${i}`, quantity: 1 }));
       const tooMany = await failure(t.client.checkAvailability({ items: many }, as.alice));
-      expect(tooMany.rawMessage).toBe('items: must list at most 100 items (got 101)');
+      expect(tooMany.rawMessage).toBe('items: must contain no more than 100 item(s)');
       const quantities = await failure(
         t.client.checkAvailability(
           {
@@ -338,7 +338,7 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe(
-        'reservation_id: is required; items: must list at least one item',
+        'reservation_id: is required; items: must contain at least 1 item(s)',
       );
       const bad = await failure(
         t.client.reserveStock(

@@ -2,14 +2,15 @@ import { create } from '@bufbuild/protobuf';
 import {
   CreateProductRequestSchema,
   ListProductsRequestSchema,
+  StockItemSchema,
   UpdateProductRequestSchema,
 } from '@switchboard/contracts';
 import { isDomainError } from '@switchboard/errors';
 import { encodePageToken, decodePageToken } from './page-token';
 import {
-  validateCreateProduct,
+  toNewProduct,
   validateListProducts,
-  validateSku,
+  validateStockItems,
   validateUpdateProduct,
 } from './validate-inventory-requests';
 
@@ -25,28 +26,17 @@ function violations(fn: () => unknown): string[] {
   }
 }
 
-describe('sku rule', () => {
-  it.each(['AB', 'COF-ETH-250', '0-A', 'A'.repeat(32)])('accepts %s', (sku) => {
-    expect(violations(() => validateSku(sku))).toEqual([]);
-  });
-  it.each(['', 'A', 'cof-eth', '-AB', 'A B', 'A'.repeat(33), 'ÄB'])('rejects %j', (sku) => {
-    expect(violations(() => validateSku(sku))).toHaveLength(1);
-  });
-});
+// The field rules (sku format, name length, price, quantities) are the
+// contract's: libs/rpc/src/contract-rules.spec.ts checks them over a socket.
 
-describe('validateCreateProduct', () => {
-  const valid = {
-    sku: 'BRW-AERO',
-    name: '  AeroPress Original ',
-    unitPrice: { currencyCode: 'EUR', amountMinor: 3990n },
-    initialQuantity: 0,
-  };
-
-  it('trims the name and accepts zero stock and a zero price', () => {
-    const product = validateCreateProduct(
+describe('toNewProduct', () => {
+  it('trims the name and keeps zero stock and a zero price', () => {
+    const product = toNewProduct(
       create(CreateProductRequestSchema, {
-        ...valid,
+        sku: 'BRW-AERO',
+        name: '  AeroPress Original ',
         unitPrice: { currencyCode: 'EUR', amountMinor: 0n },
+        initialQuantity: 0,
       }),
     );
     expect(product).toEqual({
@@ -55,41 +45,6 @@ describe('validateCreateProduct', () => {
       price: { currencyCode: 'EUR', amountMinor: 0n },
       initialQuantity: 0,
     });
-  });
-
-  it('counts characters, not bytes, and refuses control characters', () => {
-    const emoji = '☕'.repeat(120);
-    expect(
-      violations(() =>
-        validateCreateProduct(create(CreateProductRequestSchema, { ...valid, name: emoji })),
-      ),
-    ).toEqual([]);
-    expect(
-      violations(() =>
-        validateCreateProduct(create(CreateProductRequestSchema, { ...valid, name: 'Tab\there' })),
-      ),
-    ).toEqual(['name: must not contain control characters']);
-  });
-
-  it.each([
-    [{ currencyCode: 'EURO', amountMinor: 1n }, 'unit_price.currency_code'],
-    [{ currencyCode: 'Eur', amountMinor: 1n }, 'unit_price.currency_code'],
-    [{ currencyCode: 'EUR', amountMinor: -5n }, 'unit_price.amount_minor'],
-  ])('rejects the price %j', (unitPrice, field) => {
-    const found = violations(() =>
-      validateCreateProduct(create(CreateProductRequestSchema, { ...valid, unitPrice })),
-    );
-    expect(found.map((v) => v.split(':')[0])).toEqual([field]);
-  });
-
-  it('bounds the initial quantity to 0..1,000,000', () => {
-    const at = (initialQuantity: number) =>
-      violations(() =>
-        validateCreateProduct(create(CreateProductRequestSchema, { ...valid, initialQuantity })),
-      );
-    expect(at(1_000_000)).toEqual([]);
-    expect(at(1_000_001)).toEqual(['initial_quantity: must be between 0 and 1000000']);
-    expect(at(-1)).toEqual(['initial_quantity: must be between 0 and 1000000']);
   });
 });
 
@@ -102,12 +57,23 @@ describe('validateUpdateProduct', () => {
       name: 'New',
     });
   });
-  it('checks a name that is set even when it is empty', () => {
+  it('refuses a change that changes nothing', () => {
     expect(
-      violations(() =>
-        validateUpdateProduct(create(UpdateProductRequestSchema, { sku: 'AB', name: '' })),
-      ),
-    ).toEqual(['name: is required (1-120 characters, not only spaces)']);
+      violations(() => validateUpdateProduct(create(UpdateProductRequestSchema, { sku: 'AB' }))),
+    ).toEqual(['name: name or unit_price must be set: there is nothing to update']);
+  });
+});
+
+describe('validateStockItems', () => {
+  it('refuses a sku listed twice, naming the later line', () => {
+    const item = (sku: string) => create(StockItemSchema, { sku, quantity: 1 });
+    expect(violations(() => validateStockItems([item('A1'), item('B2'), item('A1')]))).toEqual([
+      'items[2].sku: duplicates A1: list each sku once with the total quantity',
+    ]);
+    expect(validateStockItems([item('A1'), item('B2')])).toEqual([
+      { sku: 'A1', quantity: 1 },
+      { sku: 'B2', quantity: 1 },
+    ]);
   });
 });
 

@@ -5,7 +5,10 @@ import type { NotificationFeed } from './create-notification-feed';
 import type { NotificationStore } from './create-notification-store';
 import { notificationMessage } from './notification-messages';
 import { encodePageToken } from './page-token';
-import { validateListNotifications, validateMarkRead } from './validate-notification-requests';
+import {
+  distinctNotificationIds,
+  validateListNotifications,
+} from './validate-notification-requests';
 
 export { notificationAccessPolicy } from '@switchboard/contracts';
 
@@ -40,7 +43,7 @@ export function createNotificationService(
     },
 
     async markRead(request, ctx) {
-      const ids = validateMarkRead(request);
+      const ids = distinctNotificationIds(request);
       return { updatedCount: await store.markRead(callerIdOf(ctx), ids) };
     },
 

@@ -268,10 +268,10 @@ describe.each(backends)('NotificationService on %s', (backend) => {
     const empty = await failure(replica.client.markRead({ notificationIds: [] }, as(me)));
     expect([empty.code, empty.rawMessage]).toEqual([
       Code.InvalidArgument,
-      'notification_ids: must list at least one id',
+      'notification_ids: must contain at least 1 item(s)',
     ]);
     const malformed = await failure(replica.client.markRead({ notificationIds: ['n-1'] }, as(me)));
-    expect(malformed.rawMessage).toMatch(/^notification_ids\[0\]: must be a UUID/);
+    expect(malformed.rawMessage).toBe('notification_ids[0]: must be a valid UUID');
     const size = await failure(replica.client.listNotifications({ pageSize: 101 }, as(me)));
     expect(size.rawMessage).toBe(
       'page_size: must be between 1 and 100, or 0 for the default of 20',

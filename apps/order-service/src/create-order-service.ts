@@ -11,7 +11,7 @@ import { runDetached } from './run-detached';
 import {
   validateIdempotencyKey,
   validateListOrders,
-  validateOrderId,
+  normaliseOrderId,
   validatePlaceOrder,
 } from './validate-order-requests';
 
@@ -59,7 +59,7 @@ export function createOrderService(deps: OrderServiceDeps): ServiceImpl<typeof O
 
     async getOrder(request, ctx) {
       const { userId } = callerOf(ctx);
-      const orderId = validateOrderId(request.orderId);
+      const orderId = normaliseOrderId(request.orderId);
       const order = await store.get(userId, orderId);
       if (order === undefined) throw orderNotFound(orderId);
       return { order: orderMessage(order) };
@@ -82,7 +82,7 @@ export function createOrderService(deps: OrderServiceDeps): ServiceImpl<typeof O
      */
     async cancelOrder(request, ctx) {
       const caller = callerOf(ctx);
-      const orderId = validateOrderId(request.orderId);
+      const orderId = normaliseOrderId(request.orderId);
       const result = await store.cancel(caller.userId, orderId);
       if (result === undefined) throw orderNotFound(orderId);
       if (result.changed) {

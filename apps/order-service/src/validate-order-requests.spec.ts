@@ -3,10 +3,10 @@ import { ListOrdersRequestSchema, OrderItemSchema } from '@switchboard/contracts
 import { DomainError } from '@switchboard/errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import {
+  normaliseOrderId,
   requestHash,
   validateIdempotencyKey,
   validateListOrders,
-  validateOrderId,
   validatePlaceOrder,
 } from './validate-order-requests';
 
@@ -23,6 +23,9 @@ function violationsOf(fn: () => unknown): { field: string; description: string }
   throw new Error('expected a validation error');
 }
 
+// The field rules (line counts, quantities, sku and id formats, page sizes)
+// are the contract's: libs/rpc/src/contract-rules.spec.ts checks them over a socket.
+
 describe('validatePlaceOrder', () => {
   it('passes well-formed items through in order', () => {
     expect(validatePlaceOrder([item('B-2', 1_000), item('A1', 1)])).toEqual([
@@ -31,21 +34,12 @@ describe('validatePlaceOrder', () => {
     ]);
   });
 
-  it('names every broken rule', () => {
+  it('refuses a sku listed twice, naming each later line', () => {
     expect(
       violationsOf(() =>
-        validatePlaceOrder([item('ok-lower', 1), item('-DASH', 1), item('A1', -1), item('A1', 5)]),
+        validatePlaceOrder([item('A1', 1), item('B2', 1), item('A1', 5), item('A1', 2)]),
       ).map((v) => v.field),
-    ).toEqual(['items[0].sku', 'items[1].sku', 'items[2].quantity', 'items[3].sku']);
-  });
-
-  it('bounds the number of lines', () => {
-    expect(violationsOf(() => validatePlaceOrder([]))).toEqual([
-      { field: 'items', description: 'must list at least one item' },
-    ]);
-    const many = Array.from({ length: 101 }, (_, i) => item(`S${i}`, 1));
-    expect(violationsOf(() => validatePlaceOrder(many))[0]?.field).toBe('items');
-    expect(validatePlaceOrder(many.slice(0, 100))).toHaveLength(100);
+    ).toEqual(['items[2].sku', 'items[3].sku']);
   });
 });
 
@@ -83,15 +77,11 @@ describe('requestHash', () => {
   });
 });
 
-describe('validateOrderId', () => {
-  it('accepts a UUID in any case and normalises it', () => {
-    expect(validateOrderId('0A1B2C3D-0000-4000-8000-00000000000F')).toBe(
+describe('normaliseOrderId', () => {
+  it('lower-cases a UUID, so either case names the same order', () => {
+    expect(normaliseOrderId('0A1B2C3D-0000-4000-8000-00000000000F')).toBe(
       '0a1b2c3d-0000-4000-8000-00000000000f',
     );
-  });
-
-  it.each(['', 'nope', '0a1b2c3d00004000800000000000000f'])('refuses %j', (id) => {
-    expect(violationsOf(() => validateOrderId(id))[0]?.field).toBe('order_id');
   });
 });
 
@@ -107,9 +97,7 @@ describe('validateListOrders and page tokens', () => {
     expect(page(5, token)).toEqual({ pageSize: 5, after: cursor });
   });
 
-  it('refuses sizes outside 0-100 and tokens it did not issue', () => {
-    expect(violationsOf(() => page(101))[0]?.field).toBe('page_size');
-    expect(violationsOf(() => page(-1))[0]?.field).toBe('page_size');
+  it('refuses tokens it did not issue', () => {
     const valid = encodePageToken({ createdAt: new Date(1), orderId: crypto.randomUUID() });
     for (const token of [
       '!!',

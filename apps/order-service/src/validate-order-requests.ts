@@ -5,9 +5,10 @@ import { orderLimits as limits } from './order-limits';
 import { decodePageToken, type OrderCursor } from './page-token';
 
 /**
- * Request validation for every OrderService method. Each validator collects
- * every broken rule before failing, so a caller fixes them all in one round
- * trip. Field names are the proto's (snake_case), as a grpcurl user types them.
+ * The order service's rules that the contract cannot state: the field rules
+ * (line counts, quantities, sku and id formats, page sizes) are buf.validate
+ * annotations in order_service.proto, checked before a handler runs. What
+ * stays here needs the whole request or its metadata.
  */
 
 export interface RequestedItem {
@@ -20,44 +21,25 @@ export interface OrderPage {
   after?: OrderCursor;
 }
 
-class Violations {
-  readonly list: FieldViolation[] = [];
-  add(field: string, description: string): void {
-    this.list.push({ field, description });
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw createValidationError(this.list);
-  }
-}
-
 /**
- * PlaceOrder items: 1-100 lines, 1-1000 each, well-formed skus. A sku listed
- * twice is refused, naming it, rather than merged: merging would silently
- * change what the caller sees on the order, and one line per sku keeps the
- * inventory's "all or nothing" and its shortfall report unambiguous.
+ * PlaceOrder's lines, each sku once. A sku listed twice is refused, naming
+ * it, rather than merged: merging would silently change what the caller sees
+ * on the order, and one line per sku keeps the inventory's "all or nothing"
+ * and its shortfall report unambiguous.
  */
 export function validatePlaceOrder(items: readonly OrderItem[]): RequestedItem[] {
-  const v = new Violations();
-  if (items.length === 0) v.add('items', 'must list at least one item');
-  if (items.length > limits.maxLines) {
-    v.add('items', `must list at most ${limits.maxLines} items (got ${items.length})`);
-  }
   const seen = new Set<string>();
+  const problems: FieldViolation[] = [];
   items.forEach((item, i) => {
-    if (item.sku === '') v.add(`items[${i}].sku`, 'is required');
-    else if (!limits.skuPattern.test(item.sku)) v.add(`items[${i}].sku`, limits.skuRule);
-    else if (seen.has(item.sku)) {
-      v.add(
-        `items[${i}].sku`,
-        `duplicates ${item.sku}: list each sku once with the total quantity`,
-      );
+    if (seen.has(item.sku)) {
+      problems.push({
+        field: `items[${i}].sku`,
+        description: `duplicates ${item.sku}: list each sku once with the total quantity`,
+      });
     }
     seen.add(item.sku);
-    if (item.quantity < 1 || item.quantity > limits.maxQuantityPerLine) {
-      v.add(`items[${i}].quantity`, `must be between 1 and ${limits.maxQuantityPerLine}`);
-    }
   });
-  v.throwIfAny();
+  if (problems.length > 0) throw createValidationError(problems);
   return items.map((item) => ({ sku: item.sku, quantity: item.quantity }));
 }
 
@@ -68,9 +50,11 @@ export function validatePlaceOrder(items: readonly OrderItem[]): RequestedItem[]
  */
 export function validateIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
-  const v = new Violations();
-  if (!limits.idempotencyKeyPattern.test(key)) v.add('idempotency-key', limits.idempotencyKeyRule);
-  v.throwIfAny();
+  if (!limits.idempotencyKeyPattern.test(key)) {
+    throw createValidationError([
+      { field: 'idempotency-key', description: limits.idempotencyKeyRule },
+    ]);
+  }
   return key;
 }
 
@@ -87,37 +71,26 @@ export function requestHash(items: readonly RequestedItem[]): string {
     .digest('hex');
 }
 
-/** Order ids are the UUIDs PlaceOrder returns; anything else cannot name an order. */
-export function validateOrderId(orderId: string): string {
-  const v = new Violations();
-  const normalised = orderId.toLowerCase();
-  if (orderId === '') v.add('order_id', 'is required');
-  else if (!limits.orderIdPattern.test(normalised)) {
-    v.add('order_id', 'must be an order id as returned by PlaceOrder (a UUID)');
-  }
-  v.throwIfAny();
-  return normalised;
+/** The contract accepts a UUID in either case; the store keys orders by the lower-case form. */
+export function normaliseOrderId(orderId: string): string {
+  return orderId.toLowerCase();
 }
 
 /**
- * Out-of-range page sizes are rejected rather than clamped: a caller asking
- * for 500 who silently gets 100 may take the short page for the end.
+ * Out-of-range page sizes are refused by the contract rather than clamped: a
+ * caller asking for 500 who silently gets 100 may take the short page for
+ * the end. Here 0 becomes the default, and the token its cursor.
  */
 export function validateListOrders(request: ListOrdersRequest): OrderPage {
-  const v = new Violations();
-  if (request.pageSize < 0 || request.pageSize > limits.maxPageSize) {
-    v.add(
-      'page_size',
-      `must be between 1 and ${limits.maxPageSize}, or 0 for the default of ${limits.defaultPageSize}`,
-    );
-  }
   let after: OrderCursor | undefined;
   if (request.pageToken !== '') {
     after = decodePageToken(request.pageToken);
-    if (after === undefined)
-      v.add('page_token', 'is not a token from a previous ListOrders response');
+    if (after === undefined) {
+      throw createValidationError([
+        { field: 'page_token', description: 'is not a token from a previous ListOrders response' },
+      ]);
+    }
   }
-  v.throwIfAny();
   return {
     pageSize: request.pageSize === 0 ? limits.defaultPageSize : request.pageSize,
     ...(after === undefined ? {} : { after }),

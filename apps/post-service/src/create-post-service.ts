@@ -7,12 +7,12 @@ import type { Page } from './keyset-page';
 import { encodePageToken, type PageList } from './page-token';
 import { followMessage, postMessage } from './post-messages';
 import {
-  validateCreatePost,
+  normaliseId,
+  normalisePostText,
   validateFollowTarget,
   validateListFollowers,
   validateListFollowing,
   validateListPosts,
-  validatePostId,
 } from './validate-post-requests';
 
 export { postAccessPolicy } from '@switchboard/contracts';
@@ -43,14 +43,14 @@ export function createPostService(deps: PostServiceDeps): ServiceImpl<typeof Pos
   const { posts, follows } = deps;
   return {
     async createPost(request, ctx) {
-      const { text } = validateCreatePost(request);
+      const text = normalisePostText(request.text);
       const row = await posts.create(callerIdOf(ctx), text);
       ctx.logger.info({ postId: row.post_id }, 'post created');
       return { post: postMessage(row) };
     },
 
     async getPost(request) {
-      return { post: postMessage(await posts.get(validatePostId(request.postId))) };
+      return { post: postMessage(await posts.get(normaliseId(request.postId))) };
     },
 
     async listPosts(request) {

@@ -1,16 +1,13 @@
-import { POST_TEXT_MAX_CHARS, UUID_PATTERN, UUID_RULE } from '@switchboard/contracts';
+import { UUID_PATTERN } from '@switchboard/contracts';
 
 /**
- * The rules the post API enforces, in one place so the validators, the error
- * messages and the tests agree. Those the consumers of its events check
- * again come from the contracts, so the two sides cannot disagree.
+ * The post service's bounds that code still needs. The request field rules
+ * are buf.validate annotations in post_service.proto; those the consumers of
+ * its events check again come from the contracts.
  */
 export const postLimits = {
-  /** Counted in code points after trimming, so "Café" is four characters as a person counts it. */
-  textMaxChars: POST_TEXT_MAX_CHARS,
+  /** What page_size 0 means (the contract says so too). */
   defaultPageSize: 20,
-  maxPageSize: 100,
-  /** User and post ids are the UUIDs the auth service and this service mint. */
+  /** User ids in UserRegistered are the UUIDs the auth service mints. */
   uuidPattern: UUID_PATTERN,
-  uuidRule: UUID_RULE,
 } as const;

@@ -1,19 +1,18 @@
 import type {
-  CreatePostRequest,
   ListFollowersRequest,
   ListFollowingRequest,
   ListPostsRequest,
 } from '@switchboard/contracts';
-import { POST_TEXT_FORBIDDEN_CONTROL } from '@switchboard/contracts';
-import { createValidationError, type FieldViolation } from '@switchboard/errors';
+import { createValidationError } from '@switchboard/errors';
 import { decodePageToken, type PageList } from './page-token';
 import { postLimits as limits } from './post-limits';
 
 /**
- * Request validation for every PostService method. Each validator collects
- * every broken rule before failing, so a caller fixes them all in one round
- * trip, and returns the request in the shape the stores take. Field names are
- * the proto's (snake_case), as a grpcurl user types them.
+ * The post service's rules that the contract cannot state: the field rules
+ * (text length and characters, id formats, page sizes) are buf.validate
+ * annotations in post_service.proto, checked before a handler runs. What
+ * stays here shapes the request as the stores take it, and refuses what
+ * needs the caller or a page token's meaning to judge.
  */
 
 export interface PageRequest {
@@ -30,19 +29,6 @@ export interface ListFollowsQuery extends PageRequest {
   userId: string;
 }
 
-class Violations {
-  readonly list: FieldViolation[] = [];
-  add(field: string, description: string): void {
-    this.list.push({ field, description });
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw createValidationError(this.list);
-  }
-}
-
-// From the contracts: the notification service refuses the same in PostCreated.
-const FORBIDDEN_CONTROL = POST_TEXT_FORBIDDEN_CONTROL;
-
 /**
  * The text as stored: Windows line ends become "\n" (clients send them, and
  * "\r" alone is refused), and surrounding whitespace is trimmed so a post of
@@ -52,98 +38,47 @@ export function normalisePostText(text: string): string {
   return text.replaceAll('\r\n', '\n').trim();
 }
 
-function checkText(v: Violations, raw: string): string {
-  const text = normalisePostText(raw);
-  const length = [...text].length;
-  if (length === 0) {
-    v.add('text', `is required (1-${limits.textMaxChars} characters, not only whitespace)`);
-  } else if (length > limits.textMaxChars) {
-    v.add('text', `must be at most ${limits.textMaxChars} characters (got ${length})`);
-  } else if (FORBIDDEN_CONTROL.test(text)) {
-    v.add('text', 'must not contain control characters other than newline and tab');
-  }
-  return text;
-}
-
 /** Lower-cased, so the same user is one key in the database and in Kafka whatever the caller typed. */
-function checkUuid(v: Violations, field: string, value: string): string {
-  if (value === '') v.add(field, 'is required');
-  else if (!limits.uuidPattern.test(value)) v.add(field, limits.uuidRule);
-  return value.toLowerCase();
+export function normaliseId(id: string): string {
+  return id.toLowerCase();
 }
 
-/**
- * Out-of-range page sizes are rejected rather than clamped: a caller asking
- * for 500 who silently gets 100 may take the short page for the end.
- */
-function checkPage(
-  v: Violations,
+/** The default for 0, and the page token's position. */
+function pageOf(
   list: PageList,
   method: string,
   request: { pageSize: number; pageToken: string },
 ): PageRequest {
-  if (request.pageSize < 0 || request.pageSize > limits.maxPageSize) {
-    v.add(
-      'page_size',
-      `must be between 1 and ${limits.maxPageSize}, or 0 for the default of ${limits.defaultPageSize}`,
-    );
-  }
-  let beforeSeq: bigint | undefined;
-  if (request.pageToken !== '') {
-    beforeSeq = decodePageToken(list, request.pageToken);
-    if (beforeSeq === undefined) {
-      v.add('page_token', `is not a token from a previous ${method} response`);
-    }
-  }
   const pageSize = request.pageSize === 0 ? limits.defaultPageSize : request.pageSize;
-  return beforeSeq === undefined ? { pageSize } : { pageSize, beforeSeq };
-}
-
-export function validateCreatePost(request: CreatePostRequest): { text: string } {
-  const v = new Violations();
-  const text = checkText(v, request.text);
-  v.throwIfAny();
-  return { text };
-}
-
-export function validatePostId(postId: string): string {
-  const v = new Violations();
-  const id = checkUuid(v, 'post_id', postId);
-  v.throwIfAny();
-  return id;
+  if (request.pageToken === '') return { pageSize };
+  const beforeSeq = decodePageToken(list, request.pageToken);
+  if (beforeSeq === undefined) {
+    throw createValidationError([
+      { field: 'page_token', description: `is not a token from a previous ${method} response` },
+    ]);
+  }
+  return { pageSize, beforeSeq };
 }
 
 export function validateListPosts(request: ListPostsRequest): ListPostsQuery {
-  const v = new Violations();
-  const authorId = checkUuid(v, 'author_id', request.authorId);
-  const page = checkPage(v, 'posts', 'ListPosts', request);
-  v.throwIfAny();
-  return { authorId, ...page };
+  return { authorId: normaliseId(request.authorId), ...pageOf('posts', 'ListPosts', request) };
 }
 
 /** The user to follow or unfollow; following yourself is a request that can never make sense. */
 export function validateFollowTarget(userId: string, callerId: string): string {
-  const v = new Violations();
-  const target = checkUuid(v, 'user_id', userId);
-  if (v.list.length === 0 && target === callerId.toLowerCase()) {
-    v.add('user_id', 'must not be your own user id: you cannot follow yourself');
+  const target = normaliseId(userId);
+  if (target === normaliseId(callerId)) {
+    throw createValidationError([
+      { field: 'user_id', description: 'must not be your own user id: you cannot follow yourself' },
+    ]);
   }
-  v.throwIfAny();
   return target;
 }
 
 export function validateListFollowers(request: ListFollowersRequest): ListFollowsQuery {
-  const v = new Violations();
-  const userId = checkUuid(v, 'user_id', request.userId);
-  const page = checkPage(v, 'followers', 'ListFollowers', request);
-  v.throwIfAny();
-  return { userId, ...page };
+  return { userId: normaliseId(request.userId), ...pageOf('followers', 'ListFollowers', request) };
 }
 
 export function validateListFollowing(request: ListFollowingRequest): ListFollowsQuery {
-  const v = new Violations();
-  const userId = checkUuid(v, 'user_id', request.userId);
-  const page = checkPage(v, 'following', 'ListFollowing', request);
-  v.throwIfAny();
-  return { userId, ...page };
+  return { userId: normaliseId(request.userId), ...pageOf('following', 'ListFollowing', request) };
 }

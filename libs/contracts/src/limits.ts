@@ -2,14 +2,12 @@
  * Bounds that a producing service's API enforces and that the services
  * consuming its events check again. An event is only as trustworthy as
  * whatever could write to its topic, so a consumer refuses what the API would
- * have refused; both sides import these constants, so they cannot disagree.
- * Bounds only one service needs stay in that service's own limits file.
+ * have refused. The API states them as buf.validate rules in the protos;
+ * libs/rpc/src/contract-limits.spec.ts keeps these constants equal to those rules.
  */
 
 /** Upper-case, so "cof-eth-250" and "COF-ETH-250" can never be two products. */
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
-export const SKU_RULE =
-  'must be 2-32 characters of A-Z, 0-9 and "-", starting with a letter or digit';
 
 /** ISO 4217 alphabetic codes: three upper-case letters. */
 export const CURRENCY_CODE_PATTERN = /^[A-Z]{3}$/;
@@ -35,7 +33,6 @@ export const MAX_QUANTITY_PER_LINE = 1_000;
 
 /** User, post and order ids are UUIDs minted by their services; anything else names nothing. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const UUID_RULE = 'must be a UUID such as 0b7e6c1a-5f0e-4c1e-9d43-3f0a3c1b2d4e';
 
 /** The longest address SMTP can carry (RFC 5321 path limit minus the brackets). */
 export const EMAIL_MAX_CHARS = 254;

@@ -82,7 +82,7 @@ describe('createGrpcJsTransport', () => {
               aborted: false,
             };
             downstreamCalls.push(call);
-            if (request.sku === 'fast') return { product: { sku: 'fast', name: ctx.requestId } };
+            if (request.sku === 'FAST') return { product: { sku: 'FAST', name: ctx.requestId } };
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, 10_000);
               ctx.signal.addEventListener('abort', () => {
@@ -138,9 +138,10 @@ describe('createGrpcJsTransport', () => {
           },
           // Wastes its whole budget first, then tries the dependency.
           async listProducts(request) {
-            await sleep(request.pageSize);
+            // In tens of ms: page_size may be at most 100.
+            await sleep(request.pageSize * 10);
             try {
-              await dependency.getProduct({ sku: 'fast' });
+              await dependency.getProduct({ sku: 'FAST' });
               frontOutcome = {};
             } catch (err) {
               frontOutcome = {
@@ -175,7 +176,7 @@ describe('createGrpcJsTransport', () => {
   it('bounds a downstream call by the deadline of the incoming call', async () => {
     const client = createServiceClient(InventoryService, toFront);
     const sentAt = Date.now();
-    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 300 }));
+    const err = await failure(client.getProduct({ sku: 'SLOW' }, { timeoutMs: 300 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
 
     // The handler saw its downstream call fail on the propagated deadline:
@@ -193,7 +194,7 @@ describe('createGrpcJsTransport', () => {
   it('fails fast without calling when the incoming deadline has already passed', async () => {
     const client = createServiceClient(InventoryService, toFront);
     // The handler sleeps 250 ms of a 100 ms budget before calling downstream.
-    await failure(client.listProducts({ pageSize: 250 }, { timeoutMs: 100 }));
+    await failure(client.listProducts({ pageSize: 25 }, { timeoutMs: 100 }));
     await until(() => frontOutcome !== undefined);
     // Refused by the transport itself (its own message), and nothing reached downstream.
     expect(frontOutcome?.code).toBe(Code.DeadlineExceeded);
@@ -204,7 +205,7 @@ describe('createGrpcJsTransport', () => {
   it('propagates the request id to downstream calls', async () => {
     const client = createServiceClient(InventoryService, toFront);
     const res = await client.getProduct(
-      { sku: 'fast' },
+      { sku: 'FAST' },
       { headers: { 'x-request-id': 'trace-42' } },
     );
     expect(res.product?.name).toBe('trace-42');
@@ -219,11 +220,11 @@ describe('createGrpcJsTransport', () => {
     // shows one applied. Only lower bounds on time are checked: a deadline
     // never fires early, but a busy machine may make it late.
     let started = Date.now();
-    expect((await failure(client.getProduct({ sku: 'slow' }))).code).toBe(Code.DeadlineExceeded);
+    expect((await failure(client.getProduct({ sku: 'SLOW' }))).code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 
     started = Date.now();
-    const err = await failure(client.getProduct({ sku: 'slow' }, { timeoutMs: 400 }));
+    const err = await failure(client.getProduct({ sku: 'SLOW' }, { timeoutMs: 400 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390); // not the 150 ms default
   });
@@ -231,7 +232,7 @@ describe('createGrpcJsTransport', () => {
   it('cancels the call when the signal aborts', async () => {
     const client = createServiceClient(InventoryService, toDownstream);
     const controller = new AbortController();
-    const call = client.getProduct({ sku: 'slow' }, { signal: controller.signal });
+    const call = client.getProduct({ sku: 'SLOW' }, { signal: controller.signal });
     await until(() => downstreamCalls.length === 1); // the server is handling it
     controller.abort();
     expect((await failure(call)).code).toBe(Code.Canceled);
@@ -302,7 +303,7 @@ describe('createGrpcJsTransport', () => {
     let header: Headers | undefined;
     let trailer: Headers | undefined;
     await client.getProduct(
-      { sku: 'fast' },
+      { sku: 'FAST' },
       { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) },
     );
     expect(header?.get('content-type')).toBe('application/grpc+proto');

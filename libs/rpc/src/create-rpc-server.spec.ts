@@ -34,6 +34,17 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+// Requests the contract's rules (buf.validate) accept, so the handlers are reached.
+const validProduct = {
+  sku: 'S1',
+  name: 'S',
+  unitPrice: { currencyCode: 'EUR', amountMinor: 1n },
+};
+const validReservation = {
+  reservationId: 'r-1',
+  items: [{ sku: 'AB', quantity: 1 }],
+  customerId: 'u-1',
+};
 
 describe('createRpcServer', () => {
   let t: TestServer;
@@ -47,23 +58,23 @@ describe('createRpcServer', () => {
         InventoryService,
         {
           async getProduct(request, ctx) {
-            if (request.sku === 'missing') {
-              throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
+            if (request.sku === 'MISSING') {
+              throw new DomainError('PRODUCT_NOT_FOUND', 'product MISSING not found', {
                 details: { sku: request.sku },
               });
             }
-            if (request.sku === 'short') {
-              throw new DomainError('INSUFFICIENT_STOCK', 'not enough of short', {
-                details: { shortfalls: [{ sku: 'short', available: 1 }] },
-                preconditions: [{ type: 'STOCK', subject: 'short', description: 'available 1' }],
+            if (request.sku === 'SHORT') {
+              throw new DomainError('INSUFFICIENT_STOCK', 'not enough of SHORT', {
+                details: { shortfalls: [{ sku: 'SHORT', available: 1 }] },
+                preconditions: [{ type: 'STOCK', subject: 'SHORT', description: 'available 1' }],
               });
             }
-            if (request.sku === 'busy') {
+            if (request.sku === 'BUSY') {
               throw new DomainError('LOGIN_RATE_LIMITED', 'try again in 3 s', {
                 details: { retryAfterMs: 2500 },
               });
             }
-            if (request.sku === 'bug') throw new Error('pool exhausted, db password hunter2');
+            if (request.sku === 'BUG') throw new Error('pool exhausted, db password hunter2');
             const tenant = ctx.header('X-Tenant') ?? '';
             return {
               product: { sku: request.sku, name: `widget ${tenant}`, availableQuantity: 3 },
@@ -125,8 +136,8 @@ describe('createRpcServer', () => {
 
   describe('adapter', () => {
     it('round-trips a unary call with typed messages and request headers', async () => {
-      const res = await inventory.getProduct({ sku: 'p-1' }, { headers: { 'x-tenant': 'acme' } });
-      expect(res.product).toMatchObject({ sku: 'p-1', name: 'widget acme', availableQuantity: 3 });
+      const res = await inventory.getProduct({ sku: 'P-1' }, { headers: { 'x-tenant': 'acme' } });
+      expect(res.product).toMatchObject({ sku: 'P-1', name: 'widget acme', availableQuantity: 3 });
     });
 
     it('streams every message of a server-streaming method', async () => {
@@ -212,25 +223,25 @@ describe('createRpcServer', () => {
         code: grpc.status.INVALID_ARGUMENT,
         details: 'request is not a valid switchboard.inventory.v1.GetProductRequest',
       });
-      const next = await inventory.getProduct({ sku: 'after' });
-      expect(next.product?.sku).toBe('after');
+      const next = await inventory.getProduct({ sku: 'AFTER' });
+      expect(next.product?.sku).toBe('AFTER');
     });
 
     it('answers RESOURCE_EXHAUSTED to a request over maxReceiveBytes', async () => {
       const err = await failure(inventory.getProduct({ sku: 'x'.repeat(70 * 1024) }));
       expect(err.code).toBe(Code.ResourceExhausted);
-      expect((await inventory.getProduct({ sku: 'small' })).product?.sku).toBe('small');
+      expect((await inventory.getProduct({ sku: 'SMALL' })).product?.sku).toBe('SMALL');
     });
   });
 
   describe('errors', () => {
     it('maps a DomainError to its status, message and an ErrorInfo of its code and details', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'missing' }));
+      const err = await failure(inventory.getProduct({ sku: 'MISSING' }));
       expect(err.code).toBe(Code.NotFound);
-      expect(err.rawMessage).toBe('product missing not found');
+      expect(err.rawMessage).toBe('product MISSING not found');
       expect(errorDetailsOf(err)).toEqual({
         reason: 'PRODUCT_NOT_FOUND',
-        metadata: { sku: 'missing' },
+        metadata: { sku: 'MISSING' },
         violations: [],
         preconditions: [],
       });
@@ -239,7 +250,9 @@ describe('createRpcServer', () => {
     });
 
     it('sends validation violations as a BadRequest', async () => {
-      const err = await failure(inventory.checkAvailability({}));
+      const err = await failure(
+        inventory.checkAvailability({ items: [{ sku: 'AB', quantity: 1 }] }),
+      );
       expect(err.code).toBe(Code.InvalidArgument);
       expect(err.rawMessage).toBe('items: must not be empty');
       expect(errorDetailsOf(err)).toMatchObject({
@@ -249,13 +262,13 @@ describe('createRpcServer', () => {
     });
 
     it('sends unmet preconditions as a PreconditionFailure', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'short' }));
+      const err = await failure(inventory.getProduct({ sku: 'SHORT' }));
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(errorDetailsOf(err)).toEqual({
         reason: 'INSUFFICIENT_STOCK',
-        metadata: { shortfalls: '[{"sku":"short","available":1}]' },
+        metadata: { shortfalls: '[{"sku":"SHORT","available":1}]' },
         violations: [],
-        preconditions: [{ type: 'STOCK', subject: 'short', description: 'available 1' }],
+        preconditions: [{ type: 'STOCK', subject: 'SHORT', description: 'available 1' }],
       });
     });
 
@@ -264,22 +277,22 @@ describe('createRpcServer', () => {
         InventoryService,
         createGrpcTransport({ baseUrl: `http://${t.address}` }),
       );
-      const err = await failure(connect.getProduct({ sku: 'short' }));
+      const err = await failure(connect.getProduct({ sku: 'SHORT' }));
       expect(err.code).toBe(Code.FailedPrecondition);
       expect(err.findDetails(ErrorInfoSchema)).toEqual([
         expect.objectContaining({
           reason: 'INSUFFICIENT_STOCK',
           domain: 'switchboard',
-          metadata: { shortfalls: '[{"sku":"short","available":1}]' },
+          metadata: { shortfalls: '[{"sku":"SHORT","available":1}]' },
         }),
       ]);
       expect(err.findDetails(PreconditionFailureSchema)[0]?.violations).toEqual([
-        expect.objectContaining({ type: 'STOCK', subject: 'short', description: 'available 1' }),
+        expect.objectContaining({ type: 'STOCK', subject: 'SHORT', description: 'available 1' }),
       ]);
     });
 
     it('sends a known wait as RetryInfo', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'busy' }));
+      const err = await failure(inventory.getProduct({ sku: 'BUSY' }));
       expect(err.code).toBe(Code.ResourceExhausted);
       expect(errorDetailsOf(err)).toMatchObject({
         reason: 'LOGIN_RATE_LIMITED',
@@ -289,7 +302,7 @@ describe('createRpcServer', () => {
 
     it('turns an unexpected error into INTERNAL without leaking it, and logs it with the request id', async () => {
       const err = await failure(
-        inventory.getProduct({ sku: 'bug' }, { headers: { 'x-request-id': 'req-bug-1' } }),
+        inventory.getProduct({ sku: 'BUG' }, { headers: { 'x-request-id': 'req-bug-1' } }),
       );
       expect(err.code).toBe(Code.Internal);
       expect(err.rawMessage).toBe('internal error');
@@ -307,11 +320,11 @@ describe('createRpcServer', () => {
 
   describe('access', () => {
     it('lets anyone call a public method', async () => {
-      expect((await inventory.getProduct({ sku: 'p' })).product?.sku).toBe('p');
+      expect((await inventory.getProduct({ sku: 'P1' })).product?.sku).toBe('P1');
     });
 
     it('rejects an invalid token even on a public method', async () => {
-      const err = await failure(inventory.getProduct({ sku: 'p' }, bearer('forged')));
+      const err = await failure(inventory.getProduct({ sku: 'P1' }, bearer('forged')));
       expect(err.code).toBe(Code.Unauthenticated);
     });
 
@@ -335,12 +348,12 @@ describe('createRpcServer', () => {
       expect(denied.code).toBe(Code.PermissionDenied);
       const unauthenticated = await failure(inventory.createProduct({ sku: 's' }));
       expect(unauthenticated.code).toBe(Code.Unauthenticated);
-      const ok = await inventory.createProduct({ sku: 's' }, bearer('admin-token'));
+      const ok = await inventory.createProduct(validProduct, bearer('admin-token'));
       expect(ok.product?.name).toBe('admin,customer');
     });
 
     it('lets only a service identity call a service method, admins included', async () => {
-      const asService = await inventory.reserveStock({}, bearer('service-token'));
+      const asService = await inventory.reserveStock(validReservation, bearer('service-token'));
       expect(asService.reservationId).toBe('order-service');
       for (const token of ['customer-token', 'admin-token']) {
         const err = await failure(inventory.reserveStock({}, bearer(token)));
@@ -463,13 +476,13 @@ describe('RpcServer.shutdown', () => {
       () => after.close(),
       () => t.server.shutdown(),
     );
-    const slow = createServiceClient(InventoryService, before).getProduct({ sku: 'slow' });
+    const slow = createServiceClient(InventoryService, before).getProduct({ sku: 'SLOW' });
     await inFlight;
 
     const stopping = t.server.shutdown();
     expect(t.server.shutdown()).toBe(stopping);
     const refused = await failure(
-      createServiceClient(InventoryService, after).getProduct({ sku: 'new' }),
+      createServiceClient(InventoryService, after).getProduct({ sku: 'NEW' }),
     );
     expect(refused.code).toBe(Code.Unavailable);
 
@@ -478,7 +491,7 @@ describe('RpcServer.shutdown', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(stopped).toBe(false); // shutdown waits for the call in flight
     release();
-    expect((await slow).product?.sku).toBe('slow');
+    expect((await slow).product?.sku).toBe('SLOW');
     await stopping;
   });
 
@@ -509,7 +522,7 @@ describe('RpcServer.shutdown', () => {
       () => transport.close(),
       () => t.server.shutdown(),
     );
-    const stuck = createServiceClient(InventoryService, transport).getProduct({ sku: 'stuck' });
+    const stuck = createServiceClient(InventoryService, transport).getProduct({ sku: 'STUCK' });
     await inFlight;
     // Resolving at all shows the grace period ended the call: the handler never returns by itself.
     await t.server.shutdown();

@@ -18,6 +18,7 @@ import { DomainError, isDomainError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logger';
 import { resolveAccess, type Access, type AccessPolicy } from './access-policy';
 import type { Authenticate, CallContext, Caller } from './call-context';
+import { createRequestValidator } from './create-request-validator';
 import { incomingCall, type IncomingCall } from './incoming-call';
 import { startServerSpan } from './rpc-telemetry';
 import { peerCertificateName } from './tls/peer-certificate-name';
@@ -267,12 +268,18 @@ async function authorize(
   return caller;
 }
 
+const requestValidator = createRequestValidator();
+
+/** The request, decoded and checked against its contract's rules (buf.validate). */
 function decode(schema: DescMessage, bytes: Buffer): unknown {
+  let request: unknown;
   try {
-    return fromBinary(schema, bytes);
+    request = fromBinary(schema, bytes);
   } catch {
     throw new DomainError('INVALID_ARGUMENT', `request is not a valid ${schema.typeName}`);
   }
+  requestValidator.check(schema, request);
+  return request;
 }
 
 function encode(schema: DescMessage, init: unknown): Buffer {

@@ -104,7 +104,9 @@ describe('createTokenAuthenticator', () => {
   const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
   it('resolves the caller through VerifyToken and maps roles', async () => {
-    const admin = await inventory().createProduct({}, as('admin'));
+    // A product the contract's rules accept, so the call reaches the handler.
+    const product = { sku: 'S1', name: 'S', unitPrice: { currencyCode: 'EUR', amountMinor: 1n } };
+    const admin = await inventory().createProduct(product, as('admin'));
     expect(admin.product).toMatchObject({ sku: 'u-9', name: 'customer,admin' });
     const customer = await inventory().listProducts({}, as('customer'));
     expect(customer.products[0]).toMatchObject({ sku: 'u-1', name: 'customer' });

@@ -99,7 +99,7 @@ describe('gRPC server limits', () => {
           InventoryService,
           {
             async getProduct(request) {
-              if (request.sku === 'hold') {
+              if (request.sku === 'HOLD') {
                 await new Promise<void>((resolve) => {
                   held.push(resolve);
                   enteredListeners.forEach((listener) => listener());
@@ -126,7 +126,7 @@ describe('gRPC server limits', () => {
 
   it('runs at most maxConcurrentStreams calls of a connection; the next waits for one to end', async () => {
     const client = await start({ maxConcurrentStreams: 2 });
-    const calls = [1, 2, 3].map(() => client.getProduct({ sku: 'hold' }));
+    const calls = [1, 2, 3].map(() => client.getProduct({ sku: 'HOLD' }));
     await heldCount(2);
     // Waiting for something not to happen needs a while; the first two took far less.
     await sleep(300);
@@ -135,34 +135,34 @@ describe('gRPC server limits', () => {
     await heldCount(3);
     held.slice(1).forEach((release) => release());
     const answers = await Promise.all(calls);
-    expect(answers.map((a) => a.product?.sku)).toEqual(['hold', 'hold', 'hold']);
+    expect(answers.map((a) => a.product?.sku)).toEqual(['HOLD', 'HOLD', 'HOLD']);
     expect(relay!.opened).toBe(1);
   });
 
   it('retires a connection after maxConnectionAgeMs; calls continue on a new one and a running call finishes', async () => {
     const client = await start({ maxConnectionAgeMs: 300, maxConnectionAgeGraceMs: 5_000 });
-    const running = client.getProduct({ sku: 'hold' });
+    const running = client.getProduct({ sku: 'HOLD' });
     await heldCount(1);
     // Every call succeeds while connections are retired under them.
     while (relay!.opened < 3) {
-      expect((await client.getProduct({ sku: 'quick' })).product?.sku).toBe('quick');
+      expect((await client.getProduct({ sku: 'QUICK' })).product?.sku).toBe('QUICK');
     }
     // The call from the first connection was let finish within the grace period.
     held[0]!();
-    expect((await running).product?.sku).toBe('hold');
+    expect((await running).product?.sku).toBe('HOLD');
   });
 
   it('closes a connection idle for maxConnectionIdleMs; the next call reconnects', async () => {
     const client = await start({ maxConnectionIdleMs: 200 });
-    await client.getProduct({ sku: 'one' });
+    await client.getProduct({ sku: 'ONE' });
     await relay!.until(() => relay!.closedByServer === 1);
-    expect((await client.getProduct({ sku: 'two' })).product?.sku).toBe('two');
+    expect((await client.getProduct({ sku: 'TWO' })).product?.sku).toBe('TWO');
     expect(relay!.opened).toBe(2);
   });
 
   it('drops a connection whose client stops answering keepalive pings', async () => {
     const client = await start({ keepaliveTimeMs: 200, keepaliveTimeoutMs: 200 });
-    await client.getProduct({ sku: 'one' });
+    await client.getProduct({ sku: 'ONE' });
     relay!.freeze();
     const startedAt = Date.now();
     await relay!.until(() => relay!.closedByServer === 1);

@@ -80,9 +80,9 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
         InventoryService,
         {
           async getProduct(request) {
-            if (request.sku === 'missing')
+            if (request.sku === 'MISSING')
               throw new DomainError('PRODUCT_NOT_FOUND', 'no such product');
-            if (request.sku === 'bug') throw new Error('a bug in the handler');
+            if (request.sku === 'BUG') throw new Error('a bug in the handler');
             return { product: { sku: request.sku } };
           },
         },
@@ -129,7 +129,7 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
   it('makes one trace of client and server spans across real sockets, under the caller’s traceparent', async () => {
     const client = createServiceClient(InventoryService, toFront);
     const traceparent = `00-${TRACE_ID}-${PARENT_SPAN_ID}-01`;
-    await client.getProduct({ sku: 'ok' }, { headers: { traceparent } });
+    await client.getProduct({ sku: 'OK' }, { headers: { traceparent } });
 
     const spans = await spansOf(TRACE_ID, 4);
     const byKind = (kind: SpanKind) => spans.filter((s) => s.kind === kind);
@@ -172,7 +172,7 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const err = await failure(
       client.getProduct(
-        { sku: 'missing' },
+        { sku: 'MISSING' },
         { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } },
       ),
     );
@@ -195,7 +195,7 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
     const traceId = '11111111111111111111111111111111';
     const err = await failure(
       client.getProduct(
-        { sku: 'bug' },
+        { sku: 'BUG' },
         { headers: { traceparent: `00-${traceId}-2222222222222222-01` } },
       ),
     );
@@ -233,8 +233,8 @@ describe('gRPC tracing through the server adapter and the grpc-js transport', ()
       await callCount('server', 5),
       await callCount('client', 0),
     ];
-    for (let i = 0; i < 3; i++) await client.getProduct({ sku: 'ok' });
-    await failure(client.getProduct({ sku: 'missing' }));
+    for (let i = 0; i < 3; i++) await client.getProduct({ sku: 'OK' });
+    await failure(client.getProduct({ sku: 'MISSING' }));
     // The server records after it answered; give it the moment it needs.
     const deadline = Date.now() + 2_000;
     while ((await callCount('server', 5)) === notFoundBefore && Date.now() < deadline)

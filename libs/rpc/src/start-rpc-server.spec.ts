@@ -69,8 +69,8 @@ describe('startRpcServer', () => {
     const clients = clientsOf(server.port);
     try {
       expect(server.port).toBeGreaterThan(0);
-      const reply = await clients.inventory.getProduct({ sku: 'sku-1' });
-      expect(reply.product?.sku).toBe('sku-1');
+      const reply = await clients.inventory.getProduct({ sku: 'SKU-1' });
+      expect(reply.product?.sku).toBe('SKU-1');
       const status = await statusWhen(
         async () => (await clients.health.check({ service: '' })).status,
         ServingStatus.SERVING,
@@ -129,14 +129,14 @@ describe('startRpcServer', () => {
     const server = await startRpcServer(opts);
     const clients = clientsOf(server.port);
     try {
-      await clients.inventory.getProduct({ sku: 'a' });
+      await clients.inventory.getProduct({ sku: 'A1' });
       await server.close();
       await server.close();
       const afterClose = probed;
       expect(clock.pending).toBe(0);
       await clock.advance(1_000);
       expect(probed).toBe(afterClose);
-      const err = await clients.inventory.getProduct({ sku: 'b' }).then(
+      const err = await clients.inventory.getProduct({ sku: 'B1' }).then(
         () => undefined,
         (e: unknown) => e,
       );

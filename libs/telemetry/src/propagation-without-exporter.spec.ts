@@ -121,7 +121,7 @@ describe('telemetry with no exporter: ids without recording', () => {
   }
 
   it('runs the handler in a non-recording span of the caller’s trace, and sends that trace on', async () => {
-    const { span, spanContext, sent } = await callWith(`00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, 'a');
+    const { span, spanContext, sent } = await callWith(`00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, 'A1');
 
     expect(span?.isRecording()).toBe(false);
     expect(spanContext.traceId).toBe(TRACE_ID);
@@ -138,12 +138,12 @@ describe('telemetry with no exporter: ids without recording', () => {
     expect(sentFlags).toBe('01');
 
     // The handler's log line names the trace and its span.
-    const line = lines.find((l) => l.msg === 'asking downstream' && l.sku === 'a');
+    const line = lines.find((l) => l.msg === 'asking downstream' && l.sku === 'A1');
     expect(line).toMatchObject({ trace_id: TRACE_ID, span_id: spanContext.spanId });
   });
 
   it('keeps a caller’s "not sampled" decision on the way out', async () => {
-    const { span, spanContext, sent } = await callWith(`00-${TRACE_ID}-${CALLER_SPAN_ID}-00`, 'b');
+    const { span, spanContext, sent } = await callWith(`00-${TRACE_ID}-${CALLER_SPAN_ID}-00`, 'B1');
     expect(span?.isRecording()).toBe(false);
     expect(spanContext.traceFlags).toBe(0);
     expect(sent?.[1]).toBe(TRACE_ID);
@@ -152,7 +152,7 @@ describe('telemetry with no exporter: ids without recording', () => {
 
   it('starts a trace of its own for a call that brings none', async () => {
     const before = handlerSpans.length;
-    await createServiceClient(InventoryService, toFront).getProduct({ sku: 'c' });
+    await createServiceClient(InventoryService, toFront).getProduct({ sku: 'C1' });
     const spanContext = handlerSpans[before]!.spanContext();
     expect(trace.isSpanContextValid(spanContext)).toBe(true);
     expect(spanContext.traceId).not.toBe(TRACE_ID);
@@ -175,7 +175,7 @@ describe('telemetry with no exporter: ids without recording', () => {
       return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
     };
     const before = await count();
-    await createServiceClient(InventoryService, toFront).getProduct({ sku: 'd' });
+    await createServiceClient(InventoryService, toFront).getProduct({ sku: 'D1' });
     expect((await count()) - before).toBe(1);
   });
 });

@@ -159,7 +159,12 @@ describe('gRPC over TLS with test certificates', () => {
       { access: uniformAccess(InventoryService, 'service') },
     );
     const address = `127.0.0.1:${await server.start()}`;
-    const reserved = await client(address, withCert(clientCert)).reserveStock({});
+    // A reservation the contract's rules accept, so the call reaches the handler.
+    const reserved = await client(address, withCert(clientCert)).reserveStock({
+      reservationId: 'r-1',
+      items: [{ sku: 'AB', quantity: 1 }],
+      customerId: 'u-1',
+    });
     expect(reserved.reservationId).toBe('order-service:service');
     // A certificate from the CA whose name is no service's, or none at all: no identity.
     for (const tls of [withCert(personCert), { ca: pki.ca }]) {

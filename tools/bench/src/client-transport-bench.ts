@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const callers: Record<string, Call> = {};
   for (const [name, transport] of Object.entries(transports)) {
     const client = createServiceClient(InventoryService, transport);
-    callers[name] = () => client.getProduct({ sku: 'sku-1' });
+    callers[name] = () => client.getProduct({ sku: 'SKU-1' });
   }
 
   // Warm-up: connections, JIT, and one full pass of each phase per transport.
