@@ -10,8 +10,10 @@ import type { InventoryDatabase } from './inventory-schema';
 import type { InventoryConfig } from './load-inventory-config';
 import { seedDemoCatalog } from './seed-demo-catalog';
 
-export interface InventoryModuleOptions
-  extends ServiceModuleOptions<InventoryConfig, InventoryDatabase> {
+export interface InventoryModuleOptions extends ServiceModuleOptions<
+  InventoryConfig,
+  InventoryDatabase
+> {
   overrides?: InventoryModuleOverrides;
 }
 
