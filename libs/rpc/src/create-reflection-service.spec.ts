@@ -35,8 +35,8 @@ describe('server reflection', () => {
         InventoryService,
         {
           async getProduct(request) {
-            if (request.sku === 'missing') {
-              throw new DomainError('PRODUCT_NOT_FOUND', 'product missing not found', {
+            if (request.sku === 'MISSING') {
+              throw new DomainError('PRODUCT_NOT_FOUND', 'product MISSING not found', {
                 details: { sku: request.sku },
               });
             }
@@ -108,7 +108,7 @@ describe('server reflection', () => {
         '-plaintext',
         '-v',
         '-d',
-        '{"sku":"missing"}',
+        '{"sku":"MISSING"}',
         t.address,
         'switchboard.inventory.v1.InventoryService/GetProduct',
       ],
@@ -118,10 +118,10 @@ describe('server reflection', () => {
       (err: { stdout: string; stderr: string }) => err.stdout + err.stderr,
     );
     expect(failed).toContain('Code: NotFound');
-    expect(failed).toContain('Message: product missing not found');
+    expect(failed).toContain('Message: product MISSING not found');
     expect(failed).toContain('"@type": "type.googleapis.com/google.rpc.ErrorInfo"');
     expect(failed).toContain('"reason": "PRODUCT_NOT_FOUND"');
     expect(failed).toContain('"domain": "switchboard"');
-    expect(failed).toContain('"sku": "missing"');
+    expect(failed).toContain('"sku": "MISSING"');
   });
 });
