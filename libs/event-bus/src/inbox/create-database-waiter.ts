@@ -1,10 +1,9 @@
 import type { Logger } from '@switchboard/logger';
 import type { Storage } from '@switchboard/storage';
+import { backoffDelay, type Backoff } from '@switchboard/timing';
 import type { BatchControl } from '../event-bus';
-import { backoffDelay } from './backoff-delay';
 import type { PartitionPacer } from './create-partition-pacer';
 import { isStorageUnavailableError } from './is-storage-unavailable-error';
-import type { Backoff } from './resolve-inbox-settings';
 
 /**
  * The database being unreachable is nobody's fault: consumption is held

@@ -1,11 +1,10 @@
 import type { Logger } from '@switchboard/logger';
+import { backoffDelay, type Backoff } from '@switchboard/timing';
 import { toDeadLetter } from '../dead-letters/to-dead-letter';
 import type { BatchControl, EventProducer } from '../event-bus';
 import type { EventRecord } from '../event-record';
-import { backoffDelay } from './backoff-delay';
 import type { InboxTelemetry } from './create-inbox-telemetry';
 import type { PartitionPacer } from './create-partition-pacer';
-import type { Backoff } from './resolve-inbox-settings';
 
 /** Writes a record to its topic's `.dlq` twin, retrying until the broker acknowledges it. */
 export type DeadLetterWriter = (

@@ -1,5 +1,6 @@
 import type { Logger } from '@switchboard/logger';
 import { sql, type Storage } from '@switchboard/storage';
+import { createPeriodicTask } from '@switchboard/timing';
 import type { InboxDatabase } from './inbox-migrations';
 
 /** Deletes inbox rows past their retention, now and then; replicas doing it at once is harmless. */
@@ -20,29 +21,25 @@ export function createInboxPruner<DB extends InboxDatabase>({
   log,
   retentionMs,
 }: InboxPrunerOptions<DB>): InboxPruner {
-  let timer: NodeJS.Timeout | undefined;
-
-  async function prune() {
-    try {
+  const task = createPeriodicTask({
+    intervalMs: Math.min(retentionMs, 10 * 60_000),
+    runAtStart: true,
+    async run() {
       const cutoff = new Date(Date.now() - retentionMs);
       const result = await sql`delete from inbox where processed_at < ${cutoff}`.execute(
         storage.db,
       );
       const pruned = Number(result.numAffectedRows ?? 0n);
       if (pruned > 0) log.info({ pruned }, 'pruned old inbox rows');
-    } catch (err) {
-      log.warn({ err }, 'inbox pruning failed; will try again');
-    }
-  }
+    },
+    onError: (err) => log.warn({ err }, 'inbox pruning failed; will try again'),
+  });
 
   return {
-    start() {
-      void prune();
-      timer = setInterval(() => void prune(), Math.min(retentionMs, 10 * 60_000));
-      timer.unref();
-    },
+    start: () => task.start(),
     stop() {
-      clearInterval(timer);
+      // Not awaited, as before: a delete in flight finishes on its own; no round follows.
+      void task.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
+import { createPeriodicTask, type PeriodicTask } from '@switchboard/timing';
 import type { EventBus, PartitionLag } from '../event-bus';
 import { messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
 
@@ -34,10 +35,8 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   /** The lag last read (by the lag log or a collection), so a scrape never waits on the broker. */
   let lastLag: { at: number; partitions: readonly PartitionLag[] } = { at: 0, partitions: [] };
   let lagRefresh: Promise<PartitionLag[]> | undefined;
-  let logPending = false;
   /** The total lag last logged at info; undefined before the first reading. */
   let lastLoggedLag: number | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   function refreshLag(): Promise<PartitionLag[]> {
     lagRefresh ??= bus
@@ -64,45 +63,46 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   };
 
   async function logLag() {
-    if (logPending) return;
-    logPending = true;
-    try {
-      const partitions = await refreshLag();
-      const total = partitions.reduce((sum, p) => sum + p.lag, 0);
-      // A consumer that stays caught up says so once, not every interval: an idle
-      // system's logs (and the CPU of writing them) stay proportional to work.
-      const level = total === 0 && lastLoggedLag === 0 ? 'debug' : 'info';
-      if (level === 'info') lastLoggedLag = total;
-      log[level](
-        {
-          lag: partitions.map((p) => ({
-            topic: p.topic,
-            partition: p.partition,
-            committed: p.committedOffset,
-            high: p.highWatermark,
-            lag: p.lag,
-          })),
-          total,
-        },
-        'consumer lag',
-      );
-    } catch (err) {
-      log.debug({ err }, 'could not read consumer lag');
-    } finally {
-      logPending = false;
-    }
+    const partitions = await refreshLag();
+    const total = partitions.reduce((sum, p) => sum + p.lag, 0);
+    // A consumer that stays caught up says so once, not every interval: an idle
+    // system's logs (and the CPU of writing them) stay proportional to work.
+    const level = total === 0 && lastLoggedLag === 0 ? 'debug' : 'info';
+    if (level === 'info') lastLoggedLag = total;
+    log[level](
+      {
+        lag: partitions.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          committed: p.committedOffset,
+          high: p.highWatermark,
+          lag: p.lag,
+        })),
+        total,
+      },
+      'consumer lag',
+    );
   }
+
+  // Rounds never overlap, so a slow broker delays the next line instead of stacking reads.
+  const logTask: PeriodicTask | undefined =
+    logIntervalMs > 0
+      ? createPeriodicTask({
+          intervalMs: logIntervalMs,
+          run: logLag,
+          onError: (err) => log.debug({ err }, 'could not read consumer lag'),
+        })
+      : undefined;
 
   return {
     start() {
       meter.addBatchObservableCallback(observeLag, [lagGauge]);
-      if (logIntervalMs > 0) {
-        timer = setInterval(() => void logLag(), logIntervalMs);
-        timer.unref();
-      }
+      logTask?.start();
     },
     stop() {
-      clearInterval(timer);
+      // Not awaited: a lag read in flight may wait on an unreachable broker,
+      // and closing the consumer must not wait for it; no round follows.
+      void logTask?.close();
       meter.removeBatchObservableCallback(observeLag, [lagGauge]);
     },
   };

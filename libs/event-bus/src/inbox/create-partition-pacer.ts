@@ -16,6 +16,9 @@ export function createPartitionPacer(isClosing: () => boolean): PartitionPacer {
     isClosing() || !control.isRunning() || control.isStale();
   return {
     shouldStop,
+    // Not timing's sleep: the wait has to heartbeat every slice and end as soon
+    // as kafkajs stops the batch or revokes the partition, which is state it
+    // polls, not a signal one timer or AbortSignal could carry.
     async pause(ms, control) {
       const until = Date.now() + ms;
       for (;;) {

@@ -1,12 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
 import type { Storage } from '@switchboard/storage';
+import { backoffDelay, type Backoff } from '@switchboard/timing';
 import type { DecodedEvent } from '../cloudevents/decode-event';
 import { errorMessage } from '../error-message';
 import type { BatchControl } from '../event-bus';
 import type { EventRecord } from '../event-record';
 import { applyOnce } from './apply-once';
-import { backoffDelay } from './backoff-delay';
 import type { DatabaseWaiter } from './create-database-waiter';
 import type { DeadLetterWriter } from './create-dead-letter-writer';
 import type { InboxTelemetry } from './create-inbox-telemetry';
@@ -15,7 +15,6 @@ import { eventLogger } from './event-logger';
 import type { InboxDatabase } from './inbox-migrations';
 import type { Subscription } from './on';
 import type { Outcome } from './outcome';
-import type { Backoff } from './resolve-inbox-settings';
 import { UnprocessableEventError } from './unprocessable-event-error';
 
 /**

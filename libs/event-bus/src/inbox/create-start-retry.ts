@@ -1,3 +1,5 @@
+import { backoffDelay, sleep, type Backoff } from '@switchboard/timing';
+
 /**
  * Starting that does not give up: a first attempt, then, while it fails,
  * more in the background with back-off (1 s doubling to 30 s), until one
@@ -12,23 +14,25 @@ export interface StartRetry {
   settled(): Promise<void>;
 }
 
+/**
+ * No jitter: a few replicas rejoining their broker are no thundering herd,
+ * and the waits stay exactly the ones described above.
+ */
+const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
+
 export function createStartRetry(
   tryStart: () => Promise<boolean>,
   isClosing: () => boolean,
 ): StartRetry {
   let attempt: Promise<boolean> | undefined;
   let retrying: Promise<void> | undefined;
-  let wake: () => void = () => {};
+  // Only closing wakes the loop, and closing is for good: once aborted, every
+  // later wait returns at once and the loop sees isClosing().
+  const woken = new AbortController();
 
   async function retry(): Promise<void> {
-    for (let n = 0; !isClosing(); n++) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** n));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+    for (let n = 1; !isClosing(); n++) {
+      await sleep(backoffDelay(START_BACKOFF, n), woken.signal);
       if (isClosing()) return;
       attempt = tryStart();
       if (await attempt) return;
@@ -42,7 +46,7 @@ export function createStartRetry(
       retrying = retry();
       return false;
     },
-    wake: () => wake(),
+    wake: () => woken.abort(),
     async settled() {
       await retrying;
       await attempt;

@@ -10,7 +10,7 @@ describe('resolveInboxSettings', () => {
     const settings = resolveInboxSettings(base);
     expect(settings).toEqual({
       maxAttempts: 5,
-      backoff: { initial: 100, max: 5_000 },
+      backoff: { initialMs: 100, maxMs: 5_000 },
       lagLogIntervalMs: 30_000,
       commitIntervalMs: 1_000,
       inboxRetentionMs: 7 * 24 * 60 * 60 * 1000,

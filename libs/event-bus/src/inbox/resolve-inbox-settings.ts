@@ -1,15 +1,11 @@
+import type { Backoff } from '@switchboard/timing';
 import type { InboxConsumerOptions } from './inbox-consumer';
 import type { InboxDatabase } from './inbox-migrations';
-
-/** A bounded exponential back-off: `initial` ms, doubling per attempt, at most `max` ms. */
-export interface Backoff {
-  readonly initial: number;
-  readonly max: number;
-}
 
 /** The consumer's options with their defaults, checked once. */
 export interface InboxSettings {
   readonly maxAttempts: number;
+  /** retryBackoffMs in timing's terms, without jitter: the waits are exactly as configured. */
   readonly backoff: Backoff;
   readonly lagLogIntervalMs: number;
   readonly commitIntervalMs: number;
@@ -54,7 +50,7 @@ export function resolveInboxSettings<DB extends InboxDatabase>(
   }
   return Object.freeze({
     maxAttempts,
-    backoff: Object.freeze({ ...backoff }),
+    backoff: Object.freeze({ initialMs: backoff.initial, maxMs: backoff.max }),
     lagLogIntervalMs: options.lagLogIntervalMs ?? 30_000,
     commitIntervalMs,
     inboxRetentionMs: options.inboxRetentionMs ?? 7 * 24 * 60 * 60 * 1000,

@@ -1,4 +1,9 @@
+import { backoffDelay, sleep, type Backoff } from '@switchboard/timing';
 import type { Admin } from 'kafkajs';
+
+/** Five waits, 100 ms doubling to 1.6 s; the cap only matters if more attempts are ever allowed. */
+const LEADER_BACKOFF: Backoff = { initialMs: 100, maxMs: 3_200 };
+const MAX_ATTEMPTS = 6;
 
 /**
  * Right after a topic is created (or a broker restarts) its partitions may
@@ -12,8 +17,8 @@ export async function fetchTopicOffsets(admin: Admin, topic: string) {
       return await admin.fetchTopicOffsets(topic);
     } catch (err) {
       const retriable = (err as { retriable?: boolean }).retriable === true;
-      if (!retriable || attempt >= 6) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (!retriable || attempt >= MAX_ATTEMPTS) throw err;
+      await sleep(backoffDelay(LEADER_BACKOFF, attempt));
       await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
     }
   }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from '@switchboard/storage';
-import { freePort, startLocalBroker } from '@switchboard/testing';
+import { eventually, freePort, startLocalBroker } from '@switchboard/testing';
+import { createManualClock } from '@switchboard/timing';
 import { allTopics } from '@switchboard/contracts';
 import { appendToOutbox } from './append-to-outbox';
 import { createEventRegistry } from '../create-event-registry';
@@ -142,14 +143,21 @@ describe.each<Backend>(['postgres'])('outbox relay on %s', (backend) => {
   it('still publishes a row whose NOTIFY never came, on its safety poll', async () => {
     const id = run();
     const collector = await collectRun(bus, id);
+    const clock = createManualClock();
+    const pollIntervalMs = 30_000;
     const relay = createOutboxRelay({
       storage: store.storage,
       producer: bus.createProducer(),
       logger,
-      pollIntervalMs: 1_500,
+      // The same poll whether or not LISTEN is up yet, so the test knows when it is due.
+      pollIntervalMs,
+      unlistenedPollIntervalMs: pollIntervalMs,
+      clock,
     });
     relay.start();
-    await relay.drained(); // it found nothing and went to sleep: only its poll can find the row
+    await relay.drained();
+    // It found nothing and went to sleep on the clock: only its poll can find the row.
+    await eventually(async () => clock.pending === 1, 10_000, 'the relay asleep');
     // A row written without pg_notify, as when the LISTEN connection missed it.
     const [event] = numberedEvents(id, 1, 1);
     const encoded = encodeEvent(event!, { registry: createEventRegistry(allTopics), source });
@@ -157,8 +165,20 @@ describe.each<Backend>(['postgres'])('outbox relay on %s', (backend) => {
       insert into outbox (event_id, topic, key, type, headers, payload)
       values (${encoded.id}, ${encoded.topic}, ${encoded.key}, ${encoded.type},
               ${JSON.stringify(encoded.headers)}, ${encoded.value})`.execute(store.storage.db);
+    const unpublished = async () =>
+      (
+        await sql<{ n: bigint }>`
+          select count(*) as n from outbox where published_at is null`.execute(store.storage.db)
+      ).rows[0]!.n;
+
+    await clock.advance(pollIntervalMs - 1);
+    expect(clock.pending).toBe(1); // still the same sleep: nothing woke it
+    expect(await unpublished()).toBe(1n);
+
+    await clock.advance(1);
     await collector.waitFor(1, 20_000);
     expect(collector.events[0]!.id).toBe(encoded.id);
+    await eventually(async () => (await unpublished()) === 0n, 10_000, 'the row marked');
     await relay.close();
     await collector.stop();
   });

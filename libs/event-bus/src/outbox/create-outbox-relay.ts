@@ -1,4 +1,5 @@
 import { sql } from '@switchboard/storage';
+import { systemClock } from '@switchboard/timing';
 import { eventBusTelemetry } from '../telemetry/event-bus-telemetry';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
 import { createOutboxLease } from './create-outbox-lease';
@@ -35,12 +36,14 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
   const leaseMs = options.leaseMs ?? 10_000;
   const retryDelayMs = options.retryDelayMs ?? 1_000;
   const retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1000;
+  const clock = options.clock ?? systemClock;
 
   let running = false;
   let loop: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
   let listening = false;
-  let lastCleanup = 0;
+  /** clock.now() at the last cleanup; -Infinity so the first idle round cleans up. */
+  let lastCleanup = -Infinity;
   const drainWaiters = new Set<() => void>();
 
   const { tracer, meter } = eventBusTelemetry();
@@ -53,11 +56,12 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
     tracer,
     metrics,
   });
-  const { sleep, poke } = createWakeup();
+  const { sleep, poke } = createWakeup(clock);
 
   async function cleanup() {
-    if (Date.now() - lastCleanup < 60_000) return;
-    lastCleanup = Date.now();
+    if (clock.now() - lastCleanup < 60_000) return;
+    lastCleanup = clock.now();
+    // Wall time, not the clock: the cutoff is compared with published_at, which PostgreSQL wrote.
     const before = new Date(Date.now() - retentionMs);
     await sql`delete from outbox where published_at < ${before}`.execute(db);
   }
@@ -138,6 +142,8 @@ export function createOutboxRelay<DB extends OutboxDatabase>(
 
     drained(timeoutMs = 30_000) {
       return new Promise<void>((resolve, reject) => {
+        // Real time, not the clock: this is the caller's deadline, and a relay
+        // that never drains must fail the wait even when a test holds its clock still.
         const timer = setTimeout(() => {
           drainWaiters.delete(done);
           reject(new Error(`outbox not drained within ${timeoutMs} ms`));

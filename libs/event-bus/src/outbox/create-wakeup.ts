@@ -1,10 +1,13 @@
+import { systemClock, type Clock } from '@switchboard/timing';
+
 /** A sleep that a poke ends early; a poke while awake makes the next sleep return at once. */
 export interface Wakeup {
   sleep(ms: number): Promise<void>;
   poke(): void;
 }
 
-export function createWakeup(): Wakeup {
+/** `clock` times the sleeps, so a test steps it instead of waiting out a poll. */
+export function createWakeup(clock: Clock = systemClock): Wakeup {
   let wake: (() => void) | undefined;
   let pendingWake = false;
   return {
@@ -15,9 +18,9 @@ export function createWakeup(): Wakeup {
           resolve();
           return;
         }
-        const timer = setTimeout(done, ms);
+        const timer = clock.setTimeout(done, ms);
         function done() {
-          clearTimeout(timer);
+          timer.cancel();
           wake = undefined;
           resolve();
         }

@@ -1,5 +1,6 @@
 import type { Logger } from '@switchboard/logger';
 import type { Storage } from '@switchboard/storage';
+import type { Clock } from '@switchboard/timing';
 import type { EventProducer } from '../event-bus';
 import type { OutboxDatabase } from './outbox-migrations';
 
@@ -26,6 +27,13 @@ export interface OutboxRelayOptions<DB extends OutboxDatabase = OutboxDatabase> 
   retryDelayMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
+  /**
+   * Times the relay's polls, retry waits and cleanup rounds (default: the
+   * system clock); a test passes a manual one and steps it. The lease and the
+   * retention cutoff are compared with PostgreSQL's timestamps and stay on
+   * wall time.
+   */
+  clock?: Clock;
 }
 
 export interface OutboxRelay {
