@@ -1,17 +1,16 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { decodeProtectedHeader } from 'jose';
 import {
-  backends,
   createTestTarget,
   startAuthTestServer,
   type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
-describe.each(backends)('a restart of the auth service on %s', (backend) => {
+describe('a restart of the auth service', () => {
   let target: TestDatabaseTarget;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
   });
   afterAll(async () => {
     await target?.dispose();

@@ -9,7 +9,6 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  backends,
   createTestTarget,
   startAuthTestServer,
   testSettings,
@@ -35,13 +34,13 @@ const newEmail = () => `user-${randomUUID()}@example.com`;
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const USER_REGISTERED = 'switchboard.auth.v1.UserRegistered';
 
-describe.each(backends)('AuthService on %s', (backend) => {
+describe('AuthService', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
   let t: AuthTestServer;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
     storage = await target.open();
     t = await startAuthTestServer(storage);
   });

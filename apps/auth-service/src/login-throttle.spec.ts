@@ -6,7 +6,6 @@ import type { AuthDatabase } from './auth-schema';
 import { createLoginThrottle, type LoginThrottleSettings } from './login-throttle';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  backends,
   createTestTarget,
   quietLogger,
   serveAuthDomain,
@@ -39,14 +38,14 @@ async function refusal(attempt: Promise<unknown>) {
   }
 }
 
-describe.each(backends)('login throttle on %s', (backend) => {
+describe('login throttle', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
   let now = 1_900_000_000_000;
   const clock = () => now;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
     storage = await target.open();
   });
   beforeEach(async () => {
@@ -165,7 +164,7 @@ describe('Login budgets over gRPC', () => {
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget('postgres');
+    target = await createTestTarget();
     storage = await target.open();
   });
   beforeEach(async () => {
@@ -298,7 +297,7 @@ describe('Register budgets over gRPC', () => {
   let second: Awaited<ReturnType<typeof serveAuthDomain>>;
 
   beforeAll(async () => {
-    target = await createTestTarget('postgres');
+    target = await createTestTarget();
     storage = await target.open();
     const frozen = Date.now();
     t = await startAuthTestServer(storage, {
@@ -360,7 +359,7 @@ describe('Register budgets behind a trusted proxy', () => {
   let untrusted: Awaited<ReturnType<typeof serveAuthDomain>>;
 
   beforeAll(async () => {
-    target = await createTestTarget('postgres');
+    target = await createTestTarget();
     storage = await target.open();
     const frozen = Date.now();
     // 127.0.0.1 plays the edge gateway; calls over ::1 come from anyone else.

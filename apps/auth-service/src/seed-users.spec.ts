@@ -3,7 +3,6 @@ import type { Storage } from '@switchboard/storage';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  backends,
   createTestTarget,
   startAuthTestServer,
   testSettings,
@@ -13,12 +12,12 @@ import {
 
 const USER_REGISTERED = 'switchboard.auth.v1.UserRegistered';
 
-describe.each(backends)('seeding users on %s', (backend) => {
+describe('seeding users', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
     storage = await target.open();
   });
   afterAll(async () => {

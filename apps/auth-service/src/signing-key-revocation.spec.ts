@@ -5,7 +5,6 @@ import { decodeProtectedHeader } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  backends,
   createTestTarget,
   startAuthTestServer,
   testSettings,
@@ -17,7 +16,7 @@ import { INVALID_TOKEN_MESSAGE } from './token-service';
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 
-describe.each(backends)('RevokeSigningKey and ListSigningKeys on %s', (backend) => {
+describe('RevokeSigningKey and ListSigningKeys', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
   /** Two replicas of the service over one database, each with its own key cache. */
@@ -25,7 +24,7 @@ describe.each(backends)('RevokeSigningKey and ListSigningKeys on %s', (backend) 
   let other: AuthTestServer;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
     storage = await target.open();
     replica = await startAuthTestServer(storage);
     other = await startAuthTestServer(storage);

@@ -12,7 +12,6 @@ import type { AuthDatabase } from './auth-schema';
 import { createKeyEncryption } from './key-encryption';
 import { createSigningKeys } from './signing-keys';
 import {
-  backends,
   createTestTarget,
   startAuthTestServer,
   testSettings,
@@ -24,16 +23,16 @@ const ttlSeconds = testSettings.tokenTtlSeconds;
 const keysOn = (db: Kysely<AuthDatabase>, secret = testSettings.keyEncryptionKey) =>
   createSigningKeys(db, { tokenTtlSeconds: ttlSeconds, encryption: createKeyEncryption(secret) });
 
-describe.each(backends)('signing keys on %s', (backend) => {
+describe('signing keys', () => {
   let target: TestDatabaseTarget;
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget(backend);
+    target = await createTestTarget();
     storage = await target.open();
   });
 
-  // One database per backend; each test starts with no key.
+  // One database for the suite; each test starts with no key.
   beforeEach(async () => {
     await storage.db.deleteFrom('signing_keys').execute();
   });

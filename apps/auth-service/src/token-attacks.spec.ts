@@ -28,7 +28,7 @@ describe('VerifyToken refuses forged and stale tokens', () => {
   let userId: string;
 
   beforeAll(async () => {
-    target = await createTestTarget('postgres');
+    target = await createTestTarget();
     storage = await target.open();
     t = await startAuthTestServer(storage);
     ours = await t.auth.keys.current();

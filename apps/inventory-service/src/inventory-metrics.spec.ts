@@ -15,7 +15,7 @@ describe('inventory domain metrics', () => {
   beforeAll(async () => {
     // Before the server: the service takes its meter when it is created.
     telemetry = registerTestTelemetry();
-    t = await startInventoryTestServer('postgres');
+    t = await startInventoryTestServer();
   });
   afterAll(async () => {
     await t?.close();

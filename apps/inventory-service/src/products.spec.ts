@@ -7,7 +7,6 @@ import { decodePageToken, encodePageToken } from './page-token';
 import {
   EVENT_SOURCE,
   as,
-  backends,
   errorInfo,
   failure,
   startInventoryTestServer,
@@ -16,11 +15,11 @@ import {
 
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 
-describe.each(backends)('InventoryService products on %s', (backend) => {
+describe('InventoryService products', () => {
   let t: InventoryTestServer;
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend);
+    t = await startInventoryTestServer();
   });
   afterAll(async () => {
     await t?.close();
@@ -322,13 +321,13 @@ describe.each(backends)('InventoryService products on %s', (backend) => {
   });
 });
 
-describe.each(backends)('ListProducts on %s', (backend) => {
+describe('ListProducts', () => {
   let t: InventoryTestServer;
   // Inserted out of order; the API must page in byte order of the sku.
   const skus = ['P-10', 'P-02', 'P-9', 'P-01', 'A-1', 'Z-9', 'P-1', 'B-0', 'M-5', '0-A', 'P-011'];
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend);
+    t = await startInventoryTestServer();
     for (const sku of skus) {
       await t.client.createProduct(
         { sku, name: `Product ${sku}`, unitPrice: eur(100), initialQuantity: 1 },

@@ -6,7 +6,6 @@ import { createReservationSweeper } from './create-reservation-sweeper';
 import {
   EVENT_SOURCE,
   as,
-  backends,
   errorInfo,
   failure,
   silentLogger,
@@ -28,7 +27,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   }
 }
 
-describe.each(backends)('reservation TTL on %s', (backend) => {
+describe('reservation TTL', () => {
   let t: InventoryTestServer;
   const clock = createManualClock(Date.now());
   let n = 0;
@@ -66,7 +65,7 @@ describe.each(backends)('reservation TTL on %s', (backend) => {
     );
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend, { ttlMs: TTL_MS, clock });
+    t = await startInventoryTestServer({ ttlMs: TTL_MS, clock });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,7 +1,6 @@
 import { Code } from '@connectrpc/connect';
 import {
   as,
-  backends,
   errorInfo,
   failure,
   startInventoryTestServer,
@@ -10,7 +9,7 @@ import {
 
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 
-describe.each(backends)('InventoryService stock and reservations on %s', (backend) => {
+describe('InventoryService stock and reservations', () => {
   let t: InventoryTestServer;
   let n = 0;
   /** A fresh sku per test, so tests never share stock. */
@@ -38,7 +37,7 @@ describe.each(backends)('InventoryService stock and reservations on %s', (backen
       .executeTakeFirst();
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend);
+    t = await startInventoryTestServer();
   });
   afterAll(async () => {
     await t?.close();

@@ -6,7 +6,6 @@ import { createReservationLedger } from './create-reservation-ledger';
 import {
   EVENT_SOURCE,
   as,
-  backends,
   errorInfo,
   failure,
   startInventoryTestServer,
@@ -15,7 +14,7 @@ import {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-describe.each(backends)('InventoryService ReturnReservation on %s', (backend) => {
+describe('InventoryService ReturnReservation', () => {
   let t: InventoryTestServer;
   let n = 0;
   /** A fresh sku per test, so tests never share stock. */
@@ -75,7 +74,7 @@ describe.each(backends)('InventoryService ReturnReservation on %s', (backend) =>
 
   beforeAll(async () => {
     // A pool: the race below wants returns and reservations really in parallel.
-    t = await startInventoryTestServer(backend, { poolSize: 10 });
+    t = await startInventoryTestServer({ poolSize: 10 });
   });
   afterAll(async () => {
     await t?.close();

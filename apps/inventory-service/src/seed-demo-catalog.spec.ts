@@ -5,7 +5,6 @@ import { demoCatalog } from './demo-catalog';
 import { seedDemoCatalog } from './seed-demo-catalog';
 import {
   as,
-  backends,
   silentLogger,
   startInventoryTestServer,
   type InventoryTestServer,
@@ -25,11 +24,11 @@ describe('the demo catalog', () => {
   });
 });
 
-describe.each(backends)('seedDemoCatalog on %s', (backend) => {
+describe('seedDemoCatalog', () => {
   let t: InventoryTestServer;
 
   beforeAll(async () => {
-    t = await startInventoryTestServer(backend);
+    t = await startInventoryTestServer();
   });
   afterAll(async () => {
     await t?.close();

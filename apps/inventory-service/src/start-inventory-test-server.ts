@@ -13,11 +13,6 @@ import type { ReservationLedger } from './create-reservation-ledger';
 import type { InventoryDatabase } from './inventory-schema';
 import { inventoryServiceDefinition } from './inventory-service-definition';
 
-export type Backend = 'postgres';
-
-/** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['postgres']];
-
 export const EVENT_SOURCE = '/switchboard/inventory-service';
 
 /**
@@ -79,7 +74,6 @@ export interface InventoryTestServerOptions {
  * expiry sweeper is set so far out that only a test's sweeps run.
  */
 export async function startInventoryTestServer(
-  _backend: Backend,
   options: InventoryTestServerOptions = {},
 ): Promise<InventoryTestServer> {
   const t = await startServiceUnderTest(inventoryServiceDefinition, {

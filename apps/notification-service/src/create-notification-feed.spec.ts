@@ -19,7 +19,7 @@ describe('the notification feed', () => {
   const logger = createLogger({ service: 'feed-test', level: 'silent' });
 
   beforeAll(async () => {
-    store = await createTestStore('postgres');
+    store = await createTestStore();
     replica = await startReplica(store);
   });
   afterAll(async () => {

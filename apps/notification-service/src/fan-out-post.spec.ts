@@ -5,7 +5,6 @@ import { notificationIdFor } from './notification-id';
 import type { NotificationDatabase } from './notification-schema';
 import { NOTIFICATION_CHANNEL, decodeSignal } from './notification-signal';
 import {
-  backends,
   countNotifications,
   createTestStore,
   eventually,
@@ -14,13 +13,13 @@ import {
   type TestStore,
 } from './testing/notification-test-harness';
 
-describe.each(backends)('fanOutPost on %s', (backend) => {
+describe('fanOutPost', () => {
   let store: TestStore;
   // The database alone: these specs count every signal on it.
   let storage: Storage<NotificationDatabase>;
 
   beforeAll(async () => {
-    store = await createTestStore(backend);
+    store = await createTestStore();
     storage = await openStorage(store);
   });
   afterAll(async () => {

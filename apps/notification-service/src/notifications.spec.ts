@@ -3,7 +3,6 @@ import { Code, type ConnectError } from '@connectrpc/connect';
 import {
   anonymous,
   as,
-  backends,
   commitPost,
   countNotifications,
   createTestPublisher,
@@ -20,13 +19,13 @@ import {
   type TestStore,
 } from './testing/notification-test-harness';
 
-describe.each(backends)('notifications from Kafka events on %s', (backend) => {
+describe('notifications from Kafka events', () => {
   let store: TestStore;
   let replica: NotificationReplica;
   let publish: TestPublisher;
 
   beforeAll(async () => {
-    store = await createTestStore(backend);
+    store = await createTestStore();
     replica = await startReplica(store);
     publish = createTestPublisher();
   });
@@ -174,12 +173,12 @@ describe.each(backends)('notifications from Kafka events on %s', (backend) => {
   });
 });
 
-describe.each(backends)('NotificationService on %s', (backend) => {
+describe('NotificationService', () => {
   let store: TestStore;
   let replica: NotificationReplica;
 
   beforeAll(async () => {
-    store = await createTestStore(backend);
+    store = await createTestStore();
     replica = await startReplica(store);
   });
   afterAll(async () => {

@@ -27,7 +27,7 @@ describe('two replicas in one consumer group on one PostgreSQL database', () => 
   let publish: TestPublisher;
 
   beforeAll(async () => {
-    store = await createTestStore('postgres');
+    store = await createTestStore();
     const groupId = `notification-service-test-${randomUUID()}`;
     a = await startReplica(store, { groupId, name: 'replica-a' });
     b = await startReplica(store, { groupId, name: 'replica-b' });

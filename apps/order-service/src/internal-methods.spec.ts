@@ -21,7 +21,7 @@ let mallory: Customer;
 beforeAll(async () => {
   auth = await startAuthNeighbour();
   inventory = await startInventoryNeighbour(auth);
-  orders = await startOrderTestServer('postgres', auth, inventory);
+  orders = await startOrderTestServer(auth, inventory);
   mallory = await auth.newCustomer('mallory');
 });
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { Code } from '@connectrpc/connect';
 import { OrderStatus } from '@switchboard/contracts';
 import { sql } from '@switchboard/storage';
 import {
-  backends,
   errorInfo,
   eventually,
   failure,
@@ -29,7 +28,7 @@ const VOID = inventoryPath('voidAllocation');
 const COMMIT = inventoryPath('commitReservation');
 
 // One auth and one inventory process for the file: every test makes its own
-// products and each backend its own customer, so nothing is shared by accident.
+// products and the suite its own customer, so nothing is shared by accident.
 let auth: AuthNeighbour;
 /** Call options as the order service itself, which another replica would be. */
 const asService = async () => ({ headers: { authorization: await auth.identity.authorization() } });
@@ -44,12 +43,12 @@ afterAll(async () => {
 });
 afterEach(() => inventory.proxy.reset());
 
-describe.each(backends)('OrderService failures on %s', (backend) => {
+describe('OrderService failures', () => {
   let t: OrderTestServer;
   let alice: Customer;
 
   beforeAll(async () => {
-    t = await startOrderTestServer(backend, auth, inventory, {
+    t = await startOrderTestServer(auth, inventory, {
       reserveTimeoutMs: 800,
       staleAfterMs: 1_500,
     });
@@ -222,7 +221,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     beforeAll(async () => {
       spare = await startInventoryNeighbour(auth);
       // Straight to the process: this is about the real channel losing its server.
-      s = await startOrderTestServer(backend, auth, spare, { inventoryAddr: spare.processAddress });
+      s = await startOrderTestServer(auth, spare, { inventoryAddr: spare.processAddress });
     });
     afterAll(async () => {
       await s?.close();
@@ -516,7 +515,7 @@ describe.each(backends)('OrderService failures on %s', (backend) => {
     let l: OrderTestServer;
     beforeAll(async () => {
       lapsing = await startInventoryNeighbour(auth, { ttlMs: 1_500, sweepIntervalMs: 100 });
-      l = await startOrderTestServer(backend, auth, lapsing);
+      l = await startOrderTestServer(auth, lapsing);
     });
     afterAll(async () => {
       await l?.close();

@@ -21,7 +21,7 @@ describe('order domain metrics', () => {
     telemetry = registerTestTelemetry();
     auth = await startAuthNeighbour();
     inventory = await startInventoryNeighbour(auth);
-    t = await startOrderTestServer('postgres', auth, inventory);
+    t = await startOrderTestServer(auth, inventory);
   });
   afterAll(async () => {
     await t?.close();

@@ -3,7 +3,6 @@ import { Code } from '@connectrpc/connect';
 import { OrderStatus, type Order } from '@switchboard/contracts';
 import { sql } from '@switchboard/storage';
 import {
-  backends,
   bearer,
   errorInfo,
   failure,
@@ -23,7 +22,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const BETWEEN_1_AND_1000 = 'must be greater than or equal to 1 and less than or equal to 1000';
 
 // One auth and one inventory process for the file: every test makes its own
-// products and each backend its own customers, so nothing is shared by accident.
+// products and the suite its own customers, so nothing is shared by accident.
 let auth: AuthNeighbour;
 let inventory: InventoryNeighbour;
 beforeAll(async () => {
@@ -36,13 +35,13 @@ afterAll(async () => {
 });
 afterEach(() => inventory.proxy.reset());
 
-describe.each(backends)('OrderService on %s', (backend) => {
+describe('OrderService', () => {
   let t: OrderTestServer;
   let alice: Customer;
   let bob: Customer;
 
   beforeAll(async () => {
-    t = await startOrderTestServer(backend, auth, inventory);
+    t = await startOrderTestServer(auth, inventory);
     alice = await auth.newCustomer('alice');
     bob = await auth.newCustomer('bob');
   });

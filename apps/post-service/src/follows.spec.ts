@@ -7,18 +7,17 @@ import {
   EVENT_SOURCE,
   anonymous,
   as,
-  backends,
   errorInfo,
   failure,
   startPostTestServer,
   type PostTestServer,
 } from './testing/post-test-harness';
 
-describe.each(backends)('PostService follow graph on %s', (backend) => {
+describe('PostService follow graph', () => {
   let t: PostTestServer;
 
   beforeAll(async () => {
-    t = await startPostTestServer(backend);
+    t = await startPostTestServer();
   });
   afterAll(async () => {
     await t?.close();
@@ -169,7 +168,7 @@ describe('event order per key on postgres', () => {
   let t: PostTestServer;
 
   beforeAll(async () => {
-    t = await startPostTestServer('postgres', { poolSize: 10 });
+    t = await startPostTestServer({ poolSize: 10 });
   });
   afterAll(async () => {
     await t?.close();

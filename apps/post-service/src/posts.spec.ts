@@ -9,7 +9,6 @@ import {
   EVENT_SOURCE,
   anonymous,
   as,
-  backends,
   errorInfo,
   failure,
   forged,
@@ -17,11 +16,11 @@ import {
   type PostTestServer,
 } from './testing/post-test-harness';
 
-describe.each(backends)('PostService posts on %s', (backend) => {
+describe('PostService posts', () => {
   let t: PostTestServer;
 
   beforeAll(async () => {
-    t = await startPostTestServer(backend);
+    t = await startPostTestServer();
   });
   afterAll(async () => {
     await t?.close();

@@ -11,18 +11,17 @@ import {
 import { eventSourceOf, type DecodedEvent } from '@switchboard/event-bus';
 import {
   as,
-  backends,
   eventually,
   failure,
   startPostTestServer,
   type PostTestServer,
 } from './testing/post-test-harness';
 
-describe.each(backends)('the post service on the real broker, %s', (backend) => {
+describe('the post service on the real broker', () => {
   let t: PostTestServer;
 
   beforeAll(async () => {
-    t = await startPostTestServer(backend);
+    t = await startPostTestServer();
   });
   afterAll(async () => {
     await t?.close();

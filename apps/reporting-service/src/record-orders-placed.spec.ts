@@ -1,25 +1,21 @@
 // recordOrdersPlaced writes a run of orders with a few statements; these
 // check that doing so in one call keeps every per-order rule of the one-by-one
-// path, on both storage backends.
+// path.
 import { sql } from '@switchboard/storage';
 import { readOrderEvent } from './read-order-event';
 import { recordOrderCancelled, recordOrdersPlaced } from './record-order';
 import { orderCancelled, orderPlaced } from './testing/reporting-events';
-import {
-  backends,
-  openReportingStore,
-  type ReportingStore,
-} from './testing/reporting-test-harness';
+import { openReportingStore, type ReportingStore } from './testing/reporting-test-harness';
 
 const placedAt = new Date('2024-05-01T10:00:00Z');
 const facts = (orderId: string, lines: { sku: string; quantity: number; priceMinor: number }[]) =>
   readOrderEvent(orderPlaced({ orderId, customerId: 'c-1', placedAt, lines }));
 
-describe.each(backends)('recordOrdersPlaced on %s', (backend) => {
+describe('recordOrdersPlaced', () => {
   let store: ReportingStore;
 
   beforeEach(async () => {
-    store = await openReportingStore(backend);
+    store = await openReportingStore();
   });
   afterEach(async () => {
     await store.dispose();

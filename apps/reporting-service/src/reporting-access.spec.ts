@@ -13,7 +13,7 @@ describe('ReportingService access', () => {
   let t: ReportingTestService;
 
   beforeAll(async () => {
-    store = await openReportingStore('postgres');
+    store = await openReportingStore();
     t = await startReportingTestService(store);
   });
   afterAll(async () => {

@@ -18,7 +18,6 @@ import {
 } from './testing/reporting-events';
 import {
   as,
-  backends,
   openReportingStore,
   startReportingTestService,
   waitForOrders,
@@ -27,13 +26,13 @@ import {
   type ReportingTestService,
 } from './testing/reporting-test-harness';
 
-describe.each(backends)('reporting events on %s', (backend) => {
+describe('reporting events', () => {
   let store: ReportingStore;
   let consumer: ReportingTestService;
   let server: ReportingTestService;
 
   beforeAll(async () => {
-    store = await openReportingStore(backend);
+    store = await openReportingStore();
     // One service: it applies what the test publishes and answers the report.
     consumer = await startReportingTestService(store);
     server = consumer;

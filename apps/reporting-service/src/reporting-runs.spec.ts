@@ -17,7 +17,6 @@ import {
   testSku,
 } from './testing/reporting-events';
 import {
-  backends,
   openReportingStore,
   sourceOf,
   startReportingTestService,
@@ -65,12 +64,12 @@ function expectedSums(orders: readonly OrderPlaced[]): Sums {
 const sortedEntries = <V>(map: Map<string, V>) =>
   [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-describe.each(backends)('runs of events on %s', (backend) => {
+describe('runs of events', () => {
   let store: ReportingStore;
   let consumer: ReportingTestService;
 
   beforeAll(async () => {
-    store = await openReportingStore(backend);
+    store = await openReportingStore();
     consumer = await startReportingTestService(store);
   }, 120_000);
   afterAll(async () => {

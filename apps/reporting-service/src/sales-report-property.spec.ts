@@ -20,7 +20,6 @@ import {
 } from './testing/reporting-events';
 import {
   as,
-  backends,
   openReportingStore,
   startReportingTestService,
   waitForOrders,
@@ -167,13 +166,13 @@ function expectedReport(
   };
 }
 
-describe.each(backends)('the report is right on %s', (backend) => {
+describe('the report is right', () => {
   let store: ReportingStore;
   let consumer: ReportingTestService;
   let server: ReportingTestService;
 
   beforeAll(async () => {
-    store = await openReportingStore(backend);
+    store = await openReportingStore();
     // One service: it applies what the test publishes and answers the report.
     consumer = await startReportingTestService(store, { topLimit: TOP });
     server = consumer;

@@ -1,4 +1,4 @@
-// GetSalesReport over a real socket, on both storage backends, with the store
+// GetSalesReport over a real socket, with the store
 // filled directly (the Kafka path has its own specs): bounds, days, rankings,
 // names, currency.
 import { create } from '@bufbuild/protobuf';
@@ -10,7 +10,6 @@ import { recordOrderCancelled, recordOrdersPlaced } from './record-order';
 import { orderCancelled, orderPlaced, type OrderSpec } from './testing/reporting-events';
 import {
   as,
-  backends,
   failure,
   openReportingStore,
   startReportingTestService,
@@ -71,12 +70,12 @@ const orders: (OrderSpec & { orderId: string; cancelled?: boolean })[] = [
   },
 ];
 
-describe.each(backends)('GetSalesReport on %s', (backend) => {
+describe('GetSalesReport', () => {
   let store: ReportingStore;
   let t: ReportingTestService;
 
   beforeAll(async () => {
-    store = await openReportingStore(backend);
+    store = await openReportingStore();
     const db = store.storage.db;
     for (const spec of orders) {
       const placed = orderPlaced(spec);

@@ -4,7 +4,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import pg from 'pg';
 import { createLogger } from '@switchboard/logger';
-import { createTestDatabase, dropDatabase, testDatabaseUrl } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  dropDatabase,
+  testDatabaseUrl,
+  type TestDatabase,
+} from '@switchboard/testing';
 import { createStorage } from './create-storage';
 import type { Storage, StorageOptions } from './storage';
 import {
@@ -73,33 +78,9 @@ async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface BackendUnderTest {
-  kind: 'postgres';
-  /** Where one suite's storage lives; every open() of the same backend sees the same data. */
-  target(): Promise<{
-    options: Pick<StorageOptions, 'serviceDatabaseUrl'>;
-    cleanup(): Promise<void>;
-  }>;
-}
-
-const backends: [string, BackendUnderTest][] = [
-  [
-    'postgres',
-    {
-      kind: 'postgres',
-      async target() {
-        const database = await createTestDatabase('storage_spec');
-        return {
-          options: { serviceDatabaseUrl: database.url },
-          cleanup: () => database.drop(),
-        };
-      },
-    },
-  ],
-];
-
-describe.each(backends)('createStorage on %s', (_name, backend) => {
-  let target: Awaited<ReturnType<BackendUnderTest['target']>>;
+describe('createStorage', () => {
+  /** The suite's one database: every open() sees the same data. */
+  let database: TestDatabase;
   let storage: Storage<TestDb>;
   // Grows when a test adds a migration: every later open must declare it too.
   let declared: Record<string, Migration> = migrations;
@@ -109,22 +90,22 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
       service: 'probe',
       migrations: declared,
       logger: quiet,
-      ...target.options,
+      serviceDatabaseUrl: database.url,
       ...overrides,
     });
 
   beforeAll(async () => {
-    target = await backend.target();
+    database = await createTestDatabase('storage_spec');
     storage = await open();
   });
 
   afterAll(async () => {
     await storage?.close();
-    await target?.cleanup();
+    await database?.drop();
   });
 
   it('reports its kind and location', () => {
-    expect(storage.kind).toBe(backend.kind);
+    expect(storage.kind).toBe('postgres');
     expect(storage.location).toContain(':***@');
   });
 
@@ -186,7 +167,7 @@ describe.each(backends)('createStorage on %s', (_name, backend) => {
     await sql`insert into late_library (id) values (1)`.execute(storage.db);
   });
 
-  it('round-trips int8 as bigint beyond 2^53, and types values the same on both backends', async () => {
+  it('round-trips int8 as bigint beyond 2^53, and types other common values', async () => {
     const big = 9_007_199_254_740_993n; // 2^53 + 1: a JS number would round it
     await storage.db.insertInto('accounts').values({ id: 'big', balance: big }).execute();
     const row = await storage.db

@@ -19,9 +19,6 @@ import { authServiceDefinition } from '../auth-service-definition';
 import { authServiceAccess } from '../auth-service-handlers';
 import { migrations } from '../migrations';
 
-export type Backend = 'postgres';
-export const backends: Backend[] = ['postgres'];
-
 export const quietLogger: Logger = createTestLogger('auth-test');
 
 /** The database URL behind each storage a target opened: the service under test joins it. */
@@ -34,7 +31,7 @@ export interface TestDatabaseTarget {
   dispose(): Promise<void>;
 }
 
-export async function createTestTarget(_backend: Backend): Promise<TestDatabaseTarget> {
+export async function createTestTarget(): Promise<TestDatabaseTarget> {
   const database = await createTestDatabase('auth_spec');
   return {
     async open() {

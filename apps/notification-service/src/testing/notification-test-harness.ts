@@ -36,9 +36,6 @@ import type { NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
 import { notificationServiceDefinition } from '../notification-service-definition';
 
-export type Backend = 'postgres';
-export const backends: [Backend][] = [['postgres']];
-
 const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
 
 /**
@@ -65,14 +62,13 @@ export type LogLine = Record<string, unknown> & { msg?: string; time?: string };
 
 /** Where replicas keep their state: one database on the real server. */
 export interface TestStore {
-  readonly backend: Backend;
   readonly url: string;
   dispose(): Promise<void>;
 }
 
-export async function createTestStore(backend: Backend): Promise<TestStore> {
+export async function createTestStore(): Promise<TestStore> {
   const database = await createTestDatabase('notification');
-  return { backend, url: database.url, dispose: () => database.drop() };
+  return { url: database.url, dispose: () => database.drop() };
 }
 
 /**

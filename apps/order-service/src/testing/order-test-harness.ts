@@ -42,11 +42,6 @@ import { loadOrderConfig } from '../load-order-config';
 import type { OrderDatabase } from '../order-schema';
 import { orderServiceDefinition } from '../order-service-definition';
 
-export type Backend = 'postgres';
-
-/** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['postgres']];
-
 /** The admin the auth process seeds from ADMIN_EMAIL / ADMIN_PASSWORD. */
 export const ADMIN = {
   email: 'order-spec-admin@example.com',
@@ -319,7 +314,6 @@ export interface OrderTestServer {
  * wait out a grace period.
  */
 export async function startOrderTestServer(
-  _backend: Backend,
   auth: AuthNeighbour,
   inventoryNeighbour: InventoryNeighbour,
   options: OrderTestServerOptions = {},

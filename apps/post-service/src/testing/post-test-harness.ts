@@ -13,11 +13,6 @@ import type { PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 import { postServiceDefinition } from '../post-service-definition';
 
-export type Backend = 'postgres';
-
-/** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['postgres']];
-
 export const EVENT_SOURCE = '/switchboard/post-service';
 
 const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
@@ -59,7 +54,6 @@ export interface PostTestServerOptions {
 
 /** The service as main.ts starts it, but for the token check (above) and its consumer group. */
 export async function startPostTestServer(
-  _backend: Backend,
   options: PostTestServerOptions = {},
 ): Promise<PostTestServer> {
   const t = await startServiceUnderTest(postServiceDefinition, {

@@ -35,11 +35,6 @@ import type { ReportingDatabase } from '../reporting-schema';
 import { reportingServiceDefinition } from '../reporting-service-definition';
 import { orderPlaced, productUpserted, userRegistered } from './reporting-events';
 
-export type Backend = 'postgres';
-
-/** For `describe.each`: every storage behaviour is tested on both. */
-export const backends: [Backend][] = [['postgres']];
-
 export const testLogger = (): Logger => createTestLogger('reporting-test');
 
 export interface ReportingStore {
@@ -50,8 +45,8 @@ export interface ReportingStore {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated reporting database on the chosen backend. */
-export async function openReportingStore(_backend: Backend): Promise<ReportingStore> {
+/** A fresh, migrated reporting database. */
+export async function openReportingStore(): Promise<ReportingStore> {
   const database = await createTestDatabase('reporting');
   const storage = await createStorage<ReportingDatabase>({
     service: 'reporting',
