@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
+import { isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
 
 const KAFKA_VERSION = '4.3.1';
 const MIN_JAVA = 17;
@@ -355,7 +356,7 @@ async function formatStorage(propsFile) {
   let clusterId;
   do clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
-  const result = await run('java', [
+  const result = await runCommand('java', [
     '-Xmx256m',
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
@@ -405,7 +406,7 @@ async function ensureJars() {
   // fetch never leaves a half-filled libs folder that looks complete.
   const staging = join(kafkaHome, `libs.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  const result = await run('mvn', [
+  const result = await runCommand('mvn', [
     '-q',
     '-B',
     '-f',
@@ -491,7 +492,7 @@ async function secureSetup() {
           'delete that folder for a fresh secured broker',
       );
     }
-    const result = await run(process.execPath, [
+    const result = await runCommand(process.execPath, [
       join(workspaceRoot, 'tools/scripts/run-ts.mjs'),
       KAFKA_ACLS_TOOL,
       'principals',
@@ -672,10 +673,10 @@ async function applyAcls() {
   delete env.KAFKA_SSL;
   delete env.KAFKA_SSL_CERT_FILE;
   delete env.KAFKA_SSL_KEY_FILE;
-  const result = await run(
+  const result = await runCommand(
     process.execPath,
     [join(workspaceRoot, 'tools/scripts/run-ts.mjs'), KAFKA_ACLS_TOOL, 'apply'],
-    env,
+    { env },
   );
   if (result.code !== 0) fail(`applying the service ACLs failed:\n${result.output}`);
   console.log(`${PREFIX} ${result.output.trim().split('\n').at(-1)}`);
@@ -771,14 +772,6 @@ async function stopProcess(child, exited, graceMs) {
   clearTimeout(timer);
 }
 
-function safeKill(pid, signal) {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 function detectJavaMajor() {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error) return undefined;
@@ -794,23 +787,6 @@ function dockerAnswers() {
   return !result.error && result.status === 0;
 }
 
-function run(cmd, args, env = process.env) {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.on('error', (err) => done({ code: -1, output: String(err) }));
-    child.on('exit', (code) => done({ code, output }));
-  });
-}
-
-async function timed(fn) {
-  const t0 = Date.now();
-  await fn();
-  return Date.now() - t0;
-}
-
 function splitHostPort(address) {
   const idx = address.lastIndexOf(':');
   if (idx <= 0) fail(`KAFKA_BROKERS entry "${address}" must be host:port`, 2);
@@ -822,10 +798,6 @@ function parsePort(raw, name) {
   if (!/^\d+$/.test(String(raw)) || n < 1 || n > 65535)
     fail(`${name} must be a port number (got "${raw}")`, 2);
   return n;
-}
-
-function isLoopback(h) {
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function sleep(ms) {

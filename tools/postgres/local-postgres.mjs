@@ -41,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
+import { isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
 
 const PREFIX = '[local-postgres]';
 const DEFAULT_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -386,7 +387,7 @@ async function initdb(binaries, pgdata, { user, password, runAs }) {
     chownSync(pwfile, runAs.uid, runAs.gid);
   }
   try {
-    const result = await run(
+    const result = await runCommand(
       binaries.initdb,
       [
         `--pgdata=${pgdata}`,
@@ -452,35 +453,6 @@ function buildUrl({ user, password, host, port }) {
 
 function maskUrl(raw) {
   return raw.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
-
-function run(cmd, args, options) {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.on('error', (err) => done({ code: -1, output: String(err) }));
-    child.on('exit', (code) => done({ code, output }));
-  });
-}
-
-async function timed(fn) {
-  const t0 = Date.now();
-  await fn();
-  return Date.now() - t0;
-}
-
-function safeKill(pid, signal) {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function isLoopback(h) {
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function sleep(ms) {
