@@ -2,14 +2,13 @@
 // dead letters and consumer lag. stdout carries only results (JSON lines, or
 // the redrive summary), so it can be piped into jq; everything else goes to stderr.
 import { randomUUID } from 'node:crypto';
+import { CliError, runCli } from '@switchboard/cli';
 import { ConfigError, kafkaSecurityConfig, loadConfig } from '@switchboard/config';
 import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
-import { CliError } from './cli-error';
 import { formatTailLine } from './format-tail-line';
 import { listDeadLetters } from './list-dead-letters';
 import {
-  UsageError,
   eventsUsage,
   parseEventsArgs,
   type EventsCommand,
@@ -107,38 +106,6 @@ async function tail(bus: EventBus, command: TailCommand): Promise<void> {
   await finished;
 }
 
-async function main(): Promise<number> {
-  let command: EventsCommand;
-  try {
-    command = parseEventsArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`events: ${err.message}\n\n${eventsUsage}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  try {
-    await run(command);
-    return 0;
-  } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`events: ${err.message}\n`);
-      return 1;
-    }
-    const refused = refusal(err);
-    if (refused) {
-      process.stderr.write(
-        `events: Kafka refused ${process.env.KAFKA_SASL_USERNAME ?? 'this client'} (${refused}); ` +
-          'the CLI reads any topic and uses its own consumer groups, so on a broker with ACLs ' +
-          'run it as a super user (the secured local broker writes admin.env for that)\n',
-      );
-      return 1;
-    }
-    throw err;
-  }
-}
-
 /**
  * An authorization failure, by kafkajs error type. A refused group lookup
  * surfaces only as "coordinator not found", which on a broker that answers
@@ -153,10 +120,18 @@ function refusal(err: unknown): string | undefined {
   return undefined;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`events: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
+runCli({
+  name: 'events',
+  usage: eventsUsage,
+  parse: (argv) => parseEventsArgs(argv),
+  run,
+  explain: (err) => {
+    const refused = refusal(err);
+    if (!refused) return undefined;
+    return (
+      `Kafka refused ${process.env.KAFKA_SASL_USERNAME ?? 'this client'} (${refused}); ` +
+      'the CLI reads any topic and uses its own consumer groups, so on a broker with ACLs ' +
+      'run it as a super user (the secured local broker writes admin.env for that)'
+    );
   },
-);
+});

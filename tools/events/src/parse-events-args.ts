@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '@switchboard/cli';
 
 export interface TailCommand {
   readonly command: 'tail';
@@ -53,10 +54,6 @@ export const eventsUsage = `usage: npm run events -- <command> [options] [--brok
           and the lag, then the total, as JSON lines.
 
   --brokers   bootstrap servers (default: KAFKA_BROKERS or 127.0.0.1:9092)`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const OPTIONS = {
   'from-beginning': { type: 'boolean' },

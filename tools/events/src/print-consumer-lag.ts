@@ -1,5 +1,5 @@
 import type { EventBus } from '@switchboard/event-bus';
-import { CliError } from './cli-error';
+import { CliError } from '@switchboard/cli';
 
 /** One JSON line per topic-partition the group committed on, then one with the total. */
 export async function printConsumerLag(

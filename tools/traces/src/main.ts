@@ -2,6 +2,7 @@
 // `receive` is a local OTLP/HTTP receiver that appends spans to a JSON-lines
 // file; `show` and `list` read that file, so they work while it runs, after it
 // stopped, and from another terminal. stdout carries only results.
+import { CliError, runCli } from '@switchboard/cli';
 import {
   createSpanStore,
   readSpanFile,
@@ -9,13 +10,11 @@ import {
   summarize,
   type ReceivedSpan,
 } from '@switchboard/otlp-receiver';
-import { CliError } from './cli-error';
 import { createTraceAnnouncer } from './create-trace-announcer';
 import { formatDuration } from './format-duration';
 import { formatSpanTree } from './format-span-tree';
 import { formatTraceList } from './format-trace-list';
 import {
-  UsageError,
   parseTracesArgs,
   tracesUsage,
   type ListCommand,
@@ -134,33 +133,4 @@ async function run(command: TracesCommand): Promise<void> {
   }
 }
 
-async function main(): Promise<number> {
-  let command: TracesCommand;
-  try {
-    command = parseTracesArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`traces: ${err.message}\n\n${tracesUsage}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  try {
-    await run(command);
-    return 0;
-  } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`traces: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`traces: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli({ name: 'traces', usage: tracesUsage, parse: (argv) => parseTracesArgs(argv), run });

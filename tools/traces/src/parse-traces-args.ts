@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '@switchboard/cli';
 
 export interface ReceiveCommand {
   readonly command: 'receive';
@@ -45,10 +46,6 @@ export const tracesUsage = `usage: npm run traces -- <command> [options]
           the most recent traces: start, duration, span count, services, root span.
 
   --file    the spans file (default: $DATA_DIR/traces.jsonl, DATA_DIR defaulting to ./.data)`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export function parseTracesArgs(
   argv: readonly string[],
