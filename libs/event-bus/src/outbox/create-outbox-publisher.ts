@@ -12,6 +12,7 @@ import type { EventProducer } from '../event-bus';
 import { messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
 import { contextFromStored, traceHeadersOf } from '../telemetry/trace-context';
 import type { OutboxMetrics } from './create-outbox-metrics';
+import type { OutboxTable } from './outbox-migrations';
 
 /** Outbox rows to the broker, in id order, a batch at a time. */
 export interface OutboxPublisher {
@@ -29,17 +30,8 @@ export interface OutboxPublisherOptions<DB> {
   readonly metrics: OutboxMetrics;
 }
 
-interface OutboxRow {
-  id: bigint;
-  event_id: string;
-  topic: string;
-  key: string;
-  type: string;
-  headers: string;
-  payload: Uint8Array;
-  trace_context: string | null;
-  created_at: Date;
-}
+/** A row the batch query selects: not yet published, so without published_at. */
+type OutboxRow = Omit<OutboxTable, 'published_at'>;
 
 export function createOutboxPublisher<DB>(options: OutboxPublisherOptions<DB>): OutboxPublisher {
   const { db, producer, batchSize, tracer, metrics } = options;
