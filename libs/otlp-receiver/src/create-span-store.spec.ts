@@ -1,5 +1,6 @@
 import { createSpanStore } from './create-span-store';
 import type { ReceivedSpan } from './received-span';
+import { createTestSpan } from './testing/create-test-span';
 
 function span(
   traceId: string,
@@ -7,23 +8,15 @@ function span(
   start: number,
   extra: Partial<ReceivedSpan> = {},
 ): ReceivedSpan {
-  return {
+  return createTestSpan({
     traceId: traceId.padStart(32, '0'),
     spanId: spanId.padStart(16, '0'),
     name: `span-${spanId}`,
-    kind: 'internal',
     startTimeUnixNano: String(start * 1_000_000),
     endTimeUnixNano: String((start + 1) * 1_000_000),
     durationMs: 1,
-    status: { code: 'unset' },
-    service: 'svc',
-    attributes: {},
-    resource: {},
-    scope: { name: 'test' },
-    events: [],
-    links: [],
     ...extra,
-  };
+  });
 }
 
 const bytesOf = (s: ReceivedSpan) => Buffer.byteLength(JSON.stringify(s));

@@ -1,25 +1,16 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReceivedSpan } from './received-span';
 import { createSpanFileWriter, readSpanFile } from './span-file';
+import { createTestSpan } from './testing/create-test-span';
 
-const span = (n: number): ReceivedSpan => ({
-  traceId: 'a'.repeat(32),
-  spanId: n.toString(16).padStart(16, '0'),
-  name: `span-${n}`,
-  kind: 'internal',
-  startTimeUnixNano: String(n),
-  endTimeUnixNano: String(n + 1),
-  durationMs: 0,
-  status: { code: 'unset' },
-  service: 'svc',
-  attributes: {},
-  resource: {},
-  scope: { name: 'test' },
-  events: [],
-  links: [],
-});
+const span = (n: number) =>
+  createTestSpan({
+    spanId: n.toString(16).padStart(16, '0'),
+    name: `span-${n}`,
+    startTimeUnixNano: String(n),
+    endTimeUnixNano: String(n + 1),
+  });
 
 describe('span file', () => {
   let dir: string;

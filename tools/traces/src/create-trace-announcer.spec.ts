@@ -1,23 +1,16 @@
-import { createSpanStore, type ReceivedSpan } from '@switchboard/otlp-receiver';
+import { createSpanStore } from '@switchboard/otlp-receiver';
+import { createTestSpan } from '@switchboard/otlp-receiver/testing';
 import { createTraceAnnouncer } from './create-trace-announcer';
 
-const span = (spanId: string, parentSpanId?: string): ReceivedSpan => ({
-  traceId: 'a'.repeat(32),
-  spanId: spanId.padStart(16, '0'),
-  ...(parentSpanId ? { parentSpanId: parentSpanId.padStart(16, '0') } : {}),
-  name: `span-${spanId}`,
-  kind: 'internal',
-  startTimeUnixNano: '1000000',
-  endTimeUnixNano: '2000000',
-  durationMs: 1,
-  status: { code: 'unset' },
-  service: 'svc',
-  attributes: {},
-  resource: {},
-  scope: { name: 'test' },
-  events: [],
-  links: [],
-});
+const span = (spanId: string, parentSpanId?: string) =>
+  createTestSpan({
+    spanId: spanId.padStart(16, '0'),
+    ...(parentSpanId ? { parentSpanId: parentSpanId.padStart(16, '0') } : {}),
+    name: `span-${spanId}`,
+    startTimeUnixNano: '1000000',
+    endTimeUnixNano: '2000000',
+    durationMs: 1,
+  });
 
 describe('createTraceAnnouncer', () => {
   beforeEach(() => jest.useFakeTimers());

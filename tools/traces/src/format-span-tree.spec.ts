@@ -1,4 +1,5 @@
 import type { ReceivedSpan } from '@switchboard/otlp-receiver';
+import { createTestSpan } from '@switchboard/otlp-receiver/testing';
 import { formatSpanTree } from './format-span-tree';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -10,23 +11,16 @@ function span(
   endMs: number,
   extra: Partial<ReceivedSpan>,
 ): ReceivedSpan {
-  return {
+  return createTestSpan({
     traceId,
     spanId: id.padStart(16, '0'),
     name: `span-${id}`,
-    kind: 'internal',
     startTimeUnixNano: String(base + BigInt(startMs * 1e6)),
     endTimeUnixNano: String(base + BigInt(endMs * 1e6)),
     durationMs: endMs - startMs,
-    status: { code: 'unset' },
     service: 'order-service',
-    attributes: {},
-    resource: {},
-    scope: { name: 'test' },
-    events: [],
-    links: [],
     ...extra,
-  };
+  });
 }
 
 describe('formatSpanTree', () => {
