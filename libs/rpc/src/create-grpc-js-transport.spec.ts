@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { InventoryService, NotificationService } from '@switchboard/contracts';
+import { within } from '@switchboard/timing/testing';
 import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-transport';
 import { createServiceClient } from './create-service-client';
 import { errorDetailsOf } from './error-details/error-details-of';
@@ -26,23 +27,6 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
-}
-
-/**
- * Settles with what `work` settled with, or 'still waiting' if it has not after
- * `ms`: a guard that turns a hang into a clear failure, far above any honest
- * latency, not a speed target.
- */
-async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiting'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'still waiting'>((resolve) => {
-    timer = setTimeout(() => resolve('still waiting'), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Polls for an effect the server side records; the test's own timeout bounds it. */
