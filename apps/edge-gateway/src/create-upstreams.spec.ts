@@ -1,16 +1,9 @@
-import { Writable } from 'node:stream';
 import type { ConnectError } from '@connectrpc/connect';
 import { InventoryService, inventoryAccessPolicy } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import { createLogger } from '@switchboard/logger';
-import {
-  createRpcServer,
-  errorDetailsOf,
-  type CallContext,
-  type RpcServer,
-} from '@switchboard/rpc';
-import { createRateLimiter } from './create-rate-limiter';
-import { createUpstreams, type EdgeCall, type Upstreams } from './create-upstreams';
+import { errorDetailsOf, type CallContext } from '@switchboard/rpc';
+import type { EdgeCall, Upstreams } from './create-upstreams';
+import { startUpstreamStandIn, type UpstreamStandIn } from './testing/start-upstream-stand-in';
 
 /**
  * What the edge passes on, seen by a gRPC server on a real socket: a stand-in
@@ -18,61 +11,32 @@ import { createUpstreams, type EdgeCall, type Upstreams } from './create-upstrea
  * do not echo their metadata back).
  */
 describe('the upstream call the edge makes', () => {
-  let server: RpcServer;
+  let standIn: UpstreamStandIn;
   let upstreams: Upstreams;
   const seen: CallContext[] = [];
 
   beforeAll(async () => {
-    server = createRpcServer({
-      logger: createLogger({
-        service: 'edge-upstream-test',
-        level: 'silent',
-        destination: new Writable({ write: (_c, _e, done) => done() }),
-      }),
-      host: '127.0.0.1',
-      port: 0,
-      maxReceiveBytes: 64 * 1024,
-      shutdownGraceMs: 1000,
-      authenticate: async (token) => {
-        if (token === 'customer-token') return { userId: 'u-1', roles: ['customer'] };
-        throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-      },
-    });
-    server.addService(
-      InventoryService,
-      {
-        async getProduct(request, ctx) {
-          seen.push(ctx);
-          if (request.sku === 'MISSING') {
-            throw new DomainError('PRODUCT_NOT_FOUND', `product ${request.sku} not found`, {
-              details: { sku: request.sku },
-            });
-          }
-          return { product: { sku: request.sku, name: 'Stand-in' } };
+    standIn = await startUpstreamStandIn((server) =>
+      server.addService(
+        InventoryService,
+        {
+          async getProduct(request, ctx) {
+            seen.push(ctx);
+            if (request.sku === 'MISSING') {
+              throw new DomainError('PRODUCT_NOT_FOUND', `product ${request.sku} not found`, {
+                details: { sku: request.sku },
+              });
+            }
+            return { product: { sku: request.sku, name: 'Stand-in' } };
+          },
         },
-      },
-      { access: inventoryAccessPolicy },
+        { access: inventoryAccessPolicy },
+      ),
     );
-    const port = await server.start();
-    const address = `127.0.0.1:${port}`;
-    upstreams = createUpstreams({
-      addresses: {
-        auth: address,
-        inventory: address,
-        order: address,
-        post: address,
-        notification: address,
-      },
-      defaultTimeoutMs: 5_000,
-      streamMaxMs: 60_000,
-      authLimiter: createRateLimiter({ burst: 100, refillEveryMs: 1000 }),
-    });
+    upstreams = standIn.upstreams;
   });
 
-  afterAll(async () => {
-    upstreams?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => standIn?.close());
 
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   function call(headers: Record<string, string>, timeoutMs?: number): EdgeCall {

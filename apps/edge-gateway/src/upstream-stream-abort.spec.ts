@@ -1,24 +1,8 @@
-import { Writable } from 'node:stream';
 import { ConnectError } from '@connectrpc/connect';
 import { NotificationService, notificationAccessPolicy } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
-import { createLogger } from '@switchboard/logger';
-import { createRpcServer, type RpcServer } from '@switchboard/rpc';
-import { createRateLimiter } from './create-rate-limiter';
-import { createUpstreams, type Upstreams } from './create-upstreams';
-
-/** Settles with what `work` settled with, or 'still waiting' if it has not after `ms`. */
-async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiting'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'still waiting'>((resolve) => {
-    timer = setTimeout(() => resolve('still waiting'), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from '@switchboard/timing/testing';
+import type { Upstreams } from './create-upstreams';
+import { startUpstreamStandIn, type UpstreamStandIn } from './testing/start-upstream-stand-in';
 
 /**
  * The edge's end of a server stream when its client goes away or the edge
@@ -27,59 +11,31 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T | 'still waiti
  * A stand-in notification service on a real socket holds the Watch open.
  */
 describe('an upstream stream the edge aborts', () => {
-  let server: RpcServer;
+  let standIn: UpstreamStandIn;
   let upstreams: Upstreams;
   let cancelled: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
-    server = createRpcServer({
-      logger: createLogger({
-        service: 'edge-stream-test',
-        level: 'silent',
-        destination: new Writable({ write: (_c, _e, done) => done() }),
-      }),
-      host: '127.0.0.1',
-      port: 0,
-      maxReceiveBytes: 64 * 1024,
-      shutdownGraceMs: 1000,
-      authenticate: async (token) => {
-        if (token === 'customer-token') return { userId: 'u-1', roles: ['customer'] };
-        throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-      },
-    });
-    server.addService(
-      NotificationService,
-      {
-        // One notification, then quiet until the edge goes away.
-        async *watchNotifications(_request, ctx) {
-          let seen!: () => void;
-          cancelled = new Promise((resolve) => (seen = resolve));
-          ctx.signal.addEventListener('abort', () => seen(), { once: true });
-          yield { notification: { notificationId: 'n-1' } };
-          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+    standIn = await startUpstreamStandIn((server) =>
+      server.addService(
+        NotificationService,
+        {
+          // One notification, then quiet until the edge goes away.
+          async *watchNotifications(_request, ctx) {
+            let seen!: () => void;
+            cancelled = new Promise((resolve) => (seen = resolve));
+            ctx.signal.addEventListener('abort', () => seen(), { once: true });
+            yield { notification: { notificationId: 'n-1' } };
+            await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          },
         },
-      },
-      { access: notificationAccessPolicy },
+        { access: notificationAccessPolicy },
+      ),
     );
-    const address = `127.0.0.1:${await server.start()}`;
-    upstreams = createUpstreams({
-      addresses: {
-        auth: address,
-        inventory: address,
-        order: address,
-        post: address,
-        notification: address,
-      },
-      defaultTimeoutMs: 5_000,
-      streamMaxMs: 60_000,
-      authLimiter: createRateLimiter({ burst: 100, refillEveryMs: 1000 }),
-    });
+    upstreams = standIn.upstreams;
   });
 
-  afterAll(async () => {
-    upstreams?.close();
-    await server?.shutdown();
-  });
+  afterAll(() => standIn?.close());
 
   it('ends the loop at once on abort, and the service sees the cancel', async () => {
     const abort = new AbortController();
