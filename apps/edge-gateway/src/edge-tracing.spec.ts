@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthService, InventoryService } from '@switchboard/contracts';
 import {
   startOtlpReceiver,
@@ -7,30 +5,16 @@ import {
   type ReceivedSpan,
 } from '@switchboard/otlp-receiver';
 import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
-import { startServiceProcess, type ServiceProcess } from '@switchboard/testing';
+import {
+  eventually,
+  freePort,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@switchboard/testing';
 import { ADMIN } from './testing/edge-test-harness';
 import { startEdgeProcess, type EdgeProcess } from './testing/start-edge-process';
 
 jest.setTimeout(120_000);
-
-async function until<T>(what: string, read: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** A loopback port that nothing listens on: an upstream that is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The edge in a trace: the gateway, auth and inventory as real processes
@@ -47,8 +31,10 @@ describe('the edge gateway in a trace', () => {
 
   const spansOf = (traceId: string): ReceivedSpan[] => receiver.store.trace(traceId) ?? [];
   const edgeSpanOf = (traceId: string) =>
-    until(`the edge's server span in ${traceId}`, () =>
-      spansOf(traceId).find((s) => s.service === 'edge-gateway' && s.kind === 'server'),
+    eventually(
+      async () => spansOf(traceId).find((s) => s.service === 'edge-gateway' && s.kind === 'server'),
+      15_000,
+      `the edge's server span in ${traceId}`,
     );
 
   /** The spans from `span` up to the root of what was received, `span` first. */
@@ -78,7 +64,8 @@ describe('the edge gateway in a trace', () => {
       app: 'inventory-service',
       env: { ...otel, AUTH_ADDR: auth.address },
     });
-    const down = `127.0.0.1:${await closedPort()}`;
+    // A port freePort just closed: nothing listens there, an upstream that is down.
+    const down = `127.0.0.1:${await freePort()}`;
     edge = await startEdgeProcess({
       ...otel,
       LOG_LEVEL: 'info',
@@ -141,12 +128,15 @@ describe('the edge gateway in a trace', () => {
     });
     expect(edgeSpan.status.code).toBe('unset');
 
-    const service = await until("inventory's GetProduct span", () =>
-      spansOf(traceId).find(
-        (s) =>
-          s.service === 'inventory-service' &&
-          s.name === 'switchboard.inventory.v1.InventoryService/GetProduct',
-      ),
+    const service = await eventually(
+      async () =>
+        spansOf(traceId).find(
+          (s) =>
+            s.service === 'inventory-service' &&
+            s.name === 'switchboard.inventory.v1.InventoryService/GetProduct',
+        ),
+      15_000,
+      "inventory's GetProduct span",
     );
     const chain = ancestry(service);
     // inventory's server span <- the edge's client span <- the edge's server span <- the caller.
@@ -187,8 +177,11 @@ describe('the edge gateway in a trace', () => {
       'switchboard.edge.protocol': 'connect',
       'http.response.status_code': 200,
     });
-    const service = await until("inventory's GetProduct span", () =>
-      spansOf(traceId).find((s) => s.service === 'inventory-service' && s.kind === 'server'),
+    const service = await eventually(
+      async () =>
+        spansOf(traceId).find((s) => s.service === 'inventory-service' && s.kind === 'server'),
+      15_000,
+      "inventory's GetProduct span",
     );
     expect(ancestry(service).map((s) => s.spanId)).toContain(edgeSpan.spanId);
   });
@@ -199,17 +192,23 @@ describe('the edge gateway in a trace', () => {
     });
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id');
-    const edgeSpan = await until('the edge span of the untraced request', () =>
-      receiver.store
-        .traces()
-        .flatMap((t) => spansOf(t.traceId))
-        .find((s) => s.attributes['switchboard.request_id'] === requestId),
+    const edgeSpan = await eventually(
+      async () =>
+        receiver.store
+          .traces()
+          .flatMap((t) => spansOf(t.traceId))
+          .find((s) => s.attributes['switchboard.request_id'] === requestId),
+      15_000,
+      'the edge span of the untraced request',
     );
     expect(edgeSpan.parentSpanId).toBeUndefined();
-    const service = await until("inventory's GetProduct span", () =>
-      spansOf(edgeSpan.traceId).find(
-        (s) => s.service === 'inventory-service' && s.kind === 'server',
-      ),
+    const service = await eventually(
+      async () =>
+        spansOf(edgeSpan.traceId).find(
+          (s) => s.service === 'inventory-service' && s.kind === 'server',
+        ),
+      15_000,
+      "inventory's GetProduct span",
     );
     expect(ancestry(service).at(-1)!.spanId).toBe(edgeSpan.spanId);
   });

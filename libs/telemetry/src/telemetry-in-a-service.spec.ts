@@ -1,25 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AuthService } from '@switchboard/contracts';
 import { startOtlpReceiver, type OtlpReceiver } from '@switchboard/otlp-receiver';
 import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
 import {
   createTestDatabase,
+  eventually,
   freePort,
   startServiceProcess,
   type ServiceProcess,
   type TestDatabase,
 } from '@switchboard/testing';
-
-async function until<T>(what: string, read: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The count of the server duration histogram for one method and status, from /metrics. */
 async function serverCalls(metricsUrl: string, method: string, status: number): Promise<number> {
@@ -102,30 +92,37 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
       transport.close();
     }
 
-    const server = await until('the Login server span', () =>
-      spansOf(traceId).find((s) => s.name === 'switchboard.auth.v1.AuthService/Login'),
+    const server = await eventually(
+      async () => spansOf(traceId).find((s) => s.name === 'switchboard.auth.v1.AuthService/Login'),
+      15_000,
+      'the Login server span',
     );
     expect(server.parentSpanId).toBe(parentSpanId);
     expect(server.service).toBe('auth-service');
     expect(server.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.method': 'Login' });
 
     // The pg driver was hooked before the bundle loaded it: Login's query is a child span.
-    const query = await until('a pg span under the Login span', () =>
-      spansOf(traceId).find((s) => s.parentSpanId === server.spanId),
+    const query = await eventually(
+      async () => spansOf(traceId).find((s) => s.parentSpanId === server.spanId),
+      15_000,
+      'a pg span under the Login span',
     );
     expect(query.service).toBe('auth-service');
     expect(query.attributes['db.system.name'] ?? query.attributes['db.system']).toBe('postgresql');
 
     // The failed call's log line carries the trace the caller chose.
-    const line = await until('the rpc failed log line', () =>
-      auth
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find(
-          (l) => l.msg === 'rpc failed' && l.method === 'switchboard.auth.v1.AuthService/Login',
-        ),
+    const line = await eventually(
+      async () =>
+        auth
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find(
+            (l) => l.msg === 'rpc failed' && l.method === 'switchboard.auth.v1.AuthService/Login',
+          ),
+      15_000,
+      'the rpc failed log line',
     );
     expect(line).toMatchObject({ trace_id: traceId, span_id: server.spanId });
   });
@@ -145,8 +142,10 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
       transport.close();
     }
     // The server span ends last, so once it is here every span it caused is too.
-    const server = await until('the Login server span', () =>
-      spansOf(traceId).find((s) => s.kind === 'server'),
+    const server = await eventually(
+      async () => spansOf(traceId).find((s) => s.kind === 'server'),
+      15_000,
+      'the Login server span',
     );
     const names = spansOf(traceId)
       .filter((s) => s.spanId !== server.spanId)
@@ -177,8 +176,10 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
         { headers: { traceparent: `00-${traceId}-0102030405060708-01` } },
       );
       // The server span, not the first span of the trace to arrive (its queries end sooner).
-      const span = await until('the GetJwks span over http/json', () =>
-        spansOf(traceId).find((s) => s.kind === 'server'),
+      const span = await eventually(
+        async () => spansOf(traceId).find((s) => s.kind === 'server'),
+        15_000,
+        'the GetJwks span over http/json',
       );
       expect(span).toMatchObject({
         name: 'switchboard.auth.v1.AuthService/GetJwks',
