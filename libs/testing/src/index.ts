@@ -14,3 +14,5 @@ export * from './service-under-test';
 export * from './start-service-under-test';
 export * from './create-test-logger';
 export * from './eventually';
+export * from './find-workspace-root';
+export * from './spawn-bundle';

@@ -1,13 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type ClientTls } from '@switchboard/rpc';
+import { findWorkspaceRoot } from './find-workspace-root';
 import { freePort } from './kafka-test-broker';
 import { createTestDatabase } from './postgres-test-server';
+import { bundleMain, spawnBundle } from './spawn-bundle';
 
 // Kept apart from kafka-test-broker.ts on purpose: that file is loaded by jest's
 // global setup, which has no path aliases, and this one needs @switchboard/*.
@@ -121,11 +121,7 @@ export async function startServiceProcess(
     [`${key}_PORT`]: String(port),
   };
 
-  const child = spawn(
-    process.execPath,
-    ['--enable-source-maps', '--require', join(__dirname, 'exit-with-parent.cjs'), bundle],
-    { cwd: workspaceRoot(), env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
+  const child = spawnBundle(findWorkspaceRoot(__dirname), bundle, env);
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
@@ -277,22 +273,14 @@ function bundleOf(app: ServiceApp): Promise<string> {
 }
 
 async function buildBundle(app: ServiceApp): Promise<string> {
-  const root = workspaceRoot();
+  const root = findWorkspaceRoot(__dirname);
   const dir = join(root, 'dist', 'test-services', `${app}-${sourceHash(root, app)}`);
   const file = join(dir, 'main.cjs');
   if (existsSync(file)) return file;
   // Built aside and renamed into place, so a parallel worker never runs half a file.
   const staging = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(root, 'tools', 'scripts', 'bundle.mjs'),
-        `apps/${app}/src/main.ts`,
-        relative(root, join(staging, 'main.cjs')),
-      ],
-      { cwd: root },
-    );
+    await bundleMain(root, `apps/${app}/src/main.ts`, relative(root, join(staging, 'main.cjs')));
     renameSync(staging, dir);
     removeOldBundles(join(root, 'dist', 'test-services'), app, dir);
   } catch (err) {
@@ -336,13 +324,4 @@ function sourceHash(root: string, app: ServiceApp): string {
     hash.update(readFileSync(path));
   }
   return hash.digest('hex').slice(0, 16);
-}
-
-function workspaceRoot(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tools', 'scripts', 'bundle.mjs'))) return dir;
-    if (dirname(dir) === dir) {
-      throw new Error(`tools/scripts/bundle.mjs not found above ${__dirname}`);
-    }
-  }
 }

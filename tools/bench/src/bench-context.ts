@@ -2,8 +2,6 @@
 // the shared tools (ghz, the protoset, a private broker), a progress log, and
 // a place to register clean-up so nothing a module started outlives the run.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { freePort, isWellKnownServicePort } from '@switchboard/testing';
 
 export interface BenchSettings {
@@ -35,14 +33,6 @@ export async function freeBenchPort(): Promise<number> {
   for (;;) {
     const port = await freePort();
     if (!isWellKnownServicePort(port)) return port;
-  }
-}
-
-/** The workspace root: the folder above `from` holding tools/scripts/bundle.mjs. */
-export function findWorkspaceRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tools', 'scripts', 'bundle.mjs'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no workspace found above ${from}`);
   }
 }
 

@@ -6,9 +6,9 @@
 //   npm run bench -- --quick      the subset that runs in under 3 minutes
 //   npm run bench -- --only grpc,consumer --rounds 4
 import { resolve } from 'node:path';
-import { startLocalBroker } from '@switchboard/testing';
+import { findWorkspaceRoot, startLocalBroker } from '@switchboard/testing';
 import { MODULE_NAMES, parseBenchArgs, type ModuleName } from './bench-args';
-import { findWorkspaceRoot, type BenchContext } from './bench-context';
+import type { BenchContext } from './bench-context';
 import { renderDocument, writeDocument } from './bench-document';
 import { startBenchPostgres, type BenchPostgres } from './bench-postgres';
 import { failedSection, type SectionResult } from './bench-result';

@@ -16,12 +16,11 @@
 //
 // Prints one line of percentiles; on failure, the error and the services'
 // output go to stderr. Leaves nothing behind: processes, databases, folders.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { ConnectError } from '@connectrpc/connect';
 import {
   AuthService,
@@ -33,9 +32,12 @@ import {
 } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, errorDetailsOf } from '@switchboard/rpc';
 import {
+  bundleMain,
   createTestDatabase,
+  findWorkspaceRoot,
   freePort,
   isWellKnownServicePort,
+  spawnBundle,
   startLocalBroker,
   type TestBroker,
   type TestDatabase,
@@ -75,15 +77,6 @@ function readOptions(): Options {
   return { posts, warmup };
 }
 
-function workspaceRoot(): string {
-  // Run from a bundle under dist/, so walk up to the folder that has the build script.
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tools', 'scripts', 'bundle.mjs'))) return dir;
-    if (dirname(dir) === dir)
-      throw new Error(`tools/scripts/bundle.mjs not found above ${__dirname}`);
-  }
-}
-
 /** Cleanup steps, run last-registered first, once, whatever happened. */
 const cleanups: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -115,11 +108,7 @@ async function buildServices(root: string): Promise<Map<App, string>> {
   // Its own output folder: npm start and the tests build theirs elsewhere, maybe right now.
   for (const app of APPS) {
     const outfile = join('dist', 'bench-latency', app, 'main.cjs');
-    await promisify(execFile)(
-      process.execPath,
-      [join(root, 'tools', 'scripts', 'bundle.mjs'), `apps/${app}/src/main.ts`, outfile],
-      { cwd: root },
-    );
+    await bundleMain(root, `apps/${app}/src/main.ts`, outfile);
     bundles.set(app, join(root, outfile));
   }
   return bundles;
@@ -139,33 +128,19 @@ async function startService(
       (entry): entry is [string, string] => entry[1] !== undefined && !DROPPED_ENV.test(entry[0]),
     ),
   );
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--enable-source-maps',
-      // Shuts the service down should this bench die without cleaning up.
-      '--require',
-      join(root, 'libs', 'testing', 'src', 'exit-with-parent.cjs'),
-      bundle,
-    ],
-    {
-      cwd: root,
-      env: {
-        ...inherited,
-        // The bench runs the development stack, as npm start does.
-        SWITCHBOARD_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        SEED_DEMO_DATA: 'false',
-        SHUTDOWN_GRACE_MS: '2000',
-        ...env,
-        [`${key}_HOST`]: '127.0.0.1',
-        [`${key}_PORT`]: String(port),
-        // Any free port, so the bench never collides with npm start's metrics ports.
-        [`${key}_METRICS_PORT`]: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
-  );
+  const child: ChildProcess = spawnBundle(root, bundle, {
+    ...inherited,
+    // The bench runs the development stack, as npm start does.
+    SWITCHBOARD_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_DATA: 'false',
+    SHUTDOWN_GRACE_MS: '2000',
+    ...env,
+    [`${key}_HOST`]: '127.0.0.1',
+    [`${key}_PORT`]: String(port),
+    // Any free port, so the bench never collides with npm start's metrics ports.
+    [`${key}_METRICS_PORT`]: '0',
+  });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
@@ -270,7 +245,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function run(options: Options): Promise<string> {
-  const root = workspaceRoot();
+  const root = findWorkspaceRoot(__dirname);
   const bundles = await buildServices(root);
 
   const broker: TestBroker = await startLocalBroker();

@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { bundleMain, spawnBundle } from '@switchboard/testing';
 
 export interface EdgeProcess {
   readonly pid: number;
@@ -28,34 +27,16 @@ const STOP_GRACE_MS = 20_000;
 export async function startEdgeProcess(env: Record<string, string>): Promise<EdgeProcess> {
   const dir = join(root, 'dist', 'test-services', `edge-gateway-${randomBytes(6).toString('hex')}`);
   const bundle = join(dir, 'main.cjs');
-  await promisify(execFile)(
-    process.execPath,
-    [join(root, 'tools', 'scripts', 'bundle.mjs'), 'apps/edge-gateway/src/main.ts', bundle],
-    { cwd: root },
-  );
-  const child = spawn(
-    process.execPath,
-    [
-      '--enable-source-maps',
-      // Ends it when the test runner dies without stopping it.
-      '--require',
-      join(root, 'libs', 'testing', 'src', 'exit-with-parent.cjs'),
-      bundle,
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        SWITCHBOARD_ENV: 'development',
-        EDGE_HOST: '127.0.0.1',
-        EDGE_PORT: '0',
-        EDGE_METRICS_PORT: '0',
-        SHUTDOWN_GRACE_MS: '1000',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
-  );
+  await bundleMain(root, 'apps/edge-gateway/src/main.ts', bundle);
+  const child = spawnBundle(root, bundle, {
+    ...process.env,
+    SWITCHBOARD_ENV: 'development',
+    EDGE_HOST: '127.0.0.1',
+    EDGE_PORT: '0',
+    EDGE_METRICS_PORT: '0',
+    SHUTDOWN_GRACE_MS: '1000',
+    ...env,
+  });
   const parsed: Record<string, unknown>[] = [];
   let partial = '';
   let errors = '';
