@@ -4,7 +4,7 @@ import {
   IssueServiceTokenResponseSchema,
   type IssueServiceTokenRequestSchema,
 } from '@switchboard/contracts';
-import { createServiceIdentity } from './create-service-identity';
+import { createServiceIdentity, type ServiceIdentityOptions } from './create-service-identity';
 
 type Request = MessageInitShape<typeof IssueServiceTokenRequestSchema>;
 
@@ -24,15 +24,34 @@ function fakeIssuer(ttlMs: number, clock: { now: number }) {
   };
 }
 
+type FakeIssuer = ReturnType<typeof fakeIssuer>;
+
+/**
+ * An identity over fakeIssuer(ttlMs) on a clock the test moves; `authClientOf`
+ * lets a test put something in front of the issuer.
+ */
+function identityOver(
+  ttlMs: number,
+  options: Partial<Omit<ServiceIdentityOptions, 'authClient' | 'now'>> = {},
+  authClientOf: (auth: FakeIssuer) => ServiceIdentityOptions['authClient'] = (auth) => auth,
+) {
+  const clock = { now: 1_000_000 };
+  const auth = fakeIssuer(ttlMs, clock);
+  const identity = createServiceIdentity({
+    authClient: authClientOf(auth),
+    clientId: 'c',
+    clientSecret: 's',
+    now: () => clock.now,
+    ...options,
+  });
+  return { clock, auth, identity };
+}
+
 describe('createServiceIdentity', () => {
   it('asks once for concurrent callers and reuses the token', async () => {
-    const clock = { now: 1_000_000 };
-    const auth = fakeIssuer(15 * 60_000, clock);
-    const identity = createServiceIdentity({
-      authClient: auth,
+    const { clock, auth, identity } = identityOver(15 * 60_000, {
       clientId: 'order-service',
       clientSecret: 'secret-123456789',
-      now: () => clock.now,
     });
     const headers = await Promise.all([identity.authorization(), identity.authorization()]);
     expect(headers).toEqual(['Bearer token-1', 'Bearer token-1']);
@@ -42,15 +61,7 @@ describe('createServiceIdentity', () => {
   });
 
   it('asks again once within the refresh margin, and after invalidate()', async () => {
-    const clock = { now: 1_000_000 };
-    const auth = fakeIssuer(15 * 60_000, clock);
-    const identity = createServiceIdentity({
-      authClient: auth,
-      clientId: 'c',
-      clientSecret: 's',
-      refreshBeforeMs: 60_000,
-      now: () => clock.now,
-    });
+    const { clock, identity } = identityOver(15 * 60_000, { refreshBeforeMs: 60_000 });
     expect(await identity.authorization()).toBe('Bearer token-1');
     clock.now += 14 * 60_000 - 1;
     expect(await identity.authorization()).toBe('Bearer token-1');
@@ -61,32 +72,17 @@ describe('createServiceIdentity', () => {
   });
 
   it('uses a token shorter-lived than the margin once, then asks afresh', async () => {
-    const clock = { now: 1_000_000 };
-    const auth = fakeIssuer(30_000, clock);
-    const identity = createServiceIdentity({
-      authClient: auth,
-      clientId: 'c',
-      clientSecret: 's',
-      refreshBeforeMs: 60_000,
-      now: () => clock.now,
-    });
+    const { identity } = identityOver(30_000, { refreshBeforeMs: 60_000 });
     expect(await identity.authorization()).toBe('Bearer token-1');
     expect(await identity.authorization()).toBe('Bearer token-2');
   });
 
   it('does not cache a failure', async () => {
-    const clock = { now: 1_000_000 };
     let fail = true;
-    const auth = fakeIssuer(15 * 60_000, clock);
-    const identity = createServiceIdentity({
-      authClient: {
-        issueServiceToken: (request) =>
-          fail ? Promise.reject(new Error('auth down')) : auth.issueServiceToken(request),
-      },
-      clientId: 'c',
-      clientSecret: 's',
-      now: () => clock.now,
-    });
+    const { identity } = identityOver(15 * 60_000, {}, (auth) => ({
+      issueServiceToken: (request) =>
+        fail ? Promise.reject(new Error('auth down')) : auth.issueServiceToken(request),
+    }));
     await expect(identity.authorization()).rejects.toThrow('auth down');
     fail = false;
     expect(await identity.authorization()).toBe('Bearer token-1');
