@@ -3,11 +3,9 @@
 // HANDLER_DELAY_MS (per event, inside the transaction), COMMIT_INTERVAL_MS,
 // MAX_EVENTS_PER_TRANSACTION.
 import { OrderPlacedSchema } from '@switchboard/contracts';
-import { createLogger } from '@switchboard/logger';
-import { createStorage } from '@switchboard/storage';
-import { createEventBus } from '../kafka/create-event-bus';
 import { createInboxConsumer } from '../inbox/create-inbox-consumer';
 import { on } from '../inbox/on';
+import { connectTestProcess } from './connect-test-process';
 import {
   INBOX_TEST_SOURCE,
   inboxTestMigrations,
@@ -17,18 +15,12 @@ import {
 } from './inbox-fixture';
 
 async function main() {
-  const logger = createLogger({ service: 'inbox-consumer-process', level: 'warn' });
-  const storage = await createStorage<InboxTestDatabase>({
+  const { logger, storage, bus } = await connectTestProcess<InboxTestDatabase>({
+    name: 'inbox-consumer-process',
     service: 'inbox_test',
-    serviceDatabaseUrl: process.env.INBOX_DB_URL,
+    databaseUrl: process.env.INBOX_DB_URL,
     migrations: inboxTestMigrations,
-    logger,
-  });
-  const bus = createEventBus({
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-    clientId: 'inbox-consumer-process',
     source: INBOX_TEST_SOURCE,
-    logger,
     topics: [inboxTestTopic('process', process.env.INBOX_TOPIC!)],
   });
   const delayMs = Number(process.env.HANDLER_DELAY_MS ?? '0');

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { topics, type OrderPlaced, type TopicSpec } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logger';
-import {
-  createStorage,
-  sql,
-  type Generated,
-  type Kysely,
-  type Storage,
-} from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { sql, type Generated, type Kysely, type Storage } from '@switchboard/storage';
 import type { EventBus } from '../event-bus';
 import { createEventBus } from '../kafka/create-event-bus';
 import type { EventRecord } from '../event-record';
 import { inboxMigrations, type InboxDatabase } from '../inbox/inbox-migrations';
 import type { HandlerContext } from '../inbox/on';
+import { openTestStore, type Backend, type TestStore } from './open-test-store';
 
 /**
  * What a test handler writes: one row per effect and no uniqueness, so a
@@ -45,39 +39,25 @@ export const inboxTestMigrations = {
   },
 };
 
-export type Backend = 'postgres';
+export type { Backend } from './open-test-store';
 
-export interface InboxStore {
-  storage: Storage<InboxTestDatabase>;
-  /** The server database's URL (postgres only), for a child process or a proxy. */
-  url?: string;
-  dispose(): Promise<void>;
-}
+export type InboxStore = TestStore<InboxTestDatabase>;
 
-export async function openInboxStore(
+export function openInboxStore(
   backend: Backend,
   logger: Logger,
   options: { urlFor?: (url: string) => string } = {},
 ): Promise<InboxStore> {
-  let database: TestDatabase | undefined;
-  if (backend === 'postgres') database = await createTestDatabase('inbox');
-  const storage = await createStorage<InboxTestDatabase>({
+  return openTestStore<InboxTestDatabase>(backend, {
     service: 'inbox_test',
-    serviceDatabaseUrl: database && (options.urlFor ? options.urlFor(database.url) : database.url),
+    databasePrefix: 'inbox',
     migrations: inboxTestMigrations,
     logger,
+    urlFor: options.urlFor,
     // Short, so a test of an unreachable database does not wait on defaults.
     connectTimeoutMs: 1_000,
     pingTimeoutMs: 1_000,
   });
-  return {
-    storage,
-    url: database?.url,
-    async dispose() {
-      await storage.close();
-      await database?.drop();
-    },
-  };
 }
 
 /** The effect of an OrderPlaced: a row with its order id and sequence number. */

@@ -1,13 +1,12 @@
 import { create, type Message } from '@bufbuild/protobuf';
 import { OrderPlacedSchema } from '@switchboard/contracts';
 import { createLogger, type Logger } from '@switchboard/logger';
-import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { Writable } from 'node:stream';
 import type { EventBus } from '../event-bus';
 import { createEventBus } from '../kafka/create-event-bus';
 import type { DecodedEvent } from '../cloudevents/decode-event';
 import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
+import { openTestStore, type Backend, type TestStore } from './open-test-store';
 
 export const quietLogger = (): Logger =>
   process.env.TEST_LOGS
@@ -18,32 +17,18 @@ export const quietLogger = (): Logger =>
         destination: new Writable({ write: (_c, _e, cb) => cb() }),
       });
 
-export type Backend = 'postgres';
+export type { Backend } from './open-test-store';
 
-export interface OutboxStore {
-  storage: Storage<OutboxDatabase>;
-  url?: string;
-  dispose(): Promise<void>;
-}
+export type OutboxStore = TestStore<OutboxDatabase>;
 
 /** A fresh outbox database on the chosen backend. */
-export async function openOutboxStore(backend: Backend, logger: Logger): Promise<OutboxStore> {
-  let database: TestDatabase | undefined;
-  if (backend === 'postgres') database = await createTestDatabase('outbox');
-  const storage = await createStorage<OutboxDatabase>({
+export function openOutboxStore(backend: Backend, logger: Logger): Promise<OutboxStore> {
+  return openTestStore<OutboxDatabase>(backend, {
     service: 'outbox_test',
-    serviceDatabaseUrl: database?.url,
+    databasePrefix: 'outbox',
     migrations: outboxMigrations,
     logger,
   });
-  return {
-    storage,
-    url: database?.url,
-    async dispose() {
-      await storage.close();
-      await database?.drop();
-    },
-  };
 }
 
 /**

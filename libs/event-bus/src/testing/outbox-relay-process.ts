@@ -1,24 +1,16 @@
 // A relay in a process of its own, so a test can SIGKILL it mid-batch.
 // Env: OUTBOX_DB_URL (a PostgreSQL URL), KAFKA_BROKERS.
-import { createLogger } from '@switchboard/logger';
-import { createStorage } from '@switchboard/storage';
-import { createEventBus } from '../kafka/create-event-bus';
 import { createOutboxRelay } from '../outbox/create-outbox-relay';
 import { outboxMigrations, type OutboxDatabase } from '../outbox/outbox-migrations';
+import { connectTestProcess } from './connect-test-process';
 
 async function main() {
-  const logger = createLogger({ service: 'relay-process', level: 'warn' });
-  const storage = await createStorage<OutboxDatabase>({
+  const { logger, storage, bus } = await connectTestProcess<OutboxDatabase>({
+    name: 'relay-process',
     service: 'outbox_test',
-    serviceDatabaseUrl: process.env.OUTBOX_DB_URL,
+    databaseUrl: process.env.OUTBOX_DB_URL,
     migrations: outboxMigrations,
-    logger,
-  });
-  const bus = createEventBus({
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-    clientId: 'relay-process',
     source: '/switchboard/outbox-test',
-    logger,
   });
   // Small batches so that a kill is likely to land between publish and mark.
   createOutboxRelay({
