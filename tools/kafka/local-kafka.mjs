@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
-import { isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
+import { followOutput, isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
 
 const KAFKA_VERSION = '4.3.1';
 const MIN_JAVA = 17;
@@ -232,19 +232,11 @@ async function runJavaBroker() {
     if (jvmAlive) safeKill(jvm.pid, 'SIGKILL');
   });
 
-  for (const stream of [jvm.stdout, jvm.stderr]) {
-    let partial = '';
-    stream.on('data', (chunk) => {
-      logStream.write(chunk);
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        tail.push(line);
-        if (tail.length > 40) tail.shift();
-        if (!flags.quiet) process.stderr.write(`${PREFIX} ${line}\n`);
-      }
-    });
-  }
+  followOutput(jvm, logStream, (line) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    if (!flags.quiet) process.stderr.write(`${PREFIX} ${line}\n`);
+  });
 
   let stopping = false;
   const stop = async (reason) => {

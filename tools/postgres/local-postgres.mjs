@@ -41,7 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
-import { isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
+import { followOutput, isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
 
 const PREFIX = '[local-postgres]';
 const DEFAULT_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -157,19 +157,11 @@ export async function startLocalPostgres({
 
   let announced;
   const ready = new Promise((done) => (announced = done));
-  for (const stream of [server.stdout, server.stderr]) {
-    let partial = '';
-    stream.on('data', (chunk) => {
-      logStream.write(chunk);
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        if (line.includes('database system is ready to accept connections')) announced();
-      }
-    });
-  }
+  followOutput(server, logStream, (line) => {
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+    if (line.includes('database system is ready to accept connections')) announced();
+  });
 
   const stop = async () => {
     if (alive) {

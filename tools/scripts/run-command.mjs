@@ -38,3 +38,20 @@ export function safeKill(pid, signal) {
 export function isLoopback(host) {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/**
+ * Copies a server's stdout and stderr to its log file as they come and hands
+ * every complete line to `onLine`: the launchers keep a tail for errors and
+ * watch for the line that says the server is ready.
+ */
+export function followOutput(child, logStream, onLine) {
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      logStream.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+  }
+}
