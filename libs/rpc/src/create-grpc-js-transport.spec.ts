@@ -8,16 +8,7 @@ import { createGrpcJsTransport, type GrpcJsTransport } from './create-grpc-js-tr
 import { createServiceClient } from './create-service-client';
 import { errorDetailsOf } from './error-details/error-details-of';
 import { startTestServer, type TestServer } from './start-test-server';
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './testing/failure';
 
 /** A loopback port that nothing listens on. */
 async function closedPort(): Promise<number> {

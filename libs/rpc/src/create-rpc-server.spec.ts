@@ -15,17 +15,7 @@ import { createRpcServer } from './create-rpc-server';
 import { createServiceClient, type ServiceClient } from './create-service-client';
 import { errorDetailsOf } from './error-details/error-details-of';
 import { startTestServer, type TestServer } from './start-test-server';
-
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-async function failure(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
-  try {
-    await (typeof call === 'function' ? call() : call);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './testing/failure';
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

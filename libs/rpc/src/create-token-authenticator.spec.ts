@@ -1,6 +1,6 @@
 import { uniformAccess } from './access-policy';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { AuthService, InventoryService, Role } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
 import type { CallContext } from './call-context';
@@ -16,16 +16,7 @@ import {
   type AuthStandIn,
   type TestServer,
 } from './start-test-server';
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './testing/failure';
 
 /** The clock the caching tests run on; the stand-in dates its tokens by it too. */
 const clock = { now: Date.now() };
