@@ -27,10 +27,11 @@ function runEvents(
   });
 }
 
-describe('events tail', () => {
+/** A bus on a sales-orders topic of this run's own, so reruns and parallel suites never meet. */
+function busOnFreshTopic(label: string) {
   const spec = {
     ...topics.salesOrders,
-    name: `test.${randomUUID().slice(0, 8)}.cli.sales.orders.v1`,
+    name: `test.${randomUUID().slice(0, 8)}.${label}.sales.orders.v1`,
   };
   const bus = createEventBus({
     brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
@@ -39,6 +40,11 @@ describe('events tail', () => {
     source: '/switchboard/events-cli-test',
     topics: [spec],
   });
+  return { spec, bus };
+}
+
+describe('events tail', () => {
+  const { spec, bus } = busOnFreshTopic('cli');
   afterAll(() => bus.close());
 
   it('prints each record as a JSON line, undecodable ones included, and exits after --max', async () => {
@@ -98,17 +104,7 @@ describe('events tail', () => {
 });
 
 describe('events dlq and lag', () => {
-  const spec = {
-    ...topics.salesOrders,
-    name: `test.${randomUUID().slice(0, 8)}.cli-dlq.sales.orders.v1`,
-  };
-  const bus = createEventBus({
-    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-    clientId: 'events-cli-test',
-    logger: createLogger({ service: 'events-cli-test', level: 'error' }),
-    source: '/switchboard/events-cli-test',
-    topics: [spec],
-  });
+  const { spec, bus } = busOnFreshTopic('cli-dlq');
   afterAll(() => bus.close());
 
   /** Publishes an event to the topic and a dead letter of it to the twin, as the runtime would. */
