@@ -39,6 +39,19 @@ export async function freeBenchPort(): Promise<number> {
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Retries `fn` until it resolves or `timeoutMs` passes (for eventually consistent set-up steps). */
+export async function retryUntilResolved<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 export interface ToolRun {
   readonly cwd?: string;
   /** Killed (SIGTERM) after this long. */

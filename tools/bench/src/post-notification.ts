@@ -18,7 +18,7 @@ import { NotificationService, PostCreatedSchema, PostService } from '@switchboar
 import { cloudEventHeaders, createEventBus, type EventRecord } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import type { ServiceApp } from '@switchboard/testing';
-import { runTool, sleep, type BenchContext } from './bench-context';
+import { retryUntilResolved, runTool, sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
 import {
   createServiceStack,
@@ -53,18 +53,6 @@ interface Setup {
   readonly followers: readonly BenchUser[];
 }
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(250);
-    }
-  }
-}
-
 async function prepare(stack: ServiceStack): Promise<Setup> {
   const authors: BenchUser[] = [];
   const followers: BenchUser[] = [];
@@ -75,7 +63,10 @@ async function prepare(stack: ServiceStack): Promise<Setup> {
   for (const follower of followers) {
     for (const author of authors) {
       // The post service learns users from UserRegistered events: retry until it has them.
-      await eventually(() => posts.followUser({ userId: author.userId }, follower.auth), 60_000);
+      await retryUntilResolved(
+        () => posts.followUser({ userId: author.userId }, follower.auth),
+        60_000,
+      );
     }
   }
   return { stack, authors, followers };

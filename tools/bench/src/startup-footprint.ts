@@ -18,7 +18,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { InventoryService, OrderService, PostService } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
 import type { ServiceApp } from '@switchboard/testing';
-import { runTool, sleep, type BenchContext } from './bench-context';
+import { retryUntilResolved, runTool, sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
 import { runGhz } from './ghz';
 import { descendantsOf, readProcess, roleOf, type ProcessInfo } from './process-cpu';
@@ -63,19 +63,6 @@ interface StackView {
   client<S extends DescService>(service: S, app: ServiceApp): ServiceClient<S>;
 }
 
-/** Retries `fn` until it resolves or `timeoutMs` passes (for eventually consistent set-up steps). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(250);
-    }
-  }
-}
-
 interface LoadPlan {
   readonly customer: BenchUser;
   readonly author: BenchUser;
@@ -101,7 +88,10 @@ async function prepareLoad(stack: StackView): Promise<LoadPlan> {
   for (let i = 0; i < 10; i++) {
     const follower = await newCustomer(stack, `bench-follower-${i}`);
     // The post service learns users from UserRegistered events: retry until it has both.
-    await eventually(() => posts.followUser({ userId: author.userId }, follower.auth), 60_000);
+    await retryUntilResolved(
+      () => posts.followUser({ userId: author.userId }, follower.auth),
+      60_000,
+    );
   }
   return { customer, author, sku };
 }
