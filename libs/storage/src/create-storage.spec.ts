@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createLogger } from '@switchboard/logger';
 import {
   createTestDatabase,
+  databaseExists,
   dropDatabase,
   testDatabaseUrl,
   type TestDatabase,
@@ -393,17 +394,6 @@ describe('createStorage', () => {
 describe('createStorage on a PostgreSQL server', () => {
   const serverUrl = testDatabaseUrl();
   const service = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
-
-  async function databaseExists(name: string): Promise<boolean> {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query('select 1 from pg_database where datname = $1', [name]);
-      return rows.length === 1;
-    } finally {
-      await client.end();
-    }
-  }
 
   it('creates switchboard_<service> on the shared server and masks the password', async () => {
     const key = service();

@@ -49,6 +49,17 @@ export async function dropDatabase(name: string, serverUrl = testDatabaseUrl()):
   );
 }
 
+/** Whether the test server has a database of this name: for tests of who creates and drops them. */
+export async function databaseExists(
+  name: string,
+  serverUrl = testDatabaseUrl(),
+): Promise<boolean> {
+  const { rows } = await withServer(serverUrl, (client) =>
+    client.query('select 1 from pg_database where datname = $1', [name]),
+  );
+  return rows.length === 1;
+}
+
 /** A lower-case name of at most 63 bytes (PostgreSQL's limit), unique per call. */
 function uniqueName(prefix: string): string {
   const clean =

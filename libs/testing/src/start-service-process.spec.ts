@@ -8,9 +8,8 @@ import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from '@switchboard/contracts';
-import pg from 'pg';
 import { createGrpcJsTransport, createServiceClient, errorDetailsOf } from '@switchboard/rpc';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from './postgres-test-server';
+import { createTestDatabase, databaseExists, type TestDatabase } from './postgres-test-server';
 import { startGrpcFaultProxy, type GrpcFaultProxy } from './start-grpc-fault-proxy';
 import { startServiceProcess, type ServiceProcess } from './start-service-process';
 
@@ -41,17 +40,6 @@ async function healthOf(address: string): Promise<string> {
     return ConnectError.from(err).code === Code.Unavailable ? 'DOWN' : String(err);
   } finally {
     transport.close();
-  }
-}
-
-async function databaseExists(name: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    const { rows } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    return rows.length === 1;
-  } finally {
-    await client.end();
   }
 }
 
