@@ -13,13 +13,16 @@ import { bundleMain, spawnBundle } from './spawn-bundle';
 // global setup, which has no path aliases, and this one needs @switchboard/*.
 
 /** The workspace's services, by their folder under apps/. */
-export type ServiceApp =
-  | 'auth-service'
-  | 'inventory-service'
-  | 'order-service'
-  | 'post-service'
-  | 'notification-service'
-  | 'reporting-service';
+export const serviceApps = [
+  'auth-service',
+  'inventory-service',
+  'order-service',
+  'post-service',
+  'notification-service',
+  'reporting-service',
+] as const;
+
+export type ServiceApp = (typeof serviceApps)[number];
 
 export interface StartServiceProcessOptions {
   app: ServiceApp;

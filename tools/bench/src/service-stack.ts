@@ -9,6 +9,7 @@ import { AuthService } from '@switchboard/contracts';
 import { createGrpcJsTransport, createServiceClient, type ServiceClient } from '@switchboard/rpc';
 import {
   createTestDatabase,
+  serviceApps,
   startServiceProcess,
   type ServiceApp,
   type ServiceProcess,
@@ -16,14 +17,7 @@ import {
 } from '@switchboard/testing';
 import { freeBenchPort, type BenchContext } from './bench-context';
 
-export const ALL_APPS: readonly ServiceApp[] = [
-  'auth-service',
-  'inventory-service',
-  'order-service',
-  'post-service',
-  'notification-service',
-  'reporting-service',
-];
+export const ALL_APPS: readonly ServiceApp[] = serviceApps;
 
 /** AUTH for auth-service, …: the prefix of a service's variables. */
 export const envKeyOf = (app: ServiceApp) => app.replace(/-service$/, '').toUpperCase();

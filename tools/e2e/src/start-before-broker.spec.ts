@@ -2,20 +2,12 @@ import { HealthCheckResponse_ServingStatus as ServingStatus, Health } from '@swi
 import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
 import {
   freePort,
+  serviceApps,
   startLocalBroker,
   startServiceProcess,
   type ServiceProcess,
   type TestBroker,
 } from '@switchboard/testing';
-
-const apps = [
-  'auth-service',
-  'inventory-service',
-  'order-service',
-  'post-service',
-  'notification-service',
-  'reporting-service',
-] as const;
 
 async function healthOf(address: string): Promise<string> {
   const transport = createGrpcJsTransport({ address, defaultTimeoutMs: 2_000 });
@@ -46,7 +38,7 @@ describe('services started before their Kafka broker', () => {
   it('answer NOT_SERVING, then become SERVING once the broker is up', async () => {
     const port = await freePort();
     const brokers = `127.0.0.1:${port}`;
-    for (const app of apps) {
+    for (const app of serviceApps) {
       running.push(
         await startServiceProcess({ app, env: { KAFKA_BROKERS: brokers }, waitFor: 'answering' }),
       );
@@ -61,7 +53,7 @@ describe('services started before their Kafka broker', () => {
       if (statuses.every((s) => s === 'SERVING')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(statuses).toEqual(apps.map(() => 'SERVING'));
+    expect(statuses).toEqual(serviceApps.map(() => 'SERVING'));
     // Nobody gave up and exited along the way.
     for (const service of running) expect(await healthOf(service.address)).toBe('SERVING');
   });
