@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
 import { trace, type Span, type SpanContext } from '@opentelemetry/api';
 import { InventoryService } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
@@ -12,6 +11,7 @@ import {
   type RpcServer,
 } from '@switchboard/rpc';
 import { startTelemetry, type Telemetry } from './start-telemetry';
+import { startRawUnaryServer } from './testing/start-raw-unary-server';
 
 const GET_PRODUCT = `/${InventoryService.typeName}/${InventoryService.method.getProduct.name}`;
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -21,36 +21,10 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
 /** A bare grpc-js server answering GetProduct with an empty message, keeping the traceparent it got. */
 async function startDownstream() {
   const traceparents: string[] = [];
-  const server = new grpc.Server();
-  const raw = (b: Buffer) => b;
-  server.addService(
-    {
-      GetProduct: {
-        path: GET_PRODUCT,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: raw,
-        requestDeserialize: raw,
-        responseSerialize: raw,
-        responseDeserialize: raw,
-      },
-    },
-    {
-      GetProduct: (
-        call: grpc.ServerUnaryCall<Buffer, Buffer>,
-        done: grpc.sendUnaryData<Buffer>,
-      ) => {
-        traceparents.push(String(call.metadata.get('traceparent')[0] ?? ''));
-        done(null, Buffer.alloc(0));
-      },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
-  return { traceparents, address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+  const server = await startRawUnaryServer(GET_PRODUCT, (call) => {
+    traceparents.push(String(call.metadata.get('traceparent')[0] ?? ''));
+  });
+  return { traceparents, address: `127.0.0.1:${server.port}`, close: server.close };
 }
 
 describe('telemetry with no exporter: ids without recording', () => {

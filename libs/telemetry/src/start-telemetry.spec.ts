@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { startTelemetry, type Telemetry } from './start-telemetry';
+import { startRawUnaryServer } from './testing/start-raw-unary-server';
 
 const OTEL_VARIABLES = Object.keys(process.env).filter((name) => name.startsWith('OTEL_'));
 
@@ -26,34 +26,11 @@ async function listenOnDefaultCollectorPort(): Promise<{ requests: string[]; ser
 /** Receives OTLP over gRPC on loopback and keeps each request's bytes. */
 async function startGrpcReceiver() {
   const received: Buffer[] = [];
-  const server = new grpc.Server();
-  const raw = (b: Buffer) => b;
-  const path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-  server.addService(
-    {
-      Export: {
-        path,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: raw,
-        requestDeserialize: raw,
-        responseSerialize: raw,
-        responseDeserialize: raw,
-      },
-    },
-    {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
-        received.push(call.request);
-        done(null, Buffer.alloc(0));
-      },
-    },
+  const server = await startRawUnaryServer(
+    '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    (call) => received.push(call.request),
   );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
-  return { received, endpoint: `http://127.0.0.1:${port}`, close: () => server.forceShutdown() };
+  return { received, endpoint: `http://127.0.0.1:${server.port}`, close: server.close };
 }
 
 describe('startTelemetry', () => {
