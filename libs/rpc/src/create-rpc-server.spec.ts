@@ -357,14 +357,18 @@ describe('createRpcServer', () => {
       expect(errorDetailsOf(stale).reason).toBe('SERVICE_TOKEN_INVALID');
     });
 
-    it('refuses to register a service whose policy leaves a method undeclared', () => {
-      const server = createRpcServer({
+    /** A server with no authenticator, never started: for what addService refuses. */
+    const unstartedServer = () =>
+      createRpcServer({
         logger: createLogger({ service: 't', level: 'silent' }),
         host: '127.0.0.1',
         port: 0,
         maxReceiveBytes: 1024,
         shutdownGraceMs: 10,
       });
+
+    it('refuses to register a service whose policy leaves a method undeclared', () => {
+      const server = unstartedServer();
       const { returnReservation: _left, ...partial } = uniformAccess(InventoryService, 'public');
       expect(() =>
         server.addService(
@@ -383,13 +387,7 @@ describe('createRpcServer', () => {
     });
 
     it('refuses to register a protected method when there is no authenticator', () => {
-      const server = createRpcServer({
-        logger: createLogger({ service: 't', level: 'silent' }),
-        host: '127.0.0.1',
-        port: 0,
-        maxReceiveBytes: 1024,
-        shutdownGraceMs: 10,
-      });
+      const server = unstartedServer();
       expect(() =>
         server.addService(
           InventoryService,
