@@ -25,17 +25,20 @@ function sdk(
   return { tracer: provider.getTracer('switchboard/otlp-receiver-test'), provider };
 }
 
+/** One attribute of each kind OTLP carries, so the decoded span shows each kept its type. */
+const SERVER_ATTRIBUTES = {
+  'rpc.system': 'grpc',
+  'rpc.grpc.status_code': 0,
+  ratio: 0.5,
+  retried: false,
+  'order.items': ['p-1', 'p-2'],
+};
+
 /** A server span with a client child that fails, a producer and a consumer linked to it. */
 function emitOrderTrace(tracer: Tracer): { traceId: string; producerSpanId: string } {
   const server = tracer.startSpan('switchboard.order.v1.OrderService/PlaceOrder', {
     kind: SpanKind.SERVER,
-    attributes: {
-      'rpc.system': 'grpc',
-      'rpc.grpc.status_code': 0,
-      ratio: 0.5,
-      retried: false,
-      'order.items': ['p-1', 'p-2'],
-    },
+    attributes: SERVER_ATTRIBUTES,
   });
   const inServer = trace.setSpan(context.active(), server);
   const client = tracer.startSpan(
@@ -120,13 +123,7 @@ describe('startOtlpReceiver', () => {
       service: 'order-service',
       scope: { name: 'switchboard/otlp-receiver-test' },
       status: { code: 'unset' },
-      attributes: {
-        'rpc.system': 'grpc',
-        'rpc.grpc.status_code': 0,
-        ratio: 0.5,
-        retried: false,
-        'order.items': ['p-1', 'p-2'],
-      },
+      attributes: SERVER_ATTRIBUTES,
       resource: { 'service.name': 'order-service' },
     });
     expect(server!.parentSpanId).toBeUndefined();
