@@ -6,30 +6,15 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
 
 describe('InventoryService AllocateStock and VoidAllocation', () => {
   let t: InventoryTestServer;
-  let n = 0;
-  /** A fresh sku per test, so tests never share stock. */
-  const newProduct = async (quantity: number, currencyCode = 'EUR') => {
-    const sku = `ALLOC-${++n}`;
-    await t.client.createProduct(
-      {
-        sku,
-        name: `Allocatable ${n}`,
-        unitPrice: { currencyCode, amountMinor: 250n },
-        initialQuantity: quantity,
-      },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
+  const { newProduct, stock } = createStockFixtures(() => t, {
+    skuPrefix: 'ALLOC-',
+    name: (n) => `Allocatable ${n}`,
+    unitPrice: { currencyCode: 'EUR', amountMinor: 250n },
+  });
   const reservation = (id: string) =>
     t.storage.db
       .selectFrom('reservations')

@@ -12,6 +12,7 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
 
 // The ledger measures the TTL with a manual clock that the tests step, so
 // nothing here depends on how fast the machine is.
@@ -30,26 +31,10 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
 describe('reservation TTL', () => {
   let t: InventoryTestServer;
   const clock = createManualClock(Date.now());
-  let n = 0;
-  const newProduct = async (quantity: number) => {
-    const sku = `TTL-${++n}`;
-    await t.client.createProduct(
-      {
-        sku,
-        name: sku,
-        unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
-        initialQuantity: quantity,
-      },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
+  const { newProduct, stock } = createStockFixtures(() => t, {
+    skuPrefix: 'TTL-',
+    unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
+  });
   const statusOf = async (id: string) =>
     (
       await t.storage.db

@@ -1,6 +1,4 @@
-import { fromBinary } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import { ProductUpsertedSchema } from '@switchboard/contracts';
 import { sql } from '@switchboard/storage';
 import { createReservationLedger } from './create-reservation-ledger';
 import {
@@ -11,54 +9,25 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
+import { readProductEvents } from './testing/read-product-events';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('InventoryService ReturnReservation', () => {
   let t: InventoryTestServer;
-  let n = 0;
-  /** A fresh sku per test, so tests never share stock. */
-  const newProduct = async (quantity: number) => {
-    const sku = `RET-${++n}`;
-    await t.client.createProduct(
-      {
-        sku,
-        name: `Returnable ${n}`,
-        unitPrice: { currencyCode: 'EUR', amountMinor: 500n },
-        initialQuantity: quantity,
-      },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
-  const available = async (sku: string) =>
-    (await t.client.getProduct({ sku }, as.alice)).product?.availableQuantity;
+  const { newProduct, stock, available } = createStockFixtures(() => t, {
+    skuPrefix: 'RET-',
+    name: (n) => `Returnable ${n}`,
+    unitPrice: { currencyCode: 'EUR', amountMinor: 500n },
+  });
   const reservation = (id: string) =>
     t.storage.db
       .selectFrom('reservations')
       .select(['status', 'returned_at'])
       .where('reservation_id', '=', id)
       .executeTakeFirstOrThrow();
-  /** ProductUpserted events in the outbox for one sku, oldest first, decoded. */
-  const events = async (sku: string) => {
-    const rows = await t.storage.db
-      .selectFrom('outbox')
-      .select(['topic', 'headers', 'payload'])
-      .where('key', '=', sku)
-      .orderBy('id')
-      .execute();
-    return rows.map((row) => ({
-      topic: row.topic,
-      source: (JSON.parse(row.headers) as Record<string, string>).ce_source,
-      event: fromBinary(ProductUpsertedSchema, row.payload),
-    }));
-  };
+  const events = (sku: string) => readProductEvents(t.storage.db, sku);
   type Items = { sku: string; quantity: number }[];
   const reserve = (reservationId: string, items: Items, customerId = 'u-alice') =>
     t.client.reserveStock({ reservationId, items, customerId }, as.service);
@@ -107,8 +76,8 @@ describe('InventoryService ReturnReservation', () => {
     expect(ofA.map((e) => e.event.availableQuantity)).toEqual([10, 9]);
     expect(ofB.map((e) => e.event.availableQuantity)).toEqual([5, 5]);
     expect(ofA[1]).toMatchObject({
-      topic: 'catalog.products.v1',
-      source: EVENT_SOURCE,
+      row: { topic: 'catalog.products.v1' },
+      headers: { ce_source: EVENT_SOURCE },
       event: { sku: a, name: expect.stringContaining('Returnable') },
     });
   });
