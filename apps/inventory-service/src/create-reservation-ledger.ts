@@ -216,6 +216,18 @@ function visibleTo(row: ReservationRow | undefined, actor: Actor): row is Reserv
   return row !== undefined && (actor.anyReservation || row.owner_user_id === actor.userId);
 }
 
+/** The locked reservation the actor may settle; anyone else's is not found. */
+async function lockOwnReservation(
+  trx: Db,
+  reservationId: string,
+  actor: Actor,
+  now: SqlNow,
+): Promise<ReservationRow> {
+  const row = await lockReservation(trx, reservationId, now);
+  if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+  return row;
+}
+
 /**
  * Takes the quantities of the given reservations out of `reserved` (and, when
  * committing, out of `on_hand` too), one statement per sku in sku order: every
@@ -517,8 +529,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
     commit(reservationId, actor) {
       return settle(
         runInTransaction(db, async (trx): Promise<Outcome<void>> => {
-          const row = await lockReservation(trx, reservationId, now);
-          if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+          const row = await lockOwnReservation(trx, reservationId, actor, now);
           switch (row.status) {
             case 'committed':
               return {};
@@ -546,8 +557,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
 
     release(reservationId, actor) {
       return runInTransaction(db, async (trx) => {
-        const row = await lockReservation(trx, reservationId, now);
-        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        const row = await lockOwnReservation(trx, reservationId, actor, now);
         switch (row.status) {
           case 'released':
           case 'expired':
@@ -566,8 +576,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
       return runInTransaction(db, async (trx) => {
         // The reservation row lock serialises twin returns: the second waits
         // here, then sees 'returned' and adds nothing.
-        const row = await lockReservation(trx, reservationId, now);
-        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        const row = await lockOwnReservation(trx, reservationId, actor, now);
         switch (row.status) {
           case 'returned':
             return;
