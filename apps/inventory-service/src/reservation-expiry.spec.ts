@@ -31,18 +31,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
 describe('reservation TTL', () => {
   let t: InventoryTestServer;
   const clock = createManualClock(Date.now());
-  const { newProduct, stock } = createStockFixtures(() => t, {
+  const { newProduct, stock, reservation } = createStockFixtures(() => t, {
     skuPrefix: 'TTL-',
     unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
   });
-  const statusOf = async (id: string) =>
-    (
-      await t.storage.db
-        .selectFrom('reservations')
-        .select('status')
-        .where('reservation_id', '=', id)
-        .executeTakeFirstOrThrow()
-    ).status;
+  const statusOf = async (id: string) => (await reservation(id))?.status;
   const reserve = (id: string, sku: string, quantity: number) =>
     t.client.reserveStock(
       { customerId: 'u-alice', reservationId: id, items: [{ sku, quantity }] },

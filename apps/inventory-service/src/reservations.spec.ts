@@ -12,18 +12,12 @@ const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents
 
 describe('InventoryService stock and reservations', () => {
   let t: InventoryTestServer;
-  const { stock, available, ...fixtures } = createStockFixtures(() => t, {
+  const { stock, available, reservation, ...fixtures } = createStockFixtures(() => t, {
     skuPrefix: 'SKU-',
     name: (n) => `Product ${n}`,
     unitPrice: eur(1000),
   });
   const newProduct = (quantity: number, cents = 1000) => fixtures.newProduct(quantity, eur(cents));
-  const reservation = (id: string) =>
-    t.storage.db
-      .selectFrom('reservations')
-      .selectAll()
-      .where('reservation_id', '=', id)
-      .executeTakeFirst();
 
   beforeAll(async () => {
     t = await startInventoryTestServer();

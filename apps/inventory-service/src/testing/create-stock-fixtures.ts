@@ -1,4 +1,6 @@
 // Test support: what the inventory specs do to every product they touch.
+import type { Selectable } from '@switchboard/storage';
+import type { ReservationsTable } from '../inventory-schema';
 import type { Price } from '../validate-inventory-requests';
 import { as, type InventoryTestServer } from '../start-inventory-test-server';
 
@@ -9,6 +11,8 @@ export interface StockFixtures {
   stock(sku: string): Promise<{ on_hand: number; reserved: number }>;
   /** The available quantity as a customer sees it through the API. */
   available(sku: string): Promise<number | undefined>;
+  /** The reservation row as stored, or undefined when there is none. */
+  reservation(id: string): Promise<Selectable<ReservationsTable> | undefined>;
 }
 
 export interface StockFixturesOptions {
@@ -50,5 +54,11 @@ export function createStockFixtures(
         .executeTakeFirstOrThrow(),
     available: async (sku) =>
       (await server().client.getProduct({ sku }, as.alice)).product?.availableQuantity,
+    reservation: (id) =>
+      server()
+        .storage.db.selectFrom('reservations')
+        .selectAll()
+        .where('reservation_id', '=', id)
+        .executeTakeFirst(),
   };
 }
