@@ -4,29 +4,17 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Role, UserRegisteredSchema } from '@switchboard/contracts';
 import { sql, type Storage } from '@switchboard/storage';
-import { errorInfo } from '@switchboard/testing';
+import { errorInfo, failure } from '@switchboard/testing';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   startAuthTestServer,
   testSettings,
   type AuthTestServer,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 import { INVALID_TOKEN_MESSAGE } from './token-service';
-
-/** The ConnectError a call failed with; fails the test if it succeeded. */
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -35,20 +23,18 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 const USER_REGISTERED = 'switchboard.auth.v1.UserRegistered';
 
 describe('AuthService', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
   let t: AuthTestServer;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
     t = await startAuthTestServer(storage);
   });
 
   afterAll(async () => {
     await t?.stop();
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   const outboxRowsFor = (userId: string) =>

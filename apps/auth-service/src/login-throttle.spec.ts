@@ -6,12 +6,11 @@ import type { AuthDatabase } from './auth-schema';
 import { createLoginThrottle, type LoginThrottleSettings } from './login-throttle';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   quietLogger,
   serveAuthDomain,
   startAuthTestServer,
   type AuthTestServer,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
 const roomy = { capacity: 10_000, refillEveryMs: 1 };
@@ -38,28 +37,44 @@ async function refusal(attempt: Promise<unknown>) {
   }
 }
 
+/**
+ * A database for one describe, its login budgets emptied before each test so
+ * that no test inherits another's failures. Safe as hooks here: nothing
+ * started on it outlives a test.
+ */
+function useBudgetDatabase() {
+  const database = createAuthTestDatabase();
+  let storage: Storage<AuthDatabase> | undefined;
+  beforeAll(async () => {
+    storage = await database.open();
+  });
+  beforeEach(async () => {
+    await opened().db.deleteFrom('login_account_budgets').execute();
+    await opened().db.deleteFrom('login_known_addresses').execute();
+  });
+  afterAll(() => database.close());
+  const opened = () => {
+    if (storage === undefined) throw new Error('the budget database is opened in beforeAll');
+    return storage;
+  };
+  return {
+    get storage() {
+      return opened();
+    },
+    get db() {
+      return opened().db;
+    },
+  };
+}
+
 describe('login throttle', () => {
-  let target: TestDatabaseTarget;
-  let storage: Storage<AuthDatabase>;
+  const budgets = useBudgetDatabase();
   let now = 1_900_000_000_000;
   const clock = () => now;
 
-  beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
-  });
-  beforeEach(async () => {
-    await storage.db.deleteFrom('login_account_budgets').execute();
-    await storage.db.deleteFrom('login_known_addresses').execute();
-  });
-  afterAll(async () => {
-    await storage?.close();
-    await target?.dispose();
-  });
-
   it('limits failures per address across accounts, answering the wait, and refills', async () => {
     const throttle = createLoginThrottle(
-      storage.db,
+      budgets.db,
       settings({ perAddress: { capacity: 3, refillEveryMs: 1_000 } }),
       clock,
     );
@@ -78,8 +93,8 @@ describe('login throttle', () => {
 
   it('limits failures per account from new addresses, shared by replicas and kept in the database', async () => {
     const limits = settings({ perAccount: { capacity: 3, refillEveryMs: 60_000 } });
-    const replicaA = createLoginThrottle(storage.db, limits, clock);
-    const replicaB = createLoginThrottle(storage.db, limits, clock);
+    const replicaA = createLoginThrottle(budgets.db, limits, clock);
+    const replicaB = createLoginThrottle(budgets.db, limits, clock);
     await replicaA.admit('target@example.com', '10.0.1.1');
     await replicaB.admit('target@example.com', '10.0.1.2');
     await replicaA.admit('target@example.com', '10.0.1.3');
@@ -89,13 +104,13 @@ describe('login throttle', () => {
     });
     // Another account is not affected; a replica started later sees the count.
     expect(await refusal(replicaB.admit('other@example.com', '10.0.1.4'))).toBeUndefined();
-    const restarted = createLoginThrottle(storage.db, limits, clock);
+    const restarted = createLoginThrottle(budgets.db, limits, clock);
     expect(await refusal(restarted.admit('target@example.com', '10.0.1.5'))).toBeDefined();
   });
 
   it('counts parallel attempts one by one, so they cannot share one token', async () => {
     const throttle = createLoginThrottle(
-      storage.db,
+      budgets.db,
       settings({ perAccount: { capacity: 3, refillEveryMs: 60_000 } }),
       clock,
     );
@@ -109,7 +124,7 @@ describe('login throttle', () => {
 
   it('exempts an address the account logged in from: neither account nor global budget applies', async () => {
     const throttle = createLoginThrottle(
-      storage.db,
+      budgets.db,
       settings({
         perAccount: { capacity: 2, refillEveryMs: 60_000 },
         global: { capacity: 4, refillEveryMs: 60_000 },
@@ -141,7 +156,7 @@ describe('login throttle', () => {
 
   it('gives the tokens of a successful login back, and forgets full buckets', async () => {
     const throttle = createLoginThrottle(
-      storage.db,
+      budgets.db,
       settings({ perAccount: { capacity: 2, refillEveryMs: 1_000 } }),
       clock,
     );
@@ -152,7 +167,7 @@ describe('login throttle', () => {
     now += 2_001;
     await throttle.admit('fresh@example.com', '10.0.4.9');
     const emails = (
-      await storage.db.selectFrom('login_account_budgets').select('email').execute()
+      await budgets.db.selectFrom('login_account_budgets').select('email').execute()
     ).map((r) => r.email);
     expect(emails).toContain('fresh@example.com');
     expect(emails).not.toContain('sprayed@example.com');
@@ -160,21 +175,7 @@ describe('login throttle', () => {
 });
 
 describe('Login budgets over gRPC', () => {
-  let target: TestDatabaseTarget;
-  let storage: Storage<AuthDatabase>;
-
-  beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
-  });
-  beforeEach(async () => {
-    await storage.db.deleteFrom('login_account_budgets').execute();
-    await storage.db.deleteFrom('login_known_addresses').execute();
-  });
-  afterAll(async () => {
-    await storage?.close();
-    await target?.dispose();
-  });
+  const budgets = useBudgetDatabase();
 
   const demo = { email: DEMO_CUSTOMER.email, password: DEMO_CUSTOMER.password };
   const wrong = { email: DEMO_CUSTOMER.email, password: 'wrong-password' };
@@ -183,7 +184,7 @@ describe('Login budgets over gRPC', () => {
   async function startTwoAddresses(loginThrottle: LoginThrottleSettings) {
     // The budgets' clock stands still: the waits they answer are exact.
     const frozen = Date.now();
-    const t = await startAuthTestServer(storage, { loginThrottle, now: () => frozen });
+    const t = await startAuthTestServer(budgets.storage, { loginThrottle, now: () => frozen });
     const second = await serveAuthDomain(t.auth, quietLogger, '::1');
     return { t, second, stop: () => Promise.all([t.stop(), second.stop()]) };
   }
@@ -291,14 +292,13 @@ describe('Login budgets over gRPC', () => {
 });
 
 describe('Register budgets over gRPC', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
   let t: AuthTestServer;
   let second: Awaited<ReturnType<typeof serveAuthDomain>>;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
     const frozen = Date.now();
     t = await startAuthTestServer(storage, {
       now: () => frozen,
@@ -312,8 +312,7 @@ describe('Register budgets over gRPC', () => {
   afterAll(async () => {
     await second?.stop();
     await t?.stop();
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   const register = (client: AuthTestServer['client'], i: number) =>
@@ -353,14 +352,13 @@ describe('Register budgets over gRPC', () => {
 });
 
 describe('Register budgets behind a trusted proxy', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
   let t: AuthTestServer;
   let untrusted: Awaited<ReturnType<typeof serveAuthDomain>>;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
     const frozen = Date.now();
     // 127.0.0.1 plays the edge gateway; calls over ::1 come from anyone else.
     t = await startAuthTestServer(storage, {
@@ -376,8 +374,7 @@ describe('Register budgets behind a trusted proxy', () => {
   afterAll(async () => {
     await untrusted?.stop();
     await t?.stop();
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   let n = 0;

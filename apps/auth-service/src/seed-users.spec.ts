@@ -3,26 +3,23 @@ import type { Storage } from '@switchboard/storage';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   startAuthTestServer,
   testSettings,
   type AuthTestServer,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
 const USER_REGISTERED = 'switchboard.auth.v1.UserRegistered';
 
 describe('seeding users', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
   });
   afterAll(async () => {
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
   beforeEach(async () => {
     await storage.db.deleteFrom('outbox').execute();

@@ -5,11 +5,10 @@ import { decodeProtectedHeader } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import { DEMO_CUSTOMER } from './seed-users';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   startAuthTestServer,
   testSettings,
   type AuthTestServer,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 import { INVALID_TOKEN_MESSAGE } from './token-service';
 
@@ -17,23 +16,21 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 
 describe('RevokeSigningKey and ListSigningKeys', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
   /** Two replicas of the service over one database, each with its own key cache. */
   let replica: AuthTestServer;
   let other: AuthTestServer;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
     replica = await startAuthTestServer(storage);
     other = await startAuthTestServer(storage);
   });
   afterAll(async () => {
     await other?.stop();
     await replica?.stop();
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   const adminToken = async () =>

@@ -12,10 +12,9 @@ import type { AuthDatabase } from './auth-schema';
 import { createKeyEncryption } from './key-encryption';
 import { createSigningKeys } from './signing-keys';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   startAuthTestServer,
   testSettings,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 
 const ttlSeconds = testSettings.tokenTtlSeconds;
@@ -24,12 +23,11 @@ const keysOn = (db: Kysely<AuthDatabase>, secret = testSettings.keyEncryptionKey
   createSigningKeys(db, { tokenTtlSeconds: ttlSeconds, encryption: createKeyEncryption(secret) });
 
 describe('signing keys', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
   });
 
   // One database for the suite; each test starts with no key.
@@ -38,8 +36,7 @@ describe('signing keys', () => {
   });
 
   afterAll(async () => {
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   const countKeys = async () =>
@@ -56,8 +53,7 @@ describe('signing keys', () => {
 
   it('stores the private key so that a new process signs with the same kid', async () => {
     const { kid } = await keysOn(storage.db).current();
-    await storage.close();
-    storage = await target.open();
+    storage = await database.reopen();
     expect((await keysOn(storage.db).current()).kid).toBe(kid);
   });
 

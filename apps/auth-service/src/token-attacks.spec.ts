@@ -5,11 +5,10 @@ import { errorInfo } from '@switchboard/testing';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { AuthDatabase } from './auth-schema';
 import {
-  createTestTarget,
+  createAuthTestDatabase,
   startAuthTestServer,
   testSettings,
   type AuthTestServer,
-  type TestDatabaseTarget,
 } from './testing/auth-test-harness';
 import { INVALID_TOKEN_MESSAGE } from './token-service';
 
@@ -21,15 +20,14 @@ const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('b
  * the forger makes tokens we would otherwise accept).
  */
 describe('VerifyToken refuses forged and stale tokens', () => {
-  let target: TestDatabaseTarget;
+  const database = createAuthTestDatabase();
   let storage: Storage<AuthDatabase>;
   let t: AuthTestServer;
   let ours: { kid: string; privateKey: CryptoKey };
   let userId: string;
 
   beforeAll(async () => {
-    target = await createTestTarget();
-    storage = await target.open();
+    storage = await database.open();
     t = await startAuthTestServer(storage);
     ours = await t.auth.keys.current();
     ({ userId } = await t.client.login({
@@ -40,8 +38,7 @@ describe('VerifyToken refuses forged and stale tokens', () => {
 
   afterAll(async () => {
     await t?.stop();
-    await storage?.close();
-    await target?.dispose();
+    await database.close();
   });
 
   function claims(overrides: JWTPayload = {}): JWTPayload {

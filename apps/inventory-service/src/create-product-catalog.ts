@@ -3,7 +3,8 @@ import { DomainError } from '@switchboard/errors';
 import { sql, type Kysely, runInTransaction } from '@switchboard/storage';
 import { inventoryLimits } from './inventory-limits';
 import type { InventoryDatabase } from './inventory-schema';
-import { availableOf, productUpsertedEvent, type ProductRow } from './product-messages';
+import { productUpsertedEvent, type ProductRow } from './product-messages';
+import { productNotFound, readStock, type ItemAvailability } from './read-stock';
 import type {
   NewProduct,
   PageRequest,
@@ -16,12 +17,6 @@ export interface ProductPage {
   products: ProductRow[];
   /** The sku to continue after, or undefined on the last page. */
   nextAfterSku?: string;
-}
-
-export interface ItemAvailability {
-  sku: string;
-  requested: number;
-  available: number;
 }
 
 export interface ProductCatalog {
@@ -41,17 +36,6 @@ export interface ProductCatalogOptions {
   db: Kysely<InventoryDatabase>;
   /** CloudEvents source of the ProductUpserted events. */
   source: string;
-}
-
-export function productNotFound(sku: string): DomainError {
-  return new DomainError('PRODUCT_NOT_FOUND', `product ${sku} not found`, { details: { sku } });
-}
-
-export function productsNotFound(skus: readonly string[]): DomainError {
-  if (skus.length === 1) return productNotFound(skus[0] ?? '');
-  return new DomainError('PRODUCT_NOT_FOUND', `products not found: ${skus.join(', ')}`, {
-    details: { skus },
-  });
 }
 
 /**
@@ -181,27 +165,8 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
         : { products };
     },
 
-    async checkAvailability(items) {
-      const rows = await db
-        .selectFrom('products')
-        .select(['sku', 'on_hand', 'reserved'])
-        .where(
-          'sku',
-          'in',
-          items.map((i) => i.sku),
-        )
-        .execute();
-      const bySku = new Map(rows.map((r) => [r.sku, r]));
-      const missing = items.filter((i) => !bySku.has(i.sku)).map((i) => i.sku);
-      if (missing.length > 0) throw productsNotFound(missing);
-      return items.map((item) => {
-        const row = bySku.get(item.sku);
-        return {
-          sku: item.sku,
-          requested: item.quantity,
-          available: row === undefined ? 0 : availableOf(row),
-        };
-      });
+    checkAvailability(items) {
+      return readStock(db, items);
     },
 
     insertMissing(products) {

@@ -8,9 +8,9 @@ import {
   runInTransaction,
 } from '@switchboard/storage';
 import type { Clock } from '@switchboard/timing';
-import { productsNotFound } from './create-product-catalog';
 import type { InventoryDatabase, ReservationsTable } from './inventory-schema';
 import { productUpsertedEvent, type ProductRow } from './product-messages';
+import { availabilityOf, readStock, stockBySku, type ItemAvailability } from './read-stock';
 import type { Price, RequestedItem } from './validate-inventory-requests';
 
 /**
@@ -77,6 +77,14 @@ export interface ReservationLedgerOptions {
 
 type ReservationRow = Selectable<ReservationsTable> & { past_expiry: boolean };
 type Db = Kysely<InventoryDatabase>;
+/** A reservation row as first written; its times are computed by the database. */
+interface NewReservation {
+  reservation_id: string;
+  owner_user_id: string;
+  status: ReservationsTable['status'];
+  expires_at: RawBuilder<Date>;
+  closed_at?: RawBuilder<Date>;
+}
 /** The instant a TTL is compared with, as SQL. */
 type SqlNow = () => RawBuilder<Date>;
 
@@ -126,23 +134,98 @@ function sameItems(a: readonly RequestedItem[], b: readonly RequestedItem[]): bo
 const bySku = <T extends { sku: string }>(a: T, b: T) =>
   a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
 
+/** The reservation row, and whether its TTL has run out by `now`. */
+function selectReservation(trx: Db, reservationId: string, now: SqlNow) {
+  return trx
+    .selectFrom('reservations')
+    .selectAll()
+    .select(sql<boolean>`expires_at <= ${now()}`.as('past_expiry'))
+    .where('reservation_id', '=', reservationId);
+}
+
 async function lockReservation(
   trx: Db,
   reservationId: string,
   now: SqlNow,
 ): Promise<ReservationRow | undefined> {
-  return trx
-    .selectFrom('reservations')
-    .selectAll()
-    .select(sql<boolean>`expires_at <= ${now()}`.as('past_expiry'))
-    .where('reservation_id', '=', reservationId)
-    .forUpdate()
-    .executeTakeFirst();
+  return selectReservation(trx, reservationId, now).forUpdate().executeTakeFirst();
 }
+
+/**
+ * Inserts the reservation row unless its id is taken; true when this call
+ * took it. Claiming the id first makes the id the idempotency lock: a
+ * concurrent twin waits here for this transaction, then finds the row.
+ */
+async function claimReservationId(trx: Db, row: NewReservation): Promise<boolean> {
+  const claimed = await trx
+    .insertInto('reservations')
+    .values(row)
+    .onConflict((oc) => oc.column('reservation_id').doNothing())
+    .returning('reservation_id')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}
+
+async function storeLines(trx: Db, reservationId: string, lines: readonly ReservedLine[]) {
+  await trx
+    .insertInto('reservation_items')
+    .values(
+      lines.map((line, position) => ({
+        reservation_id: reservationId,
+        sku: line.sku,
+        position,
+        quantity: line.quantity,
+        currency_code: line.unitPrice.currencyCode,
+        price_minor: line.unitPrice.amountMinor,
+      })),
+    )
+    .execute();
+}
+
+/** Someone else's id: refused without saying what they reserved. */
+function idTaken(reservationId: string): DomainError {
+  return new DomainError(
+    'RESERVATION_MISMATCH',
+    `reservation id ${reservationId} is already used by another request; choose a new id`,
+    { details: { reservationId } },
+  );
+}
+
+/**
+ * The stored lines of a repeated request, if it asks for the same items;
+ * `differently` says what the caller did differently and how to recover.
+ */
+async function sameRequestLines(
+  trx: Db,
+  input: ReserveInput,
+  differently: string,
+): Promise<ReservedLine[]> {
+  const lines = await storedLines(trx, input.reservationId);
+  if (!sameItems(lines, input.items)) {
+    throw new DomainError('RESERVATION_MISMATCH', differently, {
+      details: { reservationId: input.reservationId },
+    });
+  }
+  return lines;
+}
+
+const isShort = (a: ItemAvailability) => a.available < a.requested;
 
 /** Other users' reservations do not exist as far as a customer can tell. */
 function visibleTo(row: ReservationRow | undefined, actor: Actor): row is ReservationRow {
   return row !== undefined && (actor.anyReservation || row.owner_user_id === actor.userId);
+}
+
+/** The locked reservation the actor may settle; anyone else's is not found. */
+async function lockOwnReservation(
+  trx: Db,
+  reservationId: string,
+  actor: Actor,
+  now: SqlNow,
+): Promise<ReservationRow> {
+  const row = await lockReservation(trx, reservationId, now);
+  if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+  return row;
 }
 
 /**
@@ -206,28 +289,13 @@ async function replay(
   now: SqlNow,
 ): Promise<ReservedLine[]> {
   const { reservationId } = input;
-  const row = await trx
-    .selectFrom('reservations')
-    .selectAll()
-    .select(sql<boolean>`expires_at <= ${now()}`.as('past_expiry'))
-    .where('reservation_id', '=', reservationId)
-    .executeTakeFirstOrThrow();
-  // Someone else's id: refuse without saying what they reserved.
-  if (!visibleTo(row, actor)) {
-    throw new DomainError(
-      'RESERVATION_MISMATCH',
-      `reservation id ${reservationId} is already used by another request; choose a new id`,
-      { details: { reservationId } },
-    );
-  }
-  const lines = await storedLines(trx, reservationId);
-  if (!sameItems(lines, input.items)) {
-    throw new DomainError(
-      'RESERVATION_MISMATCH',
-      `reservation ${reservationId} was made with different items; retry with the same items or use a new reservation id`,
-      { details: { reservationId } },
-    );
-  }
+  const row = await selectReservation(trx, reservationId, now).executeTakeFirstOrThrow();
+  if (!visibleTo(row, actor)) throw idTaken(reservationId);
+  const lines = await sameRequestLines(
+    trx,
+    input,
+    `reservation ${reservationId} was made with different items; retry with the same items or use a new reservation id`,
+  );
   if (
     row.status === 'released' ||
     row.status === 'expired' ||
@@ -262,59 +330,25 @@ async function replayAllocation(
       `it is ${row.status}; its order cannot take stock any more, place it again`,
     );
   }
-  if (!visibleTo(row, actor) || row.status === 'held') {
-    throw new DomainError(
-      'RESERVATION_MISMATCH',
-      `reservation id ${reservationId} is already used by another request; choose a new id`,
-      { details: { reservationId } },
-    );
-  }
-  const lines = await storedLines(trx, reservationId);
-  if (!sameItems(lines, input.items)) {
-    throw new DomainError(
-      'RESERVATION_MISMATCH',
-      `order ${reservationId} was allocated with different items; retry with the same items or use a new order id`,
-      { details: { reservationId } },
-    );
-  }
-  return lines;
+  if (!visibleTo(row, actor) || row.status === 'held') throw idTaken(reservationId);
+  return sameRequestLines(
+    trx,
+    input,
+    `order ${reservationId} was allocated with different items; retry with the same items or use a new order id`,
+  );
 }
 
 /** The shortfalls behind a failed conditional update, read only on that (rare) path. */
 async function refusalFor(trx: Db, items: readonly RequestedItem[]): Promise<DomainError> {
-  const products = await trx
-    .selectFrom('products')
-    .select(['sku', 'on_hand', 'reserved'])
-    .where(
-      'sku',
-      'in',
-      items.map((i) => i.sku),
-    )
-    .execute();
-  const stock = new Map(products.map((p) => [p.sku, p]));
-  const missing = items.filter((i) => !stock.has(i.sku)).map((i) => i.sku);
-  if (missing.length > 0) return productsNotFound(missing);
-  const shortfalls = items.flatMap((item) => {
-    const p = stock.get(item.sku);
-    const available = p === undefined ? 0 : p.on_hand - p.reserved;
-    return available < item.quantity
-      ? [{ sku: item.sku, requested: item.quantity, available }]
-      : [];
-  });
-  return insufficientStock(shortfalls);
-}
-
-interface Shortfall {
-  sku: string;
-  requested: number;
-  available: number;
+  // An unknown sku is refused by readStock itself, as PRODUCT_NOT_FOUND.
+  return insufficientStock((await readStock(trx, items)).filter(isShort));
 }
 
 /**
  * Nothing reserved, and why, per sku: in the message for people, and as one
  * precondition per sku for programs, which fix the order and try again.
  */
-function insufficientStock(shortfalls: readonly Shortfall[]): DomainError {
+function insufficientStock(shortfalls: readonly ItemAvailability[]): DomainError {
   const list = shortfalls
     .map((s) => `${s.sku} requested ${s.requested}, available ${s.available}`)
     .join('; ');
@@ -369,20 +403,14 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
   return {
     reserve(input, actor) {
       return runInTransaction(db, async (trx) => {
-        // Claiming the id first makes the id the idempotency lock: a concurrent
-        // twin waits here for this transaction, then sees the row and replays.
-        const claimed = await trx
-          .insertInto('reservations')
-          .values({
-            reservation_id: input.reservationId,
-            owner_user_id: actor.userId,
-            status: 'held',
-            expires_at: sql<Date>`${now()} + ${ttlMs}::double precision * interval '1 millisecond'`,
-          })
-          .onConflict((oc) => oc.column('reservation_id').doNothing())
-          .returning('reservation_id')
-          .executeTakeFirst();
-        if (claimed === undefined) return replay(trx, input, actor, now);
+        // A twin that waited on the claim replays the first result.
+        const claimed = await claimReservationId(trx, {
+          reservation_id: input.reservationId,
+          owner_user_id: actor.userId,
+          status: 'held',
+          expires_at: sql<Date>`${now()} + ${ttlMs}::double precision * interval '1 millisecond'`,
+        });
+        if (!claimed) return replay(trx, input, actor, now);
 
         // Row locks in sku order: concurrent reservations of overlapping skus
         // queue up instead of deadlocking, and each sees the stock the previous
@@ -398,17 +426,8 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           .orderBy('sku')
           .forUpdate()
           .execute();
-        const stock = new Map(products.map((p) => [p.sku, p]));
-        const missing = input.items.filter((i) => !stock.has(i.sku)).map((i) => i.sku);
-        if (missing.length > 0) throw productsNotFound(missing);
-
-        const shortfalls = input.items.flatMap((item) => {
-          const p = stock.get(item.sku);
-          const available = p === undefined ? 0 : p.on_hand - p.reserved;
-          return available < item.quantity
-            ? [{ sku: item.sku, requested: item.quantity, available }]
-            : [];
-        });
+        const stock = stockBySku(products, input.items);
+        const shortfalls = availabilityOf(input.items, stock).filter(isShort);
         if (shortfalls.length > 0) throw insufficientStock(shortfalls);
 
         for (const item of [...input.items].sort(bySku)) {
@@ -433,40 +452,23 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
             unitPrice: { currencyCode: p?.currency_code ?? '', amountMinor: p?.price_minor ?? 0n },
           };
         });
-        await trx
-          .insertInto('reservation_items')
-          .values(
-            lines.map((line, position) => ({
-              reservation_id: input.reservationId,
-              sku: line.sku,
-              position,
-              quantity: line.quantity,
-              currency_code: line.unitPrice.currencyCode,
-              price_minor: line.unitPrice.amountMinor,
-            })),
-          )
-          .execute();
+        await storeLines(trx, input.reservationId, lines);
         return lines;
       });
     },
 
     allocate(input, actor) {
       return runInTransaction(db, async (trx) => {
-        // The id is the idempotency lock, as in reserve; the row is born
-        // committed, since the stock leaves on hand in this same transaction.
-        const claimed = await trx
-          .insertInto('reservations')
-          .values({
-            reservation_id: input.reservationId,
-            owner_user_id: actor.userId,
-            status: 'committed',
-            expires_at: sql<Date>`now()`,
-            closed_at: sql<Date>`now()`,
-          })
-          .onConflict((oc) => oc.column('reservation_id').doNothing())
-          .returning('reservation_id')
-          .executeTakeFirst();
-        if (claimed === undefined) return replayAllocation(trx, input, actor, now);
+        // The row is born committed, since the stock leaves on hand in this
+        // same transaction.
+        const claimed = await claimReservationId(trx, {
+          reservation_id: input.reservationId,
+          owner_user_id: actor.userId,
+          status: 'committed',
+          expires_at: sql<Date>`now()`,
+          closed_at: sql<Date>`now()`,
+        });
+        if (!claimed) return replayAllocation(trx, input, actor, now);
 
         // One conditional update per sku, in sku order (the lock order of every
         // product write here): it locks, checks and sells in one round trip. No
@@ -489,19 +491,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
           quantity: item.quantity,
           unitPrice: prices.get(item.sku) ?? { currencyCode: '', amountMinor: 0n },
         }));
-        await trx
-          .insertInto('reservation_items')
-          .values(
-            lines.map((line, position) => ({
-              reservation_id: input.reservationId,
-              sku: line.sku,
-              position,
-              quantity: line.quantity,
-              currency_code: line.unitPrice.currencyCode,
-              price_minor: line.unitPrice.amountMinor,
-            })),
-          )
-          .execute();
+        await storeLines(trx, input.reservationId, lines);
         return lines;
       });
     },
@@ -511,19 +501,14 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
         // A row with no items, already released, fences the id: a late
         // allocate (or reserve) finds it and is refused. Inserted first so that
         // a concurrent allocate of the id waits for this transaction.
-        const fenced = await trx
-          .insertInto('reservations')
-          .values({
-            reservation_id: reservationId,
-            owner_user_id: actor.userId,
-            status: 'released',
-            expires_at: sql<Date>`now()`,
-            closed_at: sql<Date>`now()`,
-          })
-          .onConflict((oc) => oc.column('reservation_id').doNothing())
-          .returning('reservation_id')
-          .executeTakeFirst();
-        if (fenced !== undefined) return undefined;
+        const fenced = await claimReservationId(trx, {
+          reservation_id: reservationId,
+          owner_user_id: actor.userId,
+          status: 'released',
+          expires_at: sql<Date>`now()`,
+          closed_at: sql<Date>`now()`,
+        });
+        if (fenced) return undefined;
         const row = await lockReservation(trx, reservationId, now);
         if (row === undefined) throw reservationNotFound(reservationId);
         switch (row.status) {
@@ -544,8 +529,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
     commit(reservationId, actor) {
       return settle(
         runInTransaction(db, async (trx): Promise<Outcome<void>> => {
-          const row = await lockReservation(trx, reservationId, now);
-          if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+          const row = await lockOwnReservation(trx, reservationId, actor, now);
           switch (row.status) {
             case 'committed':
               return {};
@@ -573,8 +557,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
 
     release(reservationId, actor) {
       return runInTransaction(db, async (trx) => {
-        const row = await lockReservation(trx, reservationId, now);
-        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        const row = await lockOwnReservation(trx, reservationId, actor, now);
         switch (row.status) {
           case 'released':
           case 'expired':
@@ -593,8 +576,7 @@ export function createReservationLedger(options: ReservationLedgerOptions): Rese
       return runInTransaction(db, async (trx) => {
         // The reservation row lock serialises twin returns: the second waits
         // here, then sees 'returned' and adds nothing.
-        const row = await lockReservation(trx, reservationId, now);
-        if (!visibleTo(row, actor)) throw reservationNotFound(reservationId);
+        const row = await lockOwnReservation(trx, reservationId, actor, now);
         switch (row.status) {
           case 'returned':
             return;

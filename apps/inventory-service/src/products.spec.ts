@@ -1,7 +1,5 @@
-import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
-import { ProductUpsertedSchema } from '@switchboard/contracts';
 import { createProductCatalog } from './create-product-catalog';
 import { decodePageToken, encodePageToken } from './page-token';
 import {
@@ -12,6 +10,7 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { readProductEvents } from './testing/read-product-events';
 
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 
@@ -25,20 +24,7 @@ describe('InventoryService products', () => {
     await t?.close();
   });
 
-  /** ProductUpserted events in the outbox for one sku, oldest first, decoded. */
-  async function outboxEvents(sku: string) {
-    const rows = await t.storage.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('key', '=', sku)
-      .orderBy('id')
-      .execute();
-    return rows.map((row) => ({
-      row,
-      headers: JSON.parse(row.headers) as Record<string, string>,
-      event: fromBinary(ProductUpsertedSchema, row.payload),
-    }));
-  }
+  const outboxEvents = (sku: string) => readProductEvents(t.storage.db, sku);
 
   describe('CreateProduct', () => {
     it('creates a product and writes ProductUpserted to the outbox', async () => {

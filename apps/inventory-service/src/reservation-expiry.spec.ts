@@ -12,6 +12,7 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
 
 // The ledger measures the TTL with a manual clock that the tests step, so
 // nothing here depends on how fast the machine is.
@@ -30,34 +31,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
 describe('reservation TTL', () => {
   let t: InventoryTestServer;
   const clock = createManualClock(Date.now());
-  let n = 0;
-  const newProduct = async (quantity: number) => {
-    const sku = `TTL-${++n}`;
-    await t.client.createProduct(
-      {
-        sku,
-        name: sku,
-        unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
-        initialQuantity: quantity,
-      },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
-  const statusOf = async (id: string) =>
-    (
-      await t.storage.db
-        .selectFrom('reservations')
-        .select('status')
-        .where('reservation_id', '=', id)
-        .executeTakeFirstOrThrow()
-    ).status;
+  const { newProduct, stock, reservation } = createStockFixtures(() => t, {
+    skuPrefix: 'TTL-',
+    unitPrice: { currencyCode: 'EUR', amountMinor: 100n },
+  });
+  const statusOf = async (id: string) => (await reservation(id))?.status;
   const reserve = (id: string, sku: string, quantity: number) =>
     t.client.reserveStock(
       { customerId: 'u-alice', reservationId: id, items: [{ sku, quantity }] },

@@ -6,35 +6,18 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
 
 const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents) });
 
 describe('InventoryService stock and reservations', () => {
   let t: InventoryTestServer;
-  let n = 0;
-  /** A fresh sku per test, so tests never share stock. */
-  const newProduct = async (quantity: number, cents = 1000) => {
-    const sku = `SKU-${++n}`;
-    await t.client.createProduct(
-      { sku, name: `Product ${n}`, unitPrice: eur(cents), initialQuantity: quantity },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
-  const available = async (sku: string) =>
-    (await t.client.getProduct({ sku }, as.alice)).product?.availableQuantity;
-  const reservation = (id: string) =>
-    t.storage.db
-      .selectFrom('reservations')
-      .selectAll()
-      .where('reservation_id', '=', id)
-      .executeTakeFirst();
+  const { stock, available, reservation, ...fixtures } = createStockFixtures(() => t, {
+    skuPrefix: 'SKU-',
+    name: (n) => `Product ${n}`,
+    unitPrice: eur(1000),
+  });
+  const newProduct = (quantity: number, cents = 1000) => fixtures.newProduct(quantity, eur(cents));
 
   beforeAll(async () => {
     t = await startInventoryTestServer();

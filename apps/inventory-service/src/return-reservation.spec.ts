@@ -1,6 +1,4 @@
-import { fromBinary } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import { ProductUpsertedSchema } from '@switchboard/contracts';
 import { sql } from '@switchboard/storage';
 import { createReservationLedger } from './create-reservation-ledger';
 import {
@@ -11,54 +9,19 @@ import {
   startInventoryTestServer,
   type InventoryTestServer,
 } from './start-inventory-test-server';
+import { createStockFixtures } from './testing/create-stock-fixtures';
+import { readProductEvents } from './testing/read-product-events';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('InventoryService ReturnReservation', () => {
   let t: InventoryTestServer;
-  let n = 0;
-  /** A fresh sku per test, so tests never share stock. */
-  const newProduct = async (quantity: number) => {
-    const sku = `RET-${++n}`;
-    await t.client.createProduct(
-      {
-        sku,
-        name: `Returnable ${n}`,
-        unitPrice: { currencyCode: 'EUR', amountMinor: 500n },
-        initialQuantity: quantity,
-      },
-      as.admin,
-    );
-    return sku;
-  };
-  const stock = (sku: string) =>
-    t.storage.db
-      .selectFrom('products')
-      .select(['on_hand', 'reserved'])
-      .where('sku', '=', sku)
-      .executeTakeFirstOrThrow();
-  const available = async (sku: string) =>
-    (await t.client.getProduct({ sku }, as.alice)).product?.availableQuantity;
-  const reservation = (id: string) =>
-    t.storage.db
-      .selectFrom('reservations')
-      .select(['status', 'returned_at'])
-      .where('reservation_id', '=', id)
-      .executeTakeFirstOrThrow();
-  /** ProductUpserted events in the outbox for one sku, oldest first, decoded. */
-  const events = async (sku: string) => {
-    const rows = await t.storage.db
-      .selectFrom('outbox')
-      .select(['topic', 'headers', 'payload'])
-      .where('key', '=', sku)
-      .orderBy('id')
-      .execute();
-    return rows.map((row) => ({
-      topic: row.topic,
-      source: (JSON.parse(row.headers) as Record<string, string>).ce_source,
-      event: fromBinary(ProductUpsertedSchema, row.payload),
-    }));
-  };
+  const { newProduct, stock, available, reservation } = createStockFixtures(() => t, {
+    skuPrefix: 'RET-',
+    name: (n) => `Returnable ${n}`,
+    unitPrice: { currencyCode: 'EUR', amountMinor: 500n },
+  });
+  const events = (sku: string) => readProductEvents(t.storage.db, sku);
   type Items = { sku: string; quantity: number }[];
   const reserve = (reservationId: string, items: Items, customerId = 'u-alice') =>
     t.client.reserveStock({ reservationId, items, customerId }, as.service);
@@ -99,16 +62,16 @@ describe('InventoryService ReturnReservation', () => {
     expect(await available(a)).toBe(9);
     expect(await available(b)).toBe(5);
     const row = await reservation('ret-1');
-    expect(row.status).toBe('returned');
-    expect(row.returned_at).toBeInstanceOf(Date);
+    expect(row?.status).toBe('returned');
+    expect(row?.returned_at).toBeInstanceOf(Date);
     // The creation's event, then the return's, with the availability after it.
     const ofA = await events(a);
     const ofB = await events(b);
     expect(ofA.map((e) => e.event.availableQuantity)).toEqual([10, 9]);
     expect(ofB.map((e) => e.event.availableQuantity)).toEqual([5, 5]);
     expect(ofA[1]).toMatchObject({
-      topic: 'catalog.products.v1',
-      source: EVENT_SOURCE,
+      row: { topic: 'catalog.products.v1' },
+      headers: { ce_source: EVENT_SOURCE },
       event: { sku: a, name: expect.stringContaining('Returnable') },
     });
   });
@@ -120,7 +83,7 @@ describe('InventoryService ReturnReservation', () => {
     await returnIt('ret-twice');
     expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
     expect(await events(a)).toHaveLength(2);
-    expect((await reservation('ret-twice')).status).toBe('returned');
+    expect((await reservation('ret-twice'))?.status).toBe('returned');
   });
 
   it('returns once when the same return arrives many times at once', async () => {
@@ -160,7 +123,7 @@ describe('InventoryService ReturnReservation', () => {
       });
     }
     expect(await stock(a)).toEqual({ on_hand: 10, reserved: 1 });
-    expect((await reservation('ret-held')).status).toBe('held');
+    expect((await reservation('ret-held'))?.status).toBe('held');
     expect(await events(a)).toHaveLength(1);
   });
 
@@ -172,7 +135,7 @@ describe('InventoryService ReturnReservation', () => {
       expect(err.code).toBe(Code.PermissionDenied);
     }
     expect(await stock(a)).toEqual({ on_hand: 8, reserved: 0 });
-    expect((await reservation('ret-alice')).status).toBe('committed');
+    expect((await reservation('ret-alice'))?.status).toBe('committed');
     await returnIt('ret-alice');
     expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
   });
@@ -234,7 +197,7 @@ describe('InventoryService ReturnReservation', () => {
     // …and after the rollback none of it is.
     expect(await stock(a)).toEqual({ on_hand: 6, reserved: 0 });
     expect(await events(a)).toHaveLength(1);
-    expect((await reservation('ret-rollback')).status).toBe('committed');
+    expect((await reservation('ret-rollback'))?.status).toBe('committed');
     await returnIt('ret-rollback');
     expect(await stock(a)).toEqual({ on_hand: 10, reserved: 0 });
   });

@@ -2,11 +2,15 @@
 // from its definition as main.ts starts it, over a fresh database on the real
 // PostgreSQL server. Not used by main.ts.
 import type { InventoryService } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logger';
-import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import type { ServiceClient } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
-import { createTestLogger, startServiceUnderTest } from '@switchboard/testing';
+import {
+  bearer,
+  createTestAuthenticator,
+  createTestLogger,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import type { Clock } from '@switchboard/timing';
 import type { ProductCatalog } from './create-product-catalog';
 import type { ReservationLedger } from './create-reservation-ledger';
@@ -21,22 +25,12 @@ export const EVENT_SOURCE = '/switchboard/inventory-service';
  * do. These tokens map to fixed callers, anything else is rejected as auth
  * would reject it. The order service's specs run inventory with the real auth.
  */
-const callers = {
+const testAuthenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
   'alice-token': { userId: 'u-alice', roles: ['customer'] },
   'bob-token': { userId: 'u-bob', roles: ['customer'] },
   'order-service-token': { userId: 'order-service', roles: ['service'] },
-} as const;
-
-const testAuthenticate: Authenticate = async (token) => {
-  const caller = callers[token as keyof typeof callers];
-  if (caller === undefined) {
-    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-  }
-  return { userId: caller.userId, roles: [...caller.roles] };
-};
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+});
 
 /** Call options per caller; `anonymous` sends no token at all. */
 export const as = {

@@ -5,7 +5,7 @@ import type {
   StockItem,
   UpdateProductRequest,
 } from '@switchboard/contracts';
-import { createValidationError, type FieldViolation } from '@switchboard/errors';
+import { createValidationError, requireEachSkuOnce } from '@switchboard/errors';
 import { inventoryLimits as limits } from './inventory-limits';
 import { decodePageToken } from './page-token';
 
@@ -101,23 +101,7 @@ export function validateListProducts(request: ListProductsRequest): PageRequest 
   return { pageSize: request.pageSize === 0 ? limits.defaultPageSize : request.pageSize, afterSku };
 }
 
-/**
- * The requested lines, each sku once: one line per sku keeps "all or
- * nothing" and the shortfall report unambiguous, and merging lines would
- * silently change what the caller asked for.
- */
+/** The requested lines, each sku once (see requireEachSkuOnce for why). */
 export function validateStockItems(items: readonly StockItem[]): RequestedItem[] {
-  const seen = new Set<string>();
-  const problems: FieldViolation[] = [];
-  items.forEach((item, i) => {
-    if (seen.has(item.sku)) {
-      problems.push({
-        field: `items[${i}].sku`,
-        description: `duplicates ${item.sku}: list each sku once with the total quantity`,
-      });
-    }
-    seen.add(item.sku);
-  });
-  if (problems.length > 0) throw createValidationError(problems);
-  return items.map((item) => ({ sku: item.sku, quantity: item.quantity }));
+  return requireEachSkuOnce(items);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ListOrdersRequest, OrderItem } from '@switchboard/contracts';
-import { createValidationError, type FieldViolation } from '@switchboard/errors';
+import { createValidationError, requireEachSkuOnce } from '@switchboard/errors';
 import { orderLimits as limits } from './order-limits';
 import { decodePageToken, type OrderCursor } from './page-token';
 
@@ -21,26 +21,9 @@ export interface OrderPage {
   after?: OrderCursor;
 }
 
-/**
- * PlaceOrder's lines, each sku once. A sku listed twice is refused, naming
- * it, rather than merged: merging would silently change what the caller sees
- * on the order, and one line per sku keeps the inventory's "all or nothing"
- * and its shortfall report unambiguous.
- */
+/** PlaceOrder's lines, each sku once (see requireEachSkuOnce for why). */
 export function validatePlaceOrder(items: readonly OrderItem[]): RequestedItem[] {
-  const seen = new Set<string>();
-  const problems: FieldViolation[] = [];
-  items.forEach((item, i) => {
-    if (seen.has(item.sku)) {
-      problems.push({
-        field: `items[${i}].sku`,
-        description: `duplicates ${item.sku}: list each sku once with the total quantity`,
-      });
-    }
-    seen.add(item.sku);
-  });
-  if (problems.length > 0) throw createValidationError(problems);
-  return items.map((item) => ({ sku: item.sku, quantity: item.quantity }));
+  return requireEachSkuOnce(items);
 }
 
 /**

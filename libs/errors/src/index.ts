@@ -7,3 +7,4 @@ export {
   type FieldViolation,
   type PreconditionViolation,
 } from './domain-error';
+export { requireEachSkuOnce, type SkuLine } from './require-each-sku-once';

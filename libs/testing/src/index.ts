@@ -9,6 +9,7 @@ export * from './register-test-telemetry';
 export * from './start-grpc-fault-proxy';
 export * from './start-service-process';
 export * from './rpc-failure';
+export * from './create-test-authenticator';
 export * from './stream-events-in-background';
 export * from './service-under-test';
 export * from './start-service-under-test';

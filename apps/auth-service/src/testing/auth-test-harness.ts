@@ -48,6 +48,41 @@ export async function createTestTarget(): Promise<TestDatabaseTarget> {
   };
 }
 
+/**
+ * A spec's own database and its view of it. Opened in the spec's beforeAll
+ * and closed in its afterAll after the servers on it stopped, which is why
+ * this is not a pair of hooks: the spec decides the order.
+ */
+export interface AuthTestDatabase {
+  /** Creates the database and opens the spec's storage on it. */
+  open(): Promise<Storage<AuthDatabase>>;
+  /** Closes the spec's storage and opens a new one, as a restarted process would. */
+  reopen(): Promise<Storage<AuthDatabase>>;
+  /** Closes the storage last opened and drops the database; safe if open never ran. */
+  close(): Promise<void>;
+}
+
+export function createAuthTestDatabase(): AuthTestDatabase {
+  let target: TestDatabaseTarget | undefined;
+  let storage: Storage<AuthDatabase> | undefined;
+  const openOn = async (on: TestDatabaseTarget) => (storage = await on.open());
+  return {
+    async open() {
+      target = await createTestTarget();
+      return openOn(target);
+    },
+    async reopen() {
+      if (target === undefined) throw new Error('reopen before open');
+      await storage?.close();
+      return openOn(target);
+    },
+    async close() {
+      await storage?.close();
+      await target?.dispose();
+    },
+  };
+}
+
 /** What the specs' service is configured with (through its environment) unless they say otherwise. */
 export const testSettings = {
   issuer: 'switchboard-auth',

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { ReportingService, topics } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
 import {
   createEventBus,
   encodeEvent,
@@ -21,9 +20,11 @@ import {
   type Subscription,
 } from '@switchboard/event-bus';
 import type { Logger } from '@switchboard/logger';
-import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import type { ServiceClient } from '@switchboard/rpc';
 import { createStorage, type Storage } from '@switchboard/storage';
 import {
+  bearer,
+  createTestAuthenticator,
   createTestDatabase,
   createTestLogger,
   eventually,
@@ -69,20 +70,10 @@ export async function openReportingStore(): Promise<ReportingStore> {
  * about the report, and only need an admin, a customer and a forgery. These
  * tokens map to fixed callers, anything else is rejected as auth would.
  */
-const callers = {
+const testAuthenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin', 'customer'] },
   'alice-token': { userId: 'u-alice', roles: ['customer'] },
-} as const;
-
-const testAuthenticate: Authenticate = async (token) => {
-  const caller = callers[token as keyof typeof callers];
-  if (caller === undefined) {
-    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-  }
-  return { userId: caller.userId, roles: [...caller.roles] };
-};
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+});
 
 /** Call options per caller; `anonymous` sends no token at all. */
 export const as = {
