@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { PostService } from '@switchboard/contracts';
 import { DomainError } from '@switchboard/errors';
-import type { EventBus, InboxConsumer, OutboxRelay } from '@switchboard/event-bus';
+import type { DecodedEvent, EventBus, InboxConsumer, OutboxRelay } from '@switchboard/event-bus';
 import type { Authenticate, ServiceClient } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
-import { startServiceUnderTest } from '@switchboard/testing';
+import { eventually, startServiceUnderTest } from '@switchboard/testing';
 import type { PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 import { postServiceDefinition } from '../post-service-definition';
@@ -82,6 +82,50 @@ export async function startPostTestServer(
     },
     close: () => t.stop(),
   };
+}
+
+export interface TailOptions {
+  topic: string;
+  /** Which events to gather: the ones the test caused. */
+  keep(event: DecodedEvent): boolean;
+  /** When enough has arrived, given what was gathered so far. */
+  enough(gathered: ReadonlyMap<string, DecodedEvent>): boolean;
+  /** What the test waits for, for the failure message. */
+  what: string;
+  /** Run once the tail is reading, for events published only after it started. */
+  act?(): Promise<unknown>;
+}
+
+/**
+ * Reads `topic` with a group of its own until `enough` holds, and returns
+ * what `keep` picked, by event id (the first delivery of each).
+ */
+export async function tailEvents(
+  bus: EventBus,
+  options: TailOptions,
+): Promise<Map<string, DecodedEvent>> {
+  const gathered = new Map<string, DecodedEvent>();
+  const tail = bus.createConsumer({
+    kind: 'event',
+    groupId: `post-test-tail-${randomUUID()}`,
+    topics: [options.topic],
+    ephemeral: true,
+    onEvent: (event) => {
+      if (options.keep(event) && !gathered.has(event.id)) gathered.set(event.id, event);
+    },
+  });
+  await tail.start();
+  try {
+    await options.act?.();
+    await eventually(
+      async () => (options.enough(gathered) ? true : undefined),
+      60_000,
+      options.what,
+    );
+  } finally {
+    await tail.stop();
+  }
+  return gathered;
 }
 
 // Shared with every service's tests.
