@@ -104,6 +104,24 @@ export interface NotificationReplica {
   close(): Promise<void>;
 }
 
+/**
+ * One replica on a store of its own for the enclosing describe block, started
+ * before its tests and closed after them; `use` hands it to the block.
+ */
+export function shareReplica(use: (replica: NotificationReplica) => void): void {
+  let store: TestStore | undefined;
+  let replica: NotificationReplica | undefined;
+  beforeAll(async () => {
+    store = await createTestStore();
+    replica = await startReplica(store);
+    use(replica);
+  });
+  afterAll(async () => {
+    await replica?.close();
+    await store?.dispose();
+  });
+}
+
 /** One replica, as main.ts starts the service, but for the token check (above) and its group. */
 export async function startReplica(
   store: TestStore,
