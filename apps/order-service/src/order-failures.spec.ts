@@ -140,11 +140,17 @@ describe('OrderService failures', () => {
   });
 
   describe('deadlines', () => {
-    it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
+    /** A product of 5 on an inventory that answers AllocateStock 1.5 s late; what was before. */
+    const slowAllocation = async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
       const known = await inventory.reservationIds();
       inventory.proxy.delay(ALLOCATE, 1_500);
+      return { sku, before, known };
+    };
+
+    it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
+      const { sku, before, known } = await slowAllocation();
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder(
@@ -169,10 +175,7 @@ describe('OrderService failures', () => {
     });
 
     it('never outlives the caller’s own deadline', async () => {
-      const sku = await inventory.newProduct(5);
-      const before = await orderCount(alice.userId);
-      const known = await inventory.reservationIds();
-      inventory.proxy.delay(ALLOCATE, 1_500);
+      const { sku, before, known } = await slowAllocation();
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, { ...alice.auth, timeoutMs: 400 }),
