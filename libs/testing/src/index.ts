@@ -14,3 +14,4 @@ export * from './service-under-test';
 export * from './start-service-under-test';
 export * from './create-test-logger';
 export * from './eventually';
+export * from './violations-of';
