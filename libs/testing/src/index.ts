@@ -15,3 +15,4 @@ export * from './start-service-under-test';
 export * from './create-test-logger';
 export * from './eventually';
 export * from './violations-of';
+export * from './user-tokens';

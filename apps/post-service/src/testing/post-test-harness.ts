@@ -4,34 +4,26 @@
 // Kafka broker. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
 import { PostService } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
 import type { DecodedEvent, EventBus, InboxConsumer, OutboxRelay } from '@switchboard/event-bus';
-import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import type { ServiceClient } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
-import { eventually, startServiceUnderTest } from '@switchboard/testing';
+import {
+  asUser,
+  authenticateUserTokens,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import type { PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 import { postServiceDefinition } from '../post-service-definition';
 
 export const EVENT_SOURCE = '/switchboard/post-service';
 
-const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
-
-/**
- * Stands in for the auth service, which these specs do not start: they are
- * about posts and follows, and need many users without registering each. A
- * token `user:<uuid>` is that user, anything else is rejected as auth would.
- */
-const testAuthenticate: Authenticate = async (token) => {
-  const userId = USER_TOKEN.exec(token)?.[1];
-  if (userId === undefined) {
-    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-  }
-  return { userId, roles: ['customer'] };
-};
+// The auth service is not started: these specs are about posts and follows, for many
+// made-up users, so a `user:<uuid>` token stands for its user (authenticateUserTokens).
 
 /** Call options for a caller; `anonymous` sends no token, `forged` a rejected one. */
-export const as = (userId: string) => ({ headers: { authorization: `Bearer user:${userId}` } });
+export const as = asUser;
 export const anonymous = {};
 export const forged = { headers: { authorization: 'Bearer forged' } };
 
@@ -59,7 +51,7 @@ export async function startPostTestServer(
   const t = await startServiceUnderTest(postServiceDefinition, {
     env: { POST_EVENT_MAX_ATTEMPTS: '2' },
     poolSize: options.poolSize,
-    authenticate: testAuthenticate,
+    authenticate: authenticateUserTokens,
     // A group of its own, so parallel runs and other suites never share offsets.
     overrides: { consumerGroupId: `post-service-test-${randomUUID()}` },
   });
