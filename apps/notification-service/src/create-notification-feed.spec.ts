@@ -5,27 +5,16 @@ import { createNotificationFeed, type NotificationFeed } from './create-notifica
 import type { NotificationRow } from './notification-schema';
 import {
   commitPost,
-  createTestStore,
   eventually,
   seedFollowers,
-  startReplica,
+  shareReplica,
   type NotificationReplica,
-  type TestStore,
 } from './testing/notification-test-harness';
 
 describe('the notification feed', () => {
-  let store: TestStore;
   let replica: NotificationReplica;
   const logger = createLogger({ service: 'feed-test', level: 'silent' });
-
-  beforeAll(async () => {
-    store = await createTestStore();
-    replica = await startReplica(store);
-  });
-  afterAll(async () => {
-    await replica?.close();
-    await store?.dispose();
-  });
+  shareReplica((r) => (replica = r));
 
   async function openFeed(options: { maxQueue?: number } = {}): Promise<NotificationFeed> {
     const feed = createNotificationFeed({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { ListNotificationsRequestSchema, MarkReadRequestSchema } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
+import { violationsOf } from '@switchboard/testing';
 import { NOTIFICATION_ID_NAMESPACE, notificationIdFor, uuidV5 } from './notification-id';
 import { previewOf } from './notification-preview';
 import { MAX_SIGNAL_BYTES, decodeSignal, encodeSignals } from './notification-signal';
@@ -10,16 +10,6 @@ import {
   distinctNotificationIds,
   validateListNotifications,
 } from './validate-notification-requests';
-
-function violationsOf(fn: () => unknown): { field: string; description: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err.violations;
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
 
 describe('notification ids', () => {
   it('are RFC 9562 version 5 UUIDs (checked against the RFC example)', () => {

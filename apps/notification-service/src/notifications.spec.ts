@@ -12,6 +12,7 @@ import {
   failure,
   handled,
   seedFollowers,
+  shareReplica,
   startReplica,
   watch,
   type NotificationReplica,
@@ -174,17 +175,8 @@ describe('notifications from Kafka events', () => {
 });
 
 describe('NotificationService', () => {
-  let store: TestStore;
   let replica: NotificationReplica;
-
-  beforeAll(async () => {
-    store = await createTestStore();
-    replica = await startReplica(store);
-  });
-  afterAll(async () => {
-    await replica?.close();
-    await store?.dispose();
-  });
+  shareReplica((r) => (replica = r));
 
   /** `count` posts by different authors that `fan` follows, oldest first. */
   async function notificationsFor(fan: string, count: number, others: string[] = []) {

@@ -67,6 +67,16 @@ function requireTwoUsers(followerId: string, followeeId: string): void {
   }
 }
 
+/** A follow event's two users, checked and lower-cased as the follows table keys them. */
+function followEdge(event: { followerId: string; followeeId: string }): {
+  followerId: string;
+  followeeId: string;
+} {
+  requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
+  requireTwoUsers(event.followerId, event.followeeId);
+  return { followerId: event.followerId.toLowerCase(), followeeId: event.followeeId.toLowerCase() };
+}
+
 const dateOf = (ts: Timestamp | undefined): Date => (ts ? timestampDate(ts) : new Date());
 
 /**
@@ -88,25 +98,13 @@ export function createNotificationSubscriptions(
     });
   return [
     on<NotificationDatabase, typeof UserFollowedSchema>(UserFollowedSchema, async (event, ctx) => {
-      requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
-      requireTwoUsers(event.followerId, event.followeeId);
-      await recordFollow(ctx.trx, {
-        followerId: event.followerId.toLowerCase(),
-        followeeId: event.followeeId.toLowerCase(),
-        at: dateOf(event.followedAt),
-      });
+      await recordFollow(ctx.trx, { ...followEdge(event), at: dateOf(event.followedAt) });
     }),
 
     on<NotificationDatabase, typeof UserUnfollowedSchema>(
       UserUnfollowedSchema,
       async (event, ctx) => {
-        requireUuids({ follower_id: event.followerId, followee_id: event.followeeId });
-        requireTwoUsers(event.followerId, event.followeeId);
-        await recordUnfollow(ctx.trx, {
-          followerId: event.followerId.toLowerCase(),
-          followeeId: event.followeeId.toLowerCase(),
-          at: dateOf(event.unfollowedAt),
-        });
+        await recordUnfollow(ctx.trx, { ...followEdge(event), at: dateOf(event.unfollowedAt) });
       },
     ),
 

@@ -154,8 +154,49 @@ async function freeKey(
     .execute();
 }
 
+function totalOf(order: NewOrder): bigint {
+  return order.lines.reduce((sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor, 0n);
+}
+
+/**
+ * The second half of placing an order, whether its row was inserted or a
+ * pending one was promoted: its lines and its OrderPlaced event, in `trx`.
+ */
+async function addLinesAndAnnounce(
+  trx: Kysely<OrderDatabase>,
+  row: OrderRow,
+  order: NewOrder,
+  source: string,
+): Promise<StoredOrder> {
+  await trx
+    .insertInto('order_lines')
+    .values(
+      order.lines.map((line, position) => ({
+        order_id: order.orderId,
+        position,
+        sku: line.sku,
+        quantity: line.quantity,
+        unit_price_minor: line.unitPriceMinor,
+      })),
+    )
+    .execute();
+  const stored = toStored(row, [...order.lines]);
+  await appendToOutbox(trx, [orderPlacedEvent(stored)], { source });
+  return stored;
+}
+
 /** What reads show: a pending or abandoned row is not an order. */
 const visible = ['placed', 'cancelled'] as const;
+
+/** The customer's order as reads see it; another customer's is as absent as a missing one. */
+function customersOrder(db: Kysely<OrderDatabase>, customerId: string, orderId: string) {
+  return db
+    .selectFrom('orders')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('customer_id', '=', customerId)
+    .where('status', 'in', visible);
+}
 
 // Milliseconds, like created_at, so an event's timestamps and a re-read agree.
 const nowMs = sql<Date>`date_trunc('milliseconds', now())`;
@@ -166,10 +207,6 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
   return {
     insertPlaced(executor, order) {
       return runInTransaction(executor, async (trx) => {
-        const totalMinor = order.lines.reduce(
-          (sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor,
-          0n,
-        );
         const row = await trx
           .insertInto('orders')
           .values({
@@ -177,25 +214,11 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
             customer_id: order.customerId,
             status: 'placed',
             currency_code: order.currencyCode,
-            total_minor: totalMinor,
+            total_minor: totalOf(order),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('order_lines')
-          .values(
-            order.lines.map((line, position) => ({
-              order_id: order.orderId,
-              position,
-              sku: line.sku,
-              quantity: line.quantity,
-              unit_price_minor: line.unitPriceMinor,
-            })),
-          )
-          .execute();
-        const stored = toStored(row, [...order.lines]);
-        await appendToOutbox(trx, [orderPlacedEvent(stored)], { source });
-        return stored;
+        return addLinesAndAnnounce(trx, row, order, source);
       });
     },
 
@@ -216,17 +239,13 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
 
     placePending(executor, order) {
       return runInTransaction(executor, async (trx) => {
-        const totalMinor = order.lines.reduce(
-          (sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor,
-          0n,
-        );
         // The allocation sold the stock: the order is committed as it is placed.
         const row = await trx
           .updateTable('orders')
           .set({
             status: 'placed',
             currency_code: order.currencyCode,
-            total_minor: totalMinor,
+            total_minor: totalOf(order),
             reservation_committed: true,
           })
           .where('order_id', '=', order.orderId)
@@ -234,21 +253,7 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
           .returningAll()
           .executeTakeFirst();
         if (row === undefined) return undefined;
-        await trx
-          .insertInto('order_lines')
-          .values(
-            order.lines.map((line, position) => ({
-              order_id: order.orderId,
-              position,
-              sku: line.sku,
-              quantity: line.quantity,
-              unit_price_minor: line.unitPriceMinor,
-            })),
-          )
-          .execute();
-        const stored = toStored(row, [...order.lines]);
-        await appendToOutbox(trx, [orderPlacedEvent(stored)], { source });
-        return stored;
+        return addLinesAndAnnounce(trx, row, order, source);
       });
     },
 
@@ -310,13 +315,7 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
     },
 
     async get(customerId, orderId) {
-      const row = await db
-        .selectFrom('orders')
-        .selectAll()
-        .where('order_id', '=', orderId)
-        .where('customer_id', '=', customerId)
-        .where('status', 'in', visible)
-        .executeTakeFirst();
+      const row = await customersOrder(db, customerId, orderId).executeTakeFirst();
       return row === undefined ? undefined : withLines(db, row);
     },
 
@@ -353,14 +352,7 @@ export function createOrderStore(options: OrderStoreOptions): OrderStore {
     cancel(customerId, orderId) {
       return runInTransaction(db, async (trx) => {
         // Locked, so two concurrent cancels write one event between them.
-        const row = await trx
-          .selectFrom('orders')
-          .selectAll()
-          .where('order_id', '=', orderId)
-          .where('customer_id', '=', customerId)
-          .where('status', 'in', visible)
-          .forUpdate()
-          .executeTakeFirst();
+        const row = await customersOrder(trx, customerId, orderId).forUpdate().executeTakeFirst();
         if (row === undefined) return undefined;
         if (row.status === 'cancelled') return { order: await withLines(trx, row), changed: false };
         const updated = await trx

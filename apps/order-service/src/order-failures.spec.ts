@@ -7,7 +7,8 @@ import {
   failure,
   inventoryPath,
   outboxEventsFor,
-  startAuthNeighbour,
+  refuseOrderLines,
+  shareNeighbours,
   startInventoryNeighbour,
   startOrderTestServer,
   type AuthNeighbour,
@@ -27,21 +28,11 @@ const ALLOCATE = inventoryPath('allocateStock');
 const VOID = inventoryPath('voidAllocation');
 const COMMIT = inventoryPath('commitReservation');
 
-// One auth and one inventory process for the file: every test makes its own
-// products and the suite its own customer, so nothing is shared by accident.
 let auth: AuthNeighbour;
 /** Call options as the order service itself, which another replica would be. */
 const asService = async () => ({ headers: { authorization: await auth.identity.authorization() } });
 let inventory: InventoryNeighbour;
-beforeAll(async () => {
-  auth = await startAuthNeighbour();
-  inventory = await startInventoryNeighbour(auth);
-});
-afterAll(async () => {
-  await inventory?.close();
-  await auth?.close();
-});
-afterEach(() => inventory.proxy.reset());
+shareNeighbours((n) => ({ auth, inventory } = n));
 
 describe('OrderService failures', () => {
   let t: OrderTestServer;
@@ -66,6 +57,12 @@ describe('OrderService failures', () => {
         .where('customer_id', '=', customerId)
         .execute()
     ).length;
+  const orderExists = async (orderId: string) =>
+    (await t.storage.db
+      .selectFrom('orders')
+      .select('order_id')
+      .where('order_id', '=', orderId)
+      .executeTakeFirst()) !== undefined;
   const orderRow = (orderId: string) =>
     t.storage.db
       .selectFrom('orders')
@@ -114,17 +111,7 @@ describe('OrderService failures', () => {
     it('releases the reservation and writes nothing when the order cannot be stored', async () => {
       const sku = await inventory.newProduct(5);
       // A real failure after the reservation: the database refuses this sku's order line.
-      await sql
-        .raw(
-          `create function refuse_poisoned_line() returns trigger language plpgsql as $$
-           begin
-             if new.sku = '${sku}' then raise exception 'injected failure for %', new.sku; end if;
-             return new;
-           end $$`,
-        )
-        .execute(t.storage.db);
-      await sql`create trigger refuse_poisoned_line before insert on order_lines
-        for each row execute function refuse_poisoned_line()`.execute(t.storage.db);
+      const refused = await refuseOrderLines(t.storage.db, 'refuse_poisoned_line', sku);
       try {
         const before = await orderCount(alice.userId);
         const key = `compensate-${Date.now()}`;
@@ -144,7 +131,7 @@ describe('OrderService failures', () => {
         expect(outbox.map((r) => r.key)).not.toContain(released);
 
         // The key was given back: once the database accepts the line, the same key places it.
-        await sql`drop trigger refuse_poisoned_line on order_lines`.execute(t.storage.db);
+        await refused.lift();
         const placed = await t.client.placeOrder(
           { items: [{ sku, quantity: 2 }] },
           alice.withKey(key),
@@ -153,18 +140,23 @@ describe('OrderService failures', () => {
         expect(placed.order?.orderId).not.toBe(released);
         expect(await inventory.available(sku)).toBe(3);
       } finally {
-        await sql`drop trigger if exists refuse_poisoned_line on order_lines`.execute(t.storage.db);
-        await sql`drop function if exists refuse_poisoned_line()`.execute(t.storage.db);
+        await refused.remove();
       }
     });
   });
 
   describe('deadlines', () => {
-    it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
+    /** A product of 5 on an inventory that answers AllocateStock 1.5 s late; what was before. */
+    const slowAllocation = async () => {
       const sku = await inventory.newProduct(5);
       const before = await orderCount(alice.userId);
       const known = await inventory.reservationIds();
       inventory.proxy.delay(ALLOCATE, 1_500);
+      return { sku, before, known };
+    };
+
+    it('answers DEADLINE_EXCEEDED when inventory is slower than the reserve budget, and no order stays', async () => {
+      const { sku, before, known } = await slowAllocation();
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder(
@@ -189,10 +181,7 @@ describe('OrderService failures', () => {
     });
 
     it('never outlives the caller’s own deadline', async () => {
-      const sku = await inventory.newProduct(5);
-      const before = await orderCount(alice.userId);
-      const known = await inventory.reservationIds();
-      inventory.proxy.delay(ALLOCATE, 1_500);
+      const { sku, before, known } = await slowAllocation();
       const started = Date.now();
       const err = await failure(
         t.client.placeOrder({ items: [{ sku, quantity: 1 }] }, { ...alice.auth, timeoutMs: 400 }),
@@ -331,13 +320,7 @@ describe('OrderService failures', () => {
       const orderId = await diedAfterStep1(key, items);
 
       expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 1 });
-      expect(
-        await t.storage.db
-          .selectFrom('orders')
-          .select('order_id')
-          .where('order_id', '=', orderId)
-          .execute(),
-      ).toEqual([]);
+      expect(await orderExists(orderId)).toBe(false);
       await expectFenced(orderId, sku, 2);
       expect(await inventory.available(sku)).toBe(5);
       expect(await outboxEventsFor(t.storage, orderId)).toEqual([]);
@@ -367,13 +350,7 @@ describe('OrderService failures', () => {
       // The dead request's sale went back before this one was answered; its row is gone.
       expect(await inventory.reservation(deadOrderId)).toMatchObject({ status: 'returned' });
       expect(await inventory.available(sku)).toBe(3);
-      expect(
-        await t.storage.db
-          .selectFrom('orders')
-          .select('order_id')
-          .where('order_id', '=', deadOrderId)
-          .execute(),
-      ).toEqual([]);
+      expect(await orderExists(deadOrderId)).toBe(false);
       expect(await outboxEventsFor(t.storage, deadOrderId)).toEqual([]);
       expect(await t.settler.settle()).toMatchObject({ placed: 0, discarded: 0 });
     });
@@ -382,17 +359,7 @@ describe('OrderService failures', () => {
       const sku = await inventory.newProduct(5);
       const known = await inventory.reservationIds();
       // Step 3 fails for good, and inventory cannot be asked to take the stock back.
-      await sql
-        .raw(
-          `create function refuse_placing() returns trigger language plpgsql as $$
-           begin
-             if new.sku = '${sku}' then raise exception 'injected failure for %', new.sku; end if;
-             return new;
-           end $$`,
-        )
-        .execute(t.storage.db);
-      await sql`create trigger refuse_placing before insert on order_lines
-        for each row execute function refuse_placing()`.execute(t.storage.db);
+      const refused = await refuseOrderLines(t.storage.db, 'refuse_placing', sku);
       inventory.proxy.refuse(VOID);
       try {
         const err = await failure(
@@ -400,8 +367,7 @@ describe('OrderService failures', () => {
         );
         expect(err.code).toBe(Code.Internal);
       } finally {
-        await sql`drop trigger if exists refuse_placing on order_lines`.execute(t.storage.db);
-        await sql`drop function if exists refuse_placing()`.execute(t.storage.db);
+        await refused.remove();
       }
       const [orderId] = await newReservationIds(known);
       expect(await inventory.reservation(orderId!)).toMatchObject({ status: 'committed' });

@@ -8,8 +8,7 @@ import {
   failure,
   inventoryPath,
   outboxEventsFor,
-  startAuthNeighbour,
-  startInventoryNeighbour,
+  shareNeighbours,
   startOrderTestServer,
   type AuthNeighbour,
   type Customer,
@@ -21,19 +20,9 @@ const eur = (cents: number) => ({ currencyCode: 'EUR', amountMinor: BigInt(cents
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const BETWEEN_1_AND_1000 = 'must be greater than or equal to 1 and less than or equal to 1000';
 
-// One auth and one inventory process for the file: every test makes its own
-// products and the suite its own customers, so nothing is shared by accident.
 let auth: AuthNeighbour;
 let inventory: InventoryNeighbour;
-beforeAll(async () => {
-  auth = await startAuthNeighbour();
-  inventory = await startInventoryNeighbour(auth);
-});
-afterAll(async () => {
-  await inventory?.close();
-  await auth?.close();
-});
-afterEach(() => inventory.proxy.reset());
+shareNeighbours((n) => ({ auth, inventory } = n));
 
 describe('OrderService', () => {
   let t: OrderTestServer;

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ListOrdersRequestSchema, OrderItemSchema } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
+import { violationsOf } from '@switchboard/testing';
 import { decodePageToken, encodePageToken } from './page-token';
 import {
   normaliseOrderId,
@@ -11,17 +11,6 @@ import {
 } from './validate-order-requests';
 
 const item = (sku: string, quantity: number) => create(OrderItemSchema, { sku, quantity });
-
-function violationsOf(fn: () => unknown): { field: string; description: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe('INVALID_ARGUMENT');
-    return (err as DomainError).violations;
-  }
-  throw new Error('expected a validation error');
-}
 
 // The field rules (line counts, quantities, sku and id formats, page sizes)
 // are the contract's: libs/rpc/src/contract-rules.spec.ts checks them over a socket.

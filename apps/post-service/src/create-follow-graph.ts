@@ -33,6 +33,21 @@ export interface FollowGraphOptions {
 export function createFollowGraph(options: FollowGraphOptions): FollowGraph {
   const { db, users, source } = options;
 
+  /** One side of the graph: the follows whose `side` is the user, newest first. */
+  async function listFollows(
+    side: 'followee_id' | 'follower_id',
+    { userId, pageSize, beforeSeq }: ListFollowsQuery,
+  ): Promise<Page<FollowRow>> {
+    let query = db
+      .selectFrom('follows')
+      .selectAll()
+      .where(side, '=', userId)
+      .orderBy('seq', 'desc')
+      .limit(pageSize + 1);
+    if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+    return toPage(await query.execute(), pageSize);
+  }
+
   return {
     follow(followerId, followeeId) {
       return runInTransaction(db, async (trx) => {
@@ -71,26 +86,7 @@ export function createFollowGraph(options: FollowGraphOptions): FollowGraph {
       });
     },
 
-    async listFollowers({ userId, pageSize, beforeSeq }) {
-      let query = db
-        .selectFrom('follows')
-        .selectAll()
-        .where('followee_id', '=', userId)
-        .orderBy('seq', 'desc')
-        .limit(pageSize + 1);
-      if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
-      return toPage(await query.execute(), pageSize);
-    },
-
-    async listFollowing({ userId, pageSize, beforeSeq }) {
-      let query = db
-        .selectFrom('follows')
-        .selectAll()
-        .where('follower_id', '=', userId)
-        .orderBy('seq', 'desc')
-        .limit(pageSize + 1);
-      if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
-      return toPage(await query.execute(), pageSize);
-    },
+    listFollowers: (query) => listFollows('followee_id', query),
+    listFollowing: (query) => listFollows('follower_id', query),
   };
 }

@@ -14,6 +14,7 @@ import {
   eventually,
   failure,
   startPostTestServer,
+  tailEvents,
   type PostTestServer,
 } from './testing/post-test-harness';
 
@@ -100,27 +101,23 @@ describe('the post service on the real broker', () => {
   it('dead-letters a UserRegistered whose user id is not a UUID at once, without retries', async () => {
     const producer = t.bus!.createProducer();
     const eventId = randomUUID();
-    const dlq: DecodedEvent[] = [];
-    const tail = t.bus!.createConsumer({
-      kind: 'event',
-      groupId: `post-test-dlq-${randomUUID()}`,
-      topics: ['identity.users.v1.dlq'],
-      ephemeral: true,
-      onEvent: (event) => {
-        if (event.id === eventId) dlq.push(event);
-      },
-    });
-    await tail.start();
     const retriedBefore = t.consumer!.status().retried;
+    let dlq: Map<string, DecodedEvent>;
     try {
-      await producer.publish(registered(`not-a-uuid-${eventId}`), { ...asAuth, id: eventId });
-      await eventually(async () => (dlq.length > 0 ? true : undefined), 60_000, 'the dead letter');
+      dlq = await tailEvents(t.bus!, {
+        topic: 'identity.users.v1.dlq',
+        keep: (event) => event.id === eventId,
+        enough: (gathered) => gathered.size > 0,
+        what: 'the dead letter',
+        act: () =>
+          producer.publish(registered(`not-a-uuid-${eventId}`), { ...asAuth, id: eventId }),
+      });
     } finally {
-      await tail.stop();
       await producer.close();
     }
-    expect(dlq[0]!.record.headers.dlq_attempts).toBe('1');
-    expect(dlq[0]!.record.headers.dlq_error).toContain('malformed user_id');
+    const letter = dlq.get(eventId)!;
+    expect(letter.record.headers.dlq_attempts).toBe('1');
+    expect(letter.record.headers.dlq_error).toContain('malformed user_id');
     expect(t.consumer!.status().retried).toBe(retriedBefore);
     const users = await t.storage.db.selectFrom('users').select('user_id').execute();
     expect(users.map((u) => u.user_id)).not.toContain(`not-a-uuid-${eventId}`);
@@ -135,25 +132,15 @@ describe('the post service on the real broker', () => {
       await producer.publish(registered(users[1]!, 'n'.repeat(65)), asAuth),
       await producer.publish(registered(users[2]!, 'tab\tname'), asAuth),
     ];
-    const letters = new Map<string, DecodedEvent>();
-    const tail = t.bus!.createConsumer({
-      kind: 'event',
-      groupId: `post-test-dlq-${randomUUID()}`,
-      topics: ['identity.users.v1.dlq'],
-      ephemeral: true,
-      onEvent: (event) => {
-        if (sent.some((s) => s.id === event.id)) letters.set(event.id, event);
-      },
-    });
-    await tail.start();
+    let letters: Map<string, DecodedEvent>;
     try {
-      await eventually(
-        async () => (letters.size === sent.length ? true : undefined),
-        60_000,
-        'the dead letters',
-      );
+      letters = await tailEvents(t.bus!, {
+        topic: 'identity.users.v1.dlq',
+        keep: (event) => sent.some((s) => s.id === event.id),
+        enough: (gathered) => gathered.size === sent.length,
+        what: 'the dead letters',
+      });
     } finally {
-      await tail.stop();
       await producer.close();
     }
     const headers = sent.map((s) => letters.get(s.id)!.record.headers);
@@ -184,27 +171,13 @@ describe('the post service on the real broker', () => {
       .where('key', '=', star)
       .executeTakeFirstOrThrow();
 
-    const seen: DecodedEvent[] = [];
-    const tail = t.bus!.createConsumer({
-      kind: 'event',
-      groupId: `post-test-tail-${randomUUID()}`,
-      topics: ['social.posts.v1'],
-      ephemeral: true,
-      onEvent: (event) => {
-        if (event.record.key === star) seen.push(event);
-      },
+    const seen = await tailEvents(t.bus!, {
+      topic: 'social.posts.v1',
+      keep: (event) => event.record.key === star,
+      enough: (gathered) => gathered.size > 0,
+      what: 'UserFollowed on Kafka',
     });
-    await tail.start();
-    try {
-      await eventually(
-        async () => (seen.length > 0 ? true : undefined),
-        60_000,
-        'UserFollowed on Kafka',
-      );
-    } finally {
-      await tail.stop();
-    }
-    const [event] = seen as [DecodedEvent];
+    const [event] = [...seen.values()] as [DecodedEvent];
     expect(event.id).toBe(outbox.event_id);
     expect(event.schema).toBe(UserFollowedSchema);
     expect(event.message as UserFollowed).toMatchObject({ followerId: fan, followeeId: star });

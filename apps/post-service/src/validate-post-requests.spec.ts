@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ListFollowersRequestSchema, ListPostsRequestSchema } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
+import { violationsOf } from '@switchboard/testing';
 import { decodePageToken, encodePageToken } from './page-token';
 import {
   normalisePostText,
@@ -11,16 +11,6 @@ import {
 
 const ALICE = '0b7e6c1a-5f0e-4c1e-9d43-3f0a3c1b2d4e';
 const BOB = '7d1f0a52-3c44-4f8e-a1b2-9e8d7c6b5a41';
-
-function violationsOf(fn: () => unknown): { field: string; description: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err.violations;
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
 
 // The field rules (text length and characters, id formats, page sizes) are
 // the contract's: libs/rpc/src/contract-rules.spec.ts checks them over a socket.

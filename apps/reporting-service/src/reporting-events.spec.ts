@@ -18,6 +18,7 @@ import {
 } from './testing/reporting-events';
 import {
   as,
+  deadLettersOf,
   openReportingStore,
   startReportingTestService,
   waitForOrders,
@@ -64,32 +65,6 @@ describe('reporting events', () => {
 
   const lines = (...specs: [string, number, number][]): LineSpec[] =>
     specs.map(([sku, quantity, priceMinor]) => ({ sku, quantity, priceMinor }));
-
-  /** The dead letters this test's consumer group wrote for these event ids, by id. */
-  async function deadLettersOf(topic: string, ids: readonly string[]) {
-    const letters = new Map<string, EventRecord>();
-    const dlq = consumer.bus.createConsumer({
-      kind: 'record',
-      groupId: `reporting-dlq-probe-${randomUUID()}`,
-      topics: [`${topic}.dlq`],
-      ephemeral: true,
-      onRecord(record) {
-        const id = record.headers[cloudEventHeaders.id]!;
-        if (
-          ids.includes(id) &&
-          record.headers[deadLetterHeaders.consumerGroup] === consumer.groupId
-        )
-          letters.set(id, record);
-      },
-    });
-    await dlq.start();
-    try {
-      await waitUntil(async () => letters.size === ids.length, 'the dead letters did not arrive');
-    } finally {
-      await dlq.stop();
-    }
-    return letters;
-  }
 
   it('counts an OrderPlaced in totals, its day, its products and its customer', async () => {
     const s = scenario();
@@ -372,7 +347,7 @@ describe('reporting events', () => {
     sent.set('forged', (await consumer.publish(forged, { source: '/switchboard/intruder' })).id);
     await consumer.publish(after);
 
-    const letters = await deadLettersOf(topics.salesOrders.name, [...sent.values()]);
+    const letters = await deadLettersOf(consumer, topics.salesOrders.name, [...sent.values()]);
     const letter = (name: string) => letters.get(sent.get(name)!)!.headers;
     expect(letter('hugeQuantity')).toMatchObject({ [deadLetterHeaders.attempts]: '1' });
     expect(letter('hugeQuantity')[deadLetterHeaders.error]).toContain(
@@ -436,8 +411,8 @@ describe('reporting events', () => {
     const users = await Promise.all(
       [longUser, controlUser, oddId].map(async (e) => (await consumer.publish(e)).id),
     );
-    const productLetters = await deadLettersOf(topics.catalogProducts.name, products);
-    const userLetters = await deadLettersOf(topics.identityUsers.name, users);
+    const productLetters = await deadLettersOf(consumer, topics.catalogProducts.name, products);
+    const userLetters = await deadLettersOf(consumer, topics.identityUsers.name, users);
     const errors = [
       ...products.map((id) => productLetters.get(id)!),
       ...users.map((id) => userLetters.get(id)!),

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@bufbuild/protobuf';
 import { topics, type OrderPlaced } from '@switchboard/contracts';
-import { cloudEventHeaders, deadLetterHeaders, encodeEvent } from '@switchboard/event-bus';
+import { deadLetterHeaders, encodeEvent } from '@switchboard/event-bus';
 import { querySalesReport } from './query-sales-report';
 import {
   DAY_MS,
@@ -17,11 +17,11 @@ import {
   testSku,
 } from './testing/reporting-events';
 import {
+  deadLettersOf,
   openReportingStore,
   sourceOf,
   startReportingTestService,
   waitForOrders,
-  waitUntil,
   type ReportingStore,
   type ReportingTestService,
 } from './testing/reporting-test-harness';
@@ -268,7 +268,7 @@ describe('runs of events', () => {
     ]);
     await waitForOrders(store.storage, new Map(good.map((o) => [o.orderId, 'placed'] as const)));
 
-    const letters = await deadLettersOf(topics.salesOrders.name, [poisonId, garbage.id]);
+    const letters = await deadLettersOf(consumer, topics.salesOrders.name, [poisonId, garbage.id]);
     expect(letters.get(poisonId)!.headers[deadLetterHeaders.error]).toContain('differs from');
     expect(letters.get(garbage.id)!.headers[deadLetterHeaders.attempts]).toBe('0');
     const known = await store.storage.db
@@ -279,30 +279,4 @@ describe('runs of events', () => {
     expect(known).toEqual([]);
     expectSums(await storedSums(s.start, s.end), expectedSums(good));
   });
-
-  /** The dead letters this test's consumer group wrote for these event ids, by id. */
-  async function deadLettersOf(topic: string, ids: readonly string[]) {
-    const letters = new Map<string, { headers: Readonly<Record<string, string>> }>();
-    const dlq = consumer.bus.createConsumer({
-      kind: 'record',
-      groupId: `reporting-dlq-probe-${randomUUID()}`,
-      topics: [`${topic}.dlq`],
-      ephemeral: true,
-      onRecord(record) {
-        const id = record.headers[cloudEventHeaders.id]!;
-        if (
-          ids.includes(id) &&
-          record.headers[deadLetterHeaders.consumerGroup] === consumer.groupId
-        )
-          letters.set(id, record);
-      },
-    });
-    await dlq.start();
-    try {
-      await waitUntil(async () => letters.size === ids.length, 'the dead letters did not arrive');
-    } finally {
-      await dlq.stop();
-    }
-    return letters;
-  }
 });

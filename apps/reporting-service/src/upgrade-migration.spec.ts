@@ -124,6 +124,18 @@ describe('migration 0003 on a database with orders', () => {
         String(c.revenueMinor),
       ]),
     });
+    // ann's o1 is the one order outside the partial range, and the one cancelled below.
+    const withoutO1 = {
+      totals: ['2', '3', '300'],
+      products: [
+        ['A', '2', '200'],
+        ['B', '1', '100'],
+      ],
+      customers: [
+        ['cy', '1', '200'],
+        ['bob', '1', '100'],
+      ],
+    };
     expect(figures(whole)).toEqual({
       totals: ['3', '6', '550'],
       products: [
@@ -136,17 +148,7 @@ describe('migration 0003 on a database with orders', () => {
         ['bob', '1', '100'],
       ],
     });
-    expect(figures(partial)).toEqual({
-      totals: ['2', '3', '300'],
-      products: [
-        ['A', '2', '200'],
-        ['B', '1', '100'],
-      ],
-      customers: [
-        ['cy', '1', '200'],
-        ['bob', '1', '100'],
-      ],
-    });
+    expect(figures(partial)).toEqual(withoutO1);
 
     // A cancellation after the upgrade takes the migrated order out exactly.
     const o1 = orderPlaced({
@@ -163,16 +165,6 @@ describe('migration 0003 on a database with orders', () => {
         readOrderEvent(orderCancelled(o1)),
       ),
     ).toBe('cancelled');
-    expect(figures(await querySalesReport(db, { currency: 'EUR', limit: 10 }))).toEqual({
-      totals: ['2', '3', '300'],
-      products: [
-        ['A', '2', '200'],
-        ['B', '1', '100'],
-      ],
-      customers: [
-        ['cy', '1', '200'],
-        ['bob', '1', '100'],
-      ],
-    });
+    expect(figures(await querySalesReport(db, { currency: 'EUR', limit: 10 }))).toEqual(withoutO1);
   });
 });

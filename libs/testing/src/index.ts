@@ -17,3 +17,5 @@ export * from './create-test-logger';
 export * from './eventually';
 export * from './find-workspace-root';
 export * from './spawn-bundle';
+export * from './violations-of';
+export * from './user-tokens';

@@ -14,7 +14,6 @@ import {
   UserUnfollowedSchema,
   type Notification,
 } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
 import {
   createEventBus,
   type EventProducer,
@@ -22,9 +21,11 @@ import {
   type PublishedEvent,
 } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
-import { errorDetailsOf, type Authenticate, type ServiceClient } from '@switchboard/rpc';
+import { errorDetailsOf, type ServiceClient } from '@switchboard/rpc';
 import { createStorage, sql, type Storage } from '@switchboard/storage';
 import {
+  asUser,
+  authenticateUserTokens,
   createTestDatabase,
   createTestLogger,
   eventually,
@@ -36,22 +37,10 @@ import type { NotificationDomain } from '../notification-domain';
 import type { NotificationDatabase } from '../notification-schema';
 import { notificationServiceDefinition } from '../notification-service-definition';
 
-const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
+// The auth service is not started: these specs are about fan-out and the live feed, for many
+// made-up users, so a `user:<uuid>` token stands for its user (authenticateUserTokens).
 
-/**
- * Stands in for the auth service, which these specs do not start: they are
- * about fan-out and the live feed, for many made-up users. A token
- * `user:<uuid>` is that user, anything else is rejected as auth would.
- */
-const testAuthenticate: Authenticate = async (token) => {
-  const userId = USER_TOKEN.exec(token)?.[1];
-  if (userId === undefined) {
-    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-  }
-  return { userId, roles: ['customer'] };
-};
-
-export const as = (userId: string) => ({ headers: { authorization: `Bearer user:${userId}` } });
+export const as = asUser;
 export const anonymous = {};
 
 export function brokers(): string[] {
@@ -104,6 +93,24 @@ export interface NotificationReplica {
   close(): Promise<void>;
 }
 
+/**
+ * One replica on a store of its own for the enclosing describe block, started
+ * before its tests and closed after them; `use` hands it to the block.
+ */
+export function shareReplica(use: (replica: NotificationReplica) => void): void {
+  let store: TestStore | undefined;
+  let replica: NotificationReplica | undefined;
+  beforeAll(async () => {
+    store = await createTestStore();
+    replica = await startReplica(store);
+    use(replica);
+  });
+  afterAll(async () => {
+    await replica?.close();
+    await store?.dispose();
+  });
+}
+
 /** One replica, as main.ts starts the service, but for the token check (above) and its group. */
 export async function startReplica(
   store: TestStore,
@@ -115,7 +122,7 @@ export async function startReplica(
       NOTIFICATION_FANOUT_BATCH_SIZE: String(options.fanOutBatchSize ?? 500),
       NOTIFICATION_EVENT_MAX_ATTEMPTS: '2',
     },
-    authenticate: testAuthenticate,
+    authenticate: authenticateUserTokens,
     overrides: {
       consumerGroupId: options.groupId ?? `notification-service-test-${randomUUID()}`,
     },

@@ -24,7 +24,7 @@ import {
   type ServiceIdentity,
   type ServiceClient,
 } from '@switchboard/rpc';
-import type { Storage } from '@switchboard/storage';
+import { sql, type Kysely, type Storage } from '@switchboard/storage';
 import {
   createTestDatabase,
   eventually as pollUntil,
@@ -340,6 +340,64 @@ export async function startOrderTestServer(
     client: t.client,
     address: t.address,
     close: () => t.stop(),
+  };
+}
+
+/**
+ * One auth and one inventory process for a spec file, started before its
+ * tests and closed after them; `use` hands them to the file's variables.
+ * Every test makes its own products and customers, so nothing is shared by
+ * accident, and the inventory proxy's faults are reset after each test.
+ */
+export function shareNeighbours(
+  use: (neighbours: { auth: AuthNeighbour; inventory: InventoryNeighbour }) => void,
+): void {
+  let auth: AuthNeighbour | undefined;
+  let inventory: InventoryNeighbour | undefined;
+  beforeAll(async () => {
+    auth = await startAuthNeighbour();
+    inventory = await startInventoryNeighbour(auth);
+    use({ auth, inventory });
+  });
+  afterAll(async () => {
+    await inventory?.close();
+    await auth?.close();
+  });
+  afterEach(() => inventory?.proxy.reset());
+}
+
+export interface RefusedOrderLines {
+  /** Lets the lines through again; the function stays until `remove`. */
+  lift(): Promise<void>;
+  /** Drops the trigger (if still there) and its function: for a finally block. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A real database failure after the reservation: a trigger named `name`
+ * refuses every order line of `sku`, so storing that order fails.
+ */
+export async function refuseOrderLines(
+  db: Kysely<OrderDatabase>,
+  name: string,
+  sku: string,
+): Promise<RefusedOrderLines> {
+  const id = sql.id(name);
+  await sql`create function ${id}() returns trigger language plpgsql as $$
+           begin
+             if new.sku = ${sql.lit(sku)} then raise exception 'injected failure for %', new.sku; end if;
+             return new;
+           end $$`.execute(db);
+  await sql`create trigger ${id} before insert on order_lines
+        for each row execute function ${id}()`.execute(db);
+  return {
+    lift: async () => {
+      await sql`drop trigger ${id} on order_lines`.execute(db);
+    },
+    remove: async () => {
+      await sql`drop trigger if exists ${id} on order_lines`.execute(db);
+      await sql`drop function if exists ${id}()`.execute(db);
+    },
   };
 }
 

@@ -4,34 +4,26 @@
 // Kafka broker. Not used by main.ts.
 import { randomUUID } from 'node:crypto';
 import { PostService } from '@switchboard/contracts';
-import { DomainError } from '@switchboard/errors';
-import type { EventBus, InboxConsumer, OutboxRelay } from '@switchboard/event-bus';
-import type { Authenticate, ServiceClient } from '@switchboard/rpc';
+import type { DecodedEvent, EventBus, InboxConsumer, OutboxRelay } from '@switchboard/event-bus';
+import type { ServiceClient } from '@switchboard/rpc';
 import type { Storage } from '@switchboard/storage';
-import { startServiceUnderTest } from '@switchboard/testing';
+import {
+  asUser,
+  authenticateUserTokens,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
 import type { PostDomain } from '../post-domain';
 import type { PostDatabase } from '../post-schema';
 import { postServiceDefinition } from '../post-service-definition';
 
 export const EVENT_SOURCE = '/switchboard/post-service';
 
-const USER_TOKEN = /^user:([0-9a-f-]{36})$/;
-
-/**
- * Stands in for the auth service, which these specs do not start: they are
- * about posts and follows, and need many users without registering each. A
- * token `user:<uuid>` is that user, anything else is rejected as auth would.
- */
-const testAuthenticate: Authenticate = async (token) => {
-  const userId = USER_TOKEN.exec(token)?.[1];
-  if (userId === undefined) {
-    throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
-  }
-  return { userId, roles: ['customer'] };
-};
+// The auth service is not started: these specs are about posts and follows, for many
+// made-up users, so a `user:<uuid>` token stands for its user (authenticateUserTokens).
 
 /** Call options for a caller; `anonymous` sends no token, `forged` a rejected one. */
-export const as = (userId: string) => ({ headers: { authorization: `Bearer user:${userId}` } });
+export const as = asUser;
 export const anonymous = {};
 export const forged = { headers: { authorization: 'Bearer forged' } };
 
@@ -59,7 +51,7 @@ export async function startPostTestServer(
   const t = await startServiceUnderTest(postServiceDefinition, {
     env: { POST_EVENT_MAX_ATTEMPTS: '2' },
     poolSize: options.poolSize,
-    authenticate: testAuthenticate,
+    authenticate: authenticateUserTokens,
     // A group of its own, so parallel runs and other suites never share offsets.
     overrides: { consumerGroupId: `post-service-test-${randomUUID()}` },
   });
@@ -82,6 +74,50 @@ export async function startPostTestServer(
     },
     close: () => t.stop(),
   };
+}
+
+export interface TailOptions {
+  topic: string;
+  /** Which events to gather: the ones the test caused. */
+  keep(event: DecodedEvent): boolean;
+  /** When enough has arrived, given what was gathered so far. */
+  enough(gathered: ReadonlyMap<string, DecodedEvent>): boolean;
+  /** What the test waits for, for the failure message. */
+  what: string;
+  /** Run once the tail is reading, for events published only after it started. */
+  act?(): Promise<unknown>;
+}
+
+/**
+ * Reads `topic` with a group of its own until `enough` holds, and returns
+ * what `keep` picked, by event id (the first delivery of each).
+ */
+export async function tailEvents(
+  bus: EventBus,
+  options: TailOptions,
+): Promise<Map<string, DecodedEvent>> {
+  const gathered = new Map<string, DecodedEvent>();
+  const tail = bus.createConsumer({
+    kind: 'event',
+    groupId: `post-test-tail-${randomUUID()}`,
+    topics: [options.topic],
+    ephemeral: true,
+    onEvent: (event) => {
+      if (options.keep(event) && !gathered.has(event.id)) gathered.set(event.id, event);
+    },
+  });
+  await tail.start();
+  try {
+    await options.act?.();
+    await eventually(
+      async () => (options.enough(gathered) ? true : undefined),
+      60_000,
+      options.what,
+    );
+  } finally {
+    await tail.stop();
+  }
+  return gathered;
 }
 
 // Shared with every service's tests.

@@ -6,9 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { ReportingService, topics } from '@switchboard/contracts';
 import {
+  cloudEventHeaders,
   createEventBus,
+  deadLetterHeaders,
   encodeEvent,
   type EventBus,
+  type EventRecord,
   type EventProducer,
   type BatchHandlerContext,
   type BatchItem,
@@ -390,6 +393,33 @@ export async function waitForOrders(
       .execute();
     return rows.length === ids.length && rows.every((r) => expected.get(r.order_id) === r.status);
   }, `the store did not reach the expected state of ${ids.length} orders`);
+}
+
+/** The dead letters `service`'s consumer group wrote for these event ids, by id. */
+export async function deadLettersOf(
+  service: ReportingTestService,
+  topic: string,
+  ids: readonly string[],
+): Promise<Map<string, EventRecord>> {
+  const letters = new Map<string, EventRecord>();
+  const dlq = service.bus.createConsumer({
+    kind: 'record',
+    groupId: `reporting-dlq-probe-${randomUUID()}`,
+    topics: [`${topic}.dlq`],
+    ephemeral: true,
+    onRecord(record) {
+      const id = record.headers[cloudEventHeaders.id]!;
+      if (ids.includes(id) && record.headers[deadLetterHeaders.consumerGroup] === service.groupId)
+        letters.set(id, record);
+    },
+  });
+  await dlq.start();
+  try {
+    await waitUntil(async () => letters.size === ids.length, 'the dead letters did not arrive');
+  } finally {
+    await dlq.stop();
+  }
+  return letters;
 }
 
 // Shared with every service's tests.
