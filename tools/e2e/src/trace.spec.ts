@@ -175,6 +175,13 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
     });
     expect(res.status).toBe(200);
 
+    // Each process exports on its own schedule: wait for both spans, in either order.
+    await traceWith(
+      receiver,
+      traceId,
+      (s) => s.service === 'edge-gateway' && s.kind === 'server',
+      "the edge's server span",
+    );
     const spans = await traceWith(
       receiver,
       traceId,
