@@ -24,6 +24,17 @@ describe('createTestAuthenticator', () => {
     expect(isDomainError(err) && err.code).toBe('INVALID_TOKEN');
   });
 
+  it('asks callerOf about unlisted tokens, and still refuses what it does not know', async () => {
+    const withUsers = createTestAuthenticator({}, (token) =>
+      token.startsWith('user:') ? { userId: token.slice(5), roles: ['customer'] } : undefined,
+    );
+    await expect(withUsers('user:u-1', ctx)).resolves.toEqual({
+      userId: 'u-1',
+      roles: ['customer'],
+    });
+    await expect(withUsers('admin', ctx)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+
   it('sends a token as a bearer authorization header', () => {
     expect(bearer('t')).toEqual({ headers: { authorization: 'Bearer t' } });
   });

@@ -8,14 +8,16 @@ export interface TestCaller {
 
 /**
  * Stands in for the auth service in specs that do not start it: each listed
- * token is a fixed caller, and any other token is refused as auth refuses it,
- * so a spec about a service's rules still sees unauthenticated calls fail.
+ * token is a fixed caller, `callerOf` may recognise more (made-up users by the
+ * hundred, say), and any other token is refused as auth refuses it, so a spec
+ * about a service's rules still sees unauthenticated calls fail.
  */
 export function createTestAuthenticator(
   callers: Readonly<Record<string, TestCaller>>,
+  callerOf: (token: string) => TestCaller | undefined = () => undefined,
 ): Authenticate {
   return async (token) => {
-    const caller = Object.hasOwn(callers, token) ? callers[token] : undefined;
+    const caller = Object.hasOwn(callers, token) ? callers[token] : callerOf(token);
     if (caller === undefined) {
       throw new DomainError('INVALID_TOKEN', 'the access token is invalid or expired');
     }
