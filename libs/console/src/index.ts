@@ -1,0 +1,2 @@
+export type { ConsoleMethods } from './console-methods';
+export type { ConsoleTarget } from './console-target';
