@@ -97,6 +97,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     log,
     meter: telemetry.meter,
     logIntervalMs: settings.lagLogIntervalMs,
+    clock: options.clock,
   });
   const pruner = createInboxPruner({ storage, log, retentionMs: settings.inboxRetentionMs });
 
@@ -134,7 +135,7 @@ export function createInboxConsumer<DB extends InboxDatabase>(
     return true;
   }
 
-  const startRetry = createStartRetry(tryStart, () => closing);
+  const startRetry = createStartRetry(tryStart, () => closing, options.clock);
 
   return {
     async start() {

@@ -1,6 +1,11 @@
 import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/logger';
-import { createPeriodicTask, type PeriodicTask } from '@switchboard/timing';
+import {
+  createPeriodicTask,
+  systemClock,
+  type Clock,
+  type PeriodicTask,
+} from '@switchboard/timing';
 import type { EventBus, PartitionLag } from '../event-bus';
 import { messagingAttributes as attr } from '../telemetry/event-bus-telemetry';
 
@@ -21,13 +26,15 @@ export interface LagMonitorOptions {
   readonly meter: Meter;
   /** 0 turns the log line off. */
   readonly logIntervalMs: number;
+  /** Defaults to the system clock; specs step a manual one. */
+  readonly clock?: Clock;
 }
 
 /** How old the lag a collection reports may be before it asks the broker again. */
 const LAG_REFRESH_MS = 10_000;
 
 export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
-  const { bus, groupId, topics, log, meter, logIntervalMs } = options;
+  const { bus, groupId, topics, log, meter, logIntervalMs, clock = systemClock } = options;
   const lagGauge = meter.createObservableGauge('messaging.kafka.consumer.lag', {
     description: 'High watermark minus the committed offset, per partition',
     unit: '{message}',
@@ -42,7 +49,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     lagRefresh ??= bus
       .consumerLag(groupId, topics)
       .then((partitions) => {
-        lastLag = { at: Date.now(), partitions };
+        lastLag = { at: clock.now(), partitions };
         return partitions;
       })
       .finally(() => {
@@ -52,7 +59,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   }
 
   const observeLag = (observer: BatchObservableResult) => {
-    if (Date.now() - lastLag.at >= LAG_REFRESH_MS) void refreshLag().catch(() => undefined);
+    if (clock.now() - lastLag.at >= LAG_REFRESH_MS) void refreshLag().catch(() => undefined);
     for (const p of lastLag.partitions) {
       observer.observe(lagGauge, p.lag, {
         [attr.destination]: p.topic,
@@ -89,6 +96,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     logIntervalMs > 0
       ? createPeriodicTask({
           intervalMs: logIntervalMs,
+          clock,
           run: logLag,
           onError: (err) => log.debug({ err }, 'could not read consumer lag'),
         })

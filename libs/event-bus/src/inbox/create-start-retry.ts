@@ -1,4 +1,4 @@
-import { backoffDelay, sleep, type Backoff } from '@switchboard/timing';
+import { backoffDelay, sleep, systemClock, type Backoff, type Clock } from '@switchboard/timing';
 
 /**
  * Starting that does not give up: a first attempt, then, while it fails,
@@ -23,6 +23,7 @@ const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
 export function createStartRetry(
   tryStart: () => Promise<boolean>,
   isClosing: () => boolean,
+  clock: Clock = systemClock,
 ): StartRetry {
   let attempt: Promise<boolean> | undefined;
   let retrying: Promise<void> | undefined;
@@ -32,7 +33,7 @@ export function createStartRetry(
 
   async function retry(): Promise<void> {
     for (let n = 1; !isClosing(); n++) {
-      await sleep(backoffDelay(START_BACKOFF, n), woken.signal);
+      await sleep(backoffDelay(START_BACKOFF, n), woken.signal, clock);
       if (isClosing()) return;
       attempt = tryStart();
       if (await attempt) return;

@@ -1,3 +1,4 @@
+import type { Clock } from '@switchboard/timing';
 import type { Logger } from '@switchboard/logger';
 import type { Storage } from '@switchboard/storage';
 import type { EventBus, PartitionLag } from '../event-bus';
@@ -21,6 +22,11 @@ export interface InboxConsumerOptions<DB extends InboxDatabase> {
   retryBackoffMs?: { initial: number; max: number };
   /** How often consumer lag per partition is logged (default 30000 ms; 0 turns it off). */
   lagLogIntervalMs?: number;
+  /**
+   * What the lag log and the start retry wait on (default the system clock):
+   * specs step a manual one instead of waiting out real seconds.
+   */
+  clock?: Clock;
   /**
    * How long an inbox row is kept (default 7 days). It only has to outlive the
    * window in which the same event can come again (redelivery after a crash,

@@ -19,9 +19,9 @@ export function decodeStatusDetails(metadata: grpc.Metadata | undefined): Incomi
   const raw = metadata?.get(STATUS_DETAILS_BIN)[0];
   if (!Buffer.isBuffer(raw)) return [];
   try {
-    return fromBinary(StatusSchema, raw).details.map((any) => ({
-      type: any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1),
-      value: any.value,
+    return fromBinary(StatusSchema, raw).details.map((detail) => ({
+      type: detail.typeUrl.slice(detail.typeUrl.lastIndexOf('/') + 1),
+      value: detail.value,
     }));
   } catch {
     return [];
