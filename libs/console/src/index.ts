@@ -1,2 +1,8 @@
 export type { ConsoleMethods } from './console-methods';
 export type { ConsoleTarget } from './console-target';
+export type { TelemetryStore } from './telemetry/telemetry-store';
+export {
+  defaultTelemetryBounds,
+  type TelemetryStoreOptions,
+} from './telemetry/telemetry-store-options';
+export { createTelemetryStore } from './telemetry/create-telemetry-store';

@@ -70,12 +70,14 @@ describe('createOtlpHttpHandler', () => {
   let metrics: MetricStore;
   let logs: LogStore;
   let handler: OtlpHttpHandler;
+  let refused: string[];
   let mounted: Awaited<ReturnType<typeof mount>>;
   beforeEach(async () => {
     metrics = createMetricStore();
     logs = createLogStore();
+    refused = [];
     handler = createOtlpHttpHandler(
-      { spans: createSpanStore(), metrics, logs },
+      { spans: createSpanStore(), metrics, logs, refused: (signal) => refused.push(signal) },
       { maxBodyBytes: 64 * 1024 },
     );
     mounted = await mount(handler);
@@ -236,6 +238,7 @@ describe('createOtlpHttpHandler', () => {
       refusedRequests: 6,
       refusedBySignal: { traces: 1, metrics: 2, logs: 3 },
     });
+    expect(refused.sort()).toEqual(['logs', 'logs', 'logs', 'metrics', 'metrics', 'traces']);
 
     // Still serving, gzip included.
     const gzipped = await post(

@@ -26,6 +26,8 @@ export interface OtlpSink {
   readonly spans: SpanStore;
   readonly metrics?: MetricStore;
   readonly logs?: LogStore;
+  /** Told of each request refused with a 4xx, so a store can say how many it never saw. */
+  refused?(signal: OtlpSignal): void;
 }
 
 export interface OtlpHttpHandlerOptions {
@@ -157,6 +159,7 @@ export function createOtlpHttpHandler(
       if (err instanceof HttpError) {
         refuse(res, err, encoding);
         refusedBySignal[signal]++;
+        sink.refused?.(signal);
         // A body left unread (too large, wrong type) is not drained: close the connection instead.
         if (!req.complete) res.once('finish', () => req.socket.destroy());
         return;
