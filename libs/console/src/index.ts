@@ -6,3 +6,5 @@ export {
   type TelemetryStoreOptions,
 } from './telemetry/telemetry-store-options';
 export { createTelemetryStore } from './telemetry/create-telemetry-store';
+export { createTraceMethods } from './traces/create-trace-methods';
+export type { TraceMethodsOptions } from './traces/trace-methods-options';
