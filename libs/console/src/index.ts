@@ -8,3 +8,7 @@ export {
 export { createTelemetryStore } from './telemetry/create-telemetry-store';
 export { createTraceMethods } from './traces/create-trace-methods';
 export type { TraceMethodsOptions } from './traces/trace-methods-options';
+export { createSystemMapMethods } from './system-map/create-system-map-methods';
+export type { SystemMapOptions } from './system-map/system-map-options';
+export { edgesFromSpans, kafkaNodeId, postgresNodeId } from './system-map/edges-from-spans';
+export { maskDatabaseUrl } from './system-map/mask-database-url';
