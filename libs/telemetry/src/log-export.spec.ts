@@ -173,4 +173,20 @@ describe('log lines over OTLP, from a real process', () => {
     expect(collector.received.map((r) => r.url)).not.toContain('/v1/logs');
     expect(collector.received.map((r) => r.url)).toContain('/v1/traces');
   });
+
+  it('with the console down, every line still reaches stdout and the process ends', async () => {
+    // A port freePort just closed: nothing listens there.
+    const { lines } = await runFixture({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    });
+    expect(lines.map((l) => l.msg)).toEqual([
+      'telemetry started',
+      'inside the span',
+      'failed',
+      // The spans could not go either: dropped, and the shutdown still succeeds.
+      'telemetry: what was queued could not be exported; dropped',
+      'telemetry shut down',
+    ]);
+  });
 });

@@ -60,7 +60,10 @@ export interface Telemetry {
     metrics: Protocol | 'none';
     logs: Protocol | 'none';
   };
-  /** Flushes what is queued for export, then stops everything; idempotent. */
+  /**
+   * Flushes what is queued for export, then stops everything; idempotent.
+   * What the collector does not take by then is dropped, with a warning.
+   */
   close(): Promise<void>;
 }
 
@@ -249,6 +252,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         stopForwarding();
         try {
           await sdk.shutdown();
+        } catch (err) {
+          // A collector that is gone by now (npm start stops the console with
+          // the services) costs what was queued, as it would have while
+          // running: dropped, said once, and not a failed shutdown.
+          options.logger?.warn(
+            { err },
+            'telemetry: what was queued could not be exported; dropped',
+          );
         } finally {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
