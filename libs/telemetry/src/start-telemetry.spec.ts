@@ -128,6 +128,33 @@ describe('startTelemetry', () => {
     }
   });
 
+  it('with exportOtlp: false exports nothing even with an endpoint set', async () => {
+    const receiver = await startGrpcReceiver(
+      '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    );
+    try {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
+      process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
+      const logger = createLogger({
+        service: 'telemetry-spec',
+        destination: { write: () => undefined },
+      });
+      telemetry = await startTelemetry({
+        service: 'telemetry-spec',
+        metricsPort: 0,
+        logger,
+        exportOtlp: false,
+      });
+      expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none', logs: 'none' });
+      logger.info('a line that stays on stdout');
+      await telemetry.close();
+      telemetry = undefined;
+      expect(receiver.received).toEqual([]);
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('with no endpoint keeps no ended span in memory', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

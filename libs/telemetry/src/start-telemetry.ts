@@ -47,6 +47,13 @@ export interface TelemetryOptions {
   /** Where /metrics is served on 127.0.0.1; 0 picks a free port. */
   metricsPort: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * False: no OTLP export whatever the OTEL_* variables say. For the console,
+   * which npm start gives the same environment as the services (pointing at
+   * itself): it would otherwise send its own spans and log lines to itself,
+   * and log receiving them, forever. Default true.
+   */
+  exportOtlp?: boolean;
 }
 
 export interface Telemetry {
@@ -203,11 +210,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       close: async () => undefined,
     };
   }
-  const exporting = {
-    traces: exportProtocol('TRACES'),
-    metrics: exportProtocol('METRICS'),
-    logs: exportProtocol('LOGS'),
-  };
+  const exporting =
+    options.exportOtlp === false
+      ? ({ traces: 'none', metrics: 'none', logs: 'none' } as const)
+      : {
+          traces: exportProtocol('TRACES'),
+          metrics: exportProtocol('METRICS'),
+          logs: exportProtocol('LOGS'),
+        };
   // Read before anything is started, so a bad variable leaves nothing behind.
   const sampler = createSampler();
   const traces = tracesConfig(exporting.traces, sampler);
