@@ -12,3 +12,8 @@ export { createSystemMapMethods } from './system-map/create-system-map-methods';
 export type { SystemMapOptions } from './system-map/system-map-options';
 export { edgesFromSpans, kafkaNodeId, postgresNodeId } from './system-map/edges-from-spans';
 export { maskDatabaseUrl } from './system-map/mask-database-url';
+export type { ConsoleKafkaOptions } from './topics/console-kafka-options';
+export { createTopicMethods } from './topics/create-topic-methods';
+export type { TopicMethods } from './topics/topic-methods';
+export { createDeadLetterMethods } from './dead-letters/create-dead-letter-methods';
+export type { DeadLetterMethods } from './dead-letters/dead-letter-methods';
