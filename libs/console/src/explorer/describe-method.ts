@@ -124,7 +124,8 @@ function messageDefault(
   for (const member of message.members) {
     // One member per oneof: setting two of them is an error.
     const field = member.kind === 'oneof' ? member.fields[0] : member;
-    if (field === undefined) continue;
+    // Unset is a proto3 `optional` field's default, and setting it says "change this".
+    if (field === undefined || field.proto.proto3Optional) continue;
     const value = fieldDefault(field, depth, [...path, message.typeName], registry);
     if (value !== null) template[field.jsonName] = value;
   }
@@ -147,8 +148,9 @@ function fieldDefault(
 
 /**
  * A request to start editing from: every field at its default, nested
- * messages opened a few levels deep, lists and maps empty. It must parse as
- * the method's input; if a default somehow does not, `{}` does.
+ * messages opened a few levels deep (to show what to fill in), lists and maps
+ * empty, one member of each oneof, proto3 `optional` fields left out. It must
+ * parse as the method's input; if a default somehow does not, `{}` does.
  */
 function requestTemplate(input: DescMessage, registry: Registry): string {
   const template = messageDefault(input, 0, [], registry);
