@@ -5,6 +5,7 @@ import { createGrpcJsTransport, type GrpcJsTransport } from '@switchboard/rpc';
 import { systemClock } from '@switchboard/timing';
 import type { ConsoleMethods } from '../console-methods';
 import type { ConsoleTarget } from '../console-target';
+import { channelOptions } from './channel-options';
 import { createServiceCatalog } from './create-service-catalog';
 import { describeMethod } from './describe-method';
 import type { ExplorerOptions } from './explorer-options';
@@ -46,6 +47,7 @@ export function createExplorerMethods(options: ExplorerOptions): ExplorerMethods
       transport = createGrpcJsTransport({
         address: target.address,
         defaultTimeoutMs: options.callTimeoutMs,
+        channelOptions,
       });
       transports.set(target.id, transport);
     }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createChannelCredentials } from '@switchboard/rpc';
 import type { Clock } from '@switchboard/timing';
 import type { ConsoleTarget } from '../console-target';
+import { channelOptions } from './channel-options';
 import { reflectTarget } from './reflect-target';
 import type { ReflectedTarget } from './reflected-target';
 import type { CatalogSnapshot, OmittedTarget, ServiceCatalog } from './service-catalog';
@@ -39,7 +40,11 @@ export function createServiceCatalog(options: ServiceCatalogOptions): ServiceCat
   const channelOf = (target: ConsoleTarget) => {
     let channel = channels.get(target.id);
     if (channel === undefined) {
-      channel = new grpc.Client(target.address, createChannelCredentials(undefined));
+      channel = new grpc.Client(
+        target.address,
+        createChannelCredentials(undefined),
+        channelOptions,
+      );
       channels.set(target.id, channel);
     }
     return channel;

@@ -15,7 +15,9 @@ const field = (
   name: string,
   number: number,
   type: Type,
-  more: Partial<FieldDescriptorProto> = {},
+  more: Partial<
+    Pick<FieldDescriptorProto, 'label' | 'typeName' | 'oneofIndex' | 'proto3Optional'>
+  > = {},
 ): FieldDescriptorProto =>
   create(FieldDescriptorProtoSchema, {
     name,
