@@ -79,7 +79,9 @@ export function createExplorerMethods(options: ExplorerOptions): ExplorerMethods
 
     async *invoke(request, ctx) {
       const found = await catalog.find(request.service);
-      const method = methodToCall(found, request);
+      // find() has just asked every target again: this snapshot is that answer, from the cache.
+      const omitted = found === undefined ? (await catalog.snapshot()).omitted : [];
+      const method = methodToCall(found, request, omitted);
       const input = parseRequest(method, found!, request.requestJson);
       yield* invokeMethod(found!, method, input, request.token, {
         signal: ctx.signal,

@@ -18,7 +18,7 @@ import {
   type InvokeResponse,
 } from '@switchboard/contracts';
 import { detailJson, type PackedDetail } from './details-json';
-import type { FoundService } from './service-catalog';
+import type { FoundService, OmittedTarget } from './service-catalog';
 
 /**
  * A streaming call runs until the browser goes away, but the transport gives
@@ -34,11 +34,20 @@ export interface InvokeContext {
   callTimeoutMs: number;
 }
 
-/** The method the request names, or the reason it cannot be called from here. */
-export function methodToCall(found: FoundService | undefined, request: InvokeRequest): DescMethod {
+/**
+ * The method the request names, or the reason it cannot be called from here.
+ * An unknown service may be one whose server is down: those are named.
+ */
+export function methodToCall(
+  found: FoundService | undefined,
+  request: InvokeRequest,
+  omitted: readonly OmittedTarget[],
+): DescMethod {
   if (found === undefined) {
+    const silent = omitted.map((o) => `${o.target.id} (${o.target.address})`).join(', ');
     throw new ConnectError(
-      `no running service serves ${request.service} (the explorer asks each service through server reflection)`,
+      `no running service serves ${request.service} (the explorer asks each service through server reflection)` +
+        (silent === '' ? '' : `; not answering: ${silent}`),
       Code.NotFound,
     );
   }
