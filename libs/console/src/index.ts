@@ -17,3 +17,9 @@ export { createTopicMethods } from './topics/create-topic-methods';
 export type { TopicMethods } from './topics/topic-methods';
 export { createDeadLetterMethods } from './dead-letters/create-dead-letter-methods';
 export type { DeadLetterMethods } from './dead-letters/dead-letter-methods';
+export {
+  createExplorerMethods,
+  OMITTED_TARGET_HEADER,
+  type ExplorerMethods,
+} from './explorer/create-explorer-methods';
+export type { ExplorerOptions } from './explorer/explorer-options';
