@@ -10,5 +10,6 @@ module.exports = {
     '<rootDir>/tools/events/jest.config.js',
     '<rootDir>/tools/bench/jest.config.js',
     '<rootDir>/tools/postgres/jest.config.js',
+    '<rootDir>/tools/scripts/jest.config.js',
   ],
 };
