@@ -119,7 +119,7 @@ export function createUiHandler(options: UiHandlerOptions) {
       sendText(
         res,
         503,
-        `the console's browser app is not built (no index.html in ${root}): run npx nx build console`,
+        `the console's browser app is not built (no index.html in ${root}): run npx nx build console-app`,
       );
       return;
     }
