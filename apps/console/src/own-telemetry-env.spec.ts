@@ -1,15 +1,32 @@
 import { ownReceiverUrl, ownTelemetryEnv } from './own-telemetry-env';
 
+const own = {
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:8088/v1/traces',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+  OTEL_METRICS_EXPORTER: 'none',
+  OTEL_LOGS_EXPORTER: 'none',
+};
+
 describe('ownTelemetryEnv', () => {
-  it("sends the console's spans to its own receiver, sampling only calls made under a sampled parent", () => {
+  it("sends only the console's spans to its own receiver, sampling only calls made under a sampled parent", () => {
     expect(ownTelemetryEnv({}, 'http://127.0.0.1:8088')).toEqual({
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:8088/v1/traces',
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      ...own,
       OTEL_TRACES_SAMPLER: 'parentbased_always_off',
     });
   });
 
-  it('leaves an endpoint or a sampler the user set alone', () => {
+  it('treats the endpoint npm start gives every process, the console itself, as its own receiver', () => {
+    for (const endpoint of ['http://127.0.0.1:8088', 'http://localhost:8088/']) {
+      expect(
+        ownTelemetryEnv(
+          { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+          'http://127.0.0.1:8088',
+        ),
+      ).toEqual({ ...own, OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
+    }
+  });
+
+  it('leaves an endpoint elsewhere, or a sampler, that the user set alone', () => {
     expect(
       ownTelemetryEnv(
         { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER: 'always_on' },
@@ -18,8 +35,8 @@ describe('ownTelemetryEnv', () => {
     ).toEqual({});
     expect(
       ownTelemetryEnv(
-        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' },
-        'http://x',
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' },
+        'http://127.0.0.1:8088',
       ),
     ).toEqual({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
   });

@@ -8,27 +8,56 @@ export function ownReceiverUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** Whether an OTLP endpoint is this console's own receiver (npm start points everyone there). */
+function isOwnReceiver(endpoint: string, receiverUrl: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false; // the SDK will say what is wrong with it
+  }
+  const own = new URL(receiverUrl);
+  if (url.port !== own.port) return false;
+  return (
+    url.hostname === own.hostname || (isLoopbackHost(url.hostname) && isLoopbackHost(own.hostname))
+  );
+}
+
+const isSet = (source: Env, name: string) => (source[name] ?? '').trim() !== '';
+
 /**
- * The OTEL_* variables, beyond those already set, under which the console's
- * telemetry sends its own spans (Invoke's client spans) into its own store.
+ * The OTEL_* variables to set or override so that the console's telemetry
+ * sends its own spans (Invoke's client spans) into its own store, and only
+ * those.
  *
  * Through its own OTLP endpoint rather than straight into the store: the
- * telemetry lib then stays the one way every process exports, and the
- * console's spans go through the same decoding and bounds as everyone's. No
- * loop: the console's HTTP server is not instrumented, so receiving a batch
- * or answering the page's calls makes no span.
+ * telemetry lib stays the one way a process exports, and the console's spans
+ * meet the same decoding and bounds as everyone's. There is no loop: the
+ * console's HTTP server is not instrumented, so receiving a batch or
+ * answering the page's calls makes no span; its metrics and log lines are
+ * not sent to itself (logging what it receives would feed itself forever);
+ * and under parentbased_always_off its own background calls (health checks,
+ * reflection, the admin-token check) are roots and are not recorded, while a
+ * call the explorer makes under a sampled traceparent is.
  *
- * parentbased_always_off: the console's own background calls (health checks,
- * reflection, the admin-token check) are roots and are not recorded; a call
- * the explorer makes under a sampled traceparent is. An endpoint or sampler
- * the user set wins.
+ * An endpoint elsewhere (the user's collector) wins: then the console exports
+ * there as any process does. An endpoint that is the console itself — what
+ * npm start gives every process — is treated as unset.
  */
 export function ownTelemetryEnv(source: Env, receiverUrl: string): Record<string, string> {
   const added: Record<string, string> = {};
-  if (!source.OTEL_EXPORTER_OTLP_ENDPOINT && !source.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-    added.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${receiverUrl}/v1/traces`;
-    added.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'http/protobuf';
-  }
-  if (!source.OTEL_TRACES_SAMPLER) added.OTEL_TRACES_SAMPLER = 'parentbased_always_off';
+  if (!isSet(source, 'OTEL_TRACES_SAMPLER')) added.OTEL_TRACES_SAMPLER = 'parentbased_always_off';
+  const endpoints = [
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+  ].filter((name) => isSet(source, name));
+  const elsewhere = endpoints.some((name) => !isOwnReceiver(source[name]!.trim(), receiverUrl));
+  if (elsewhere) return added;
+  added.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${receiverUrl}/v1/traces`;
+  added.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'http/protobuf';
+  added.OTEL_METRICS_EXPORTER = 'none';
+  added.OTEL_LOGS_EXPORTER = 'none';
   return added;
 }
