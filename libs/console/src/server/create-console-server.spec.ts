@@ -300,3 +300,19 @@ describe('createConsoleServer', () => {
     expect((err as ConnectError).code).toBe(Code.Unauthenticated);
   });
 });
+
+describe('createConsoleServer with parts that overlap', () => {
+  it('refuses to start when two parts implement the same method', async () => {
+    await expect(
+      createConsoleServer({
+        host: '127.0.0.1',
+        port: 0,
+        methods: [{ listTopics: () => ({ topics: [] }) }, { listTopics: () => ({ topics: [] }) }],
+        otlp: () => false,
+        uiDir: tmpdir(),
+        authenticate: () => Promise.reject(new Error('unused')),
+        logger: createTestLogger('console-server-test'),
+      }),
+    ).rejects.toThrow('ConsoleService.listTopics is implemented by two console parts');
+  });
+});

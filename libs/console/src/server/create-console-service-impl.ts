@@ -16,16 +16,20 @@ export interface ConsoleServiceImplOptions {
 
 type AnyHandler = (request: unknown, ctx: HandlerContext) => unknown;
 
-/** The union of the parts; a method two parts implement is a wiring bug, caught at start. */
+/**
+ * The union of the parts' methods; a method two parts implement is a wiring
+ * bug, caught at start. Other members of a part (its close()) are not methods.
+ */
 function unionOf(methods: readonly ConsoleMethods[]): Record<string, AnyHandler> {
   const union: Record<string, AnyHandler> = {};
-  for (const part of methods) {
-    for (const [name, handler] of Object.entries(part)) {
-      if (handler === undefined) continue;
-      if (union[name] !== undefined) {
-        throw new Error(`ConsoleService.${name} is implemented by two console parts`);
+  for (const { localName } of ConsoleService.methods) {
+    for (const part of methods) {
+      const handler = (part as Record<string, unknown>)[localName];
+      if (typeof handler !== 'function') continue;
+      if (union[localName] !== undefined) {
+        throw new Error(`ConsoleService.${localName} is implemented by two console parts`);
       }
-      union[name] = handler as AnyHandler;
+      union[localName] = (handler as AnyHandler).bind(part);
     }
   }
   return union;
@@ -120,11 +124,6 @@ export function createConsoleServiceImpl(
           throw toAnswer(err, method, logger);
         }
       };
-    }
-  }
-  for (const name of Object.keys(union)) {
-    if (!ConsoleService.methods.some((m) => m.localName === name)) {
-      throw new Error(`a console part implements ${name}, which ConsoleService does not have`);
     }
   }
   return impl as unknown as ServiceImpl<typeof ConsoleService>;
