@@ -9,3 +9,12 @@ export {
   type AuthAuthenticatorOptions,
 } from './server/create-auth-authenticator';
 export { isLoopbackHost } from './server/is-loopback-host';
+// The telemetry store the OTLP receiver fills, and the trace views over it.
+export type { TelemetryStore } from './telemetry/telemetry-store';
+export {
+  defaultTelemetryBounds,
+  type TelemetryStoreOptions,
+} from './telemetry/telemetry-store-options';
+export { createTelemetryStore } from './telemetry/create-telemetry-store';
+export { createTraceMethods } from './traces/create-trace-methods';
+export type { TraceMethodsOptions } from './traces/trace-methods-options';
