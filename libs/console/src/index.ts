@@ -1,6 +1,5 @@
 export type { ConsoleMethods } from './console-methods';
 export type { ConsoleTarget } from './console-target';
-<<<<<<< HEAD
 // The server: one port for the browser app, ConsoleService and the OTLP receiver.
 export { createConsoleServer } from './server/create-console-server';
 export type { ConsoleServer, ConsoleServerOptions, OtlpHandler } from './server/console-server';
@@ -19,16 +18,16 @@ export {
 export { createTelemetryStore } from './telemetry/create-telemetry-store';
 export { createTraceMethods } from './traces/create-trace-methods';
 export type { TraceMethodsOptions } from './traces/trace-methods-options';
-=======
-export type { ConsoleKafkaOptions } from './topics/console-kafka-options';
-export { createTopicMethods } from './topics/create-topic-methods';
-export type { TopicMethods } from './topics/topic-methods';
-export { createDeadLetterMethods } from './dead-letters/create-dead-letter-methods';
-export type { DeadLetterMethods } from './dead-letters/dead-letter-methods';
->>>>>>> console-broker
 // Topics and dead letters on the broker, as the events CLI sees them.
 export type { ConsoleKafkaOptions } from './topics/console-kafka-options';
 export { createTopicMethods } from './topics/create-topic-methods';
 export type { TopicMethods } from './topics/topic-methods';
 export { createDeadLetterMethods } from './dead-letters/create-dead-letter-methods';
 export type { DeadLetterMethods } from './dead-letters/dead-letter-methods';
+// The API explorer: services and methods through reflection, and calls to them.
+export {
+  createExplorerMethods,
+  OMITTED_TARGET_HEADER,
+  type ExplorerMethods,
+} from './explorer/create-explorer-methods';
+export type { ExplorerOptions } from './explorer/explorer-options';
