@@ -21,6 +21,9 @@ function LetterRow({ letter }: { letter: DeadLetter }) {
         </Link>{' '}
         p{letter.originalPartition} @{letter.originalOffset.toString()}
       </td>
+      <td>
+        <code data-testid="dead-letter-key">{letter.record?.key}</code>
+      </td>
       <td>{letter.consumerGroup}</td>
       <td>{letter.attempts}</td>
       <td class="error-text" data-testid="dead-letter-error">
@@ -194,6 +197,7 @@ export function DeadLettersView() {
                   <thead>
                     <tr>
                       <th>from</th>
+                      <th>key</th>
                       <th>group</th>
                       <th>attempts</th>
                       <th>error</th>
