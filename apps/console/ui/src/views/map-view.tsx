@@ -114,7 +114,12 @@ function Arrow({
       data-kind={kind.toUpperCase()}
     >
       <path d={`M ${fx} ${fy} Q ${mx} ${my} ${tx} ${ty}`} marker-end={`url(#arrow-${kind})`} />
-      <text x={(fx + 2 * mx + tx) / 4} y={(fy + 2 * my + ty) / 4 - 4} text-anchor="middle">
+      {/* Labels of arrows that leave one node side by side are staggered to stay legible. */}
+      <text
+        x={(fx + 2 * mx + tx) / 4}
+        y={(fy + 2 * my + ty) / 4 - 4 + (sameRow ? 0 : 12 * (index % 3))}
+        text-anchor="middle"
+      >
         <title>{`${kind}: ${edge.labels.join(', ')} (${edge.spanCount} spans)`}</title>
         {kind} {label}
       </text>

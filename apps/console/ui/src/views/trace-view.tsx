@@ -39,8 +39,17 @@ const kindName: Record<SpanKind, string> = {
   [SpanKind.CONSUMER]: 'consumer',
 };
 
-function Attributes({ attributes, testid }: { attributes: readonly Attribute[]; testid?: string }) {
-  if (attributes.length === 0) return <p class="meta">none</p>;
+function Attributes({
+  attributes,
+  testid,
+  quiet,
+}: {
+  attributes: readonly Attribute[];
+  testid?: string;
+  /** Say nothing when there are none (an event's or a link's). */
+  quiet?: boolean;
+}) {
+  if (attributes.length === 0) return quiet ? null : <p class="meta">none</p>;
   return (
     <table class="attributes" data-testid={testid}>
       <tbody>
@@ -108,7 +117,7 @@ function SpanDetails({ span, logs }: { span: TraceSpan; logs: readonly LogRecord
           {span.events.map((e, i) => (
             <li key={i}>
               {formatTime(e.time)} <strong>{e.name}</strong>
-              <Attributes attributes={e.attributes} />
+              <Attributes attributes={e.attributes} quiet />
             </li>
           ))}
         </ul>
@@ -123,7 +132,7 @@ function SpanDetails({ span, logs }: { span: TraceSpan; logs: readonly LogRecord
               <Link href={withQuery(`/traces/${l.traceId}`, { span: l.spanId })}>
                 {l.traceId}/{l.spanId}
               </Link>
-              <Attributes attributes={l.attributes} />
+              <Attributes attributes={l.attributes} quiet />
             </li>
           ))}
         </ul>
