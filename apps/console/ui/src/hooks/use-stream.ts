@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { describeError, isCanceled } from '../lib/describe-error';
 
 export interface StreamState<T> {
@@ -18,8 +18,9 @@ export function useStream<M, T>(
   key: string,
   keep: number,
   mode: 'append' | 'replace' = 'append',
-): StreamState<T> {
+): StreamState<T> & { reconnect: () => void } {
   const [state, setState] = useState<StreamState<T>>({ status: 'open', items: [] });
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
     setState({ status: 'open', items: [] });
@@ -39,6 +40,7 @@ export function useStream<M, T>(
       }
     })();
     return () => controller.abort();
-  }, [key]);
-  return state;
+  }, [key, generation]);
+  const reconnect = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...state, reconnect };
 }

@@ -249,8 +249,12 @@ export function MapView() {
   return (
     <section data-testid="map-view">
       <h1>System map</h1>
-      {stream.status === 'error' && <ErrorBox error={stream.error ?? 'stream failed'} />}
-      {stream.status === 'ended' && <ErrorBox error="the console stopped sending the map" />}
+      {stream.status === 'error' && (
+        <ErrorBox error={stream.error ?? 'stream failed'} retry={stream.reconnect} />
+      )}
+      {stream.status === 'ended' && (
+        <ErrorBox error="the console stopped sending the map" retry={stream.reconnect} />
+      )}
       {!system && stream.status === 'open' && <Loading what="the system map" />}
       {system && system.nodes.length === 0 && <Empty>No nodes known yet.</Empty>}
       {system && system.nodes.length > 0 && (

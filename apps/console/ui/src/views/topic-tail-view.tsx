@@ -33,7 +33,9 @@ export function TopicTailView({ topic }: { topic: string }) {
           {stream.status === 'error' && 'the tail failed'}
         </span>
       </p>
-      {stream.status === 'error' && <ErrorBox error={stream.error ?? 'tail failed'} />}
+      {stream.status === 'error' && (
+        <ErrorBox error={stream.error ?? 'tail failed'} retry={stream.reconnect} />
+      )}
       {stream.status === 'open' && (
         <Empty>No records yet: the last 20 show first, then each new one.</Empty>
       )}
