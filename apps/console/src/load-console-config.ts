@@ -151,6 +151,12 @@ function consoleSchema(source: Env) {
       min: 1024,
       max: 64 * 1024 * 1024,
     }),
+    /** The deadline of a unary call the explorer makes, and of one service's reflection. */
+    callTimeoutMs: env.int('CONSOLE_CALL_TIMEOUT_MS', {
+      default: 10_000,
+      min: 100,
+      max: 10 * 60_000,
+    }),
     /** How often the system map's rates are recomputed and sent. */
     refreshMs: env.int('CONSOLE_REFRESH_MS', { default: 2_000, min: 250, max: 60_000 }),
     /** The built browser app; by default `ui/` beside the bundle. */

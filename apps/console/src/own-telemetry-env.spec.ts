@@ -8,11 +8,8 @@ const own = {
 };
 
 describe('ownTelemetryEnv', () => {
-  it("sends only the console's spans to its own receiver, sampling only calls made under a sampled parent", () => {
-    expect(ownTelemetryEnv({}, 'http://127.0.0.1:8088')).toEqual({
-      ...own,
-      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
-    });
+  it("sends only the console's spans to its own receiver: not its metrics, not its log lines", () => {
+    expect(ownTelemetryEnv({}, 'http://127.0.0.1:8088')).toEqual(own);
   });
 
   it('treats the endpoint npm start gives every process, the console itself, as its own receiver', () => {
@@ -22,14 +19,14 @@ describe('ownTelemetryEnv', () => {
           { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
           'http://127.0.0.1:8088',
         ),
-      ).toEqual({ ...own, OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
+      ).toEqual(own);
     }
   });
 
-  it('leaves an endpoint elsewhere, or a sampler, that the user set alone', () => {
+  it('leaves an endpoint elsewhere that the user set alone', () => {
     expect(
       ownTelemetryEnv(
-        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER: 'always_on' },
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
         'http://127.0.0.1:8088',
       ),
     ).toEqual({});
@@ -38,7 +35,7 @@ describe('ownTelemetryEnv', () => {
         { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' },
         'http://127.0.0.1:8088',
       ),
-    ).toEqual({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
+    ).toEqual({});
   });
 
   it('reaches a wildcard bind on loopback, and a specific address at that address', () => {

@@ -27,37 +27,34 @@ const isSet = (source: Env, name: string) => (source[name] ?? '').trim() !== '';
 
 /**
  * The OTEL_* variables to set or override so that the console's telemetry
- * sends its own spans (Invoke's client spans) into its own store, and only
- * those.
+ * sends its own spans (the explorer's Invoke spans and the client spans
+ * under them) into its own store, and nothing else.
  *
  * Through its own OTLP endpoint rather than straight into the store: the
  * telemetry lib stays the one way a process exports, and the console's spans
  * meet the same decoding and bounds as everyone's. There is no loop: the
  * console's HTTP server is not instrumented, so receiving a batch or
- * answering the page's calls makes no span; its metrics and log lines are
- * not sent to itself (logging what it receives would feed itself forever);
- * and under parentbased_always_off its own background calls (health checks,
- * reflection, the admin-token check) are roots and are not recorded, while a
- * call the explorer makes under a sampled traceparent is.
+ * answering the page's calls makes no span; and its metrics and log lines
+ * are not sent to itself (logging what it receives would feed itself
+ * forever). The sampler stays the default: Invoke's span is a root, and the
+ * trace the explorer links to must be sampled.
  *
  * An endpoint elsewhere (the user's collector) wins: then the console exports
  * there as any process does. An endpoint that is the console itself — what
  * npm start gives every process — is treated as unset.
  */
 export function ownTelemetryEnv(source: Env, receiverUrl: string): Record<string, string> {
-  const added: Record<string, string> = {};
-  if (!isSet(source, 'OTEL_TRACES_SAMPLER')) added.OTEL_TRACES_SAMPLER = 'parentbased_always_off';
   const endpoints = [
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
     'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
     'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
   ].filter((name) => isSet(source, name));
-  const elsewhere = endpoints.some((name) => !isOwnReceiver(source[name]!.trim(), receiverUrl));
-  if (elsewhere) return added;
-  added.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${receiverUrl}/v1/traces`;
-  added.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = 'http/protobuf';
-  added.OTEL_METRICS_EXPORTER = 'none';
-  added.OTEL_LOGS_EXPORTER = 'none';
-  return added;
+  if (endpoints.some((name) => !isOwnReceiver(source[name]!.trim(), receiverUrl))) return {};
+  return {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiverUrl}/v1/traces`,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
 }

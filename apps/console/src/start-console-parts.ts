@@ -1,13 +1,21 @@
 import {
   createAuthAuthenticator,
+  createDeadLetterMethods,
+  createExplorerMethods,
+  createTelemetryStore,
+  createTopicMethods,
+  createTraceMethods,
   type ConsoleAuthenticate,
   type ConsoleMethods,
   type OtlpHandler,
 } from '@switchboard/console';
 import { AuthService } from '@switchboard/contracts';
+import { createEventRegistry } from '@switchboard/event-bus';
 import type { Logger } from '@switchboard/logger';
+import { createOtlpHttpHandler } from '@switchboard/otlp-receiver';
 import { clientTlsOf, createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
 import type { CloseTarget } from '@switchboard/service-runtime';
+import { consoleTargetsOf } from './console-targets-of';
 import type { ConsoleConfig } from './load-console-config';
 
 /** The console's backend, before the server that serves it. */
@@ -21,24 +29,51 @@ export interface ConsoleParts {
 
 /**
  * Builds each part of ConsoleService from the config: the telemetry store
- * and the OTLP receiver that fills it, the system map and traces over it,
- * topics and dead letters on the broker, and the API explorer.
+ * and the OTLP receiver that fills it, the trace views over it, topics and
+ * dead letters on the broker, and the API explorer; and the admin-token check
+ * against the auth service.
  */
 export async function startConsoleParts(
   config: ConsoleConfig,
   logger: Logger,
 ): Promise<ConsoleParts> {
+  const store = createTelemetryStore({
+    maxSpans: config.maxSpans,
+    maxMetricPoints: config.maxMetricPoints,
+    maxLogRecords: config.maxLogRecords,
+    maxBytes: config.maxTelemetryBytes,
+  });
+  const otlp = createOtlpHttpHandler(store, {
+    maxBodyBytes: config.maxOtlpBodyBytes,
+    onError: (err) => logger.error({ err }, 'OTLP request failed'),
+  });
+  const kafka = {
+    brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
+    registry: createEventRegistry(),
+    logger,
+  };
+  const topics = createTopicMethods(kafka);
+  const deadLetters = createDeadLetterMethods(kafka);
+  const explorer = createExplorerMethods({
+    targets: consoleTargetsOf(config),
+    callTimeoutMs: config.callTimeoutMs,
+  });
   const authTransport = createGrpcJsTransport({
     address: config.authAddr,
     tls: clientTlsOf(config),
   });
-  const authClient = createServiceClient(AuthService, authTransport);
-  logger.debug({ auth: config.authAddr }, 'console parts starting');
+  const authenticate = createAuthAuthenticator({
+    authClient: createServiceClient(AuthService, authTransport),
+  });
   return {
-    methods: [],
-    otlp: () => false,
-    authenticate: createAuthAuthenticator({ authClient }),
+    methods: [createTraceMethods({ store }), topics, deadLetters, explorer],
+    otlp,
+    authenticate,
     closables: {
+      'topic views': topics,
+      'dead-letter views': deadLetters,
+      explorer: { close: async () => explorer.close() },
       'auth channel': { close: async () => authTransport.close() },
     },
   };
