@@ -316,3 +316,50 @@ describe('createConsoleServer with parts that overlap', () => {
     ).rejects.toThrow('ConsoleService.listTopics is implemented by two console parts');
   });
 });
+
+describe('createConsoleServer on close', () => {
+  it('ends streams that would never end by themselves once the grace time is over', async () => {
+    let opened!: () => void;
+    const streamOpened = new Promise<void>((resolve) => (opened = resolve));
+    const server = await createConsoleServer({
+      host: '127.0.0.1',
+      port: 0,
+      methods: [
+        {
+          // Like WatchSystem: sends once, then waits for the client to go away.
+          async *tailTopic(request, ctx) {
+            yield { record: { topic: request.topic } };
+            opened();
+            await new Promise<void>((resolve) =>
+              ctx.signal.addEventListener('abort', () => resolve()),
+            );
+          },
+        },
+      ],
+      otlp: () => false,
+      uiDir: tmpdir(),
+      authenticate: () => Promise.reject(new Error('unused')),
+      logger: createTestLogger('console-server-test'),
+      shutdownGraceMs: 200,
+    });
+    const client = createClient(
+      ConsoleService,
+      createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }),
+    );
+    const received: string[] = [];
+    const consumed = (async () => {
+      for await (const res of client.tailTopic({ topic: 'sales.orders.v1', last: 1 })) {
+        received.push(res.record!.topic);
+      }
+    })().then(
+      () => 'ended',
+      (err: unknown) => `failed: ${String(err)}`,
+    );
+    await streamOpened;
+    await server.close();
+    expect(received).toEqual(['sales.orders.v1']);
+    expect(await consumed).toMatch(/ended|failed/);
+    // Closed for good: a new connection is refused.
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+});
