@@ -18,6 +18,11 @@ export {
 export { createTelemetryStore } from './telemetry/create-telemetry-store';
 export { createTraceMethods } from './traces/create-trace-methods';
 export type { TraceMethodsOptions } from './traces/trace-methods-options';
+// The system map: health, rates and the edges the spans show.
+export { createSystemMapMethods } from './system-map/create-system-map-methods';
+export type { SystemMapOptions } from './system-map/system-map-options';
+export { edgesFromSpans, kafkaNodeId, postgresNodeId } from './system-map/edges-from-spans';
+export { maskDatabaseUrl } from './system-map/mask-database-url';
 // Topics and dead letters on the broker, as the events CLI sees them.
 export type { ConsoleKafkaOptions } from './topics/console-kafka-options';
 export { createTopicMethods } from './topics/create-topic-methods';
