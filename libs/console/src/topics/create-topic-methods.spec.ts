@@ -223,3 +223,38 @@ describe('the console topic methods', () => {
     expect(await tailGroups()).toEqual([]);
   }, 60_000);
 });
+
+describe('the console topic methods without a broker', () => {
+  it('answers UNAVAILABLE, naming Kafka, instead of hanging', async () => {
+    // A port nothing listens on: taken, then let go.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port: deadPort } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const methods = createTopicMethods({
+      brokers: [`127.0.0.1:${deadPort}`],
+      registry: createEventRegistry(),
+      logger,
+    });
+    const server = createServer(
+      connectNodeAdapter({ routes: (router) => router.service(ConsoleService, methods) }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createClient(
+      ConsoleService,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1' }),
+    );
+    try {
+      const error = await client.listTopics({}).then(
+        () => undefined,
+        (err: unknown) => ConnectError.from(err),
+      );
+      expect(error?.code).toBe(Code.Unavailable);
+      expect(error?.rawMessage).toMatch(/^cannot reach Kafka/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await methods.close();
+    }
+  }, 30_000);
+});
