@@ -1,33 +1,13 @@
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bundleMain, findWorkspaceRoot, freePort, spawnBundle } from '@switchboard/testing';
+import {
+  attributeOf as attribute,
+  startLogCollector,
+  type LogCollector,
+} from './testing/start-log-collector';
 
 jest.setTimeout(60_000);
-
-interface Received {
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** A real OTLP/HTTP endpoint on loopback that keeps every request and answers 200. */
-async function startCollector(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? '' }).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}`, received };
-}
 
 interface Line {
   msg: string;
@@ -59,38 +39,15 @@ async function runFixture(env: Record<string, string>): Promise<{ code: number; 
   return { code, lines };
 }
 
-// OTLP/JSON's shapes, as far as the assertions go.
-type JsonValue = { stringValue?: string; intValue?: string | number };
-type JsonAttribute = { key: string; value: JsonValue };
-interface JsonLogRecord {
-  severityNumber: number;
-  severityText: string;
-  body: JsonValue;
-  attributes: JsonAttribute[];
-  traceId?: string;
-  spanId?: string;
-  timeUnixNano: string;
-}
-interface JsonLogsRequest {
-  resourceLogs: {
-    resource: { attributes: JsonAttribute[] };
-    scopeLogs: { logRecords: JsonLogRecord[] }[];
-  }[];
-}
-
-const attribute = (attributes: JsonAttribute[], key: string) =>
-  attributes.find((a) => a.key === key)?.value.stringValue;
-
 describe('log lines over OTLP, from a real process', () => {
-  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let collector: LogCollector;
 
   beforeAll(async () => {
     await bundleMain(root, 'libs/telemetry/src/testing/log-export-fixture.ts', bundle);
-    collector = await startCollector();
+    collector = await startLogCollector();
   });
   afterAll(async () => {
-    collector?.server.closeAllConnections();
-    await new Promise((resolve) => collector?.server.close(resolve));
+    await collector?.close();
   });
   beforeEach(() => collector.received.splice(0));
 
@@ -105,9 +62,7 @@ describe('log lines over OTLP, from a real process', () => {
     const logRequests = collector.received.filter((r) => r.url === '/v1/logs');
     expect(logRequests.length).toBeGreaterThan(0);
     expect(logRequests[0]?.headers['content-type']).toBe('application/json');
-    const resourceLogs = logRequests.flatMap(
-      (r) => (JSON.parse(r.body.toString('utf8')) as JsonLogsRequest).resourceLogs,
-    );
+    const resourceLogs = collector.jsonLogs();
     for (const { resource } of resourceLogs) {
       expect(attribute(resource.attributes, 'service.name')).toBe('log-export-fixture');
     }

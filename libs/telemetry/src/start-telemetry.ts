@@ -244,7 +244,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   // The SDK registered its logger provider, with this process's resource
   // (service.name as on the spans); every logger, made before or after, sends to it.
   const stopForwarding =
-    exporting.logs === 'none' ? () => undefined : forwardLogsTo(logs.getLogger('switchboard'));
+    exporting.logs === 'none'
+      ? () => undefined
+      : forwardLogsTo(logs.getLogger('@switchboard/logger'));
   const runtime = createRuntimeMetrics(metrics.getMeter('switchboard/runtime'));
   const { port } = server.address() as AddressInfo;
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
