@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { ConsoleService } from '@switchboard/contracts';
+import { ConsoleService, HealthStatus, NodeKind } from '@switchboard/contracts';
 import { eventually, startServiceProcess, type ServiceProcess } from '@switchboard/testing';
 import { Kafka } from 'kafkajs';
 import {
@@ -86,6 +86,35 @@ describe('the console, composed by main.ts, against a real broker and the real a
     await app?.stop();
     await auth?.stop();
     if (uiDir) await rm(uiDir, { recursive: true, force: true });
+  });
+
+  it('draws the system map: auth SERVING, the services that are down UNREACHABLE, the broker and the database', async () => {
+    const abort = new AbortController();
+    let snapshot;
+    try {
+      for await (const res of client.watchSystem({}, { signal: abort.signal })) {
+        // Health arrives from each watch on its own: wait for auth's answer.
+        if (res.nodes.some((n) => n.id === 'auth-service' && n.health === HealthStatus.SERVING)) {
+          snapshot = res;
+          break;
+        }
+      }
+    } finally {
+      abort.abort();
+    }
+    const health = Object.fromEntries(snapshot!.nodes.map((n) => [n.id, n.health]));
+    expect(health).toMatchObject({
+      'auth-service': HealthStatus.SERVING,
+      'order-service': HealthStatus.UNREACHABLE,
+    });
+    const kinds = snapshot!.nodes.map((n) => n.kind);
+    expect(kinds.filter((k) => k === NodeKind.SERVICE)).toHaveLength(6);
+    expect(kinds).toEqual(
+      expect.arrayContaining([NodeKind.BROKER, NodeKind.DATABASE, NodeKind.EDGE]),
+    );
+    expect(snapshot!.nodes.find((n) => n.kind === NodeKind.DATABASE)?.address ?? '').not.toContain(
+      'postgres:postgres@',
+    );
   });
 
   it('keeps what arrives on its OTLP endpoint and lists it as a trace', async () => {

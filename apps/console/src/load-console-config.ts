@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '@switchboard/console';
+import { isLoopbackHost, maskDatabaseUrl } from '@switchboard/console';
 import {
   env,
   kafkaSecurityConfig,
@@ -77,13 +77,6 @@ const edgeUrl: ConfigGroup<string> = {
   },
 };
 
-/** The URL with its password replaced, for display: the console never holds the password. */
-export function maskPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
-}
-
 /**
  * DATABASE_URL, shown on the system map only (the console never connects to
  * it), and read masked. Unset: the local server in development, nothing
@@ -96,7 +89,7 @@ const databaseUrl: ConfigField<string | undefined> = {
     const url = raw ?? (context.development ? LOCAL_DATABASE_URL : undefined);
     if (url === undefined) return undefined;
     const checked = env.optionalPostgresUrl('DATABASE_URL').parse(url, context);
-    return checked === undefined ? undefined : maskPassword(checked);
+    return checked === undefined ? undefined : maskDatabaseUrl(checked);
   },
 };
 

@@ -2,6 +2,7 @@ import {
   createAuthAuthenticator,
   createDeadLetterMethods,
   createExplorerMethods,
+  createSystemMapMethods,
   createTelemetryStore,
   createTopicMethods,
   createTraceMethods,
@@ -15,6 +16,7 @@ import type { Logger } from '@switchboard/logger';
 import { createOtlpHttpHandler } from '@switchboard/otlp-receiver';
 import { clientTlsOf, createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
 import type { CloseTarget } from '@switchboard/service-runtime';
+import { systemClock } from '@switchboard/timing';
 import { consoleTargetsOf } from './console-targets-of';
 import type { ConsoleConfig } from './load-console-config';
 
@@ -29,9 +31,9 @@ export interface ConsoleParts {
 
 /**
  * Builds each part of ConsoleService from the config: the telemetry store
- * and the OTLP receiver that fills it, the trace views over it, topics and
- * dead letters on the broker, and the API explorer; and the admin-token check
- * against the auth service.
+ * and the OTLP receiver that fills it, the system map and the trace views
+ * over it, topics and dead letters on the broker, and the API explorer; and
+ * the admin-token check against the auth service.
  */
 export async function startConsoleParts(
   config: ConsoleConfig,
@@ -47,6 +49,16 @@ export async function startConsoleParts(
     maxBodyBytes: config.maxOtlpBodyBytes,
     onError: (err) => logger.error({ err }, 'OTLP request failed'),
   });
+  const targets = consoleTargetsOf(config);
+  const systemMap = createSystemMapMethods({
+    store,
+    targets,
+    kafkaBrokers: config.kafkaBrokers,
+    databaseUrl: config.databaseUrl,
+    clock: systemClock,
+    refreshMs: config.refreshMs,
+    tls: clientTlsOf(config),
+  });
   const kafka = {
     brokers: config.kafkaBrokers,
     security: config.kafkaSecurity,
@@ -56,7 +68,7 @@ export async function startConsoleParts(
   const topics = createTopicMethods(kafka);
   const deadLetters = createDeadLetterMethods(kafka);
   const explorer = createExplorerMethods({
-    targets: consoleTargetsOf(config),
+    targets,
     callTimeoutMs: config.callTimeoutMs,
   });
   const authTransport = createGrpcJsTransport({
@@ -67,7 +79,7 @@ export async function startConsoleParts(
     authClient: createServiceClient(AuthService, authTransport),
   });
   return {
-    methods: [createTraceMethods({ store }), topics, deadLetters, explorer],
+    methods: [systemMap, createTraceMethods({ store }), topics, deadLetters, explorer],
     otlp,
     authenticate,
     closables: {
