@@ -1,4 +1,4 @@
-import { isLoopbackHost, maskDatabaseUrl } from '@switchboard/console';
+import { DEFAULT_MAX_REQUEST_BYTES, isLoopbackHost, maskDatabaseUrl } from '@switchboard/console';
 import {
   env,
   kafkaSecurityConfig,
@@ -138,9 +138,9 @@ function consoleSchema(source: Env) {
       min: 1024,
       max: 64 * 1024 * 1024,
     }),
-    /** Larger ConsoleService requests get RESOURCE_EXHAUSTED; Invoke's JSON may be 1 MiB. */
+    /** Larger ConsoleService requests get RESOURCE_EXHAUSTED; Invoke's JSON may be 1 MiB, escaped again. */
     maxRequestBytes: env.int('CONSOLE_MAX_REQUEST_BYTES', {
-      default: 1024 * 1024 + 64 * 1024,
+      default: DEFAULT_MAX_REQUEST_BYTES,
       min: 1024,
       max: 64 * 1024 * 1024,
     }),

@@ -1,7 +1,7 @@
 export type { ConsoleMethods } from './console-methods';
 export type { ConsoleTarget } from './console-target';
 // The server: one port for the browser app, ConsoleService and the OTLP receiver.
-export { createConsoleServer } from './server/create-console-server';
+export { createConsoleServer, DEFAULT_MAX_REQUEST_BYTES } from './server/create-console-server';
 export type { ConsoleServer, ConsoleServerOptions, OtlpHandler } from './server/console-server';
 export type { ConsoleAuthenticate, ConsoleCaller } from './server/console-authenticate';
 export {

@@ -23,7 +23,7 @@ export interface ConsoleServerOptions {
   /** Checks the bearer token of a call to a method that is not public. */
   authenticate: ConsoleAuthenticate;
   logger: Logger;
-  /** Largest Connect request body; larger ones get RESOURCE_EXHAUSTED. Default 1 MiB + a little. */
+  /** Largest Connect request body; larger ones get RESOURCE_EXHAUSTED. Default 3 MiB. */
   maxRequestBytes?: number;
   /** How long open streams (WatchSystem, TailTopic, Invoke) get to end on close. Default 2 s. */
   shutdownGraceMs?: number;

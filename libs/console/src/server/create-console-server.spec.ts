@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { ConsoleService, ListTopicsResponseSchema, TopicSchema } from '@switchboard/contracts';
 import { errorDetailsOf } from '@switchboard/rpc';
 import { createTestLogger } from '@switchboard/testing';
@@ -231,6 +231,18 @@ describe('createConsoleServer', () => {
       for await (const _ of client.tailTopic({ topic: '', last: 1 })) void _;
     })().catch((e: unknown) => e);
     expect((stream as ConnectError).code).toBe(Code.InvalidArgument);
+  });
+
+  it('serves gRPC-Web clients too, binary and JSON', async () => {
+    for (const useBinaryFormat of [true, false]) {
+      const grpcWeb = createClient(
+        ConsoleService,
+        createGrpcWebTransport({ baseUrl: server.url, httpVersion: '1.1', useBinaryFormat }),
+      );
+      expect((await grpcWeb.listTopics({})).topics.map((t) => t.name)).toEqual(['sales.orders.v1']);
+      const err = await grpcWeb.getTrace({ traceId: 'x' }).catch((e: unknown) => e);
+      expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    }
   });
 
   it('answers UNIMPLEMENTED for a method no part serves', async () => {

@@ -9,8 +9,13 @@ import { createUiHandler } from './create-ui-handler';
 import { isLoopbackHost } from './is-loopback-host';
 import { securityHeaders } from './security-headers';
 
-/** InvokeRequest allows a 1 MiB request_json and an 8 KiB token; room for those and the envelope. */
-const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024;
+/**
+ * InvokeRequest allows a 1 MiB request_json and an 8 KiB token. Sent as
+ * Connect JSON, as the browser does, that string is escaped again, and quotes
+ * double: room for that, so a request within the contract's rules gets its
+ * validation answer rather than RESOURCE_EXHAUSTED.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
 const CONNECT_PREFIX = `/${ConsoleService.typeName}/`;
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
