@@ -1,6 +1,8 @@
 import { OtlpDecodeError } from './otlp-decode-error';
+import { severityTextOf, type ReceivedLogRecord } from './received-log-record';
 import {
   durationMs,
+  type AttributeValue,
   spanKindNames,
   statusNames,
   type Attributes,
@@ -115,4 +117,37 @@ export function checkDepth(depth: number): void {
   if (depth > maxValueDepth) {
     throw new OtlpDecodeError(`attribute values nest deeper than ${maxValueDepth} levels`);
   }
+}
+
+/** What both wire formats decode a log record to. Ids are lowercase hex, empty when absent. */
+export interface RawLogRecord {
+  time: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: AttributeValue;
+  service: string;
+  traceId: string;
+  spanId: string;
+  attributes: Attributes;
+}
+
+/**
+ * Gives a log record its stored shape. Ids that are not well formed are left
+ * out rather than refusing the line: a log line is worth keeping even when
+ * its correlation is broken.
+ */
+export function buildLogRecord(raw: RawLogRecord): ReceivedLogRecord {
+  const traced = isId(raw.traceId, 32) && raw.traceId !== zeroTraceId;
+  const spanned = traced && isId(raw.spanId, 16) && raw.spanId !== zeroSpanId;
+  return {
+    timeUnixNano: raw.time.toString(),
+    severityNumber: raw.severityNumber,
+    severityText: raw.severityText || severityTextOf(raw.severityNumber),
+    body:
+      typeof raw.body === 'string' ? raw.body : raw.body === null ? '' : JSON.stringify(raw.body),
+    service: raw.service,
+    ...(traced ? { traceId: raw.traceId } : {}),
+    ...(spanned ? { spanId: raw.spanId } : {}),
+    attributes: raw.attributes,
+  };
 }

@@ -37,6 +37,10 @@ describe('createSpanStore', () => {
       '3'.padStart(16, '0'),
     ]);
     expect(store.trace('b'.padStart(32, '0'))).toBeUndefined();
+    expect(store.all().map((s) => s.spanId)).toEqual([
+      '3'.padStart(16, '0'),
+      '4'.padStart(16, '0'),
+    ]);
   });
 
   it('drops a single span larger than the whole bound instead of emptying the store', () => {

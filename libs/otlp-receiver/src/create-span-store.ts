@@ -41,6 +41,8 @@ export interface SpanStore {
   traces(): TraceSummary[];
   /** A trace's spans in start order, or undefined when none of its spans is held. */
   trace(traceId: string): ReceivedSpan[] | undefined;
+  /** Every span held, in arrival order (the oldest first). */
+  all(): ReceivedSpan[];
   /** Calls the listener with each added batch; returns the unsubscribe function. */
   subscribe(listener: SpanListener): () => void;
   stats(): SpanStoreStats;
@@ -133,6 +135,10 @@ export function createSpanStore(options: SpanStoreOptions = {}): SpanStore {
     trace(traceId) {
       const entries = byTrace.get(traceId.toLowerCase());
       return entries && sortByStart(entries.map((e) => e.span));
+    },
+
+    all() {
+      return queue.slice(head).map((e) => e.span);
     },
 
     subscribe(listener) {

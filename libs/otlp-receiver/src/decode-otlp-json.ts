@@ -2,6 +2,7 @@
 // exceptions (trace and span ids in hex, enums as integers or names, 64-bit
 // integers as numbers or decimal strings). Unknown fields are ignored.
 import {
+  buildLogRecord,
   buildReceivedSpan,
   checkDepth,
   emptyRawSpan,
@@ -9,8 +10,13 @@ import {
   type RawSpan,
   type SpanOrigin,
 } from './build-received-span';
-import type { DecodedCounts, DecodedTraces } from './decoded-request';
+import type { DecodedLogs, DecodedMetrics, DecodedTraces } from './decoded-request';
 import { OtlpDecodeError } from './otlp-decode-error';
+import {
+  temporalityNames,
+  type MetricKindName,
+  type ReceivedMetricPoint,
+} from './received-metric-point';
 import {
   spanKindNames,
   statusNames,
@@ -176,20 +182,141 @@ export function decodeTracesJson(body: Uint8Array): DecodedTraces {
   return result;
 }
 
-export function decodeMetricsJson(body: Uint8Array): DecodedCounts {
-  return countNested(parse(body), ['resourceMetrics', 'scopeMetrics', 'metrics']);
+function serviceOf(resource: Attributes): string {
+  const service = resource['service.name'];
+  return typeof service === 'string' && service !== '' ? service : 'unknown_service';
 }
 
-export function decodeLogsJson(body: Uint8Array): DecodedCounts {
-  return countNested(parse(body), ['resourceLogs', 'scopeLogs', 'logRecords']);
+function number(value: unknown, where: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return value;
+  // The JSON mapping writes NaN and the infinities as strings.
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
+  throw new OtlpDecodeError(`${where} must be a number`);
 }
 
-function countNested(body: Json, [perResource, perScope, items]: string[]): DecodedCounts {
-  let count = 0;
-  array(body[perResource!], perResource!).forEach((r, i) =>
-    array(r[perScope!], `${perResource}[${i}].${perScope}`).forEach((s, j) => {
-      count += array(s[items!], `${perResource}[${i}].${perScope}[${j}].${items}`).length;
-    }),
-  );
-  return { items: count };
+function uint64Array(value: unknown, where: string): number[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new OtlpDecodeError(`${where} must be an array`);
+  return value.map((v, i) => Number(int64(v, `${where}[${i}]`)));
+}
+
+function numberArray(value: unknown, where: string): number[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new OtlpDecodeError(`${where} must be an array`);
+  return value.map((v, i) => number(v, `${where}[${i}]`) ?? 0);
+}
+
+/** The one data field of a Metric, in the order OTLP lists them. */
+const metricKinds: readonly [string, MetricKindName][] = [
+  ['gauge', 'gauge'],
+  ['sum', 'sum'],
+  ['histogram', 'histogram'],
+  ['exponentialHistogram', 'exponential_histogram'],
+  ['summary', 'summary'],
+];
+
+function dataPoint(
+  p: Json,
+  where: string,
+  head: Omit<ReceivedMetricPoint, 'attributes' | 'startTimeUnixNano' | 'timeUnixNano'>,
+): ReceivedMetricPoint {
+  const isNumber = head.kind === 'gauge' || head.kind === 'sum';
+  const value = isNumber
+    ? 'asInt' in p
+      ? Number(int64(p.asInt, `${where}.asInt`))
+      : number(p.asDouble, `${where}.asDouble`)
+    : undefined;
+  const count = isNumber ? undefined : Number(int64(p.count, `${where}.count`));
+  const sum = isNumber ? undefined : number(p.sum, `${where}.sum`);
+  return {
+    ...head,
+    attributes: attributes(p.attributes, `${where}.attributes`),
+    startTimeUnixNano: int64(p.startTimeUnixNano, `${where}.startTimeUnixNano`).toString(),
+    timeUnixNano: int64(p.timeUnixNano, `${where}.timeUnixNano`).toString(),
+    ...(count === undefined ? {} : { count }),
+    ...(sum === undefined ? {} : { sum }),
+    ...(head.kind === 'histogram'
+      ? {
+          bucketCounts: uint64Array(p.bucketCounts, `${where}.bucketCounts`),
+          explicitBounds: numberArray(p.explicitBounds, `${where}.explicitBounds`),
+        }
+      : {}),
+    ...(value === undefined ? {} : { value }),
+  };
+}
+
+export function decodeMetricsJson(body: Uint8Array): DecodedMetrics {
+  const result: DecodedMetrics = { points: [], metrics: 0 };
+  array(parse(body).resourceMetrics, 'resourceMetrics').forEach((rm, i) => {
+    const service = serviceOf(resourceAttributes(rm.resource, `resourceMetrics[${i}].resource`));
+    array(rm.scopeMetrics, `resourceMetrics[${i}].scopeMetrics`).forEach((sm, j) => {
+      array(sm.metrics, `resourceMetrics[${i}].scopeMetrics[${j}].metrics`).forEach((m, k) => {
+        const where = `resourceMetrics[${i}].scopeMetrics[${j}].metrics[${k}]`;
+        result.metrics++;
+        const found = metricKinds.find(([field]) => m[field] !== undefined && m[field] !== null);
+        if (!found) return;
+        const [field, kind] = found;
+        const data = object(m[field], `${where}.${field}`);
+        const head = {
+          service,
+          name: string(m.name, `${where}.name`),
+          unit: string(m.unit, `${where}.unit`),
+          kind,
+          temporality:
+            temporalityNames[
+              enumValue(
+                data.aggregationTemporality,
+                'AGGREGATION_TEMPORALITY_',
+                temporalityNames,
+                `${where}.${field}.aggregationTemporality`,
+              )
+            ] ?? 'unspecified',
+        };
+        array(data.dataPoints, `${where}.${field}.dataPoints`).forEach((p, n) => {
+          result.points.push(dataPoint(p, `${where}.${field}.dataPoints[${n}]`, head));
+        });
+      });
+    });
+  });
+  return result;
+}
+
+export function decodeLogsJson(body: Uint8Array): DecodedLogs {
+  const result: DecodedLogs = { records: [] };
+  array(parse(body).resourceLogs, 'resourceLogs').forEach((rl, i) => {
+    const service = serviceOf(resourceAttributes(rl.resource, `resourceLogs[${i}].resource`));
+    array(rl.scopeLogs, `resourceLogs[${i}].scopeLogs`).forEach((sl, j) => {
+      array(sl.logRecords, `resourceLogs[${i}].scopeLogs[${j}].logRecords`).forEach((r, k) => {
+        const where = `resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]`;
+        const time = int64(r.timeUnixNano, `${where}.timeUnixNano`);
+        const severity = r.severityNumber;
+        result.records.push(
+          buildLogRecord({
+            time:
+              time === 0n ? int64(r.observedTimeUnixNano, `${where}.observedTimeUnixNano`) : time,
+            severityNumber:
+              typeof severity === 'string'
+                ? severityNumberOf(severity)
+                : Number(int64(severity, `${where}.severityNumber`)),
+            severityText: string(r.severityText, `${where}.severityText`),
+            body: r.body === undefined ? null : anyValue(r.body, `${where}.body`, 0),
+            service,
+            traceId: hexId(r.traceId, `${where}.traceId`),
+            spanId: hexId(r.spanId, `${where}.spanId`),
+            attributes: attributes(r.attributes, `${where}.attributes`),
+          }),
+        );
+      });
+    });
+  });
+  return result;
+}
+
+/** SEVERITY_NUMBER_WARN2 and the like, as the JSON mapping may name the enum; unknown names are 0. */
+function severityNumberOf(name: string): number {
+  const match = /^SEVERITY_NUMBER_(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)([2-4]?)$/.exec(name);
+  if (!match) return 0;
+  const band = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(match[1]!);
+  return band * 4 + Number(match[2] || 1);
 }

@@ -5,6 +5,7 @@
 // only encodes requests; it has no decoder for them.
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import {
+  buildLogRecord,
   buildReceivedSpan,
   checkDepth,
   emptyRawSpan,
@@ -13,8 +14,14 @@ import {
   type RawSpan,
   type SpanOrigin,
 } from './build-received-span';
-import type { DecodedCounts, DecodedTraces } from './decoded-request';
+import type { DecodedLogs, DecodedMetrics, DecodedTraces } from './decoded-request';
 import { OtlpDecodeError } from './otlp-decode-error';
+import type { ReceivedLogRecord } from './received-log-record';
+import {
+  temporalityNames,
+  type MetricKindName,
+  type ReceivedMetricPoint,
+} from './received-metric-point';
 import type {
   AttributeValue,
   Attributes,
@@ -46,7 +53,19 @@ class Field {
   bool = () => this.expect(WireType.Varint).bool();
   int64 = () => BigInt(this.expect(WireType.Varint).int64());
   fixed64 = () => BigInt(this.expect(WireType.Bit64).fixed64());
+  sfixed64 = () => BigInt(this.expect(WireType.Bit64).sfixed64());
   double = () => this.expect(WireType.Bit64).double();
+  /** A repeated fixed64 or double: packed (as encoders write it) or one element per tag. */
+  repeated64 = (into: number[], as: 'fixed64' | 'double'): void => {
+    if (this.wireType === WireType.Bit64) {
+      into.push(as === 'double' ? this.double() : Number(this.fixed64()));
+      return;
+    }
+    const packed = new BinaryReader(this.bytes());
+    while (packed.pos < packed.len) {
+      into.push(as === 'double' ? packed.double() : Number(packed.fixed64()));
+    }
+  };
 }
 
 function eachField(
@@ -106,6 +125,11 @@ function keyValue(bytes: Uint8Array, into: Record<string, AttributeValue>, depth
     else if (no === 2) value = anyValue(f.bytes(), depth);
   });
   into[key] = value;
+}
+
+function serviceOf(resource: Attributes): string {
+  const service = resource['service.name'];
+  return typeof service === 'string' && service !== '' ? service : 'unknown_service';
 }
 
 function resource(bytes: Uint8Array): Attributes {
@@ -227,34 +251,161 @@ export function decodeTracesProtobuf(body: Uint8Array): DecodedTraces {
   });
 }
 
-/**
- * Metrics and logs are only checked and counted (metrics, log records) for
- * now: nothing shows them yet, and a collector-less `npm start` should not
- * fail because a service also exports them here.
- */
-export function decodeMetricsProtobuf(body: Uint8Array): DecodedCounts {
-  return countNested(body, ['ExportMetricsServiceRequest', 'ResourceMetrics', 'ScopeMetrics']);
-}
-
-export function decodeLogsProtobuf(body: Uint8Array): DecodedCounts {
-  return countNested(body, ['ExportLogsServiceRequest', 'ResourceLogs', 'ScopeLogs']);
-}
-
-/** Counts the items at field 2 of the third level, below field 1 → field 2 (the shape metrics and logs share). */
-function countNested(body: Uint8Array, [request, perResource, perScope]: string[]): DecodedCounts {
-  return guarded(body, () => {
-    let items = 0;
-    eachField(body, request!, (no, f) => {
-      if (no !== 1) return;
-      eachField(f.bytes(), perResource!, (n, g) => {
-        if (n !== 2) return;
-        eachField(g.bytes(), perScope!, (m, h) => {
-          if (m !== 2) return;
-          h.bytes();
-          items++;
-        });
-      });
+/** Walks request → resource → scope → item, the shape all three export requests share, giving each item with its resource. */
+function eachItem(
+  body: Uint8Array,
+  [request, perResource, perScope]: readonly string[],
+  read: (item: Uint8Array, resource: Attributes) => void,
+): void {
+  eachField(body, request!, (no, f) => {
+    if (no !== 1) return;
+    const scoped: Uint8Array[] = [];
+    let res: Attributes = {};
+    eachField(f.bytes(), perResource!, (n, g) => {
+      if (n === 1) res = resource(g.bytes());
+      else if (n === 2) scoped.push(g.bytes());
     });
-    return { items };
+    for (const bytes of scoped) {
+      eachField(bytes, perScope!, (m, h) => {
+        if (m === 2) read(h.bytes(), res);
+      });
+    }
+  });
+}
+
+interface MetricHead {
+  service: string;
+  name: string;
+  unit: string;
+  kind: MetricKindName;
+  temporality: number;
+}
+
+/** NumberDataPoint (gauges and sums), HistogramDataPoint, ExponentialHistogramDataPoint or SummaryDataPoint. */
+function dataPoint(bytes: Uint8Array, head: MetricHead): ReceivedMetricPoint {
+  const attributes: Record<string, AttributeValue> = {};
+  let start = 0n;
+  let time = 0n;
+  let value: number | undefined;
+  let count: number | undefined;
+  let sum: number | undefined;
+  const bucketCounts: number[] = [];
+  const explicitBounds: number[] = [];
+  // The attributes field's number differs by point type (7, 9 or 1); the others agree.
+  const attributesField =
+    head.kind === 'histogram' ? 9 : head.kind === 'exponential_histogram' ? 1 : 7;
+  const isNumber = head.kind === 'gauge' || head.kind === 'sum';
+  eachField(bytes, 'DataPoint', (no, f) => {
+    if (no === attributesField) keyValue(f.bytes(), attributes, 0);
+    else if (no === 2) start = f.fixed64();
+    else if (no === 3) time = f.fixed64();
+    else if (isNumber && no === 4) value = f.double();
+    else if (isNumber && no === 6) value = Number(f.sfixed64());
+    else if (!isNumber && no === 4) count = Number(f.fixed64());
+    else if (!isNumber && no === 5) sum = f.double();
+    else if (head.kind === 'histogram' && no === 6) f.repeated64(bucketCounts, 'fixed64');
+    else if (head.kind === 'histogram' && no === 7) f.repeated64(explicitBounds, 'double');
+  });
+  return {
+    service: head.service,
+    name: head.name,
+    unit: head.unit,
+    kind: head.kind,
+    temporality: temporalityNames[head.temporality] ?? 'unspecified',
+    attributes,
+    startTimeUnixNano: start.toString(),
+    timeUnixNano: time.toString(),
+    ...(count === undefined ? {} : { count }),
+    ...(sum === undefined ? {} : { sum }),
+    ...(head.kind === 'histogram' ? { bucketCounts, explicitBounds } : {}),
+    ...(value === undefined ? {} : { value }),
+  };
+}
+
+const metricKinds: Partial<Record<number, MetricKindName>> = {
+  5: 'gauge',
+  7: 'sum',
+  9: 'histogram',
+  10: 'exponential_histogram',
+  11: 'summary',
+};
+
+/** ExportMetricsServiceRequest → ResourceMetrics → ScopeMetrics → Metric → data points. */
+export function decodeMetricsProtobuf(body: Uint8Array): DecodedMetrics {
+  return guarded(body, () => {
+    const result: DecodedMetrics = { points: [], metrics: 0 };
+    eachItem(
+      body,
+      ['ExportMetricsServiceRequest', 'ResourceMetrics', 'ScopeMetrics'],
+      (bytes, res) => {
+        result.metrics++;
+        const head: MetricHead = {
+          service: serviceOf(res),
+          name: '',
+          unit: '',
+          kind: 'gauge',
+          temporality: 0,
+        };
+        let data: Uint8Array | undefined;
+        eachField(bytes, 'Metric', (no, f) => {
+          if (no === 1) head.name = f.string();
+          else if (no === 3) head.unit = f.string();
+          else if (metricKinds[no]) {
+            head.kind = metricKinds[no];
+            data = f.bytes();
+          }
+        });
+        if (!data) return;
+        const points: Uint8Array[] = [];
+        eachField(data, head.kind, (n, g) => {
+          if (n === 1) points.push(g.bytes());
+          else if (n === 2) head.temporality = g.varint();
+        });
+        for (const p of points) result.points.push(dataPoint(p, head));
+      },
+    );
+    return result;
+  });
+}
+
+function logRecord(bytes: Uint8Array, res: Attributes): ReceivedLogRecord {
+  let time = 0n;
+  let observed = 0n;
+  let severityNumber = 0;
+  let severityText = '';
+  let body: AttributeValue = null;
+  let traceId = '';
+  let spanId = '';
+  const attributes: Record<string, AttributeValue> = {};
+  eachField(bytes, 'LogRecord', (no, f) => {
+    if (no === 1) time = f.fixed64();
+    else if (no === 11) observed = f.fixed64();
+    else if (no === 2) severityNumber = f.varint();
+    else if (no === 3) severityText = f.string();
+    else if (no === 5) body = anyValue(f.bytes(), 0);
+    else if (no === 6) keyValue(f.bytes(), attributes, 0);
+    else if (no === 9) traceId = toHex(f.bytes());
+    else if (no === 10) spanId = toHex(f.bytes());
+  });
+  return buildLogRecord({
+    time: time === 0n ? observed : time,
+    severityNumber,
+    severityText,
+    body,
+    service: serviceOf(res),
+    traceId,
+    spanId,
+    attributes,
+  });
+}
+
+/** ExportLogsServiceRequest → ResourceLogs → ScopeLogs → LogRecord. */
+export function decodeLogsProtobuf(body: Uint8Array): DecodedLogs {
+  return guarded(body, () => {
+    const result: DecodedLogs = { records: [] };
+    eachItem(body, ['ExportLogsServiceRequest', 'ResourceLogs', 'ScopeLogs'], (bytes, res) => {
+      result.records.push(logRecord(bytes, res));
+    });
+    return result;
   });
 }

@@ -1,3 +1,5 @@
+import type { ReceivedLogRecord } from './received-log-record';
+import type { ReceivedMetricPoint } from './received-metric-point';
 import type { ReceivedSpan } from './received-span';
 
 export interface DecodedTraces {
@@ -6,7 +8,12 @@ export interface DecodedTraces {
   rejected: string[];
 }
 
-/** Metrics or logs: how many metrics or log records the request carried. */
-export interface DecodedCounts {
-  items: number;
+export interface DecodedMetrics {
+  points: ReceivedMetricPoint[];
+  /** How many metrics the request carried (each has zero or more points). */
+  metrics: number;
+}
+
+export interface DecodedLogs {
+  records: ReceivedLogRecord[];
 }

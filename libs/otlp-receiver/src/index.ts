@@ -1,4 +1,28 @@
+export { createBoundedQueue, type BoundedQueue, type BoundedStats } from './bounded-queue';
 export { buildSpanTree, type SpanTreeNode } from './build-span-tree';
+export {
+  createLogStore,
+  defaultMaxLogBytes,
+  defaultMaxLogRecords,
+  type LogStore,
+  type LogStoreOptions,
+} from './create-log-store';
+export {
+  createMetricStore,
+  defaultMaxMetricBytes,
+  defaultMaxMetricPoints,
+  defaultMaxSeries,
+  seriesKeyOf,
+  type MetricStore,
+  type MetricStoreOptions,
+} from './create-metric-store';
+export {
+  createOtlpHttpHandler,
+  type OtlpHttpHandler,
+  type OtlpHttpHandlerOptions,
+  type OtlpSignal,
+  type OtlpSink,
+} from './create-otlp-http-handler';
 export {
   createSpanStore,
   defaultMaxBytes,
@@ -10,9 +34,15 @@ export {
   type SpanStoreStats,
   type TraceSummary,
 } from './create-span-store';
-export { decodeTracesJson } from './decode-otlp-json';
-export { decodeTracesProtobuf } from './decode-otlp-protobuf';
+export { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './decode-otlp-json';
+export {
+  decodeLogsProtobuf,
+  decodeMetricsProtobuf,
+  decodeTracesProtobuf,
+} from './decode-otlp-protobuf';
 export { OtlpDecodeError } from './otlp-decode-error';
+export { severityTextOf, type ReceivedLogRecord } from './received-log-record';
+export type { MetricKindName, ReceivedMetricPoint, TemporalityName } from './received-metric-point';
 export type {
   AttributeValue,
   Attributes,
