@@ -8,4 +8,7 @@ module.exports = {
   // which jest's CommonJS runtime refuses; compiled like the preset's ESM
   // packages, it becomes a require.
   transformIgnorePatterns: ['/node_modules/(?!(jose|kysely|@opentelemetry/otlp-exporter-base)/)'],
+  // The topic and dead-letter views run against one real broker for the whole run.
+  globalSetup: '<rootDir>/../testing/src/jest-kafka-setup.ts',
+  globalTeardown: '<rootDir>/../testing/src/jest-kafka-teardown.ts',
 };

@@ -1,10 +1,13 @@
 // `npm start`: installs what is missing, then runs `nx run-many -t serve`
-// (the Kafka broker, the PostgreSQL server, all six services and the edge gateway), waits until every
-// service reports SERVING and the gateway answers, and prints where to find them. Ctrl-C stops the whole process group.
+// (the Kafka broker, the PostgreSQL server, all six services, the edge gateway and the console), waits until every
+// service reports SERVING and the gateway and the console answer, and prints where to find them. Every process it
+// starts sends its traces, metrics and logs to the console, unless the user set an OTLP endpoint of their own.
+// Ctrl-C stops the whole process group.
 import './require-node.mjs';
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleTelemetryEnv, consoleUrl } from './console-telemetry-env.mjs';
 import { ensureWorkspace } from './ensure-workspace.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -14,13 +17,22 @@ const { SERVICES, serviceAddress, waitForServing } = await import('./service-hea
 const started = Date.now();
 // The nx daemon would outlive Ctrl-C; a one-shot run leaves nothing behind.
 // npm start is the development stack: published defaults and demo data are allowed.
+// Telemetry goes to the console for these processes only; the services' own default is to export nothing.
+const telemetryEnv = consoleTelemetryEnv(process.env);
 const env = {
   SWITCHBOARD_ENV: 'development',
   ...process.env,
+  ...telemetryEnv,
   NX_DAEMON: 'false',
   NX_NO_CLOUD: 'true',
   FORCE_COLOR: '0',
 };
+const consoleBase = consoleUrl(process.env);
+console.log(
+  telemetryEnv.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? `[switchboard] telemetry (traces, metrics, logs) goes to the console at ${consoleBase}`
+    : '[switchboard] telemetry goes to the OTLP endpoint you set (OTEL_EXPORTER_OTLP_*ENDPOINT)',
+);
 // detached: nx and everything it spawns share one process group we can signal as a whole.
 const nx = spawn('npx', ['nx', 'run-many', '-t', 'serve', '--outputStyle=stream'], {
   cwd: root,
@@ -79,11 +91,17 @@ if (stopping) {
   console.error('[switchboard] not every service became SERVING in time:');
   SERVICES.forEach((s, i) => console.error(`  ${s.name.padEnd(22)} ${statuses[i]}`));
 } else {
-  // The banner promises a working edge too, so curl right after it works.
+  // The banner promises a working edge and console too, so curl or a browser right after it works.
   const edge = `http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}`;
-  const edgeUp = await waitForEdge(edge, Math.max(5_000, timeoutMs - (Date.now() - started)));
+  const remainingMs = Math.max(5_000, timeoutMs - (Date.now() - started));
+  const [edgeUp, consoleUp] = await Promise.all([
+    waitForHealthz(edge, remainingMs),
+    waitForHealthz(consoleBase, remainingMs),
+  ]);
   if (!edgeUp && !stopping)
     console.error(`[switchboard] the edge gateway did not answer at ${edge}/healthz`);
+  if (!consoleUp && !stopping)
+    console.error(`[switchboard] the console did not answer at ${consoleBase}/healthz`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows = SERVICES.map((s) => `  ${s.name.padEnd(22)} ${serviceAddress(s)}`).join('\n');
   console.log(
@@ -91,12 +109,16 @@ if (stopping) {
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
       `  postgres               ${maskedDatabaseUrl()}\n` +
       `  edge-gateway (HTTP)    ${edge}  (REST, Connect, gRPC-Web)${edgeUp ? '' : '  NOT ANSWERING'}\n` +
+      `  console                ${consoleBase}${consoleUp ? '' : '  NOT ANSWERING'}\n` +
       `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
   );
 }
 
-/** Polls the gateway's /healthz until it answers 200 (its upstreams are all SERVING). */
-async function waitForEdge(base, timeoutMs) {
+/**
+ * Polls `base`/healthz until it answers 200: the gateway's once its upstreams
+ * are all SERVING, the console's once it serves.
+ */
+async function waitForHealthz(base, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (!stopping && Date.now() < deadline) {
     const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(

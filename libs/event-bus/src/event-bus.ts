@@ -77,6 +77,20 @@ interface ConsumerBaseOptions {
    * deleted on stop, so it never shows up next to the services' groups.
    */
   readonly ephemeral?: boolean;
+  /**
+   * Where to start on these partitions when the consumer first joins,
+   * whatever the group committed and whatever fromBeginning says: a reader
+   * that wants only the latest records (the console's tail) starts there
+   * instead of reading the whole log.
+   */
+  readonly startAt?: readonly PartitionPosition[];
+}
+
+/** An offset on one partition of one topic. */
+export interface PartitionPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 /** Decoded events, one at a time per partition; undecodable records aside. */
@@ -170,6 +184,21 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+/** One consumer group's position on one topic. */
+export interface GroupLag {
+  readonly groupId: string;
+  /** Every partition of the topic, sorted; committedOffset null where it never committed. */
+  readonly partitions: readonly PartitionLag[];
+}
+
+/** A topic's partitions and every consumer group that committed on it. */
+export interface TopicOverview {
+  readonly topic: string;
+  readonly partitions: readonly PartitionOffsets[];
+  /** Sorted by group id. */
+  readonly groups: readonly GroupLag[];
+}
+
 export type ConsumerStatus = 'idle' | 'starting' | 'running' | 'crashed' | 'stopped';
 
 export interface EventConsumer {
@@ -197,6 +226,12 @@ export interface EventBus {
    * every topic the group has committed offsets on. Sorted by topic, partition.
    */
   consumerLag(groupId: string, topics?: readonly string[]): Promise<PartitionLag[]>;
+  /**
+   * Every topic on the broker (internal ones included) with its partitions'
+   * offsets and the lag of each group that committed on it, sorted by name.
+   * Each topic's offsets are fetched once however many groups read it.
+   */
+  describeTopics(): Promise<TopicOverview[]>;
   createProducer(): EventProducer;
   createConsumer(options: ConsumerOptions): EventConsumer;
   /** Stops every producer and consumer made by this bus and disconnects. */

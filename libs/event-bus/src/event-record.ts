@@ -10,6 +10,12 @@ export interface EventRecord {
   readonly key: string | null;
   /** Header values decoded as UTF-8; a repeated header keeps its first value. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The bytes of the headers that are not valid UTF-8 (whose text in
+   * `headers` is lossy), for tools that show them as they are; absent when
+   * every header is text.
+   */
+  readonly binaryHeaders?: Readonly<Record<string, Uint8Array>>;
   readonly value: Uint8Array | null;
   /** Milliseconds since the epoch, as the broker reports it. */
   readonly timestamp: string;

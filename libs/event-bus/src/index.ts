@@ -14,12 +14,15 @@ export type {
   EventConsumer,
   EventConsumerOptions,
   EventProducer,
+  GroupLag,
   PartitionLag,
   PartitionOffsets,
+  PartitionPosition,
   PublishOptions,
   PublishedEvent,
   RecordBatch,
   RecordConsumerOptions,
+  TopicOverview,
 } from './event-bus';
 export type { EventRecord, OutgoingRecord } from './event-record';
 export {
@@ -121,6 +124,16 @@ export {
 export { toDeadLetter, type DeadLetterFailure } from './dead-letters/to-dead-letter';
 export { fromDeadLetter } from './dead-letters/from-dead-letter';
 export { redriveRefusal } from './dead-letters/redrive-refusal';
+// Reading and redriving a `.dlq` topic: one implementation for the events CLI and the console.
+export { readToEnd, type ReadToEndOptions } from './dead-letters/read-to-end';
+export type { ReadDeadLetter } from './dead-letters/read-dead-letter';
+export {
+  deadLetterStatus,
+  readDeadLetters,
+  type ReadDeadLettersOptions,
+} from './dead-letters/read-dead-letters';
+export { REDRIVE_CONSUMER_GROUP, redriveDeadLetters } from './dead-letters/redrive-dead-letters';
+export type { RedriveSummary, SkippedDeadLetter } from './dead-letters/redrive-summary';
 
 // Trace context through records, rows and notifications (W3C, via the global propagator).
 export {

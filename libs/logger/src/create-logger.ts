@@ -1,5 +1,6 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger as PinoLogger } from 'pino';
+import { forwardLine } from './forward-logs-to';
 import { redactSecrets } from './redact-secrets';
 
 export type Logger = PinoLogger;
@@ -26,7 +27,8 @@ function traceFields(): { trace_id?: string; span_id?: string } {
 }
 
 /**
- * JSON lines on stdout. Secrets are redacted at any depth (see
+ * JSON lines on stdout, and as OTel log records when telemetry forwards
+ * them (forwardLogsTo). Secrets are redacted at any depth (see
  * redact-secrets.ts) so that logging a request, metadata or a config object
  * by mistake cannot leak a password, a token or a private key. pino's own
  * path-based redact cannot express "a password at any depth", hence a walk of
@@ -45,6 +47,14 @@ export function createLogger(options: LoggerOptions): Logger {
         level: (label) => ({ level: label }),
         bindings: (bindings) => redactSecrets(bindings),
         log: (object) => redactSecrets(object),
+      },
+      // The finished line, redacted, also goes to OTLP when telemetry exports
+      // logs (see forward-logs-to.ts); children inherit the hook.
+      hooks: {
+        streamWrite: (line) => {
+          forwardLine(line);
+          return line;
+        },
       },
     },
     options.destination ?? pino.destination({ sync: false }),

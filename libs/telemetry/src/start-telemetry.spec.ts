@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { trace } from '@opentelemetry/api';
+import { createLogger } from '@switchboard/logger';
 import { startTelemetry, type Telemetry } from './start-telemetry';
 import { startRawUnaryServer } from './testing/start-raw-unary-server';
 
@@ -24,12 +25,11 @@ async function listenOnDefaultCollectorPort(): Promise<{ requests: string[]; ser
 }
 
 /** Receives OTLP over gRPC on loopback and keeps each request's bytes. */
-async function startGrpcReceiver() {
+async function startGrpcReceiver(
+  path = '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+) {
   const received: Buffer[] = [];
-  const server = await startRawUnaryServer(
-    '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    (call) => received.push(call.request),
-  );
+  const server = await startRawUnaryServer(path, (call) => received.push(call.request));
   return { received, endpoint: `http://127.0.0.1:${server.port}`, close: server.close };
 }
 
@@ -49,14 +49,16 @@ describe('startTelemetry', () => {
   it('with no endpoint exports nothing, not even to the default collector address', async () => {
     const collector = await listenOnDefaultCollectorPort();
     try {
-      telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0 });
-      expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none' });
+      const logger = createLogger({ service: 'telemetry-spec', level: 'silent' });
+      telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0, logger });
+      expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none', logs: 'none' });
       // Spans carry ids (for logs and propagation) but record nothing.
       const tracer = trace.getTracer('spec');
       for (let i = 0; i < 500; i++) {
         const span = tracer.startSpan(`work ${i}`);
         expect(span.isRecording()).toBe(false);
         expect(trace.isSpanContextValid(span.spanContext())).toBe(true);
+        logger.error(`line ${i}`);
         span.end();
       }
       // close() flushes whatever an exporter would have queued.
@@ -86,6 +88,68 @@ describe('startTelemetry', () => {
       const body = Buffer.concat(receiver.received).toString('utf8');
       expect(body).toContain('span-over-grpc');
       expect(body).toContain('telemetry-spec');
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('exports log lines with OTEL_EXPORTER_OTLP_PROTOCOL=grpc, carrying the active span', async () => {
+    const receiver = await startGrpcReceiver(
+      '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    );
+    try {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
+      process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
+      // The receiver serves the logs method only.
+      process.env.OTEL_TRACES_EXPORTER = 'none';
+      process.env.OTEL_METRICS_EXPORTER = 'none';
+      const lines: string[] = [];
+      const logger = createLogger({
+        service: 'telemetry-spec',
+        destination: { write: (line: string) => void lines.push(line) },
+      });
+      telemetry = await startTelemetry({ service: 'telemetry-spec', metricsPort: 0, logger });
+      expect(telemetry.exporting.logs).toBe('grpc');
+      const traceId = trace.getTracer('spec').startActiveSpan('logging', (span) => {
+        logger.info('a line over grpc');
+        span.end();
+        return span.spanContext().traceId;
+      });
+      await telemetry.close();
+      telemetry = undefined;
+      const body = Buffer.concat(receiver.received);
+      expect(body.includes('a line over grpc')).toBe(true);
+      expect(body.includes('telemetry-spec')).toBe(true);
+      expect(body.includes(Buffer.from(traceId, 'hex'))).toBe(true);
+      // stdout's line names the same trace.
+      expect(lines.find((l) => l.includes('a line over grpc'))).toContain(traceId);
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('with exportOtlp: false exports nothing even with an endpoint set', async () => {
+    const receiver = await startGrpcReceiver(
+      '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    );
+    try {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.endpoint;
+      process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
+      const logger = createLogger({
+        service: 'telemetry-spec',
+        destination: { write: () => undefined },
+      });
+      telemetry = await startTelemetry({
+        service: 'telemetry-spec',
+        metricsPort: 0,
+        logger,
+        exportOtlp: false,
+      });
+      expect(telemetry.exporting).toEqual({ traces: 'none', metrics: 'none', logs: 'none' });
+      logger.info('a line that stays on stdout');
+      await telemetry.close();
+      telemetry = undefined;
+      expect(receiver.received).toEqual([]);
     } finally {
       receiver.close();
     }

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   context,
+  logs,
   metrics,
   propagation,
   trace,
@@ -20,6 +21,9 @@ import {
   getStringFromEnv,
   getStringListFromEnv,
 } from '@opentelemetry/core';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -27,10 +31,11 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Sampler } from '@opentelemetry/sdk-trace';
-import type { Logger } from '@switchboard/logger';
+import { forwardLogsTo, type Logger } from '@switchboard/logger';
 import { createPropagatingTracerProvider } from './create-propagating-tracer-provider';
 import { createRuntimeMetrics } from './create-runtime-metrics';
 import { createSampler } from './create-sampler';
@@ -42,6 +47,13 @@ export interface TelemetryOptions {
   /** Where /metrics is served on 127.0.0.1; 0 picks a free port. */
   metricsPort: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * False: no OTLP export whatever the OTEL_* variables say. For the console,
+   * which npm start gives the same environment as the services (pointing at
+   * itself): it would otherwise send its own spans and log lines to itself,
+   * and log receiving them, forever. Default true.
+   */
+  exportOtlp?: boolean;
 }
 
 export interface Telemetry {
@@ -49,9 +61,16 @@ export interface Telemetry {
   readonly enabled: boolean;
   /** e.g. http://127.0.0.1:9463/metrics; undefined when disabled. */
   readonly metricsUrl: string | undefined;
-  /** The OTLP protocol spans and metrics are exported with, or 'none' without an endpoint. */
-  readonly exporting: { traces: Protocol | 'none'; metrics: Protocol | 'none' };
-  /** Flushes what is queued for export, then stops everything; idempotent. */
+  /** The OTLP protocol spans, metrics and log lines are exported with, or 'none' without an endpoint. */
+  readonly exporting: {
+    traces: Protocol | 'none';
+    metrics: Protocol | 'none';
+    logs: Protocol | 'none';
+  };
+  /**
+   * Flushes what is queued for export, then stops everything; idempotent.
+   * What the collector does not take by then is dropped, with a warning.
+   */
   close(): Promise<void>;
 }
 
@@ -63,7 +82,7 @@ type Protocol = (typeof PROTOCOLS)[number];
  * then nothing is exported at all, rather than the SDK's default of retrying
  * a collector on localhost that is usually not there.
  */
-function exportProtocol(signal: 'TRACES' | 'METRICS'): Protocol | 'none' {
+function exportProtocol(signal: 'TRACES' | 'METRICS' | 'LOGS'): Protocol | 'none' {
   const exporters = getStringListFromEnv(`OTEL_${signal}_EXPORTER`);
   if (exporters?.includes('none')) return 'none';
   const endpoint =
@@ -125,6 +144,34 @@ function metricExportFor(protocol: Protocol | 'none'): IMetricReader[] {
   ];
 }
 
+/**
+ * Exporting: every logger's lines (libs/logger forwards them once
+ * startTelemetry asks) behind a batch processor sized from OTEL_BLRP_*, the
+ * SDK's defaults otherwise (a batch of up to 512 each second, 2048 queued).
+ * A collector that is down or slow costs dropped records, never a blocked or
+ * failed log call: the processor only queues, and drops once the queue is
+ * full, as the span processor does. Not exporting: no processor, and the
+ * loggers are never asked to forward, so a line costs what it did before.
+ */
+function logRecordProcessorsFor(protocol: Protocol | 'none'): LogRecordProcessor[] {
+  if (protocol === 'none') return [];
+  const exporter =
+    protocol === 'grpc'
+      ? new GrpcLogExporter()
+      : protocol === 'http/json'
+        ? new JsonLogExporter()
+        : new ProtoLogExporter();
+  return [
+    new BatchLogRecordProcessor({
+      exporter,
+      maxQueueSize: getNumberFromEnv('OTEL_BLRP_MAX_QUEUE_SIZE'),
+      maxExportBatchSize: getNumberFromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+      scheduledDelayMillis: getNumberFromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
+      exportTimeoutMillis: getNumberFromEnv('OTEL_BLRP_EXPORT_TIMEOUT'),
+    }),
+  ];
+}
+
 function serveMetrics(prometheus: PrometheusExporter, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
@@ -147,8 +194,8 @@ let running: Telemetry | undefined;
 /**
  * Sets up OpenTelemetry for this process from the standard OTEL_* variables:
  * W3C trace context, an AsyncLocalStorage context manager, the pg driver's
- * spans, Prometheus metrics at /metrics always, and OTLP export of spans and
- * metrics when an endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or the
+ * spans, Prometheus metrics at /metrics always, and OTLP export of spans,
+ * metrics and log lines when an endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or the
  * per-signal ones, in OTEL_EXPORTER_OTLP_PROTOCOL). OTEL_TRACES_SAMPLER(_ARG),
  * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are the SDK's own.
  */
@@ -159,11 +206,18 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     return {
       enabled: false,
       metricsUrl: undefined,
-      exporting: { traces: 'none', metrics: 'none' },
+      exporting: { traces: 'none', metrics: 'none', logs: 'none' },
       close: async () => undefined,
     };
   }
-  const exporting = { traces: exportProtocol('TRACES'), metrics: exportProtocol('METRICS') };
+  const exporting =
+    options.exportOtlp === false
+      ? ({ traces: 'none', metrics: 'none', logs: 'none' } as const)
+      : {
+          traces: exportProtocol('TRACES'),
+          metrics: exportProtocol('METRICS'),
+          logs: exportProtocol('LOGS'),
+        };
   // Read before anything is started, so a bad variable leaves nothing behind.
   const sampler = createSampler();
   const traces = tracesConfig(exporting.traces, sampler);
@@ -177,14 +231,22 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     }) as TextMapPropagator,
     ...traces,
     metricReaders: [prometheus, ...metricExportFor(exporting.metrics)],
-    // Logs go to stdout as JSON lines (with trace ids); no OTLP log export.
-    logRecordProcessors: [],
+    // Logs always go to stdout as JSON lines (with trace ids), and as OTLP log
+    // records too when exporting. An empty list also keeps the SDK from
+    // configuring its default exporter to a collector that is not there.
+    logRecordProcessors: logRecordProcessorsFor(exporting.logs),
     instrumentations: [pgInstrumentation],
   });
   sdk.start();
   if (exporting.traces === 'none') {
     trace.setGlobalTracerProvider(createPropagatingTracerProvider(sampler));
   }
+  // The SDK registered its logger provider, with this process's resource
+  // (service.name as on the spans); every logger, made before or after, sends to it.
+  const stopForwarding =
+    exporting.logs === 'none'
+      ? () => undefined
+      : forwardLogsTo(logs.getLogger('@switchboard/logger'));
   const runtime = createRuntimeMetrics(metrics.getMeter('switchboard/runtime'));
   const { port } = server.address() as AddressInfo;
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -198,14 +260,25 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     close() {
       closing ??= (async () => {
         runtime.stop();
+        // Lines written from here on stay on stdout only; those queued are flushed below.
+        stopForwarding();
         try {
           await sdk.shutdown();
+        } catch (err) {
+          // A collector that is gone by now (npm start stops the console with
+          // the services) costs what was queued, as it would have while
+          // running: dropped, said once, and not a failed shutdown.
+          options.logger?.warn(
+            { err },
+            'telemetry: what was queued could not be exported; dropped',
+          );
         } finally {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           // A later start in the same process (tests) may register again.
           trace.disable();
           metrics.disable();
+          logs.disable();
           propagation.disable();
           context.disable();
           running = undefined;

@@ -10,6 +10,7 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@switchboard/testing';
+import { startLogCollector, type LogCollector } from './testing/start-log-collector';
 
 /** The count of the server duration histogram for one method and status, from /metrics. */
 async function serverCalls(metricsUrl: string, method: string, status: number): Promise<number> {
@@ -27,6 +28,8 @@ async function serverCalls(metricsUrl: string, method: string, status: number): 
 
 describe('telemetry in a real service process (auth-service on PostgreSQL)', () => {
   let receiver: OtlpReceiver;
+  // The receiver keeps no log records: the service's log lines go here, in http/json.
+  let logCollector: LogCollector;
   const spansOf = (traceId: string) => receiver.store.trace(traceId) ?? [];
   let database: TestDatabase;
   let auth: ServiceProcess;
@@ -34,6 +37,7 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver({ port: 0 });
+    logCollector = await startLogCollector();
     database = await createTestDatabase('telemetry_spec');
     const metricsPort = await freePort();
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -47,6 +51,9 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         // Export each batch quickly, so the test waits for spans, not for a timer.
         OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${logCollector.url}/v1/logs`,
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
       },
     });
   });
@@ -54,6 +61,7 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
   afterAll(async () => {
     await auth?.stop();
     await receiver?.close();
+    await logCollector?.close();
     await database?.drop();
   });
 
@@ -125,6 +133,27 @@ describe('telemetry in a real service process (auth-service on PostgreSQL)', () 
       'the rpc failed log line',
     );
     expect(line).toMatchObject({ trace_id: traceId, span_id: server.spanId });
+
+    // And the same line as an OTLP log record, from the service runtime's wiring alone.
+    const record = await eventually(
+      async () =>
+        logCollector
+          .jsonLogs()
+          .flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords))
+          .find((r) => r.body.stringValue === 'rpc failed' && r.traceId === traceId),
+      15_000,
+      'the rpc failed log record',
+    );
+    expect(record).toMatchObject({ spanId: server.spanId, severityText: line.level });
+    expect(record.attributes).toContainEqual({
+      key: 'method',
+      value: { stringValue: 'switchboard.auth.v1.AuthService/Login' },
+    });
+    const resource = logCollector.jsonLogs().find((r) => r.scopeLogs.length > 0)?.resource;
+    expect(resource?.attributes).toContainEqual({
+      key: 'service.name',
+      value: { stringValue: 'auth-service' },
+    });
   });
 
   it("gives a transaction's statements spans, but not BEGIN, COMMIT or the pool checkout", async () => {

@@ -1,11 +1,9 @@
 import {
   deadLetterHeaders,
-  redriveRefusal,
+  readDeadLetters,
   type EventBus,
-  type EventRecord,
+  type ReadDeadLetter,
 } from '@switchboard/event-bus';
-import { readToEnd } from './read-to-end';
-import { REDRIVE_GROUP } from './redrive-dead-letters';
 
 export interface DeadLetterLine {
   topic: string;
@@ -23,22 +21,21 @@ export interface DeadLetterLine {
 }
 
 /** Prints every dead letter of a `.dlq` topic as one JSON line each; returns how many. */
-export async function listDeadLetters(
+export function listDeadLetters(
   bus: EventBus,
   topic: string,
   print: (line: string) => Promise<void>,
 ): Promise<number> {
-  // Where the redrive group stands tells which letters it has already sent.
-  const redrivenUpTo = new Map<number, bigint>();
-  for (const p of await bus.consumerLag(REDRIVE_GROUP, [topic])) {
-    if (p.committedOffset !== null) redrivenUpTo.set(p.partition, BigInt(p.committedOffset));
-  }
-  return readToEnd(bus, topic, (record) =>
-    print(JSON.stringify(formatDeadLetter(record, redrivenUpTo.get(record.partition)))),
-  );
+  return readDeadLetters(bus, topic, (letter) => print(JSON.stringify(formatDeadLetter(letter))), {
+    groupPrefix: 'events-cli-read',
+  });
 }
 
-export function formatDeadLetter(record: EventRecord, redrivenUpTo?: bigint): DeadLetterLine {
+export function formatDeadLetter({
+  record,
+  redriven,
+  redriveRefused,
+}: ReadDeadLetter): DeadLetterLine {
   const line: DeadLetterLine = {
     topic: record.topic,
     partition: record.partition,
@@ -46,14 +43,9 @@ export function formatDeadLetter(record: EventRecord, redrivenUpTo?: bigint): De
     key: record.key,
     ce_type: record.headers.ce_type ?? null,
     ce_id: record.headers.ce_id ?? null,
-    redriven: false,
+    redriven,
   };
-  const refused = redriveRefusal(record);
-  if (refused === undefined) {
-    line.redriven = redrivenUpTo !== undefined && BigInt(record.offset) < redrivenUpTo;
-  } else {
-    line.redrive_refused = refused;
-  }
+  if (redriveRefused !== undefined) line.redrive_refused = redriveRefused;
   // The known ones first, in a stable order, then any other dlq_ header.
   const names = [
     ...Object.values(deadLetterHeaders),

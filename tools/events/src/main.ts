@@ -4,8 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { CliError, runCli } from '@switchboard/cli';
 import { ConfigError, kafkaSecurityConfig, loadConfig } from '@switchboard/config';
-import { createEventBus, type EventBus, type EventRecord } from '@switchboard/event-bus';
+import {
+  createEventBus,
+  redriveDeadLetters,
+  type EventBus,
+  type EventRecord,
+} from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
+import { formatRedriveSummary } from './format-redrive-summary';
 import { formatTailLine } from './format-tail-line';
 import { listDeadLetters } from './list-dead-letters';
 import {
@@ -15,7 +21,6 @@ import {
   type TailCommand,
 } from './parse-events-args';
 import { printConsumerLag } from './print-consumer-lag';
-import { formatRedriveSummary, redriveDeadLetters } from './redrive-dead-letters';
 import { writeLine } from './write-line';
 
 async function run(command: EventsCommand): Promise<void> {

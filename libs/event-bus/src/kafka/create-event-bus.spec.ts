@@ -331,4 +331,48 @@ describe('publish and consume', () => {
     expect(failures[1]!.record.value).toEqual(new Uint8Array([0x0f, 0xff]));
     expect(events[0]!.record.offset).toBe('3');
   });
+
+  it('starts an ephemeral reader at the given offsets, and keeps the bytes of headers that are not text', async () => {
+    const spec = testTopic(topics.salesOrders, 'start-at');
+    const bus = track(newBus([spec]));
+    await bus.ensureTopics();
+    // Straight through kafkajs: the bus writes only text headers.
+    const raw = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+    await raw.connect();
+    try {
+      await raw.send({
+        topic: spec.name,
+        messages: ['a', 'b', 'c'].map((text) => ({
+          partition: 2,
+          key: 'k',
+          value: text,
+          headers: { text, blob: Buffer.from([0xff, 0xfe, text.charCodeAt(0)]) },
+        })),
+      });
+    } finally {
+      await raw.disconnect();
+    }
+
+    const records: EventRecord[] = [];
+    const consumer = bus.createConsumer({
+      kind: 'record',
+      groupId: `start-at-${runId}`,
+      topics: [spec.name],
+      ephemeral: true,
+      startAt: [{ topic: spec.name, partition: 2, offset: '1' }],
+      onRecord: (record) => {
+        records.push(record);
+      },
+    });
+    await consumer.start();
+    await eventually(() => records.length === 2, 30_000, 'the records from offset 1');
+    await consumer.stop();
+
+    expect(records.map((r) => [r.partition, r.offset])).toEqual([
+      [2, '1'],
+      [2, '2'],
+    ]);
+    expect(records[0]!.headers.text).toBe('b');
+    expect(records[0]!.binaryHeaders).toEqual({ blob: new Uint8Array([0xff, 0xfe, 0x62]) });
+  });
 });

@@ -6,6 +6,7 @@ import { createCloseGroup } from './create-close-group';
 import { createKafkaConsumer } from './create-kafka-consumer';
 import { createKafkaLogCreator, kafkaLogLevelFor } from './create-kafka-log-creator';
 import { createKafkaProducer } from './create-kafka-producer';
+import { describeTopics } from './describe-topics';
 import { ensureTopics } from './ensure-topics';
 import { fetchConsumerLag } from './fetch-consumer-lag';
 import { fetchTopicOffsets } from './fetch-topic-offsets';
@@ -63,6 +64,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       ),
     consumerLag: (groupId, lagTopics) =>
       admins.use((admin) => fetchConsumerLag(admin, groupId, lagTopics)),
+    describeTopics: () => admins.use(describeTopics),
     createProducer: () =>
       createKafkaProducer({ kafka, registry, source: options.source, closeGroup }),
     createConsumer: (consumer) =>

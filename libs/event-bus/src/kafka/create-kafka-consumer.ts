@@ -19,7 +19,7 @@ export interface KafkaConsumerOptions {
 
 export function createKafkaConsumer(options: KafkaConsumerOptions): EventConsumer {
   const { admins, closeGroup } = options;
-  const { groupId, topics, fromBeginning = true, ephemeral = false } = options.consumer;
+  const { groupId, topics, fromBeginning = true, ephemeral = false, startAt } = options.consumer;
   const log = options.logger.child({ groupId });
   let status: ConsumerStatus = 'idle';
   let assignment: Record<string, number[]> = {};
@@ -44,8 +44,15 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): EventConsume
       },
     },
   });
+  let sought = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = payload.memberAssignment;
+    // On the first join only: kafkajs applies a seek before its next fetch,
+    // and seeking again after a rebalance would replay what was delivered.
+    if (startAt && !sought) {
+      sought = true;
+      for (const position of startAt) consumer.seek(position);
+    }
     status = 'running';
     log.debug({ assignment }, 'joined consumer group');
   });

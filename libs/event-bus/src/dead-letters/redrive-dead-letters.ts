@@ -1,29 +1,15 @@
-import {
-  deadLetterHeaders,
-  fromDeadLetter,
-  redriveRefusal,
-  type EventBus,
-  type EventRecord,
-  type OutgoingRecord,
-} from '@switchboard/event-bus';
+import type { EventBus } from '../event-bus';
+import type { EventRecord, OutgoingRecord } from '../event-record';
+import { deadLetterHeaders } from './dead-letter-headers';
+import { fromDeadLetter } from './from-dead-letter';
+import { redriveRefusal } from './redrive-refusal';
+import type { RedriveSummary, SkippedDeadLetter } from './redrive-summary';
 
 /** The consumer group whose committed offsets on a `.dlq` topic mark what was redriven. */
-export const REDRIVE_GROUP = 'switchboard-dlq-redrive';
+export const REDRIVE_CONSUMER_GROUP = 'switchboard-dlq-redrive';
 
-/** A dead letter that redrive refused: never produced anywhere. */
-export interface SkippedDeadLetter {
-  readonly partition: number;
-  readonly offset: string;
-  readonly reason: string;
-}
-
-export interface RedriveSummary {
-  /** Dead letters republished, in total. */
-  readonly redriven: number;
-  /** Republished per target consumer group; '' for letters that name no group. */
-  readonly byGroup: ReadonlyMap<string, number>;
-  readonly skipped: readonly SkippedDeadLetter[];
-}
+/** How often a redrive checks whether its group has committed up to the end it set out for. */
+const CAUGHT_UP_POLL_MS = 250;
 
 /**
  * Republishes the dead letters of a `.dlq` topic that the redrive group has
@@ -44,7 +30,7 @@ export async function redriveDeadLetters(bus: EventBus, topic: string): Promise<
   // Judged from the group's committed offsets, not from what this run saw, so
   // it also ends correctly if another redrive of the same topic runs at once.
   const caughtUp = async () =>
-    (await bus.consumerLag(REDRIVE_GROUP, [topic])).every(
+    (await bus.consumerLag(REDRIVE_CONSUMER_GROUP, [topic])).every(
       (p) => BigInt(p.committedOffset ?? p.lowWatermark) >= (ends.get(p.partition) ?? 0n),
     );
   const byGroup = new Map<string, number>();
@@ -55,7 +41,7 @@ export async function redriveDeadLetters(bus: EventBus, topic: string): Promise<
   const producer = bus.createProducer();
   const consumer = bus.createConsumer({
     kind: 'batch',
-    groupId: REDRIVE_GROUP,
+    groupId: REDRIVE_CONSUMER_GROUP,
     topics: [topic],
     fromBeginning: true,
     onBatch: async (batch, control) => {
@@ -67,7 +53,13 @@ export async function redriveDeadLetters(bus: EventBus, topic: string): Promise<
       for (const letter of due) {
         const reason = redriveRefusal(letter);
         if (reason === undefined) send.push({ letter, record: fromDeadLetter(letter) });
-        else refused.push({ partition: letter.partition, offset: letter.offset, reason });
+        else
+          refused.push({
+            partition: letter.partition,
+            offset: letter.offset,
+            reason,
+            record: letter,
+          });
       }
       await producer.publishRaw(send.map((s) => s.record));
       // Counted only once acknowledged: a batch that fails is fetched again.
@@ -83,33 +75,10 @@ export async function redriveDeadLetters(bus: EventBus, topic: string): Promise<
   });
   await consumer.start();
   try {
-    while (!(await caughtUp())) await new Promise((r) => setTimeout(r, 250));
+    while (!(await caughtUp())) await new Promise((r) => setTimeout(r, CAUGHT_UP_POLL_MS));
   } finally {
     await consumer.stop();
     await producer.close();
   }
   return { redriven, byGroup, skipped };
-}
-
-/**
- * The summary as lines for a person: the count first (the line scripts
- * read), then per target group, then each letter that was skipped and why.
- */
-export function formatRedriveSummary(topic: string, summary: RedriveSummary): string[] {
-  const letters = (n: number) => `${n} dead letter${n === 1 ? '' : 's'}`;
-  const lines = [`redrove ${letters(summary.redriven)} from ${topic}`];
-  for (const [group, count] of [...summary.byGroup].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(
-      group === ''
-        ? `  ${count} for every consumer group (no ${deadLetterHeaders.consumerGroup} header)`
-        : `  ${count} for consumer group ${group} only`,
-    );
-  }
-  if (summary.skipped.length > 0) {
-    lines.push(`skipped ${letters(summary.skipped.length)} of ${topic}, never produced:`);
-    for (const s of summary.skipped) {
-      lines.push(`  partition ${s.partition} offset ${s.offset}: ${s.reason}`);
-    }
-  }
-  return lines;
 }

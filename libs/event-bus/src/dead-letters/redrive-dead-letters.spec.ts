@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { OrderPlacedSchema, topics, type TopicSpec } from '@switchboard/contracts';
+import { createLogger } from '@switchboard/logger';
+import { createStorage, type Storage } from '@switchboard/storage';
+import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import {
   createEventBus,
   createInboxConsumer,
@@ -12,10 +15,7 @@ import {
   type EventRecord,
   type InboxConsumer,
   type InboxDatabase,
-} from '@switchboard/event-bus';
-import { createLogger } from '@switchboard/logger';
-import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+} from '../index';
 import { redriveDeadLetters } from './redrive-dead-letters';
 
 // Two services' consumer groups on one topic, each with its own database on

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBus, EventRecord } from '@switchboard/event-bus';
+import type { EventBus, PartitionPosition } from '../event-bus';
+import type { EventRecord } from '../event-record';
+
+export interface ReadToEndOptions {
+  /** Only the latest this many records of each partition; default all retained. */
+  readonly lastPerPartition?: number;
+  /** Prefix of the throwaway group's id, so a reader is recognisable on the broker. */
+  readonly groupPrefix?: string;
+}
 
 /**
  * Hands every record of `topic` retained now to `onRecord`, then resolves:
@@ -11,28 +19,44 @@ export async function readToEnd(
   bus: EventBus,
   topic: string,
   onRecord: (record: EventRecord) => Promise<void> | void,
+  options: ReadToEndOptions = {},
 ): Promise<number> {
   const ends = await bus.topicOffsets(topic);
   const pending = new Map<number, bigint>();
+  const startAt: PartitionPosition[] = [];
   for (const end of ends) {
-    if (BigInt(end.high) > BigInt(end.low)) pending.set(end.partition, BigInt(end.high));
+    const low = BigInt(end.low);
+    const high = BigInt(end.high);
+    if (high <= low) continue;
+    const from =
+      options.lastPerPartition === undefined
+        ? low
+        : maxOf(low, high - BigInt(options.lastPerPartition));
+    if (from >= high) continue;
+    pending.set(end.partition, high);
+    startAt.push({ topic, partition: end.partition, offset: String(from) });
   }
   if (pending.size === 0) return 0;
+  const starts = new Map(startAt.map((p) => [p.partition, BigInt(p.offset)]));
   let seen = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const consumer = bus.createConsumer({
     kind: 'record',
-    groupId: `events-cli-read-${randomUUID()}`,
+    groupId: `${options.groupPrefix ?? 'switchboard-read'}-${randomUUID()}`,
     topics: [topic],
     fromBeginning: true,
     ephemeral: true,
+    startAt,
     onRecord: async (record) => {
       const end = pending.get(record.partition);
-      if (end === undefined || BigInt(record.offset) >= end) return;
+      const offset = BigInt(record.offset);
+      if (end === undefined || offset >= end || offset < (starts.get(record.partition) ?? 0n)) {
+        return;
+      }
       seen++;
       await onRecord(record);
-      if (BigInt(record.offset) + 1n >= end) {
+      if (offset + 1n >= end) {
         pending.delete(record.partition);
         // Stopping from inside the handler would wait on this very handler.
         if (pending.size === 0) setImmediate(finish);
@@ -47,3 +71,5 @@ export async function readToEnd(
   }
   return seen;
 }
+
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
