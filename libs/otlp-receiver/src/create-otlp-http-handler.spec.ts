@@ -24,12 +24,16 @@ import { createMetricStore, type MetricStore } from './create-metric-store';
 import { createOtlpHttpHandler, type OtlpHttpHandler } from './create-otlp-http-handler';
 import { createSpanStore } from './create-span-store';
 
+/** Each request's content encoding, to see that a gzipping exporter really gzipped. */
+let encodings: string[] = [];
+
 // The handler mounted on a server of the test's own, as the console mounts it:
 // paths that are not OTLP's must reach the server's other routes untouched.
 async function mount(
   handler: OtlpHttpHandler,
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
+    encodings.push(req.headers['content-encoding'] ?? 'identity');
     if (handler(req, res)) return;
     res.writeHead(200, { 'content-type': 'text/plain' }).end('the console');
   });
@@ -161,7 +165,16 @@ describe('createOtlpHttpHandler', () => {
   it.each([
     ['http/protobuf', (url: string) => new OtlpProtoLogExporter({ url })],
     ['http/json', (url: string) => new OtlpHttpJsonLogExporter({ url })],
-  ])('keeps the log records the SDK exports over %s, by trace id', async (_protocol, exporter) => {
+    [
+      'http/protobuf, gzipped',
+      // The enum's value; the package that names it is not one of ours.
+      (url: string) =>
+        new OtlpProtoLogExporter({ url, compression: 'gzip' } as ConstructorParameters<
+          typeof OtlpProtoLogExporter
+        >[0]),
+    ],
+  ])('keeps the log records the SDK exports over %s, by trace id', async (protocol, exporter) => {
+    encodings = [];
     const provider = loggerProvider(exporter(`${mounted.url}/v1/logs`));
     const logger = provider.getLogger('switchboard/logger');
     const tracer = new TracerProvider().getTracer('t');
@@ -197,6 +210,7 @@ describe('createOtlpHttpHandler', () => {
     ]);
     expect(logs.recent(1)[0]!.traceId).toBeUndefined();
     expect(logs.stats()).toMatchObject({ items: 2, dropped: 0 });
+    expect(encodings.includes('gzip')).toBe(protocol.endsWith('gzipped'));
   });
 
   it('leaves paths that are not OTLP to the server it is mounted on', async () => {

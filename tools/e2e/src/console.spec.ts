@@ -37,29 +37,38 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 /**
  * Clicks `refresh` until `selector` is on the page: for views that read once
- * (a trace, the dead letters) while what they show is still arriving.
+ * (a trace, the dead letters) while what they show is still arriving. Each
+ * read is let finish before the next: reading every dead-letter topic takes
+ * a second or so, and a refresh cancels the read under way.
  */
 async function refreshUntil(page: Page, refresh: string, selector: string, what: string) {
   const deadline = Date.now() + EVENTUALLY;
+  const loading = page.locator('[data-testid="loading"]');
   for (;;) {
-    try {
-      await page.locator(selector).first().waitFor({ timeout: 1_000 });
-      return;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`${what}: not on the page within ${EVENTUALLY} ms`);
-      await page.locator(`[data-testid="${refresh}"]`).click();
-    }
+    await loading.waitFor({ state: 'detached', timeout: 60_000 });
+    if ((await page.locator(selector).count()) > 0) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not on the page within ${EVENTUALLY} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+    await page.locator(`[data-testid="${refresh}"]`).click();
+    // The click re-renders at once; wait for the new read to show it is under way.
+    await loading.waitFor({ state: 'attached', timeout: 2_000 }).catch(() => undefined);
   }
 }
 
-/** Waits until a helper (a log-in button) has filled in the input. */
-async function filledIn(page: Page, testid: string): Promise<void> {
-  await page.waitForFunction(
-    `document.querySelector('[data-testid="${testid}"]')?.value !== ''`,
-    undefined,
-    { timeout: 30_000 },
-  );
+/**
+ * Waits until a helper (a log-in button) has filled in the input. Polled from
+ * here: the console's content security policy forbids the string evaluation
+ * that page.waitForFunction would use.
+ */
+async function filledIn(page: Page, testid: string): Promise<string> {
+  const input = page.locator(`[data-testid="${testid}"]`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await input.inputValue();
+    if (value !== '') return value;
+    if (Date.now() > deadline) throw new Error(`${testid} still empty after 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The console starts beside the services; wait until it answers. */

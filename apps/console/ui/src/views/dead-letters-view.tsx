@@ -208,7 +208,8 @@ export function DeadLettersView() {
                   </thead>
                   <tbody>
                     {t.letters.map((l) => (
-                      <LetterRow key={l.record?.offset.toString()} letter={l} />
+                      // Offsets repeat across a topic's partitions: the pair is the identity.
+                      <LetterRow key={`${l.record?.partition}-${l.record?.offset}`} letter={l} />
                     ))}
                   </tbody>
                 </table>

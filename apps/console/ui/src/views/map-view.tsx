@@ -26,9 +26,8 @@ interface Placed {
  * does not jump as rates change.
  */
 function place(nodes: readonly SystemNode[]): { placed: Placed[]; width: number; height: number } {
-  const services = nodes
-    .filter((n) => n.kind === NodeKind.SERVICE)
-    .sort((a, b) => a.id.localeCompare(b.id));
+  // In the console's own order (the calling services before the consuming ones).
+  const services = nodes.filter((n) => n.kind === NodeKind.SERVICE);
   const edges = nodes.filter((n) => n.kind === NodeKind.EDGE);
   const infra = nodes.filter((n) => n.kind === NodeKind.BROKER || n.kind === NodeKind.DATABASE);
   const others = nodes.filter(
@@ -103,7 +102,8 @@ function Arrow({
   const bend = sameRow ? -60 - 12 * (index % 4) : edge.kind === EdgeKind.CONSUME ? 30 : -30;
   const mx = (fx + tx) / 2 + (sameRow ? 0 : bend);
   const my = (fy + ty) / 2 + (sameRow ? bend : 0);
-  const label = shortLabel(edge.labels);
+  // A query arrow's colour says enough; its statements are in the tooltip.
+  const label = edge.kind === EdgeKind.QUERY ? '' : shortLabel(edge.labels);
   const kind = edgeKindName[edge.kind];
   return (
     <g
@@ -121,7 +121,7 @@ function Arrow({
         text-anchor="middle"
       >
         <title>{`${kind}: ${edge.labels.join(', ')} (${edge.spanCount} spans)`}</title>
-        {kind} {label}
+        {label}
       </text>
     </g>
   );
@@ -157,7 +157,8 @@ function NodeBox({ at }: { at: Placed }) {
         </>
       ) : (
         <text x={10} y={60} class="node-stat">
-          {node.address}
+          {/* A database URL's host, port and name fit the box; the whole is in the tooltip. */}
+          {node.address.slice(node.address.lastIndexOf('@') + 1)}
         </text>
       )}
     </g>

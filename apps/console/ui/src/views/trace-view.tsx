@@ -215,7 +215,7 @@ function Waterfall(props: {
               <div class="span-track">
                 {row.queued && (
                   <div
-                    class="queued"
+                    class={`queued${row.queued.offset > 0.6 ? ' flip' : ''}`}
                     data-testid="kafka-wait"
                     title={`waited ${formatMs(row.queued.ms)} in Kafka`}
                     style={{ left: pct(row.queued.offset), width: pct(row.queued.width) }}
@@ -227,9 +227,14 @@ function Waterfall(props: {
                   class={`bar s${service}${s.status === SpanStatus.ERROR ? ' error' : ''}`}
                   style={{ left: pct(row.offset), width: `max(2px, ${pct(row.width)})` }}
                 />
+                {/* Near the right edge the duration goes before the bar, not off the page. */}
                 <span
                   class="bar-label"
-                  style={{ left: pct(Math.min(row.offset + row.width, 0.9)) }}
+                  style={
+                    row.offset + row.width > 0.85
+                      ? { right: pct(1 - row.offset), paddingRight: '4px' }
+                      : { left: pct(row.offset + row.width) }
+                  }
                 >
                   {formatMs(row.span.endMs - row.span.startMs)}
                 </span>
