@@ -36,6 +36,12 @@ function unionOf(methods: readonly ConsoleMethods[]): Record<string, AnyHandler>
 }
 
 const BEARER = /^Bearer ([^\s]+)$/i;
+const ACCESS_LEVELS: ReadonlySet<string> = new Set<Access>([
+  'public',
+  'authenticated',
+  'admin',
+  'service',
+]);
 
 /**
  * The consoleAccessPolicy, as the services apply theirs: a public method
@@ -93,7 +99,14 @@ export function createConsoleServiceImpl(
   const union = unionOf(options.methods);
   const impl: Record<string, AnyHandler> = {};
   for (const method of ConsoleService.methods) {
-    const access = consoleAccessPolicy[method.localName as keyof typeof consoleAccessPolicy];
+    const access: unknown =
+      consoleAccessPolicy[method.localName as keyof typeof consoleAccessPolicy];
+    // As the services do: a method without a declared access fails the start, not a call.
+    if (typeof access !== 'string' || !ACCESS_LEVELS.has(access)) {
+      throw new Error(
+        `ConsoleService.${method.localName} has no access declared in consoleAccessPolicy`,
+      );
+    }
     const handler =
       union[method.localName] ??
       (() => {
@@ -103,7 +116,7 @@ export function createConsoleServiceImpl(
         );
       });
     const admit = async (request: unknown, ctx: HandlerContext) => {
-      await checkAccess(access, ctx, authenticate);
+      await checkAccess(access as Access, ctx, authenticate);
       validator.check(method.input, request);
     };
     if (method.methodKind === 'server_streaming') {
