@@ -6,6 +6,8 @@ module.exports = {
   testTimeout: require('./jest.preset.js').testTimeout,
   projects: [
     '<rootDir>/apps/*/jest.config.js',
+    // The console's browser app is a project of its own inside apps/console.
+    '<rootDir>/apps/console/ui/jest.config.js',
     '<rootDir>/libs/*/jest.config.js',
     '<rootDir>/tools/events/jest.config.js',
     '<rootDir>/tools/bench/jest.config.js',

@@ -39,6 +39,9 @@ export { errorDetailsOf } from './error-details/error-details-of';
 export { domainErrorOf } from './error-details/domain-error-of';
 export type { ErrorDetails } from './error-details/error-details';
 export { toConnectError } from './to-connect-error';
+// The contract's buf.validate rules, for servers other than ours (the console's Connect server).
+export { createRequestValidator } from './create-request-validator';
+export type { RequestValidator } from './request-validator';
 export {
   createServiceIdentity,
   type ServiceIdentity,
