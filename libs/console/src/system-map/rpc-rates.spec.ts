@@ -57,6 +57,34 @@ describe('rpcRatesOf', () => {
     expect(rates.has('post-service')).toBe(false);
   });
 
+  it('leaves health probes and reflection out: they are not the service traffic', () => {
+    const rates = rpcRatesOf(
+      [
+        histogram({ count: 10, bucketCounts: [10, 0, 0] }),
+        // A page's health Watch stream ends after minutes: it would be the p99.
+        histogram({
+          count: 1,
+          bucketCounts: [0, 0, 1],
+          attributes: { 'rpc.service': 'grpc.health.v1.Health', 'rpc.grpc.status_code': 1 },
+        }),
+        histogram({
+          count: 3,
+          bucketCounts: [3, 0, 0],
+          attributes: {
+            'rpc.service': 'grpc.reflection.v1.ServerReflection',
+            'rpc.grpc.status_code': 0,
+          },
+        }),
+      ],
+      10_000,
+    );
+    expect(rates.get('order-service')).toEqual({
+      requestsPerSecond: 1,
+      errorRatio: 0,
+      p99Ms: expect.closeTo(9.9, 6),
+    });
+  });
+
   it('says the lower bound when the quantile falls in the open last bucket', () => {
     expect(percentileOf([{ lower: 100, upper: Infinity, count: 3 }], 0.99)).toBe(100);
     expect(percentileOf([], 0.99)).toBe(0);

@@ -29,6 +29,22 @@ function isFailure(point: ReceivedMetricPoint): boolean {
   return typeof http === 'number' && http >= 500;
 }
 
+/**
+ * Calls that are the platform's, not the service's traffic: health probes
+ * (the console's own Watch streams last as long as a page is open, and would
+ * put minutes into the p99) and reflection (the explorer's).
+ */
+const infrastructureServices = new Set([
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+]);
+
+function isInfrastructure(point: ReceivedMetricPoint): boolean {
+  const service = point.attributes['rpc.service'];
+  return typeof service === 'string' && infrastructureServices.has(service);
+}
+
 interface Bucket {
   lower: number;
   upper: number;
@@ -47,6 +63,7 @@ export function rpcRatesOf(
   for (const point of points) {
     const toMs = serverDurationMetrics[point.name];
     if (toMs === undefined || point.kind !== 'histogram' || !point.count) continue;
+    if (isInfrastructure(point)) continue;
     let acc = perService.get(point.service);
     if (!acc) {
       acc = { count: 0, failed: 0, buckets: [] };
