@@ -17,5 +17,6 @@ export * from './create-test-logger';
 export * from './eventually';
 export * from './find-workspace-root';
 export * from './spawn-bundle';
+export * from './spawn-app-process';
 export * from './violations-of';
 export * from './user-tokens';
