@@ -1,0 +1,8 @@
+export type {
+  JobConsumer,
+  JobHandler,
+  JobOutcome,
+  QueuedJob,
+  ReceivedJob,
+  WorkQueue,
+} from './work-queue';
