@@ -54,12 +54,19 @@ function boundaries(testCode) {
         },
         // Shared code never reaches into one service's scope; a service sees its own and shared.
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-        ...['auth', 'inventory', 'order', 'post', 'notification', 'reporting', 'console'].map(
-          (scope) => ({
-            sourceTag: `scope:${scope}`,
-            onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
-          }),
-        ),
+        ...[
+          'auth',
+          'inventory',
+          'order',
+          'post',
+          'notification',
+          'reporting',
+          'subscription',
+          'console',
+        ].map((scope) => ({
+          sourceTag: `scope:${scope}`,
+          onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
+        })),
       ],
     },
   ];

@@ -11,6 +11,7 @@ export const SERVICES = [
   { name: 'post-service', port: 50054, env: 'POST' },
   { name: 'notification-service', port: 50055, env: 'NOTIFICATION' },
   { name: 'reporting-service', port: 50056, env: 'REPORTING' },
+  { name: 'subscription-service', port: 50057, env: 'SUBSCRIPTION' },
 ];
 
 const STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];

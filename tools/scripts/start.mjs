@@ -1,5 +1,5 @@
 // `npm start`: installs what is missing, then runs `nx run-many -t serve`
-// (the Kafka broker, the PostgreSQL server, all six services, the edge gateway and the console), waits until every
+// (the Kafka broker, the PostgreSQL server, all seven services, the edge gateway and the console), waits until every
 // service reports SERVING and the gateway and the console answer, and prints where to find them. Every process it
 // starts sends its traces, metrics and logs to the console, unless the user set an OTLP endpoint of their own.
 // Ctrl-C stops the whole process group.
@@ -105,7 +105,7 @@ if (stopping) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const rows = SERVICES.map((s) => `  ${s.name.padEnd(22)} ${serviceAddress(s)}`).join('\n');
   console.log(
-    `\n[switchboard] all six services are SERVING (${seconds}s)\n${rows}\n` +
+    `\n[switchboard] all seven services are SERVING (${seconds}s)\n${rows}\n` +
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
       `  postgres               ${maskedDatabaseUrl()}\n` +
       `  edge-gateway (HTTP)    ${edge}  (REST, Connect, gRPC-Web)${edgeUp ? '' : '  NOT ANSWERING'}\n` +

@@ -65,6 +65,7 @@ export function authConfigSchema() {
     postSecret: serviceSecret('post'),
     notificationSecret: serviceSecret('notification'),
     reportingSecret: serviceSecret('reporting'),
+    subscriptionSecret: serviceSecret('subscription'),
     seedDemoData: env.developmentOnlyFlag('SEED_DEMO_DATA'),
     tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 30, max: 86_400 }),
     issuer: env.string('AUTH_ISSUER', { default: 'switchboard-auth' }),
@@ -98,6 +99,7 @@ export function loadAuthConfig(source: Env = process.env) {
     [services.post.name, config.postSecret],
     [services.notification.name, config.notificationSecret],
     [services.reporting.name, config.reportingSecret],
+    [services.subscription.name, config.subscriptionSecret],
   ]);
   return Object.freeze({ ...config, serviceClients });
 }

@@ -16,6 +16,8 @@ export const publishedSecrets: readonly string[] = [
   'dev-post-service-secret',
   'dev-notification-service-secret',
   'dev-reporting-service-secret',
+  'dev-subscription-service-secret',
+  'dev-subscription-secret-key-published-in-this-repo',
   'dev-auth-key-encryption-key-published-in-this-repo',
 ];
 

@@ -11,7 +11,7 @@ import {
 } from './load-config';
 import { tlsSchema } from './tls-schema';
 
-/** The six services, their well-known ports and env prefixes. */
+/** The seven services, their well-known ports and env prefixes. */
 export const services = {
   auth: { name: serviceNames.auth, port: 50051, metricsPort: 9461 },
   inventory: { name: serviceNames.inventory, port: 50052, metricsPort: 9462 },
@@ -19,6 +19,7 @@ export const services = {
   post: { name: serviceNames.post, port: 50054, metricsPort: 9464 },
   notification: { name: serviceNames.notification, port: 50055, metricsPort: 9465 },
   reporting: { name: serviceNames.reporting, port: 50056, metricsPort: 9466 },
+  subscription: { name: serviceNames.subscription, port: 50057, metricsPort: 9469 },
 } as const;
 
 export type ServiceKey = keyof typeof services;

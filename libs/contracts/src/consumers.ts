@@ -30,6 +30,12 @@ export const consumers = [
     groupId: 'reporting-service',
     topics: [topics.identityUsers.name, topics.catalogProducts.name, topics.salesOrders.name],
   },
+  {
+    // Outside systems may subscribe to any event, so it reads every topic.
+    service: 'subscription-service',
+    groupId: 'subscription-service',
+    topics: Object.values(topics).map((t) => t.name),
+  },
 ] as const satisfies readonly ConsumerSpec[];
 
 export const allConsumers: readonly ConsumerSpec[] = consumers;

@@ -64,6 +64,12 @@ export const errorCatalogue = {
   TOO_MANY_WATCHES: 'resource_exhausted',
   /** The replica is shutting down: the client watches again, elsewhere or later. */
   WATCH_UNAVAILABLE: 'unavailable',
+  // subscription
+  SUBSCRIPTION_NOT_FOUND: 'not_found',
+  /** The sink did not agree to the CloudEvents Web Hooks handshake, or did not answer it in time. */
+  SINK_HANDSHAKE_REFUSED: 'failed_precondition',
+  /** More live subscriptions than one service keeps. */
+  TOO_MANY_SUBSCRIPTIONS: 'resource_exhausted',
   // edge-gateway
   /** Too many Login or Register calls from one client address at the edge; RetryInfo says when. */
   RATE_LIMITED: 'resource_exhausted',

@@ -20,6 +20,7 @@ export const serviceApps = [
   'post-service',
   'notification-service',
   'reporting-service',
+  'subscription-service',
 ] as const;
 
 export type ServiceApp = (typeof serviceApps)[number];

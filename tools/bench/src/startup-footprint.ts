@@ -1,5 +1,5 @@
 // Measurement 7: `npm start` as a user runs it, from an empty data folder
-// (cold) and again on the same folder (warm): the time to "all six services
+// (cold) and again on the same folder (warm): the time to "all seven services
 // are SERVING", the memory of every process it runs (six services, the
 // broker, PostgreSQL and the launcher: node, nx and its shells), the CPU each
 // spends doing nothing, the memory peak under a short mixed load, and what
@@ -34,6 +34,7 @@ const SERVICE_PORTS: Record<ServiceApp, number> = {
   'post-service': 50054,
   'notification-service': 50055,
   'reporting-service': 50056,
+  'subscription-service': 50057,
 };
 const DEFAULT_PORTS = [
   ...Object.values(SERVICE_PORTS),
@@ -45,8 +46,9 @@ const DEFAULT_PORTS = [
   9464,
   9465,
   9466,
+  9469,
 ];
-const READY = /all six services are SERVING/;
+const READY = /all seven services are SERVING/;
 const START_TIMEOUT_MS = 240_000;
 /** After SERVING and the load's set-up: consumers join their groups, seeding ends. */
 const IDLE_SETTLE_MS = 10_000;
@@ -441,7 +443,7 @@ export async function measureStartupFootprint(ctx: BenchContext): Promise<Sectio
       'the default ports, after the bundles were built (not timed): cold is the first start ' +
       '(broker storage formatted, PostgreSQL initialised, migrations, topics, demo data), warm ' +
       'a second start on the same folder after Ctrl-C; both timed from the spawn to its ' +
-      '"all six services are SERVING" line, nx included. On the warm stack, after a customer, ' +
+      '"all seven services are SERVING" line, nx included. On the warm stack, after a customer, ' +
       `an author and 10 followers are set up and ${IDLE_SETTLE_MS / 1000} s of rest: CPU ` +
       `(user + system from /proc) of every process over ${idleMs / 1000} s of no traffic, as ` +
       'a share of one core, and RSS and PSS (smaps_rollup) at the end of it; a sum of RSS ' +

@@ -18,7 +18,7 @@ export interface RunningStack {
 
 /**
  * Starts the system exactly as the README says (`npm start`), with a private
- * DATA_DIR, and waits for its "all six services are SERVING" line. DATABASE_URL
+ * DATA_DIR, and waits for its "all seven services are SERVING" line. DATABASE_URL
  * names a free port, so `postgres:serve` starts a fresh server with its data in
  * that DATA_DIR rather than reusing one at 5432 whose databases would carry
  * over from run to run.
@@ -66,7 +66,7 @@ export async function startStack(
       timeoutMs,
     );
     const poll = setInterval(() => {
-      if (out.includes('all six services are SERVING')) {
+      if (out.includes('all seven services are SERVING')) {
         clearInterval(poll);
         clearTimeout(timer);
         resolveReady();
