@@ -1,0 +1,126 @@
+import { subscriptionAccessPolicy, type SubscriptionService } from '@switchboard/contracts';
+import {
+  createEventRegistry,
+  createInboxConsumer,
+  type InboxConsumer,
+  type Subscription,
+} from '@switchboard/event-bus';
+import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
+import type { Unlisten } from '@switchboard/storage';
+import type { Clock } from '@switchboard/timing';
+import type { WorkQueue } from '@switchboard/work-queue';
+import type { DeliveryStore } from './delivery-store';
+import { createDeliveryDispatcher } from './dispatch/create-delivery-dispatcher';
+import type { DeliveryDispatcher } from './dispatch/delivery-dispatcher';
+import { createPostgresDeliveryOutbox } from './dispatch/postgres/create-postgres-delivery-outbox';
+import type { SubscriptionConfig } from './load-subscription-config';
+import { openWorkQueue } from './open-work-queue';
+import { createPostgresDeliveryStore } from './postgres/create-postgres-delivery-store';
+import { createSecretSealer } from './secrets/aes-gcm/create-secret-sealer';
+import type { ResolveHost } from './sinks/check-sink-url';
+import type { SubscriptionDatabase } from './subscription-schema';
+import { createSubscriptionServiceHandlers } from './subscription-service-handlers';
+import {
+  DELIVERIES_CHANNEL,
+  SUBSCRIPTION_GROUP_ID,
+  createSubscriptionSubscriptions,
+} from './subscriptions';
+
+export interface SubscriptionModuleOptions extends ServiceModuleOptions<
+  SubscriptionConfig,
+  SubscriptionDatabase
+> {
+  overrides?: SubscriptionModuleOverrides;
+}
+
+/** What a test on a shared broker sets. */
+export interface SubscriptionModuleOverrides {
+  /** A consumer group of the test's own. */
+  consumerGroupId?: string;
+  /** Wraps the real subscriptions, e.g. to handle only the events the test published. */
+  wrapSubscriptions?(
+    subscriptions: readonly Subscription<SubscriptionDatabase>[],
+  ): Subscription<SubscriptionDatabase>[];
+  /** The dispatcher's clock, stepped by a test instead of waiting out a poll. */
+  clock?: Clock;
+  /** Names a test's sink hosts resolve to, where DNS cannot be arranged. */
+  resolve?: ResolveHost;
+}
+
+export interface SubscriptionModule extends ServiceModule<typeof SubscriptionService> {
+  readonly consumer: InboxConsumer;
+  /** Undefined while no work-queue backend is built in (see open-work-queue.ts). */
+  readonly dispatcher: DeliveryDispatcher | undefined;
+  readonly queue: WorkQueue | undefined;
+  /** For the delivery workers. */
+  readonly deliveryStore: DeliveryStore;
+}
+
+/** The running subscription service: its API, the matcher on every topic, and the dispatcher. */
+export function createSubscriptionModule(options: SubscriptionModuleOptions): SubscriptionModule {
+  const { config, storage, bus, logger } = options;
+  const { overrides = {} } = options;
+  const registry = createEventRegistry();
+  const sealer = createSecretSealer(config.secretKey);
+  const subscriptions = createSubscriptionSubscriptions();
+  const consumer = createInboxConsumer({
+    storage,
+    bus,
+    logger,
+    groupId: overrides.consumerGroupId ?? SUBSCRIPTION_GROUP_ID,
+    subscriptions: overrides.wrapSubscriptions?.(subscriptions) ?? subscriptions,
+    maxAttempts: config.maxAttempts,
+  });
+  const queue = openWorkQueue(config.queueUrl, logger);
+  const dispatcher =
+    queue &&
+    createDeliveryDispatcher({
+      outbox: createPostgresDeliveryOutbox(storage.db),
+      queue,
+      logger,
+      clock: overrides.clock,
+      pollMs: config.dispatchPollMs,
+    });
+  let unlisten: Unlisten | undefined;
+
+  return {
+    handlers: createSubscriptionServiceHandlers({
+      db: storage.db,
+      sealer,
+      isKnownType: (type) => registry.byType(type) !== undefined,
+      allowLoopbackSinks: config.allowLoopbackSinks,
+      origin: config.origin,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      resolve: overrides.resolve,
+    }),
+    access: subscriptionAccessPolicy,
+    consumer,
+    dispatcher,
+    queue,
+    deliveryStore: createPostgresDeliveryStore(storage.db, sealer),
+    async start() {
+      if (config.allowLoopbackSinks) {
+        logger.warn('SUBSCRIPTION_ALLOW_LOOPBACK_SINKS is on: sinks may be on this machine');
+      }
+      if (dispatcher) {
+        // Woken by each commit that adds deliveries; the poll covers a lost connection.
+        unlisten = await storage
+          .listen(DELIVERIES_CHANNEL, () => dispatcher.poke(), {
+            onReconnect: () => dispatcher.poke(),
+          })
+          .catch((err: unknown) => {
+            logger.warn({ err }, 'cannot LISTEN for new deliveries; relying on polling');
+            return undefined;
+          });
+        dispatcher.start();
+      }
+      await consumer.start();
+    },
+    async close() {
+      await consumer.close();
+      await dispatcher?.close();
+      await unlisten?.().catch(() => undefined);
+      await queue?.close();
+    },
+  };
+}
