@@ -13,5 +13,6 @@ module.exports = {
     '<rootDir>/tools/bench/jest.config.js',
     '<rootDir>/tools/postgres/jest.config.js',
     '<rootDir>/tools/scripts/jest.config.js',
+    '<rootDir>/tools/webhook-receiver/jest.config.js',
   ],
 };
