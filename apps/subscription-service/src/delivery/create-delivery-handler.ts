@@ -1,0 +1,206 @@
+import type { Logger } from '@switchboard/logger';
+import { backoffDelay, type Backoff, type Clock } from '@switchboard/timing';
+import type { JobHandler, JobOutcome, ReceivedJob } from '@switchboard/work-queue';
+import type { AttemptOutcome, DeliveryStore } from '../delivery-store';
+import { buildCloudEventRequest } from './build-cloud-event-request';
+import type { DeliveryJob } from '../delivery-job';
+import { parseDeliveryJob } from './parse-delivery-job';
+import { parseRetryAfter } from './parse-retry-after';
+import { postToSink, type SinkAnswer } from './post-to-sink';
+import { signWebhook } from './sign-webhook';
+
+export interface DeliveryHandlerOptions {
+  readonly store: DeliveryStore;
+  /** Signature timestamps, Retry-After dates and the request timeout. */
+  readonly clock: Clock;
+  /** The global fetch unless a test or a proxy needs another. */
+  readonly fetch?: typeof fetch;
+  /** One attempt's budget, from connecting to the sink's answer. */
+  readonly timeoutMs: number;
+  /** Attempts (HTTP POSTs and redeliveries alike) before a delivery is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Between retries; the jitter is full unless set, so sinks that failed together are not hit together again. */
+  readonly backoff: Backoff;
+  /** The longest a sink's Retry-After may hold a delivery back (default 15 minutes, SQS's longest delay). */
+  readonly retryAfterMaxMs?: number;
+  /** [0, 1), for the jitter; tests pin it. */
+  readonly random?: () => number;
+  readonly logger: Logger;
+}
+
+export const DEFAULT_RETRY_AFTER_MAX_MS = 900_000;
+const USER_AGENT = 'switchboard-subscription-service';
+const MAX_REASON_LENGTH = 1_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The delivery worker's job handler: one job is one signed POST of one event
+ * to one subscription's sink, and what the sink says decides the job's fate.
+ *
+ * - 2xx: delivered, acknowledged.
+ * - 408, 429, 5xx, no answer or too slow: retried after an exponential
+ *   back-off with full jitter, or after the sink's Retry-After, until
+ *   maxAttempts; then dead-lettered.
+ * - any other 4xx: dead-lettered at once, since asking again gets the same answer.
+ * - 3xx: dead-lettered at once; redirects are never followed (SSRF).
+ * - a deleted or paused subscription: dropped (acknowledged, recorded).
+ * - a job that is not the agreed JSON: dead-lettered with what is wrong.
+ *
+ * Every attempt is recorded through the store. The delivery id, and so the
+ * webhook-id header, is the same on every attempt: a worker that dies after
+ * the POST and before the ack makes the queue deliver again, and the sink
+ * sees the same id twice and keeps one.
+ */
+export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandler {
+  const { store, clock, logger, timeoutMs, maxAttempts } = options;
+  const doFetch = options.fetch ?? fetch;
+  const random = options.random ?? Math.random;
+  const backoff: Backoff = { ...options.backoff, jitter: options.backoff.jitter ?? 'full' };
+  const retryAfterMaxMs = options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
+  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    throw new RangeError(`maxAttempts must be a whole number >= 1 (got ${maxAttempts})`);
+  }
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
+
+  function retryIn(delayMs: number): JobOutcome {
+    return { kind: 'retry', delayMs: Math.max(0, Math.round(delayMs)) };
+  }
+
+  function deadLetter(reason: string): JobOutcome {
+    return { kind: 'dead-letter', reason: clip(reason) };
+  }
+
+  async function giveUp(
+    deliveryId: string,
+    reason: string,
+    attempt?: AttemptOutcome,
+  ): Promise<JobOutcome> {
+    await store.markDeadLettered(deliveryId, clip(reason), attempt);
+    logger.info({ deliveryId, reason }, 'delivery dead-lettered');
+    return deadLetter(reason);
+  }
+
+  async function drop(deliveryId: string, reason: string): Promise<JobOutcome> {
+    await store.markDeadLettered(deliveryId, reason);
+    logger.info({ deliveryId, reason }, 'delivery dropped');
+    return { kind: 'ack' };
+  }
+
+  async function deliver(job: DeliveryJob, attempt: number): Promise<JobOutcome> {
+    const { deliveryId, subscriptionId, event } = job;
+    const target = await store.subscriptionForDelivery(deliveryId);
+    // Nothing to record against: the queue's dead-letter queue keeps the job for inspection.
+    if (target === undefined) return deadLetter(`unknown delivery ${deliveryId}`);
+    if (target.subscriptionId !== subscriptionId) {
+      return giveUp(
+        deliveryId,
+        `the job names subscription ${subscriptionId}, but delivery ${deliveryId} belongs to ${target.subscriptionId}`,
+      );
+    }
+    if (target.deleted) {
+      return drop(deliveryId, 'dropped: the subscription was deleted before delivery');
+    }
+    if (target.paused) {
+      return drop(
+        deliveryId,
+        'dropped: the subscription is paused (events while paused are not delivered)',
+      );
+    }
+    if (attempt > maxAttempts) {
+      // Redeliveries after crashes count too: a job that keeps killing its worker stops here.
+      return giveUp(deliveryId, `gave up: delivered to workers ${attempt - 1} times already`);
+    }
+
+    const request = buildCloudEventRequest(event, target.mode);
+    let signature: Record<string, string>;
+    try {
+      signature = signWebhook({
+        secret: target.signingSecret,
+        id: deliveryId,
+        timestampSeconds: Math.floor(clock.now() / 1_000),
+        body: request.body,
+      });
+    } catch (err) {
+      return giveUp(deliveryId, `cannot sign the delivery: ${(err as Error).message}`);
+    }
+    const answer = await postToSink({
+      url: target.sinkUrl,
+      headers: { ...request.headers, ...signature, 'user-agent': USER_AGENT },
+      body: request.body,
+      timeoutMs,
+      clock,
+      fetch: doFetch,
+    });
+
+    if (answer.answered && answer.status >= 200 && answer.status < 300) {
+      await store.markDelivered(deliveryId, { httpStatus: answer.status });
+      logger.debug({ deliveryId, attempt, status: answer.status }, 'delivered');
+      return { kind: 'ack' };
+    }
+    const httpStatus = answer.answered ? answer.status : 0;
+    const error = describe(answer);
+    if (answer.answered && !isRetriable(answer.status)) {
+      const why =
+        answer.status >= 300 && answer.status < 400 ? 'redirects are not followed' : 'not retried';
+      return giveUp(deliveryId, `${error}; ${why}`, { httpStatus, error });
+    }
+    if (attempt >= maxAttempts) {
+      return giveUp(deliveryId, `gave up after ${attempt} attempts: ${error}`, {
+        httpStatus,
+        error,
+      });
+    }
+    const askedMs = answer.answered ? parseRetryAfter(answer.retryAfter, clock.now()) : undefined;
+    const delayMs =
+      askedMs === undefined
+        ? backoffDelay(backoff, attempt, random)
+        : Math.min(askedMs, retryAfterMaxMs);
+    await store.recordAttempt(deliveryId, { httpStatus, error });
+    logger.debug({ deliveryId, attempt, httpStatus, error, delayMs }, 'delivery will be retried');
+    return retryIn(delayMs);
+  }
+
+  return async (received: ReceivedJob) => {
+    const parsed = parseDeliveryJob(received.body);
+    if (!parsed.ok) {
+      logger.warn({ jobId: received.id, problem: parsed.problem }, 'malformed delivery job');
+      // The job id is the delivery id: when it is one, ListDeliveries shows why it failed.
+      if (UUID.test(received.id)) {
+        await store.markDeadLettered(received.id, clip(parsed.problem)).catch((err: unknown) => {
+          logger.warn({ jobId: received.id, err }, 'could not record a malformed job');
+        });
+      }
+      return deadLetter(parsed.problem);
+    }
+    try {
+      return await deliver(parsed.job, received.attempt);
+    } catch (err) {
+      // The store (PostgreSQL) failed, not the sink: the job waits for it as it
+      // would for a sink, and is never acknowledged without its record.
+      const error = `the delivery store failed: ${(err as Error).message}`;
+      logger.warn({ deliveryId: parsed.job.deliveryId, err }, 'delivery store failed');
+      if (received.attempt >= maxAttempts) {
+        return deadLetter(`gave up after ${received.attempt} attempts: ${error}`);
+      }
+      return retryIn(backoffDelay(backoff, received.attempt, random));
+    }
+  };
+}
+
+/** 408 and 429 say "not now", and a 5xx is the sink's own trouble: all worth asking again. */
+function isRetriable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function describe(answer: SinkAnswer): string {
+  if (!answer.answered) return answer.error;
+  const said = answer.excerpt ? `: ${answer.excerpt}` : '';
+  if (answer.status >= 300 && answer.status < 400) {
+    return `the sink answered ${answer.status}${answer.location ? ` (to ${answer.location})` : ''}`;
+  }
+  return `the sink answered ${answer.status}${said}`;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 3)}...` : text;
+}
