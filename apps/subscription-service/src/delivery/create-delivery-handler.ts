@@ -3,6 +3,11 @@ import { backoffDelay, type Backoff, type Clock } from '@switchboard/timing';
 import type { JobHandler, JobOutcome, ReceivedJob } from '@switchboard/work-queue';
 import type { AttemptOutcome, DeliveryStore } from '../delivery-store';
 import { buildCloudEventRequest } from './build-cloud-event-request';
+import {
+  createDeliveryMetrics,
+  type DeliveryMetrics,
+  type DeliveryOutcomeName,
+} from './delivery-metrics';
 import type { DeliveryJob } from '../delivery-job';
 import { parseDeliveryJob } from './parse-delivery-job';
 import { parseRetryAfter } from './parse-retry-after';
@@ -26,6 +31,8 @@ export interface DeliveryHandlerOptions {
   /** [0, 1), for the jitter; tests pin it. */
   readonly random?: () => number;
   readonly logger: Logger;
+  /** The global meter's instruments unless a test brings its own. */
+  readonly metrics?: DeliveryMetrics;
 }
 
 export const DEFAULT_RETRY_AFTER_MAX_MS = 900_000;
@@ -57,6 +64,8 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
   const random = options.random ?? Math.random;
   const backoff: Backoff = { ...options.backoff, jitter: options.backoff.jitter ?? 'full' };
   const retryAfterMaxMs = options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
+  const meters = options.metrics ?? createDeliveryMetrics();
+  const count = (outcome: DeliveryOutcomeName) => meters.jobs.add(1, { outcome });
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new RangeError(`maxAttempts must be a whole number >= 1 (got ${maxAttempts})`);
   }
@@ -76,12 +85,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
     attempt?: AttemptOutcome,
   ): Promise<JobOutcome> {
     await store.markDeadLettered(deliveryId, clip(reason), attempt);
+    count('dead_lettered');
     logger.info({ deliveryId, reason }, 'delivery dead-lettered');
     return deadLetter(reason);
   }
 
   async function drop(deliveryId: string, reason: string): Promise<JobOutcome> {
     await store.markDeadLettered(deliveryId, reason);
+    count('dropped');
     logger.info({ deliveryId, reason }, 'delivery dropped');
     return { kind: 'ack' };
   }
@@ -90,7 +101,10 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
     const { deliveryId, subscriptionId, event } = job;
     const target = await store.subscriptionForDelivery(deliveryId);
     // Nothing to record against: the queue's dead-letter queue keeps the job for inspection.
-    if (target === undefined) return deadLetter(`unknown delivery ${deliveryId}`);
+    if (target === undefined) {
+      count('dead_lettered');
+      return deadLetter(`unknown delivery ${deliveryId}`);
+    }
     if (target.subscriptionId !== subscriptionId) {
       return giveUp(
         deliveryId,
@@ -123,6 +137,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
     } catch (err) {
       return giveUp(deliveryId, `cannot sign the delivery: ${(err as Error).message}`);
     }
+    const sentAt = clock.now();
     const answer = await postToSink({
       url: target.sinkUrl,
       headers: { ...request.headers, ...signature, 'user-agent': USER_AGENT },
@@ -132,8 +147,15 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       fetch: doFetch,
     });
 
+    const took = (outcome: DeliveryOutcomeName) =>
+      meters.attemptDuration.record(clock.now() - sentAt, { outcome });
+
     if (answer.answered && answer.status >= 200 && answer.status < 300) {
       await store.markDelivered(deliveryId, { httpStatus: answer.status });
+      took('delivered');
+      count('delivered');
+      const eventTime = event.time === undefined ? NaN : Date.parse(event.time);
+      if (!Number.isNaN(eventTime)) meters.lag.record(Math.max(0, clock.now() - eventTime));
       logger.debug({ deliveryId, attempt, status: answer.status }, 'delivered');
       return { kind: 'ack' };
     }
@@ -142,9 +164,11 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
     if (answer.answered && !isRetriable(answer.status)) {
       const why =
         answer.status >= 300 && answer.status < 400 ? 'redirects are not followed' : 'not retried';
+      took('dead_lettered');
       return giveUp(deliveryId, `${error}; ${why}`, { httpStatus, error });
     }
     if (attempt >= maxAttempts) {
+      took('dead_lettered');
       return giveUp(deliveryId, `gave up after ${attempt} attempts: ${error}`, {
         httpStatus,
         error,
@@ -156,6 +180,8 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
         ? backoffDelay(backoff, attempt, random)
         : Math.min(askedMs, retryAfterMaxMs);
     await store.recordAttempt(deliveryId, { httpStatus, error });
+    took('retried');
+    count('retried');
     logger.debug({ deliveryId, attempt, httpStatus, error, delayMs }, 'delivery will be retried');
     return retryIn(delayMs);
   }
@@ -164,6 +190,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
     const parsed = parseDeliveryJob(received.body);
     if (!parsed.ok) {
       logger.warn({ jobId: received.id, problem: parsed.problem }, 'malformed delivery job');
+      count('dead_lettered');
       // The job id is the delivery id: when it is one, ListDeliveries shows why it failed.
       if (UUID.test(received.id)) {
         await store.markDeadLettered(received.id, clip(parsed.problem)).catch((err: unknown) => {
@@ -180,8 +207,10 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       const error = `the delivery store failed: ${(err as Error).message}`;
       logger.warn({ deliveryId: parsed.job.deliveryId, err }, 'delivery store failed');
       if (received.attempt >= maxAttempts) {
+        count('dead_lettered');
         return deadLetter(`gave up after ${received.attempt} attempts: ${error}`);
       }
+      count('retried');
       return retryIn(backoffDelay(backoff, received.attempt, random));
     }
   };
