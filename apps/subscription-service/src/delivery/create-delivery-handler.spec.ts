@@ -63,6 +63,7 @@ function setup(
   const handler = createDeliveryHandler({
     store,
     clock,
+    allowLoopbackSinks: true,
     timeoutMs: 5_000,
     maxAttempts: 3,
     backoff: { initialMs: 1_000, maxMs: 60_000 },
@@ -324,6 +325,49 @@ describe('createDeliveryHandler', () => {
       status: 'DEAD_LETTERED',
       lastHttpStatus: 307,
     });
+  });
+
+  it('checks the address at each connection: a name now resolving to the metadata address is not sent to', async () => {
+    const target = await sink({ status: 200 });
+    const port = new URL(target.url).port;
+    const resolveTo = (address: string) => async () => [address];
+
+    // By name, through the guarded lookup: allowed loopback is reached.
+    const byName = setup(`http://sink.example:${port}/hooks`, { resolve: resolveTo('127.0.0.1') });
+    await expect(byName.handler(byName.job(1))).resolves.toEqual({ kind: 'ack' });
+    expect(target.received).toHaveLength(1);
+    expect(target.received[0]!.headers.host).toBe(`sink.example:${port}`);
+
+    const rebound = setup(`http://sink.example:${port}/hooks`, {
+      resolve: resolveTo('169.254.169.254'),
+    });
+    const reason =
+      'not sent: sink.example resolves to 169.254.169.254, a cloud metadata address; sinks must be public endpoints';
+    await expect(rebound.handler(rebound.job(1))).resolves.toEqual({ kind: 'dead-letter', reason });
+    expect(rebound.store.get(rebound.deliveryId)).toEqual({
+      status: 'DEAD_LETTERED',
+      attempts: 1,
+      lastHttpStatus: 0,
+      lastError: reason,
+    });
+    expect(target.received).toHaveLength(1);
+  });
+
+  it('without SUBSCRIPTION_ALLOW_LOOPBACK_SINKS a loopback sink is refused, by address or by name', async () => {
+    const target = await sink({ status: 200 });
+    const literal = setup(target.url, { allowLoopbackSinks: false });
+    await expect(literal.handler(literal.job(1))).resolves.toEqual({
+      kind: 'dead-letter',
+      reason: 'not sent: 127.0.0.1 is a loopback address; sinks must be public endpoints',
+    });
+    const named = setup(`http://localhost:${new URL(target.url).port}/`, {
+      allowLoopbackSinks: false,
+    });
+    const outcome = await named.handler(named.job(1));
+    expect(outcome.kind === 'dead-letter' && outcome.reason).toMatch(
+      /^not sent: localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
+    );
+    expect(target.received).toHaveLength(0);
   });
 
   it.each([

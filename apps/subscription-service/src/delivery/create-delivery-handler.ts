@@ -2,6 +2,7 @@ import type { Logger } from '@switchboard/logger';
 import { backoffDelay, type Backoff, type Clock } from '@switchboard/timing';
 import type { JobHandler, JobOutcome, ReceivedJob } from '@switchboard/work-queue';
 import type { AttemptOutcome, DeliveryStore } from '../delivery-store';
+import type { ResolveHost } from '../sinks/check-sink-url';
 import { buildCloudEventRequest } from './build-cloud-event-request';
 import {
   createDeliveryMetrics,
@@ -11,15 +12,21 @@ import {
 import type { DeliveryJob } from '../delivery-job';
 import { parseDeliveryJob } from './parse-delivery-job';
 import { parseRetryAfter } from './parse-retry-after';
-import { postToSink, type SinkAnswer } from './post-to-sink';
+import { createSinkConnections, postToSink, type SinkAnswer } from './post-to-sink';
 import { signWebhook } from './sign-webhook';
 
 export interface DeliveryHandlerOptions {
   readonly store: DeliveryStore;
   /** Signature timestamps, Retry-After dates and the request timeout. */
   readonly clock: Clock;
-  /** The global fetch unless a test or a proxy needs another. */
-  readonly fetch?: typeof fetch;
+  /**
+   * SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: whether a sink may be on loopback or a
+   * private network (development and tests only). Link-local and metadata
+   * addresses are refused always, checked as each connection is made.
+   */
+  readonly allowLoopbackSinks: boolean;
+  /** Replaces DNS, for tests whose sink names cannot be arranged. */
+  readonly resolve?: ResolveHost;
   /** One attempt's budget, from connecting to the sink's answer. */
   readonly timeoutMs: number;
   /** Attempts (HTTP POSTs and redeliveries alike) before a delivery is dead-lettered. */
@@ -50,6 +57,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   maxAttempts; then dead-lettered.
  * - any other 4xx: dead-lettered at once, since asking again gets the same answer.
  * - 3xx: dead-lettered at once; redirects are never followed (SSRF).
+ * - a sink whose name now resolves to a link-local, metadata or (unless
+ *   allowed) loopback or private address: dead-lettered unsent (DNS rebinding).
  * - a deleted or paused subscription: dropped (acknowledged, recorded).
  * - a job that is not the agreed JSON: dead-lettered with what is wrong.
  *
@@ -60,7 +69,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandler {
   const { store, clock, logger, timeoutMs, maxAttempts } = options;
-  const doFetch = options.fetch ?? fetch;
+  const connections = createSinkConnections({
+    allowLoopback: options.allowLoopbackSinks,
+    resolve: options.resolve,
+  });
   const random = options.random ?? Math.random;
   const backoff: Backoff = { ...options.backoff, jitter: options.backoff.jitter ?? 'full' };
   const retryAfterMaxMs = options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
@@ -144,7 +156,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       body: request.body,
       timeoutMs,
       clock,
-      fetch: doFetch,
+      connections,
     });
 
     const took = (outcome: DeliveryOutcomeName) =>
@@ -158,6 +170,12 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       if (!Number.isNaN(eventTime)) meters.lag.record(Math.max(0, clock.now() - eventTime));
       logger.debug({ deliveryId, attempt, status: answer.status }, 'delivered');
       return { kind: 'ack' };
+    }
+    if ('refused' in answer) {
+      // Policy, not a fault: asking again would be refused again.
+      const reason = `not sent: ${answer.refused}; sinks must be public endpoints`;
+      took('dead_lettered');
+      return giveUp(deliveryId, reason, { httpStatus: 0, error: reason });
     }
     const httpStatus = answer.answered ? answer.status : 0;
     const error = describe(answer);
@@ -221,7 +239,7 @@ function isRetriable(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-function describe(answer: SinkAnswer): string {
+function describe(answer: Exclude<SinkAnswer, { refused: string }>): string {
   if (!answer.answered) return answer.error;
   const said = answer.excerpt ? `: ${answer.excerpt}` : '';
   if (answer.status >= 300 && answer.status < 400) {

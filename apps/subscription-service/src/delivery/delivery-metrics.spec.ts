@@ -23,6 +23,7 @@ describe('delivery metrics', () => {
     const handler = createDeliveryHandler({
       store,
       clock,
+      allowLoopbackSinks: true,
       timeoutMs: 5_000,
       maxAttempts: 3,
       backoff: { initialMs: 1_000, maxMs: 60_000 },

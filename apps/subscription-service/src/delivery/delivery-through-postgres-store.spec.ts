@@ -85,6 +85,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
     return createDeliveryHandler({
       store: createPostgresDeliveryStore(storage.db, sealer),
       clock,
+      allowLoopbackSinks: true,
       timeoutMs: 5_000,
       maxAttempts: 3,
       backoff: { initialMs: 1_000, maxMs: 60_000 },
