@@ -27,6 +27,8 @@ export interface DeliveryHandlerOptions {
   readonly allowLoopbackSinks: boolean;
   /** Replaces DNS, for tests whose sink names cannot be arranged. */
   readonly resolve?: ResolveHost;
+  /** PEM CAs that replace the system's for https sinks: sinks behind a private CA, and tests. */
+  readonly sinkCa?: string | Buffer;
   /** One attempt's budget, from connecting to the sink's answer. */
   readonly timeoutMs: number;
   /** Attempts (HTTP POSTs and redeliveries alike) before a delivery is dead-lettered. */
@@ -72,6 +74,7 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
   const connections = createSinkConnections({
     allowLoopback: options.allowLoopbackSinks,
     resolve: options.resolve,
+    ca: options.sinkCa,
   });
   const random = options.random ?? Math.random;
   const backoff: Backoff = { ...options.backoff, jitter: options.backoff.jitter ?? 'full' };

@@ -58,6 +58,8 @@ class RefusedAddressError extends Error {}
 export function createSinkConnections(options: {
   allowLoopback: boolean;
   resolve?: ResolveHost;
+  /** PEM CAs that replace the system's for https sinks (a private CA; tests). */
+  ca?: string | Buffer;
 }): SinkConnections {
   const refusal = (address: string) =>
     refusedAddressKind(address, { allowLoopback: options.allowLoopback });
@@ -90,7 +92,7 @@ export function createSinkConnections(options: {
     }
   };
   const http = new HttpAgent({ keepAlive: true });
-  const https = new HttpsAgent({ keepAlive: true });
+  const https = new HttpsAgent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
   return {
     http,
     https,
