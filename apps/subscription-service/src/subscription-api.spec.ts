@@ -247,6 +247,7 @@ describe('SubscriptionService API', () => {
       const cases: [string, RegExp][] = [
         ['http://169.254.169.254/latest/meta-data', /cloud metadata/],
         ['http://[fd00:ec2::254]/', /cloud metadata/],
+        ['http://[::ffff:a9fe:a9fe]/', /cloud metadata/],
         ['http://169.254.7.7/hook', /link-local/],
         ['http://[fe80::1]/hook', /link-local/],
         ['http://0.0.0.0:9/hook', /unspecified/],

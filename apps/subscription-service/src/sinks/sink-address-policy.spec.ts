@@ -16,6 +16,9 @@ describe('refusedAddressKind', () => {
       ['255.255.255.255', 'multicast or broadcast'],
       ['ff02::1', 'multicast or broadcast'],
       ['::ffff:169.254.169.254', 'cloud metadata'],
+      ['::ffff:a9fe:a9fe', 'cloud metadata'],
+      ['64:ff9b::a9fe:a9fe', 'cloud metadata'],
+      ['64:ff9b::169.254.1.1', 'link-local'],
     ];
     for (const [address, kind] of cases) {
       expect(refusedAddressKind(address, strict)).toBe(kind);
@@ -36,6 +39,8 @@ describe('refusedAddressKind', () => {
       expect(refusedAddressKind(address, loose)).toBeUndefined();
     }
     expect(refusedAddressKind('::ffff:127.0.0.1', strict)).toBe('loopback');
+    expect(refusedAddressKind('::ffff:7f00:1', strict)).toBe('loopback');
+    expect(refusedAddressKind('64:ff9b::a00:1', strict)).toBe('private');
   });
 
   it('lets public addresses through', () => {
