@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { create, type Message } from '@bufbuild/protobuf';
+import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   DeliveryMode,
@@ -10,6 +10,9 @@ import {
 } from '@switchboard/contracts';
 import {
   createEventBus,
+  encodeEvent,
+  type BatchHandlerContext,
+  type BatchItem,
   type EventBus,
   type HandlerContext,
   type Subscription,
@@ -59,11 +62,21 @@ describe('matching events to subscriptions', () => {
   const onlyPublished = (
     subscriptions: readonly Subscription<SubscriptionDatabase>[],
   ): Subscription<SubscriptionDatabase>[] =>
-    subscriptions.map(({ schema, handle }) => ({
+    subscriptions.map(({ schema, handle, handleBatch }) => ({
       schema,
       handle: async (message: Message, ctx: HandlerContext<SubscriptionDatabase>) => {
         if (published.has(ctx.event.id)) await handle(message, ctx);
       },
+      // Runs go through the batch handler, as in production.
+      handleBatch:
+        handleBatch &&
+        (async (
+          items: readonly BatchItem<DescMessage>[],
+          ctx: BatchHandlerContext<SubscriptionDatabase>,
+        ) => {
+          const mine = items.filter((item) => published.has(item.event.id));
+          if (mine.length > 0) await handleBatch(mine, ctx);
+        }),
     }));
 
   function start() {
@@ -247,5 +260,38 @@ describe('matching events to subscriptions', () => {
       lastError: 'sink answered 410',
     });
     expect(await store.subscriptionForDelivery(randomUUID())).toBeUndefined();
+  });
+
+  it('a run of orders in one write: one query, the matching ones only', async () => {
+    const threshold = await subscribe({
+      filter: {
+        types: [PLACED],
+        conditions: [
+          { field: 'total.amountMinor', test: { case: 'range', value: { gte: 1000, lt: 1500 } } },
+        ],
+      },
+    });
+    const orders = Array.from({ length: 20 }, (_, i) => orderPlaced(BigInt(i * 100)));
+    const key = randomUUID();
+    const ids = orders.map(() => randomUUID());
+    for (const id of ids) published.add(id);
+    await producer.publishRaw(
+      orders.map((order, i) => ({
+        ...encodeEvent(order, {
+          registry: bus.registry,
+          source: bus.registry.byType(PLACED)!.event.source,
+          id: ids[i]!,
+        }),
+        key,
+      })),
+    );
+    await handled(ids);
+    const rows = await service.running.storage.db
+      .selectFrom('deliveries')
+      .select('event_id')
+      .where('subscription_id', '=', threshold.id)
+      .execute();
+    // 1000, 1100, 1200, 1300 and 1400.
+    expect(rows.map((r) => r.event_id).sort()).toEqual(ids.slice(10, 15).sort());
   });
 });
