@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Code } from '@connectrpc/connect';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
@@ -6,6 +7,7 @@ import {
   EventFilterSchema,
 } from '@switchboard/contracts';
 import { errorInfo, failure, startServiceUnderTest } from '@switchboard/testing';
+import { MAX_SUBSCRIPTIONS } from './subscription-service-handlers';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
 import { startRealAuth, type RealAuth } from './testing/real-auth';
 import { startTestSink, type TestSink } from './testing/test-sink';
@@ -318,6 +320,47 @@ describe('SubscriptionService API', () => {
         ).map((r) => r.sink_url),
       );
       for (const refusedSink of sinks.slice(-4)) expect(stored.has(refusedSink.url)).toBe(false);
+    });
+  });
+
+  describe('size of the whole', () => {
+    it(`refuses a subscription beyond ${MAX_SUBSCRIPTIONS} live ones with RESOURCE_EXHAUSTED`, async () => {
+      const db = service.running.storage.db;
+      const { n } = await db
+        .selectFrom('subscriptions')
+        .select((eb) => eb.fn.countAll<bigint>().as('n'))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      // Filled straight in the table: a thousand handshakes would prove nothing more.
+      const filler = Array.from({ length: MAX_SUBSCRIPTIONS - Number(n) }, () => ({
+        subscription_id: randomUUID(),
+        sink_url: 'https://example.com/hook',
+        filter: JSON.stringify({ types: [PLACED] }),
+        mode: 'binary' as const,
+        description: 'filler',
+        secret_sealed: 'sealed',
+      }));
+      await db.insertInto('subscriptions').values(filler).execute();
+      try {
+        const err = await failure(
+          service.client.createSubscription(request(agreeing.url), auth.admin),
+        );
+        expect(err.code).toBe(Code.ResourceExhausted);
+        expect(errorInfo(err).code).toBe('TOO_MANY_SUBSCRIPTIONS');
+
+        await service.client.deleteSubscription(
+          { subscriptionId: filler[0]!.subscription_id },
+          auth.admin,
+        );
+        const created = await service.client.createSubscription(request(agreeing.url), auth.admin);
+        expect(created.subscription!.subscriptionId).toMatch(/^[0-9a-f-]{36}$/);
+      } finally {
+        await db
+          .updateTable('subscriptions')
+          .set({ deleted_at: new Date() })
+          .where('description', '=', 'filler')
+          .execute();
+      }
     });
   });
 });
