@@ -495,7 +495,7 @@ async function secureSetup() {
     for (const name of ['broker', 'admin', ...services])
       users[name] = randomBytes(24).toString('hex');
     writeFileSync(usersFile, JSON.stringify(users, null, 2) + '\n', { mode: 0o600 });
-    // Everything `npm start` needs to run all six services against this
+    // Everything `npm start` needs to run all seven services against this
     // broker, each logging in as itself through <SERVICE>_KAFKA_SASL_*.
     const servicesEnv = {
       ...clientEnv(files.ca, undefined, undefined),
@@ -689,7 +689,7 @@ function printClientHelp() {
         .join(', ')} ` +
         `(admin is a super user); passwords in ${rel(join(secureDir, 'users.json'))}`,
       `${PREFIX} e.g. set -a; . ${rel(join(secureDir, 'admin.env'))}; set +a; npm run events -- lag reporting-service`,
-      `${PREFIX} all six services as themselves: set -a; . ${rel(join(secureDir, 'services.env'))}; set +a; npm start`,
+      `${PREFIX} all seven services as themselves: set -a; . ${rel(join(secureDir, 'services.env'))}; set +a; npm start`,
     ].join('\n'),
   );
 }

@@ -12,6 +12,7 @@ const productionSecrets = {
   POST_SERVICE_SECRET: 'post-secret-of-ours',
   NOTIFICATION_SERVICE_SECRET: 'notification-secret-of-ours',
   REPORTING_SERVICE_SECRET: 'reporting-secret-of-ours',
+  SUBSCRIPTION_SERVICE_SECRET: 'subscription-secret-of-ours',
   // Or TLS_CERT_FILE and TLS_KEY_FILE: production needs one or the other.
   GRPC_PLAINTEXT: 'true',
   AUTH_KEY_ENCRYPTION_KEY: 'a-key-encryption-key-of-our-own-32+',
@@ -105,6 +106,7 @@ describe('loadAuthConfig', () => {
         'POST_SERVICE_SECRET',
         'NOTIFICATION_SERVICE_SECRET',
         'REPORTING_SERVICE_SECRET',
+        'SUBSCRIPTION_SERVICE_SECRET',
         'AUTH_KEY_ENCRYPTION_KEY',
       ]);
       expect(found[0]).toContain('is required outside development');

@@ -33,7 +33,8 @@ export interface DeliveryStore {
   /**
    * Given up: DEAD_LETTERED with the reason in last_error, attempts + 1 when
    * `attempt` says an HTTP attempt was made (a job dropped for a deleted
-   * subscription made none). Ignored when already DELIVERED.
+   * subscription made none). Ignored unless PENDING: a delivered one stays
+   * delivered, and a second dead-lettering keeps the first reason.
    */
   markDeadLettered(deliveryId: string, reason: string, attempt?: AttemptOutcome): Promise<void>;
 }

@@ -69,6 +69,12 @@ const subscriptionSchema = {
     min: 10,
     max: 600_000,
   }),
+  /** How long delivered and dead-lettered deliveries stay listed; pending ones stay until done. */
+  deliveryRetentionHours: env.int('SUBSCRIPTION_DELIVERY_RETENTION_HOURS', {
+    default: 7 * 24,
+    min: 1,
+    max: 24 * 365,
+  }),
 };
 
 export function loadSubscriptionConfig(source: Env = process.env) {

@@ -7,7 +7,7 @@ import {
 } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
 import type { Unlisten } from '@switchboard/storage';
-import type { Clock } from '@switchboard/timing';
+import { createPeriodicTask, systemClock, type Clock } from '@switchboard/timing';
 import type { WorkQueue } from '@switchboard/work-queue';
 import type { DeliveryStore } from './delivery-store';
 import { createDeliveryDispatcher } from './dispatch/create-delivery-dispatcher';
@@ -15,6 +15,7 @@ import type { DeliveryDispatcher } from './dispatch/delivery-dispatcher';
 import { createPostgresDeliveryOutbox } from './dispatch/postgres/create-postgres-delivery-outbox';
 import type { SubscriptionConfig } from './load-subscription-config';
 import { openWorkQueue } from './open-work-queue';
+import { pruneDeliveries } from './prune-deliveries';
 import { createPostgresDeliveryStore } from './postgres/create-postgres-delivery-store';
 import { createSecretSealer } from './secrets/aes-gcm/create-secret-sealer';
 import type { ResolveHost } from './sinks/check-sink-url';
@@ -82,6 +83,21 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
       pollMs: config.dispatchPollMs,
     });
   let unlisten: Unlisten | undefined;
+  const clock = overrides.clock ?? systemClock;
+  const retentionMs = config.deliveryRetentionHours * 3_600_000;
+  const pruner = createPeriodicTask({
+    intervalMs: 10 * 60_000,
+    clock,
+    async run() {
+      // In batches, so one round never holds a long delete.
+      while (!pruner.stopped) {
+        const gone = await pruneDeliveries(storage.db, new Date(clock.now() - retentionMs), 1_000);
+        if (gone > 0) logger.debug({ gone }, 'old deliveries pruned');
+        if (gone < 1_000) return;
+      }
+    },
+    onError: (err) => logger.warn({ err }, 'pruning old deliveries failed; will retry'),
+  });
 
   return {
     handlers: createSubscriptionServiceHandlers({
@@ -115,8 +131,10 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
         dispatcher.start();
       }
       await consumer.start();
+      pruner.start();
     },
     async close() {
+      await pruner.close();
       await consumer.close();
       await dispatcher?.close();
       await unlisten?.().catch(() => undefined);

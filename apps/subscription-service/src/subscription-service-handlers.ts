@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SubscriptionService } from '@switchboard/contracts';
 import { DomainError, createValidationError } from '@switchboard/errors';
 import { createSequencePageTokenCodec, type ServiceImpl } from '@switchboard/rpc';
-import type { Kysely } from '@switchboard/storage';
+import { sql, type Kysely } from '@switchboard/storage';
 import { validateFilter } from './matching/validate-filter';
 import type { SecretSealer } from './secrets/secret-sealer';
 import { createSigningSecret } from './secrets/create-signing-secret';
@@ -14,6 +14,8 @@ import { deliveryOf, storedMode, storedStatus, subscriptionOf } from './to-messa
 /** Live subscriptions one service keeps: every event is matched against each. */
 export const MAX_SUBSCRIPTIONS = 1_000;
 const DEFAULT_PAGE_SIZE = 20;
+/** The advisory lock key of CreateSubscription's limit check (any constant of this service's own). */
+const CREATE_LOCK = 0x5b5c_0001;
 
 const subscriptionPages = createSequencePageTokenCodec('subscriptions');
 const deliveryPages = createSequencePageTokenCodec('deliveries');
@@ -99,32 +101,36 @@ export function createSubscriptionServiceHandlers(
       // Asked before anything is stored: a sink that does not want our events never gets a row.
       await webhookHandshake(url, { origin: deps.origin, timeoutMs: deps.handshakeTimeoutMs });
 
-      const count = await db
-        .selectFrom('subscriptions')
-        .select((eb) => eb.fn.countAll<bigint>().as('n'))
-        .where('deleted_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      if (count.n >= BigInt(MAX_SUBSCRIPTIONS)) {
-        throw new DomainError(
-          'TOO_MANY_SUBSCRIPTIONS',
-          `there are already ${MAX_SUBSCRIPTIONS} subscriptions; delete one first`,
-        );
-      }
-
       const id = randomUUID();
       const secret = createSigningSecret();
-      const row = await db
-        .insertInto('subscriptions')
-        .values({
-          subscription_id: id,
-          sink_url: url.href,
-          filter: JSON.stringify(rules),
-          mode: storedMode(request.mode),
-          description: request.description,
-          secret_sealed: await sealer.seal(secret, id),
-        })
-        .returning(SUBSCRIPTION_COLUMNS)
-        .executeTakeFirstOrThrow();
+      const sealed = await sealer.seal(secret, id);
+      const row = await db.transaction().execute(async (trx) => {
+        // Serialises creates, so two at once cannot both slip under the limit.
+        await sql`select pg_advisory_xact_lock(${CREATE_LOCK})`.execute(trx);
+        const count = await trx
+          .selectFrom('subscriptions')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('deleted_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        if (count.n >= BigInt(MAX_SUBSCRIPTIONS)) {
+          throw new DomainError(
+            'TOO_MANY_SUBSCRIPTIONS',
+            `there are already ${MAX_SUBSCRIPTIONS} subscriptions; delete one first`,
+          );
+        }
+        return trx
+          .insertInto('subscriptions')
+          .values({
+            subscription_id: id,
+            sink_url: url.href,
+            filter: JSON.stringify(rules),
+            mode: storedMode(request.mode),
+            description: request.description,
+            secret_sealed: sealed,
+          })
+          .returning(SUBSCRIPTION_COLUMNS)
+          .executeTakeFirstOrThrow();
+      });
       return { subscription: subscriptionOf(row), signingSecret: secret };
     },
 

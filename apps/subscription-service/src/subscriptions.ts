@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { allTopics } from '@switchboard/contracts';
-import { createEventRegistry, on, type Subscription } from '@switchboard/event-bus';
-import { sql } from '@switchboard/storage';
+import {
+  createEventRegistry,
+  onBatch,
+  type DecodedEvent,
+  type Subscription,
+} from '@switchboard/event-bus';
+import { sql, type Transaction } from '@switchboard/storage';
 import { cloudEventJson, eventDataJson, type DeliveryJob } from './delivery-job';
 import type { FilterRules } from './matching/event-filter-rules';
 import { matchEvent } from './matching/match-event';
@@ -13,17 +19,66 @@ export const SUBSCRIPTION_GROUP_ID = 'subscription-service';
 /** Notified in the transaction that adds deliveries: the dispatcher wakes when it commits. */
 export const DELIVERIES_CHANNEL = 'switchboard_subscription_deliveries';
 
+interface DeliveryRow {
+  delivery_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  job: string;
+}
+
 /**
  * Every event of every topic, matched against the live, unpaused
  * subscriptions. Each match becomes one PENDING delivery row, written in the
  * inbox transaction: the event is "handled" exactly when its deliveries
- * exist. The dispatcher sends them to the work queue after the commit.
+ * exist. The dispatcher sends them to the work queue after the commit. In
+ * runs: a backlog costs one read of the subscriptions and one insert per run.
  */
 export function createSubscriptionSubscriptions(): readonly Subscription<SubscriptionDatabase>[] {
   const registry = createEventRegistry();
   const schemas = allTopics.flatMap((t) => t.events.map((e) => e.schema));
+
+  function deliveriesFor(
+    schema: DescMessage,
+    message: Message,
+    event: DecodedEvent,
+    live: readonly { subscription_id: string; filter: unknown }[],
+  ): DeliveryRow[] {
+    const data = eventDataJson(schema, message, registry.protobuf);
+    const matched = live.filter((s) =>
+      matchEvent(s.filter as FilterRules, { type: event.type, source: event.source, data }),
+    );
+    if (matched.length === 0) return [];
+    const ce = cloudEventJson(event, data);
+    return matched.map((s) => {
+      const job: DeliveryJob = {
+        deliveryId: randomUUID(),
+        subscriptionId: s.subscription_id,
+        event: ce,
+      };
+      return {
+        delivery_id: job.deliveryId,
+        subscription_id: s.subscription_id,
+        event_id: event.id,
+        event_type: event.type,
+        job: JSON.stringify(job),
+      };
+    });
+  }
+
+  async function record(trx: Transaction<SubscriptionDatabase>, rows: DeliveryRow[]) {
+    if (rows.length === 0) return;
+    // An event the inbox forgot and Kafka redelivered keeps its first deliveries.
+    await trx
+      .insertInto('deliveries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['subscription_id', 'event_id']).doNothing())
+      .execute();
+    await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`.execute(trx);
+  }
+
   return schemas.map((schema) =>
-    on<SubscriptionDatabase, typeof schema>(schema, async (message, { trx, event, logger }) => {
+    onBatch<SubscriptionDatabase, DescMessage>(schema, async (items, { trx }) => {
       // Read in the transaction, so a subscription deleted or paused before
       // this commit is never matched after it.
       const live = await trx
@@ -33,34 +88,14 @@ export function createSubscriptionSubscriptions(): readonly Subscription<Subscri
         .where('paused', '=', false)
         .execute();
       if (live.length === 0) return;
-      const data = eventDataJson(schema, message, registry.protobuf);
-      const matched = live.filter((s) =>
-        matchEvent(s.filter as FilterRules, { type: event.type, source: event.source, data }),
-      );
-      if (matched.length === 0) return;
-      const ce = cloudEventJson(event, data);
-      const rows = matched.map((s) => {
-        const job: DeliveryJob = {
-          deliveryId: randomUUID(),
-          subscriptionId: s.subscription_id,
-          event: ce,
-        };
-        return {
-          delivery_id: job.deliveryId,
-          subscription_id: s.subscription_id,
-          event_id: event.id,
-          event_type: event.type,
-          job: JSON.stringify(job),
-        };
+      const rows = items.flatMap((item) => {
+        const found = deliveriesFor(schema, item.message, item.event, live);
+        if (found.length > 0) {
+          item.logger.debug({ deliveries: found.length }, 'event matched subscriptions');
+        }
+        return found;
       });
-      // An event the inbox forgot and Kafka redelivered keeps its first deliveries.
-      await trx
-        .insertInto('deliveries')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['subscription_id', 'event_id']).doNothing())
-        .execute();
-      await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`.execute(trx);
-      logger.debug({ deliveries: rows.length }, 'event matched subscriptions');
+      await record(trx, rows);
     }),
   );
 }

@@ -68,7 +68,15 @@ export interface ServiceProcess {
   output(): string;
 }
 
-const SERVICE_KEYS = ['AUTH', 'INVENTORY', 'ORDER', 'POST', 'NOTIFICATION', 'REPORTING'];
+const SERVICE_KEYS = [
+  'AUTH',
+  'INVENTORY',
+  'ORDER',
+  'POST',
+  'NOTIFICATION',
+  'REPORTING',
+  'SUBSCRIPTION',
+];
 /**
  * Variables that point a service at a port, a peer or a database, or give it
  * TLS files. A developer's shell may set them for `npm start`; inherited, they

@@ -69,11 +69,29 @@ const UNLESS_ALLOWED: readonly [RefusedAddressKind, BlockList][] = [
   ],
 ];
 
-/** `::ffff:10.0.0.1` is 10.0.0.1: judged as the IPv4 address it reaches. */
+/** The IPv4 address in the last 32 bits of an IPv6 address, e.g. `::a9fe:a9fe` → 169.254.169.254. */
+function embeddedIpv4(address: string): string | undefined {
+  const tail = /:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!tail) return /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
+  const hi = parseInt(tail[1]!, 16);
+  const lo = parseInt(tail[2]!, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
+/**
+ * An IPv6 address that reaches an IPv4 one is judged as that IPv4 address:
+ * IPv4-mapped (`::ffff:10.0.0.1`, also written `::ffff:a00:1`) and the NAT64
+ * well-known prefix (`64:ff9b::/96`), through which a NAT64 gateway would
+ * carry a request to 169.254.169.254.
+ */
 function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, family: 'ipv4' };
-  return { address, family: isIP(address) === 4 ? 'ipv4' : 'ipv6' };
+  if (isIP(address) === 4) return { address, family: 'ipv4' };
+  const lower = address.toLowerCase();
+  if (lower.startsWith('::ffff:') || lower.startsWith('64:ff9b::')) {
+    const v4 = embeddedIpv4(lower);
+    if (v4 !== undefined && isIP(v4) === 4) return { address: v4, family: 'ipv4' };
+  }
+  return { address, family: 'ipv6' };
 }
 
 /**

@@ -18,17 +18,18 @@ export async function webhookHandshake(
       { details: { sinkOrigin: url.origin }, cause },
     );
   let response: Response;
+  const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     response = await fetch(url, {
       method: 'OPTIONS',
       headers: { 'WebHook-Request-Origin': options.origin },
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal,
     });
   } catch (err) {
-    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    // The signal, not the error's class: fetch rejects with a DOMException, not always an Error.
     throw refuse(
-      timedOut ? `no answer within ${options.timeoutMs} ms` : 'it could not be reached',
+      signal.aborted ? `no answer within ${options.timeoutMs} ms` : 'it could not be reached',
       err,
     );
   }

@@ -14,6 +14,7 @@ describe('serviceAcls', () => {
     expect(readers).toEqual([
       `User:post-service topic:${topics.identityUsers.name} read`,
       `User:reporting-service topic:${topics.identityUsers.name} read`,
+      `User:subscription-service topic:${topics.identityUsers.name} read`,
     ]);
     expect(keys()).toContain('User:reporting-service group:reporting-service read');
     expect(keys().filter((k) => k.includes(' group:'))).toHaveLength(allConsumers.length);
@@ -64,6 +65,7 @@ describe('serviceAcls', () => {
       'User:order-service',
       'User:post-service',
       'User:reporting-service',
+      'User:subscription-service',
     ]);
     const moved: TopicSpec[] = allTopics.map((t) =>
       t.name === topics.salesOrders.name ? { ...t, owner: 'billing-service' } : t,
