@@ -85,7 +85,8 @@ export function createRecordingDeliveryStore(): RecordingDeliveryStore {
     },
     async markDeadLettered(deliveryId, reason, attempt) {
       const row = call('markDeadLettered', deliveryId, { reason, attempt });
-      if (row && row.status !== 'DELIVERED') {
+      // Only a PENDING one: a second dead-lettering keeps the first reason.
+      if (row && row.status === 'PENDING') {
         if (attempt) applyAttempt(row, attempt);
         row.status = 'DEAD_LETTERED';
         row.lastError = reason.slice(0, 1_000);
