@@ -25,13 +25,14 @@ const PREFIX = '[local-rabbitmq]';
 /** Exit code when RabbitMQ is not installed, so `npm start` can run everything else. */
 const NOT_INSTALLED = 3;
 const HOST = '127.0.0.1';
-const SERVER_CANDIDATES = [
-  process.env.RABBITMQ_SERVER,
-  // Debian's /usr/sbin/rabbitmq-server is a wrapper that switches to the
-  // rabbitmq user when run as root; the script behind it runs as whoever calls it.
-  '/usr/lib/rabbitmq/bin/rabbitmq-server',
-  '/usr/local/lib/rabbitmq/bin/rabbitmq-server',
-].filter(Boolean);
+const SERVER_CANDIDATES = process.env.RABBITMQ_SERVER
+  ? [process.env.RABBITMQ_SERVER]
+  : [
+      // Debian's /usr/sbin/rabbitmq-server is a wrapper that switches to the
+      // rabbitmq user when run as root; the script behind it runs as whoever calls it.
+      '/usr/lib/rabbitmq/bin/rabbitmq-server',
+      '/usr/local/lib/rabbitmq/bin/rabbitmq-server',
+    ];
 const parentPid = process.ppid;
 const startedAt = Date.now();
 
@@ -46,7 +47,8 @@ options:
   --data-dir DIR  parent of the broker's state, <DIR>/rabbitmq (default: DATA_DIR or ./.data)
   --quiet         keep the broker's output out of the console (it still goes to <DIR>/rabbitmq/broker.log)
 
-env: RABBITMQ_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT, DATA_DIR, RABBITMQ_SERVER (path of rabbitmq-server),
+env: RABBITMQ_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT, DATA_DIR, RABBITMQ_SERVER (the rabbitmq-server script to run,
+     instead of looking in /usr/lib/rabbitmq/bin and /usr/local/lib/rabbitmq/bin),
      RABBITMQ_START_TIMEOUT_MS (60000)
 exit codes: 0 stopped on request, 1 failed, 2 bad usage, ${NOT_INSTALLED} RabbitMQ not installed`;
 
@@ -95,7 +97,8 @@ if (await amqpAnswers(port)) {
 const server = SERVER_CANDIDATES.find((candidate) => existsSync(candidate));
 if (!server) {
   fail(
-    'RabbitMQ is not installed. Install it with `apt-get install rabbitmq-server` (Debian/Ubuntu; ' +
+    `RabbitMQ is not installed (no ${SERVER_CANDIDATES.join(' or ')}). ` +
+      'Install it with `apt-get install rabbitmq-server` (Debian/Ubuntu; ' +
       'this script starts its own node, the system service can stay off), point RABBITMQ_SERVER at ' +
       'a rabbitmq-server script, or run `docker compose -f docker-compose.queues.yml up rabbitmq`.',
     NOT_INSTALLED,
