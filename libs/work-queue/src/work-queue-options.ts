@@ -9,7 +9,11 @@ export interface WorkQueueOptions {
    */
   readonly queueName?: string;
   readonly logger?: Logger;
-  /** Deliveries after which the broker dead-letters a job by itself; default 25. */
+  /**
+   * Deliveries after which the broker dead-letters a job by itself (a handler
+   * that keeps crashing), 2 to 1000; default 25. On SQS every retry counts as
+   * a delivery, on RabbitMQ only crashes and throws do.
+   */
   readonly maxDeliveries?: number;
   /** RabbitMQ: how long sends wait through an outage; default 30 s. */
   readonly connectTimeoutMs?: number;

@@ -164,6 +164,29 @@ describe.each(backends)('%s work queue', (_backend, urlFor) => {
     expect(await queue.takeDeadLetters(10)).toEqual([]);
   });
 
+  it("dead-letters by the broker's own limit a job whose handler keeps throwing", async () => {
+    const queue = await openTracked(freshName(), {
+      maxDeliveries: 2,
+      // SQS: a job whose handler threw comes back when this runs out.
+      visibilityTimeoutSeconds: 1,
+    });
+    const id = randomUUID();
+    const attempts: number[] = [];
+    const consumer = await queue.consume(async (job) => {
+      attempts.push(job.attempt);
+      throw new Error('handler bug');
+    });
+    await queue.send({ id, body: bytes('poison') });
+    const letters = await until(async () => {
+      const taken = await queue.takeDeadLetters(10);
+      return taken.length > 0 ? taken : undefined;
+    }, 'a dead letter');
+    await consumer.stop();
+    expect(letters.map((l) => [l.id, text(l)])).toEqual([[id, 'poison']]);
+    expect(letters[0]!.reason).toMatch(/delivery_limit|redrive policy after 2 receives/);
+    expect(attempts).toEqual([1, 2]);
+  });
+
   it('gives a job back, with the same id, when its consumer is SIGKILLed mid-job', async () => {
     const name = freshName();
     const queue = await openTracked(name);

@@ -15,8 +15,11 @@ export interface AmqpWorkQueueOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Deliveries after which the broker itself dead-letters a job whose handler
-   * keeps crashing or throwing (a quorum queue's delivery limit); default 25.
-   * The handler's own dead-letter outcome normally comes first.
+   * keeps crashing or throwing (a quorum queue's delivery limit), 2 to 1000;
+   * default 25. Retries are new messages and do not count here (they do on
+   * SQS). The handler's own dead-letter outcome normally comes first. Part of
+   * the queue's declaration: changing it for an existing queue fails at start
+   * (PRECONDITION_FAILED) until the queue is deleted.
    */
   readonly maxDeliveries?: number;
 }

@@ -51,6 +51,9 @@ export async function createAmqpWorkQueue(
   const deadLetterQueue = `${queue}.dead-letter`;
   const timeoutMs = options.connectTimeoutMs ?? 30_000;
   const maxDeliveries = options.maxDeliveries ?? 25;
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 2 || maxDeliveries > 1_000) {
+    throw new RangeError(`maxDeliveries must be an integer from 2 to 1000 (got ${maxDeliveries})`);
+  }
   const logger = options.logger;
   const where = redactUrl(options.url);
 
@@ -73,7 +76,8 @@ export async function createAmqpWorkQueue(
         durable: true,
         arguments: {
           'x-queue-type': 'quorum',
-          'x-delivery-limit': maxDeliveries,
+          // The limit counts returns after the first delivery: N - 1 of them make N deliveries.
+          'x-delivery-limit': maxDeliveries - 1,
           'x-dead-letter-exchange': '',
           'x-dead-letter-routing-key': deadLetterQueue,
         },

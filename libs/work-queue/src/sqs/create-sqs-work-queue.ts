@@ -52,6 +52,9 @@ export async function createSqsWorkQueue(
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const maxDeliveries = options.maxDeliveries ?? 25;
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 2 || maxDeliveries > 1_000) {
+    throw new RangeError(`maxDeliveries must be an integer from 2 to 1000 (got ${maxDeliveries})`);
+  }
   if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > 20) {
     throw new RangeError(
       `waitTimeSeconds must be an integer from 0 to 20 (got ${waitTimeSeconds})`,
