@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWorkQueue } from './create-work-queue';
 import type { DeadLetterReader } from './dead-letter-reader';
+import { freePort } from './testing/free-port';
 import { findScript } from './testing/start-launcher';
 import type { JobOutcome, ReceivedJob, WorkQueue } from './work-queue';
 import type { WorkQueueOptions } from './work-queue-options';
@@ -91,6 +92,19 @@ describe.each(backends)('%s work queue', (_backend, urlFor) => {
     expect(got.map((j) => [j.id, text(j), j.attempt]).sort()).toEqual(
       sent.map((j) => [j.id, text(j), 1]).sort(),
     );
+  });
+
+  it('carries a binary body byte for byte', async () => {
+    const queue = await openTracked(freshName());
+    // Not UTF-8, with a NUL and bytes SQS would refuse as text.
+    const body = new Uint8Array([0, 0xff, 0xfe, 0x80, 0x01, 0x1b, 0xc3, 0x28]);
+    const id = randomUUID();
+    await queue.send({ id, body });
+    const { handler, all } = collector(1);
+    const consumer = await queue.consume(handler);
+    const [got] = await within(all, 20_000, 'the delivery');
+    await consumer.stop();
+    expect([got!.id, [...got!.body]]).toEqual([id, [...body]]);
   });
 
   it('shares jobs between competing consumers, each job to one of them', async () => {
@@ -227,5 +241,26 @@ describe.each(backends)('%s work queue', (_backend, urlFor) => {
     const [again] = await within(all, 30_000, 'the redelivery');
     await consumer.stop();
     expect([again!.id, text(again!), again!.attempt]).toEqual([id, 'survive a crash', 2]);
+  });
+});
+
+describe('a work queue whose broker does not answer', () => {
+  it('fails to open with a clear error, naming the broker without its password (RabbitMQ)', async () => {
+    const port = await freePort();
+    const opening = createWorkQueue(`amqp://guest:s3cret@127.0.0.1:${port}/?queue=jobs`, {
+      connectTimeoutMs: 500,
+    });
+    await expect(opening).rejects.toThrow(
+      new RegExp(
+        `RabbitMQ at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${port}/ is unreachable for queue jobs \\(waited 500 ms\\): .*ECONNREFUSED`,
+      ),
+    );
+  });
+
+  it('fails to open with a clear error (SQS)', async () => {
+    const port = await freePort();
+    await expect(createWorkQueue(`http://127.0.0.1:${port}/000000000000/jobs`)).rejects.toThrow(
+      /could not set up SQS queue http:\/\/127\.0\.0\.1:\d+\/000000000000\/jobs and its dead-letter queue/,
+    );
   });
 });
