@@ -87,4 +87,28 @@ describe('RabbitMQ work queue across a broker restart', () => {
     await consumer.stop();
     expect(ids.filter((id) => !received.has(id))).toEqual([]);
   }, 300_000);
+
+  it('fails a send clearly once the broker has been down for connectTimeoutMs', async () => {
+    const running = broker!;
+    const queueName = `outage-${randomUUID().slice(0, 8)}`;
+    const queue = await createAmqpWorkQueue({
+      url: running.url,
+      queueName,
+      connectTimeoutMs: 1_000,
+    });
+    queues.push(queue);
+    await running.stop();
+    broker = undefined;
+    try {
+      await expect(queue.send({ id: 'job-1', body: new Uint8Array([1]) })).rejects.toThrow(
+        new RegExp(
+          `RabbitMQ did not confirm job job-1 for ${queueName} within 1000 ms: .*unreachable`,
+        ),
+      );
+    } finally {
+      broker = await startRabbitTestBroker({ dataDir, ports: running.ports });
+    }
+    // Back up: the same queue object sends again without being reopened.
+    await queue.send({ id: 'job-2', body: new Uint8Array([2]) });
+  }, 180_000);
 });
