@@ -139,6 +139,30 @@ describe.each(backends)('%s work queue', (_backend, urlFor) => {
     expect(counts.every((n) => n > 0)).toBe(true);
   });
 
+  it('runs up to `concurrency` handlers at once in one consumer', async () => {
+    const queue = await openTracked(freshName());
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inFlight = 0;
+    let threeAtOnce!: () => void;
+    const reachedThree = new Promise<void>((resolve) => (threeAtOnce = resolve));
+    const consumer = await queue.consume(
+      async () => {
+        inFlight++;
+        if (inFlight === 3) threeAtOnce();
+        await gate;
+        inFlight--;
+        return ACK;
+      },
+      { concurrency: 3 },
+    );
+    for (let i = 0; i < 5; i++) await queue.send({ id: randomUUID(), body: bytes(`job ${i}`) });
+    await within(reachedThree, 20_000, 'three handlers in flight');
+    release();
+    await consumer.stop();
+    expect(inFlight).toBe(0);
+  });
+
   it('retries after the delay as attempt + 1 with the same id and body', async () => {
     const queue = await openTracked(freshName());
     const id = randomUUID();
