@@ -108,7 +108,16 @@ describe('RabbitMQ work queue across a broker restart', () => {
     } finally {
       broker = await startRabbitTestBroker({ dataDir, ports: running.ports });
     }
-    // Back up: the same queue object sends again without being reopened.
-    await queue.send({ id: 'job-2', body: new Uint8Array([2]) });
+    // Back up: the same queue object sends again, without being reopened, once
+    // its reconnect (back-off of at most 5 s) has found the broker.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await queue.send({ id: 'job-2', body: new Uint8Array([2]) });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
   }, 180_000);
 });
