@@ -2,7 +2,7 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'subscription-service',
   rootDir: __dirname,
-  // One real broker for the whole run; see libs/testing/src/jest-kafka-setup.ts.
-  globalSetup: '<rootDir>/../../libs/testing/src/jest-kafka-setup.ts',
-  globalTeardown: '<rootDir>/../../libs/testing/src/jest-kafka-teardown.ts',
+  // One Kafka broker and one RabbitMQ node (and an ElasticMQ) for the whole run.
+  globalSetup: '<rootDir>/src/testing/jest-setup.ts',
+  globalTeardown: '<rootDir>/src/testing/jest-teardown.ts',
 };

@@ -1,4 +1,5 @@
 import { env, loadServiceConfig, type ConfigField, type Env } from '@switchboard/config';
+import { deliveryConfig } from './delivery/delivery-config';
 
 /** The published key `npm start` and the tests use; refused outside development. */
 export const DEVELOPMENT_SECRET_KEY = 'dev-subscription-secret-key-published-in-this-repo';
@@ -70,6 +71,8 @@ const subscriptionSchema = {
     max: 600_000,
   }),
   /** How long delivered and dead-lettered deliveries stay listed; pending ones stay until done. */
+  /** The delivery workers: SUBSCRIPTION_WORKERS and SUBSCRIPTION_DELIVERY_*. */
+  delivery: deliveryConfig(),
   deliveryRetentionHours: env.int('SUBSCRIPTION_DELIVERY_RETENTION_HOURS', {
     default: 7 * 24,
     min: 1,

@@ -1,17 +1,20 @@
 import type { Logger } from '@switchboard/logger';
-import type { WorkQueue } from '@switchboard/work-queue';
+import { createWorkQueue, type WorkQueue } from '@switchboard/work-queue';
 
 /**
- * The work queue QUEUE_URL names. The backends (amqp/, sqs/) and their
- * createWorkQueue are being written on another branch; until they are
- * merged there is none, and the service says so at start: deliveries are
- * still matched and stored, unsent, and go out once a backend exists. This
- * file is the one place the merge changes.
+ * The work queue QUEUE_URL names (RabbitMQ or SQS), ready once the broker
+ * answered, so the service fails at start rather than at its first job.
+ * The broker's own delivery limit sits above the workers' attempts: the
+ * workers dead-letter with a recorded reason first, and the broker's limit
+ * only catches a job that crashes its worker every time.
  */
-export function openWorkQueue(queueUrl: string, logger: Logger): WorkQueue | undefined {
-  logger.warn(
-    { queue: new URL(queueUrl).protocol },
-    'no work-queue backend in this build: deliveries are stored but not dispatched',
-  );
-  return undefined;
+export function openWorkQueue(
+  queueUrl: string,
+  options: { logger: Logger; deliveryAttempts: number },
+): Promise<WorkQueue> {
+  return createWorkQueue(queueUrl, {
+    logger: options.logger,
+    queueName: 'subscription-deliveries',
+    maxDeliveries: options.deliveryAttempts + 4,
+  });
 }

@@ -1,4 +1,5 @@
 import { startServiceProcess, type ServiceProcess } from '@switchboard/testing';
+import { testQueueUrl } from './testing/test-queue-url';
 
 // main.ts as `npm start` runs it: bundled, in a process of its own, it
 // migrates its database, joins its group and answers SERVING. Without a
@@ -14,10 +15,10 @@ describe('subscription-service process', () => {
     service = await startServiceProcess({
       app: 'subscription-service',
       // Peers a test does not start are unreachable, never a well-known port.
-      env: { AUTH_ADDR: '127.0.0.1:1', LOG_LEVEL: 'info' },
+      env: { AUTH_ADDR: '127.0.0.1:1', LOG_LEVEL: 'info', QUEUE_URL: testQueueUrl() },
     });
     expect(service.port).toBeGreaterThan(0);
     await service.stop();
-    expect(service.output()).toMatch(/no work-queue backend in this build/);
+    expect(service.output()).toMatch(/delivery workers started/);
   });
 });

@@ -10,6 +10,7 @@ import { errorInfo, failure, startServiceUnderTest } from '@switchboard/testing'
 import { MAX_SUBSCRIPTIONS } from './subscription-service-handlers';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
 import { startRealAuth, type RealAuth } from './testing/real-auth';
+import { testQueueUrl } from './testing/test-queue-url';
 import { startTestSink, type TestSink } from './testing/test-sink';
 
 // SubscriptionService over real gRPC, checking real tokens with the real auth
@@ -29,6 +30,7 @@ function startSubscriptionService(auth: RealAuth, env: Record<string, string> = 
       SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
       SUBSCRIPTION_ORIGIN: ORIGIN,
       SUBSCRIPTION_HANDSHAKE_TIMEOUT_MS: '1000',
+      QUEUE_URL: testQueueUrl(),
       ...env,
     },
   });

@@ -85,6 +85,8 @@ describe('matching events to subscriptions', () => {
       authenticate,
       overrides: {
         consumerGroupId: `subscription-service-spec-${randomUUID()}`,
+        // Matching only: the rows stay as the matcher wrote them, with no worker on them.
+        deliver: false,
         wrapSubscriptions: onlyPublished,
       },
     });

@@ -9,6 +9,8 @@ import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-r
 import type { Unlisten } from '@switchboard/storage';
 import { createPeriodicTask, systemClock, type Clock } from '@switchboard/timing';
 import type { WorkQueue } from '@switchboard/work-queue';
+import { createDeliveryHandler } from './delivery/create-delivery-handler';
+import { createDeliveryWorkers, type DeliveryWorkers } from './delivery/create-delivery-workers';
 import type { DeliveryStore } from './delivery-store';
 import { createDeliveryDispatcher } from './dispatch/create-delivery-dispatcher';
 import type { DeliveryDispatcher } from './dispatch/delivery-dispatcher';
@@ -46,13 +48,19 @@ export interface SubscriptionModuleOverrides {
   clock?: Clock;
   /** Names a test's sink hosts resolve to, where DNS cannot be arranged. */
   resolve?: ResolveHost;
+  /**
+   * false: no queue, dispatcher or workers, so a spec about matching reads
+   * the deliveries exactly as the matcher wrote them (default true).
+   */
+  deliver?: boolean;
 }
 
 export interface SubscriptionModule extends ServiceModule<typeof SubscriptionService> {
   readonly consumer: InboxConsumer;
-  /** Undefined while no work-queue backend is built in (see open-work-queue.ts). */
+  /** Undefined until start() has reached the queue's broker. */
   readonly dispatcher: DeliveryDispatcher | undefined;
   readonly queue: WorkQueue | undefined;
+  readonly workers: DeliveryWorkers | undefined;
   /** For the delivery workers. */
   readonly deliveryStore: DeliveryStore;
 }
@@ -72,16 +80,12 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
     subscriptions: overrides.wrapSubscriptions?.(subscriptions) ?? subscriptions,
     maxAttempts: config.maxAttempts,
   });
-  const queue = openWorkQueue(config.queueUrl, logger);
-  const dispatcher =
-    queue &&
-    createDeliveryDispatcher({
-      outbox: createPostgresDeliveryOutbox(storage.db),
-      queue,
-      logger,
-      clock: overrides.clock,
-      pollMs: config.dispatchPollMs,
-    });
+  const deliveryStore = createPostgresDeliveryStore(storage.db, sealer);
+  // Opened in start(): reaching the broker is asynchronous, and a service
+  // whose queue is unreachable should fail its start, not its first event.
+  let queue: WorkQueue | undefined;
+  let dispatcher: DeliveryDispatcher | undefined;
+  let workers: DeliveryWorkers | undefined;
   let unlisten: Unlisten | undefined;
   const clock = overrides.clock ?? systemClock;
   const retentionMs = config.deliveryRetentionHours * 3_600_000;
@@ -111,29 +115,72 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
     }),
     access: subscriptionAccessPolicy,
     consumer,
-    dispatcher,
-    queue,
-    deliveryStore: createPostgresDeliveryStore(storage.db, sealer),
+    get dispatcher() {
+      return dispatcher;
+    },
+    get queue() {
+      return queue;
+    },
+    get workers() {
+      return workers;
+    },
+    deliveryStore,
     async start() {
       if (config.allowLoopbackSinks) {
         logger.warn('SUBSCRIPTION_ALLOW_LOOPBACK_SINKS is on: sinks may be on this machine');
       }
-      if (dispatcher) {
-        // Woken by each commit that adds deliveries; the poll covers a lost connection.
-        unlisten = await storage
-          .listen(DELIVERIES_CHANNEL, () => dispatcher.poke(), {
-            onReconnect: () => dispatcher.poke(),
-          })
-          .catch((err: unknown) => {
-            logger.warn({ err }, 'cannot LISTEN for new deliveries; relying on polling');
-            return undefined;
-          });
-        dispatcher.start();
+      if (overrides.deliver === false) {
+        await consumer.start();
+        pruner.start();
+        return;
       }
+      const opened = await openWorkQueue(config.queueUrl, {
+        logger,
+        deliveryAttempts: config.delivery.maxAttempts,
+      });
+      queue = opened;
+      const started = createDeliveryDispatcher({
+        outbox: createPostgresDeliveryOutbox(storage.db),
+        queue: opened,
+        logger,
+        clock: overrides.clock,
+        pollMs: config.dispatchPollMs,
+      });
+      dispatcher = started;
+      // Woken by each commit that adds deliveries; the poll covers a lost connection.
+      unlisten = await storage
+        .listen(DELIVERIES_CHANNEL, () => started.poke(), {
+          onReconnect: () => started.poke(),
+        })
+        .catch((err: unknown) => {
+          logger.warn({ err }, 'cannot LISTEN for new deliveries; relying on polling');
+          return undefined;
+        });
+      started.start();
       await consumer.start();
+      workers = createDeliveryWorkers({
+        queue: opened,
+        concurrency: config.delivery.workers,
+        logger,
+        handler: createDeliveryHandler({
+          store: deliveryStore,
+          clock,
+          allowLoopbackSinks: config.allowLoopbackSinks,
+          resolve: overrides.resolve,
+          timeoutMs: config.delivery.timeoutMs,
+          maxAttempts: config.delivery.maxAttempts,
+          backoff: config.delivery.backoff,
+          retryAfterMaxMs: config.delivery.retryAfterMaxMs,
+          logger,
+        }),
+      });
+      await workers.start();
       pruner.start();
     },
     async close() {
+      // Workers first: deliveries in flight finish and record their outcome
+      // while the store and the queue are still there.
+      await workers?.close();
       await pruner.close();
       await consumer.close();
       await dispatcher?.close();
