@@ -20,13 +20,25 @@ export interface TestSink {
   readonly url: string;
   /** The headers of every OPTIONS it received. */
   readonly handshakes: IncomingHttpHeaders[];
+  /** Every POST it received (each answered 200): a delivery, as a receiver sees it. */
+  readonly posts: { headers: IncomingHttpHeaders; body: Buffer }[];
   close(): Promise<void>;
 }
 
 export async function startTestSink(answer: HandshakeAnswer): Promise<TestSink> {
   const handshakes: IncomingHttpHeaders[] = [];
+  const posts: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
   const hanging = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        posts.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200).end();
+      });
+      return;
+    }
     if (req.method !== 'OPTIONS') {
       res.writeHead(405).end();
       return;
@@ -56,6 +68,7 @@ export async function startTestSink(answer: HandshakeAnswer): Promise<TestSink> 
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     handshakes,
+    posts,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
