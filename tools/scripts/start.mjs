@@ -21,6 +21,9 @@ const started = Date.now();
 const telemetryEnv = consoleTelemetryEnv(process.env);
 const env = {
   SWITCHBOARD_ENV: 'development',
+  // The walkthrough's webhook receiver runs on this machine; the service
+  // refuses this flag outside development, and refuses loopback sinks without it.
+  SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
   ...process.env,
   ...telemetryEnv,
   NX_DAEMON: 'false',
