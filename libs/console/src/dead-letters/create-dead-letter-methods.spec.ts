@@ -22,7 +22,11 @@ import {
 } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  eventually as pollUntil,
+} from '@switchboard/testing';
 import { createDeadLetterMethods } from './create-dead-letter-methods';
 import type { DeadLetterMethods } from './dead-letter-methods';
 
@@ -35,13 +39,9 @@ const logger = createLogger({ service: 'console-dlq-test', level: 'silent' });
 const SOURCE = '/switchboard/console-dlq-test';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** libs/testing's poll, with this spec's one-minute bound for a shared broker. */
+const eventually = (check: () => Promise<boolean> | boolean, what: string) =>
+  pollUntil(async () => check(), 60_000, what);
 
 describe('the console dead-letter methods', () => {
   const spec: TopicSpec = {

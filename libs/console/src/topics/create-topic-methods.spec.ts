@@ -16,6 +16,7 @@ import { createLogger } from '@switchboard/logger';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTopicMethods } from './create-topic-methods';
 import type { TopicMethods } from './topic-methods';
+import { eventually as pollUntil } from '@switchboard/testing';
 
 // The Topics view over the Connect protocol, on a real socket, against the
 // broker that jest-kafka-setup.ts started, on a topic of this run's own.
@@ -25,13 +26,9 @@ const logger = createLogger({ service: 'console-topics-test', level: 'silent' })
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const traceparent = (n: number) => `00-${TRACE_ID}-00f067aa0ba902b${n}-01`;
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** libs/testing's poll, with this spec's one-minute bound for a shared broker. */
+const eventually = (check: () => Promise<boolean> | boolean, what: string) =>
+  pollUntil(async () => check(), 60_000, what);
 
 describe('the console topic methods', () => {
   const spec: TopicSpec = {

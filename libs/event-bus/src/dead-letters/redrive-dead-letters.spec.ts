@@ -3,7 +3,11 @@ import { create } from '@bufbuild/protobuf';
 import { OrderPlacedSchema, topics, type TopicSpec } from '@switchboard/contracts';
 import { createLogger } from '@switchboard/logger';
 import { createStorage, type Storage } from '@switchboard/storage';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  eventually as pollUntil,
+} from '@switchboard/testing';
 import {
   createEventBus,
   createInboxConsumer,
@@ -25,13 +29,9 @@ import { redriveDeadLetters } from './redrive-dead-letters';
 const logger = createLogger({ service: 'redrive-test', level: 'silent' });
 const SOURCE = '/switchboard/redrive-test';
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** libs/testing's poll, with this spec's one-minute bound for a shared broker. */
+const eventually = (check: () => Promise<boolean> | boolean, what: string) =>
+  pollUntil(async () => check(), 60_000, what);
 
 describe('dlq redrive to the group that failed the event', () => {
   const spec: TopicSpec = {
