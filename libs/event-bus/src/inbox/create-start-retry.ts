@@ -2,7 +2,7 @@ import { backoffDelay, sleep, systemClock, type Backoff, type Clock } from '@swi
 
 /**
  * Starting that does not give up: a first attempt, then, while it fails,
- * more in the background with back-off (1 s doubling to 30 s), until one
+ * more in the background with back-off (1 s doubling to 5 s), until one
  * succeeds or the consumer closes.
  */
 export interface StartRetry {
@@ -16,9 +16,13 @@ export interface StartRetry {
 
 /**
  * No jitter: a few replicas rejoining their broker are no thundering herd,
- * and the waits stay exactly the ones described above.
+ * and the waits stay exactly the ones described above. The ceiling is low
+ * because the health probes say SERVING as soon as the broker answers, while
+ * the consumer joins only at its next attempt: with a 30 s ceiling a stack
+ * whose broker booted slowly served for up to half a minute without
+ * consuming. One failed connection every 5 s costs a broker nothing.
  */
-const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
+const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 5_000 };
 
 export function createStartRetry(
   tryStart: () => Promise<boolean>,
