@@ -7,3 +7,5 @@ export { createPeriodicTask } from './create-periodic-task';
 export type { Backoff } from './backoff';
 export { backoffDelay } from './backoff-delay';
 export { sleep } from './sleep';
+export type { StartRetry } from './start-retry';
+export { createStartRetry } from './create-start-retry';

@@ -1,25 +1,17 @@
-import { backoffDelay, sleep, systemClock, type Backoff, type Clock } from '@switchboard/timing';
-
-/**
- * Starting that does not give up: a first attempt, then, while it fails,
- * more in the background with back-off (1 s doubling to 30 s), until one
- * succeeds or the consumer closes.
- */
-export interface StartRetry {
-  /** Makes the first attempt; true when it succeeded, else retrying goes on in the background. */
-  start(): Promise<boolean>;
-  /** Ends the back-off wait at once (closing: the loop then sees it should stop). */
-  wake(): void;
-  /** Resolves once no attempt is in flight and the retry loop has ended. */
-  settled(): Promise<void>;
-}
+import type { Backoff } from './backoff';
+import { backoffDelay } from './backoff-delay';
+import type { Clock } from './clock';
+import { sleep } from './sleep';
+import type { StartRetry } from './start-retry';
+import { systemClock } from './system-clock';
 
 /**
  * No jitter: a few replicas rejoining their broker are no thundering herd,
- * and the waits stay exactly the ones described above.
+ * and the waits stay exactly the ones StartRetry describes.
  */
 const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
 
+/** A StartRetry around `tryStart`; `isClosing` tells the loop its owner is closing. */
 export function createStartRetry(
   tryStart: () => Promise<boolean>,
   isClosing: () => boolean,
