@@ -8,3 +8,4 @@ export { startElasticMqTestBroker } from './elasticmq-test-broker';
 export type { ElasticMqTestBroker } from './elasticmq-test-broker';
 export { default as jestQueueSetup } from './jest-queue-setup';
 export { default as jestQueueTeardown } from './jest-queue-teardown';
+export { freePort } from './free-port';

@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  DeliveryStatus,
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  OrderPlacedSchema,
+  allTopics,
+} from '@switchboard/contracts';
+import { createEventBus, type EventBus } from '@switchboard/event-bus';
+import { createGrpcJsTransport, createServiceClient } from '@switchboard/rpc';
+import {
+  bearer,
+  createTestAuthenticator,
+  createTestLogger,
+  eventually,
+  startServiceUnderTest,
+} from '@switchboard/testing';
+import { createManualClock, type ManualClock } from '@switchboard/timing';
+import {
+  freePort,
+  startRabbitTestBroker,
+  type RabbitTestBroker,
+} from '@switchboard/work-queue/testing';
+import { subscriptionServiceDefinition } from './subscription-service-definition';
+import { startTestSink, type TestSink } from './testing/test-sink';
+
+// The service started before its queue's broker, as after a reboot or in
+// `npm start` without RabbitMQ: it must serve its API, say NOT_SERVING,
+// keep what it matches in PostgreSQL, and deliver once the broker is there,
+// without a restart. The back-off between attempts runs on a manual clock.
+
+const PLACED = 'switchboard.order.v1.OrderPlaced';
+const admin = bearer('admin-token');
+const authenticate = createTestAuthenticator({
+  'admin-token': { userId: 'u-admin', roles: ['admin'] },
+});
+
+type Service = Awaited<ReturnType<typeof startService>>;
+
+function startService(queueUrl: string, clock: ManualClock) {
+  return startServiceUnderTest(subscriptionServiceDefinition, {
+    env: { SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true', QUEUE_URL: queueUrl },
+    authenticate,
+    overrides: { consumerGroupId: `subscription-absent-spec-${randomUUID()}`, clock },
+  });
+}
+
+async function healthOf(service: Service): Promise<string> {
+  const transport = createGrpcJsTransport({ address: service.address, defaultTimeoutMs: 5_000 });
+  try {
+    const { status } = await createServiceClient(Health, transport).check({ service: '' });
+    return ServingStatus[status] ?? String(status);
+  } finally {
+    transport.close();
+  }
+}
+
+/** The probes of the service's last health change, as it logged them. */
+function lastHealthChange(service: Service): { health?: string; failures?: { probe: string }[] } {
+  const changes = service.logs().filter((line) => String(line.msg).startsWith('health changed'));
+  return (changes.at(-1) ?? {}) as { health?: string; failures?: { probe: string }[] };
+}
+
+function openFailures(service: Service): number {
+  return service.logs().filter((line) => String(line.msg).startsWith('work queue not open')).length;
+}
+
+describe('subscription service started before its queue broker', () => {
+  let bus: EventBus;
+  let sink: TestSink;
+  let broker: RabbitTestBroker | undefined;
+  const services: Service[] = [];
+
+  beforeAll(async () => {
+    bus = createEventBus({
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      clientId: 'subscription-absent-spec',
+      source: '/switchboard/subscription-spec',
+      logger: createTestLogger('subscription-absent-bus'),
+    });
+    await bus.ensureTopics(allTopics);
+    sink = await startTestSink({ kind: 'agree' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await sink?.close();
+    await bus?.close();
+    await broker?.stop();
+  }, 120_000);
+
+  it('serves, says NOT_SERVING and keeps matched deliveries PENDING, then delivers once RabbitMQ is up', async () => {
+    const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
+    const clock = createManualClock();
+    const queueName = `subscription-absent-${randomUUID()}`;
+    const service = await startService(
+      `amqp://guest:guest@127.0.0.1:${ports.amqp}/?queue=${queueName}`,
+      clock,
+    );
+    services.push(service);
+
+    // Health: NOT_SERVING, and the queue is the one probe failing.
+    await eventually(
+      async () => lastHealthChange(service).health === 'NOT_SERVING',
+      30_000,
+      'a first health round',
+    );
+    expect(lastHealthChange(service).failures?.map((f) => f.probe)).toEqual(['queue']);
+    expect(await healthOf(service)).toBe('NOT_SERVING');
+
+    // The API works: it needs only PostgreSQL.
+    const customerId = randomUUID();
+    const created = await service.client.createSubscription(
+      {
+        sinkUrl: sink.url,
+        filter: {
+          types: [PLACED],
+          conditions: [{ field: 'customerId', test: { case: 'equals', value: customerId } }],
+        },
+      },
+      admin,
+    );
+    const subscriptionId = created.subscription!.subscriptionId;
+
+    // Matching works: the delivery waits in PostgreSQL.
+    const eventId = randomUUID();
+    await bus.createProducer().publish(
+      create(OrderPlacedSchema, {
+        orderId: randomUUID(),
+        customerId,
+        lines: [
+          {
+            sku: 'COF-ETH-250',
+            quantity: 1,
+            unitPrice: { currencyCode: 'EUR', amountMinor: 990n },
+          },
+        ],
+        total: { currencyCode: 'EUR', amountMinor: 990n },
+        placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
+      }),
+      { id: eventId, source: '/switchboard/order-service' },
+    );
+    const pending = await eventually(
+      async () => {
+        const listed = await service.client.listDeliveries({ subscriptionId }, admin);
+        return listed.deliveries.length > 0 && listed.deliveries;
+      },
+      60_000,
+      'the matched delivery',
+    );
+    expect(pending.map((d) => d.status)).toEqual([DeliveryStatus.PENDING]);
+    expect(sink.posts).toHaveLength(0);
+    expect(service.running.module.queue).toBeUndefined();
+
+    // The first attempt has failed and the next waits on the manual clock.
+    await eventually(async () => openFailures(service) >= 1, 30_000, 'a failed open attempt');
+    expect(openFailures(service)).toBe(1);
+
+    broker = await startRabbitTestBroker({ ports });
+    await clock.advance(1_000);
+
+    await eventually(async () => sink.posts.length > 0, 60_000, 'the delivery at the sink');
+    expect(sink.posts.map((p) => String(p.headers['ce-id']))).toEqual([eventId]);
+    expect(String(sink.posts[0]!.headers['webhook-id'])).toBe(pending[0]!.deliveryId);
+    await eventually(
+      async () => {
+        const listed = await service.client.listDeliveries({ subscriptionId }, admin);
+        return listed.deliveries[0]?.status === DeliveryStatus.DELIVERED;
+      },
+      30_000,
+      'the delivery listed DELIVERED',
+    );
+    await eventually(
+      async () => (await healthOf(service)) === 'SERVING',
+      30_000,
+      'SERVING once the queue is open',
+    );
+    expect(openFailures(service)).toBe(1);
+  }, 240_000);
+
+  describe('closed while it is still opening the queue', () => {
+    // A "broker" that takes each connection and drops it: every attempt to
+    // open fails, and each one shows here as a connection.
+    let dropper: Server;
+    let connections = 0;
+    let queueUrl: string;
+
+    beforeAll(async () => {
+      dropper = createServer((socket: Socket) => {
+        connections++;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+      const port = (dropper.address() as { port: number }).port;
+      queueUrl = `amqp://guest:guest@127.0.0.1:${port}/?queue=subscription-absent-${randomUUID()}`;
+    });
+
+    afterAll(async () => {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    });
+
+    it('ends an attempt under way at once, and makes no other', async () => {
+      const clock = createManualClock();
+      const service = await startService(queueUrl, clock);
+      services.push(service);
+      const before = connections;
+      await eventually(async () => connections > before, 30_000, 'an attempt to connect');
+
+      const atStop = connections;
+      await service.stop();
+      // Unaborted, the attempt would go on connecting until its own timeout.
+      expect(connections - atStop).toBeLessThanOrEqual(1);
+      const afterStop = connections;
+      await clock.advance(120_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(connections).toBe(afterStop);
+    }, 60_000);
+
+    it('ends the back-off wait at once, and makes no other attempt', async () => {
+      const clock = createManualClock();
+      const service = await startService(queueUrl, clock);
+      services.push(service);
+      await eventually(async () => openFailures(service) >= 1, 30_000, 'a failed open attempt');
+
+      // The next attempt is due on the manual clock, which never moves: only
+      // close() waking the wait lets stop() return.
+      const afterFailure = connections;
+      await service.stop();
+      await clock.advance(120_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(connections).toBe(afterFailure);
+      expect(openFailures(service)).toBe(1);
+    }, 60_000);
+  });
+});
