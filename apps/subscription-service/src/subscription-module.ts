@@ -82,7 +82,7 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
     logger,
     groupId: overrides.consumerGroupId ?? SUBSCRIPTION_GROUP_ID,
     subscriptions: overrides.wrapSubscriptions?.(subscriptions) ?? subscriptions,
-    maxAttempts: config.maxAttempts,
+    maxAttempts: config.inboxMaxAttempts,
   });
   const deliveryStore = createPostgresDeliveryStore(storage.db, sealer);
   // A malformed QUEUE_URL never becomes reachable: that fails the start at once.
