@@ -48,16 +48,6 @@ function startService(queueUrl: string, clock: ManualClock) {
   });
 }
 
-async function healthOf(service: Service): Promise<string> {
-  const transport = createGrpcJsTransport({ address: service.address, defaultTimeoutMs: 5_000 });
-  try {
-    const { status } = await createServiceClient(Health, transport).check({ service: '' });
-    return ServingStatus[status] ?? String(status);
-  } finally {
-    transport.close();
-  }
-}
-
 /** The probes of the service's last health change, as it logged them. */
 function lastHealthChange(service: Service): { health?: string; failures?: { probe: string }[] } {
   const changes = service.logs().filter((line) => String(line.msg).startsWith('health changed'));
@@ -73,6 +63,7 @@ describe('subscription service started before its queue broker', () => {
   let sink: TestSink;
   let broker: RabbitTestBroker | undefined;
   const services: Service[] = [];
+  const transports: { close(): void }[] = [];
 
   beforeAll(async () => {
     bus = createEventBus({
@@ -86,6 +77,7 @@ describe('subscription service started before its queue broker', () => {
   }, 120_000);
 
   afterAll(async () => {
+    for (const transport of transports) transport.close();
     await Promise.allSettled(services.map((s) => s.stop()));
     await sink?.close();
     await bus?.close();
@@ -101,6 +93,10 @@ describe('subscription service started before its queue broker', () => {
       clock,
     );
     services.push(service);
+    const transport = createGrpcJsTransport({ address: service.address });
+    transports.push(transport);
+    const health = createServiceClient(Health, transport);
+    const status = async () => (await health.check({ service: '' })).status;
 
     // Health: NOT_SERVING, and the queue is the one probe failing.
     await eventually(
@@ -109,7 +105,7 @@ describe('subscription service started before its queue broker', () => {
       'a first health round',
     );
     expect(lastHealthChange(service).failures?.map((f) => f.probe)).toEqual(['queue']);
-    expect(await healthOf(service)).toBe('NOT_SERVING');
+    expect(await status()).toBe(ServingStatus.NOT_SERVING);
 
     // The API works: it needs only PostgreSQL.
     const customerId = randomUUID();
@@ -174,7 +170,7 @@ describe('subscription service started before its queue broker', () => {
       'the delivery listed DELIVERED',
     );
     await eventually(
-      async () => (await healthOf(service)) === 'SERVING',
+      async () => (await status()) === ServingStatus.SERVING,
       30_000,
       'SERVING once the queue is open',
     );
