@@ -16,7 +16,9 @@ import {
   createTestAuthenticator,
   createTestLogger,
   eventually,
+  startServiceProcess,
   startServiceUnderTest,
+  type ServiceProcess,
 } from '@switchboard/testing';
 import { createManualClock, type ManualClock } from '@switchboard/timing';
 import {
@@ -61,9 +63,10 @@ function openFailures(service: Service): number {
 describe('subscription service started before its queue broker', () => {
   let bus: EventBus;
   let sink: TestSink;
-  let broker: RabbitTestBroker | undefined;
+  const brokers: RabbitTestBroker[] = [];
   const services: Service[] = [];
   const transports: { close(): void }[] = [];
+  const processes: ServiceProcess[] = [];
 
   beforeAll(async () => {
     bus = createEventBus({
@@ -78,10 +81,11 @@ describe('subscription service started before its queue broker', () => {
 
   afterAll(async () => {
     for (const transport of transports) transport.close();
+    await Promise.allSettled(processes.map((p) => p.stop()));
     await Promise.allSettled(services.map((s) => s.stop()));
     await sink?.close();
     await bus?.close();
-    await broker?.stop();
+    await Promise.allSettled(brokers.map((b) => b.stop()));
   }, 120_000);
 
   it('serves, says NOT_SERVING and keeps matched deliveries PENDING, then delivers once RabbitMQ is up', async () => {
@@ -155,7 +159,7 @@ describe('subscription service started before its queue broker', () => {
     await eventually(async () => openFailures(service) >= 1, 30_000, 'a failed open attempt');
     expect(openFailures(service)).toBe(1);
 
-    broker = await startRabbitTestBroker({ ports });
+    brokers.push(await startRabbitTestBroker({ ports }));
     await clock.advance(1_000);
 
     await eventually(async () => sink.posts.length > 0, 60_000, 'the delivery at the sink');
@@ -175,6 +179,9 @@ describe('subscription service started before its queue broker', () => {
       'SERVING once the queue is open',
     );
     expect(openFailures(service)).toBe(1);
+    // Done with this broker: one RabbitMQ node at a time on a small machine.
+    await services.splice(services.indexOf(service), 1)[0]!.stop();
+    await brokers.pop()!.stop();
   }, 240_000);
 
   describe('closed while it is still opening the queue', () => {
@@ -231,4 +238,39 @@ describe('subscription service started before its queue broker', () => {
       expect(openFailures(service)).toBe(1);
     }, 60_000);
   });
+
+  it('as a process (main.ts): stays up NOT_SERVING without RabbitMQ, then becomes SERVING by itself', async () => {
+    const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
+    const service = await startServiceProcess({
+      app: 'subscription-service',
+      env: {
+        AUTH_ADDR: '127.0.0.1:1',
+        LOG_LEVEL: 'info',
+        QUEUE_URL: `amqp://guest:guest@127.0.0.1:${ports.amqp}/?queue=subscription-absent-${randomUUID()}`,
+      },
+      waitFor: 'answering',
+    });
+    processes.push(service);
+    const transport = createGrpcJsTransport({ address: service.address });
+    transports.push(transport);
+    const health = createServiceClient(Health, transport);
+    const status = async () => (await health.check({ service: '' })).status;
+    // Answering at all is new: the queue used to be opened before the server started.
+    expect(await status()).toBe(ServingStatus.NOT_SERVING);
+    await eventually(
+      async () => service.output().includes('work queue not open'),
+      30_000,
+      'a failed attempt to open the queue',
+    );
+
+    brokers.push(await startRabbitTestBroker({ ports }));
+    // The retries run on the real clock here: the next comes within 30 s.
+    await eventually(
+      async () => (await status()) === ServingStatus.SERVING,
+      90_000,
+      'SERVING once RabbitMQ answers',
+    );
+    expect(service.output()).toMatch(/delivery workers started/);
+    await service.stop();
+  }, 180_000);
 });
