@@ -23,8 +23,8 @@ import {
 import { createManualClock, type ManualClock } from '@switchboard/timing';
 import {
   freePort,
+  startElasticMqTestBroker,
   startRabbitTestBroker,
-  type RabbitTestBroker,
 } from '@switchboard/work-queue/testing';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
 import { startTestSink, type TestSink } from './testing/test-sink';
@@ -41,6 +41,39 @@ const authenticate = createTestAuthenticator({
 });
 
 type Service = Awaited<ReturnType<typeof startService>>;
+
+/** A broker not up yet: the queue URL a service gets now, and how to start the broker later. */
+interface AbsentBroker {
+  readonly queueUrl: string;
+  start(): Promise<{ stop(): Promise<void> }>;
+}
+
+const backends: [string, (queueName: string) => Promise<AbsentBroker>][] = [
+  [
+    'RabbitMQ',
+    async (queueName) => {
+      const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
+      return {
+        queueUrl: `amqp://guest:guest@127.0.0.1:${ports.amqp}/?queue=${queueName}`,
+        start: () => startRabbitTestBroker({ ports }),
+      };
+    },
+  ],
+  [
+    'SQS (ElasticMQ)',
+    async (queueName) => {
+      const port = await freePort();
+      return {
+        queueUrl: `http://127.0.0.1:${port}/000000000000/${queueName}`,
+        start: () => startElasticMqTestBroker({ port }),
+      };
+    },
+  ],
+];
+// ElasticMQ takes any credentials; the SDK, reading the standard variables, insists on some.
+process.env.AWS_ACCESS_KEY_ID ??= 'elasticmq';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'elasticmq';
+process.env.AWS_REGION ??= 'elasticmq';
 
 function startService(queueUrl: string, clock: ManualClock) {
   return startServiceUnderTest(subscriptionServiceDefinition, {
@@ -62,8 +95,8 @@ function openFailures(service: Service): number {
 
 describe('subscription service started before its queue broker', () => {
   let bus: EventBus;
-  let sink: TestSink;
-  const brokers: RabbitTestBroker[] = [];
+  const sinks: TestSink[] = [];
+  const brokers: { stop(): Promise<void> }[] = [];
   const services: Service[] = [];
   const transports: { close(): void }[] = [];
   const processes: ServiceProcess[] = [];
@@ -76,113 +109,115 @@ describe('subscription service started before its queue broker', () => {
       logger: createTestLogger('subscription-absent-bus'),
     });
     await bus.ensureTopics(allTopics);
-    sink = await startTestSink({ kind: 'agree' });
   }, 120_000);
 
   afterAll(async () => {
     for (const transport of transports) transport.close();
     await Promise.allSettled(processes.map((p) => p.stop()));
     await Promise.allSettled(services.map((s) => s.stop()));
-    await sink?.close();
+    await Promise.allSettled(sinks.map((sink) => sink.close()));
     await bus?.close();
     await Promise.allSettled(brokers.map((b) => b.stop()));
   }, 120_000);
 
-  it('serves, says NOT_SERVING and keeps matched deliveries PENDING, then delivers once RabbitMQ is up', async () => {
-    const ports = { amqp: await freePort(), dist: await freePort(), epmd: await freePort() };
-    const clock = createManualClock();
-    const queueName = `subscription-absent-${randomUUID()}`;
-    const service = await startService(
-      `amqp://guest:guest@127.0.0.1:${ports.amqp}/?queue=${queueName}`,
-      clock,
-    );
-    services.push(service);
-    const transport = createGrpcJsTransport({ address: service.address });
-    transports.push(transport);
-    const health = createServiceClient(Health, transport);
-    const status = async () => (await health.check({ service: '' })).status;
+  it.each(backends)(
+    'serves, says NOT_SERVING and keeps matched deliveries PENDING, then delivers once %s is up',
+    async (_name, later) => {
+      const clock = createManualClock();
+      const queueName = `subscription-absent-${randomUUID()}`;
+      const absent = await later(queueName);
+      const service = await startService(absent.queueUrl, clock);
+      services.push(service);
+      const sink = await startTestSink({ kind: 'agree' });
+      sinks.push(sink);
+      const transport = createGrpcJsTransport({ address: service.address });
+      transports.push(transport);
+      const health = createServiceClient(Health, transport);
+      const status = async () => (await health.check({ service: '' })).status;
 
-    // Health: NOT_SERVING, and the queue is the one probe failing.
-    await eventually(
-      async () => lastHealthChange(service).health === 'NOT_SERVING',
-      30_000,
-      'a first health round',
-    );
-    expect(lastHealthChange(service).failures?.map((f) => f.probe)).toEqual(['queue']);
-    expect(await status()).toBe(ServingStatus.NOT_SERVING);
+      // Health: NOT_SERVING, and the queue is the one probe failing.
+      await eventually(
+        async () => lastHealthChange(service).health === 'NOT_SERVING',
+        30_000,
+        'a first health round',
+      );
+      expect(lastHealthChange(service).failures?.map((f) => f.probe)).toEqual(['queue']);
+      expect(await status()).toBe(ServingStatus.NOT_SERVING);
 
-    // The API works: it needs only PostgreSQL.
-    const customerId = randomUUID();
-    const created = await service.client.createSubscription(
-      {
-        sinkUrl: sink.url,
-        filter: {
-          types: [PLACED],
-          conditions: [{ field: 'customerId', test: { case: 'equals', value: customerId } }],
-        },
-      },
-      admin,
-    );
-    const subscriptionId = created.subscription!.subscriptionId;
-
-    // Matching works: the delivery waits in PostgreSQL.
-    const eventId = randomUUID();
-    await bus.createProducer().publish(
-      create(OrderPlacedSchema, {
-        orderId: randomUUID(),
-        customerId,
-        lines: [
-          {
-            sku: 'COF-ETH-250',
-            quantity: 1,
-            unitPrice: { currencyCode: 'EUR', amountMinor: 990n },
+      // The API works: it needs only PostgreSQL.
+      const customerId = randomUUID();
+      const created = await service.client.createSubscription(
+        {
+          sinkUrl: sink.url,
+          filter: {
+            types: [PLACED],
+            conditions: [{ field: 'customerId', test: { case: 'equals', value: customerId } }],
           },
-        ],
-        total: { currencyCode: 'EUR', amountMinor: 990n },
-        placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
-      }),
-      { id: eventId, source: '/switchboard/order-service' },
-    );
-    const pending = await eventually(
-      async () => {
-        const listed = await service.client.listDeliveries({ subscriptionId }, admin);
-        return listed.deliveries.length > 0 && listed.deliveries;
-      },
-      60_000,
-      'the matched delivery',
-    );
-    expect(pending.map((d) => d.status)).toEqual([DeliveryStatus.PENDING]);
-    expect(sink.posts).toHaveLength(0);
-    expect(service.running.module.queue).toBeUndefined();
+        },
+        admin,
+      );
+      const subscriptionId = created.subscription!.subscriptionId;
 
-    // The first attempt has failed and the next waits on the manual clock.
-    await eventually(async () => openFailures(service) >= 1, 30_000, 'a failed open attempt');
-    expect(openFailures(service)).toBe(1);
+      // Matching works: the delivery waits in PostgreSQL.
+      const eventId = randomUUID();
+      await bus.createProducer().publish(
+        create(OrderPlacedSchema, {
+          orderId: randomUUID(),
+          customerId,
+          lines: [
+            {
+              sku: 'COF-ETH-250',
+              quantity: 1,
+              unitPrice: { currencyCode: 'EUR', amountMinor: 990n },
+            },
+          ],
+          total: { currencyCode: 'EUR', amountMinor: 990n },
+          placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
+        }),
+        { id: eventId, source: '/switchboard/order-service' },
+      );
+      const pending = await eventually(
+        async () => {
+          const listed = await service.client.listDeliveries({ subscriptionId }, admin);
+          return listed.deliveries.length > 0 && listed.deliveries;
+        },
+        60_000,
+        'the matched delivery',
+      );
+      expect(pending.map((d) => d.status)).toEqual([DeliveryStatus.PENDING]);
+      expect(sink.posts).toHaveLength(0);
+      expect(service.running.module.queue).toBeUndefined();
 
-    brokers.push(await startRabbitTestBroker({ ports }));
-    await clock.advance(1_000);
+      // The first attempt has failed and the next waits on the manual clock.
+      await eventually(async () => openFailures(service) >= 1, 30_000, 'a failed open attempt');
+      expect(openFailures(service)).toBe(1);
 
-    await eventually(async () => sink.posts.length > 0, 60_000, 'the delivery at the sink');
-    expect(sink.posts.map((p) => String(p.headers['ce-id']))).toEqual([eventId]);
-    expect(String(sink.posts[0]!.headers['webhook-id'])).toBe(pending[0]!.deliveryId);
-    await eventually(
-      async () => {
-        const listed = await service.client.listDeliveries({ subscriptionId }, admin);
-        return listed.deliveries[0]?.status === DeliveryStatus.DELIVERED;
-      },
-      30_000,
-      'the delivery listed DELIVERED',
-    );
-    await eventually(
-      async () => (await status()) === ServingStatus.SERVING,
-      30_000,
-      'SERVING once the queue is open',
-    );
-    expect(openFailures(service)).toBe(1);
-    // Done with this broker: one RabbitMQ node at a time on a small machine.
-    await services.splice(services.indexOf(service), 1)[0]!.stop();
-    await brokers.pop()!.stop();
-  }, 240_000);
+      brokers.push(await absent.start());
+      await clock.advance(1_000);
+
+      await eventually(async () => sink.posts.length > 0, 60_000, 'the delivery at the sink');
+      expect(sink.posts.map((p) => String(p.headers['ce-id']))).toEqual([eventId]);
+      expect(String(sink.posts[0]!.headers['webhook-id'])).toBe(pending[0]!.deliveryId);
+      await eventually(
+        async () => {
+          const listed = await service.client.listDeliveries({ subscriptionId }, admin);
+          return listed.deliveries[0]?.status === DeliveryStatus.DELIVERED;
+        },
+        30_000,
+        'the delivery listed DELIVERED',
+      );
+      await eventually(
+        async () => (await status()) === ServingStatus.SERVING,
+        30_000,
+        'SERVING once the queue is open',
+      );
+      expect(openFailures(service)).toBe(1);
+      // Done with this broker: one RabbitMQ node at a time on a small machine.
+      await services.splice(services.indexOf(service), 1)[0]!.stop();
+      await brokers.pop()!.stop();
+    },
+    240_000,
+  );
 
   describe('closed while it is still opening the queue', () => {
     // A "broker" that takes each connection and drops it: every attempt to
