@@ -308,4 +308,11 @@ describe('subscription service started before its queue broker', () => {
     expect(service.output()).toMatch(/delivery workers started/);
     await service.stop();
   }, 180_000);
+
+  it('still fails the start at once on a QUEUE_URL no broker could ever make work', async () => {
+    // Retrying would hide a typo behind NOT_SERVING forever.
+    await expect(
+      startService('http://127.0.0.1:9324/subscription-deliveries', createManualClock()),
+    ).rejects.toThrow(/<account>\/<queue name>/);
+  });
 });
