@@ -9,3 +9,5 @@ export { backoffDelay } from './backoff-delay';
 export { sleep } from './sleep';
 export type { Wakeup } from './wakeup';
 export { createWakeup } from './create-wakeup';
+export type { StartRetry } from './start-retry';
+export { createStartRetry } from './create-start-retry';

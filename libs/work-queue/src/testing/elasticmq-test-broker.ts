@@ -10,10 +10,17 @@ export interface ElasticMqTestBroker {
   stop(): Promise<void>;
 }
 
+export interface ElasticMqTestBrokerOptions {
+  /** A port chosen beforehand, e.g. one a service was told to use before the broker was up. */
+  readonly port?: number;
+}
+
 /** ElasticMQ on a free loopback port (tools/elasticmq/local-elasticmq.mjs), for the SQS backend's tests. */
-export async function startElasticMqTestBroker(): Promise<ElasticMqTestBroker> {
+export async function startElasticMqTestBroker(
+  options: ElasticMqTestBrokerOptions = {},
+): Promise<ElasticMqTestBroker> {
   const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-elasticmq-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // A cold start may first fetch the jars with Maven.
   const launched = await startLauncher(
     'elasticmq',

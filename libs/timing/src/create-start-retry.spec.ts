@@ -1,4 +1,4 @@
-import { createManualClock } from '@switchboard/timing';
+import { createManualClock } from './create-manual-clock';
 import { createStartRetry } from './create-start-retry';
 
 describe('createStartRetry', () => {
