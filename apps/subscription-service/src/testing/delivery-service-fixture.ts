@@ -2,10 +2,11 @@
 // a real work queue to real sinks on loopback, for specs that follow one event
 // from Kafka to a sink. Not shipped.
 import { randomUUID } from 'node:crypto';
-import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { create, type DescMessage, type Message, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   DeliveryStatus,
+  EventFilterSchema,
   OrderPlacedSchema,
   allTopics,
   type Delivery,
@@ -48,15 +49,23 @@ export function orderPlaced(amountMinor: bigint): OrderPlaced {
   });
 }
 
-const startService = (env: Record<string, string>, wrap: Wrap) =>
+const startService = (
+  env: Record<string, string>,
+  wrap: Wrap,
+  databaseUrl: string | undefined,
+  deliver: boolean,
+) =>
   startServiceUnderTest(subscriptionServiceDefinition, {
     env,
     authenticate,
+    databaseUrl,
     overrides: {
       consumerGroupId: `subscription-delivery-spec-${randomUUID()}`,
       wrapSubscriptions: wrap,
+      deliver,
     },
   });
+type EventFilterInit = MessageInitShape<typeof EventFilterSchema>;
 type Wrap = (
   subscriptions: readonly Subscription<SubscriptionDatabase>[],
 ) => Subscription<SubscriptionDatabase>[];
@@ -67,15 +76,27 @@ export interface DeliveryServiceFixtureOptions {
   backend: TestQueueBackend;
   /** Over the defaults: loopback sinks allowed, a queue of the spec's own on the run's broker. */
   env?: Record<string, string>;
+  /** A database the spec made (read when beforeAll runs); a fresh one of its own by default. */
+  databaseUrl?: () => string;
+  /**
+   * 'api-only': no queue, no workers, and no Kafka (its broker address is
+   * unreachable, so the matcher never joins): the API on a database whose
+   * deliveries service processes make. Were it to consume, its inbox would
+   * mark their events as handled before they saw them.
+   */
+  role?: 'api-only';
 }
 
 export interface DeliveryServiceFixture {
   /** Set once beforeAll has run. */
   readonly service: DeliveryServiceUnderTest;
-  /** Publishes `event` on the run's Kafka broker for this spec's service only; resolves with its id. */
+  /** Publishes `event` on the run's Kafka broker for this fixture's service; resolves with its id. */
   publish(event: Message): Promise<string>;
-  /** A sink (closed after the spec) with a subscription to OrderPlaced pointing at it. */
-  subscribeSink(options?: TestSinkOptions): Promise<{ sink: TestSink; subscriptionId: string }>;
+  /** A sink (closed after the spec) with a subscription pointing at it; OrderPlaced by default. */
+  subscribeSink(
+    options?: TestSinkOptions,
+    filter?: EventFilterInit,
+  ): Promise<{ sink: TestSink; subscriptionId: string }>;
   /** The subscription's deliveries (every page) as ListDeliveries shows them. */
   deliveries(subscriptionId: string, status?: DeliveryStatus): Promise<Delivery[]>;
   /** Waits until the subscription has exactly one delivery in `status`, and returns it. */
@@ -130,9 +151,12 @@ export function useDeliveryService(options: DeliveryServiceFixtureOptions): Deli
       {
         SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
         QUEUE_URL: testQueueUrl(options.backend),
+        ...(options.role === 'api-only' ? { KAFKA_BROKERS: '127.0.0.1:1' } : {}),
         ...options.env,
       },
       onlyPublished,
+      options.databaseUrl?.(),
+      options.role !== 'api-only',
     );
   }, 120_000);
 
@@ -163,11 +187,11 @@ export function useDeliveryService(options: DeliveryServiceFixtureOptions): Deli
       });
       return id;
     },
-    async subscribeSink(sinkOptions) {
+    async subscribeSink(sinkOptions, filter = { types: [ORDER_PLACED] }) {
       const sink = await startTestSink(sinkOptions);
       sinks.push(sink);
       const created = await running().client.createSubscription(
-        { sinkUrl: sink.url, filter: { types: [ORDER_PLACED] } },
+        { sinkUrl: sink.url, filter },
         admin,
       );
       return { sink, subscriptionId: created.subscription!.subscriptionId };
