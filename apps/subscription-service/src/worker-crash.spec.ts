@@ -74,7 +74,7 @@ describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])(
       );
 
       const first = await startWorker();
-      await api.publish({ ...orderPlaced(1_500n), customerId });
+      await api.publish(orderPlaced(1_500n, customerId));
       await eventually(async () => sink.held() === 1, 60_000, 'the first POST to be held');
       await first.kill();
       await eventually(async () => sink.held() === 0, 10_000, 'the killed worker to drop its POST');

@@ -39,10 +39,10 @@ const authenticate = createTestAuthenticator({
 });
 
 /** An OrderPlaced of one line, totalling `amountMinor` euro cents. */
-export function orderPlaced(amountMinor: bigint): OrderPlaced {
+export function orderPlaced(amountMinor: bigint, customerId = randomUUID()): OrderPlaced {
   return create(OrderPlacedSchema, {
     orderId: randomUUID(),
-    customerId: randomUUID(),
+    customerId,
     lines: [{ sku: 'COF-ETH-250', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor } }],
     total: { currencyCode: 'EUR', amountMinor },
     placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
@@ -76,6 +76,8 @@ export interface DeliveryServiceFixtureOptions {
   backend: TestQueueBackend;
   /** Over the defaults: loopback sinks allowed, a queue of the spec's own on the run's broker. */
   env?: Record<string, string>;
+  /** A queue on a broker the spec started (read when beforeAll runs); one on the run's broker by default. */
+  queueUrl?: () => string;
   /** A database the spec made (read when beforeAll runs); a fresh one of its own by default. */
   databaseUrl?: () => string;
   /**
@@ -150,7 +152,7 @@ export function useDeliveryService(options: DeliveryServiceFixtureOptions): Deli
     service = await startService(
       {
         SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
-        QUEUE_URL: testQueueUrl(options.backend),
+        QUEUE_URL: options.queueUrl?.() ?? testQueueUrl(options.backend),
         ...(options.role === 'api-only' ? { KAFKA_BROKERS: '127.0.0.1:1' } : {}),
         ...options.env,
       },

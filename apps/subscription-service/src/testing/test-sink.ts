@@ -23,6 +23,8 @@ export interface SinkReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answers this long after the request arrived (on the sink's clock): a slow receiver. */
+  delayMs?: number;
 }
 
 /** 'hang' holds the request open, unanswered, until the client gives up or the sink closes. */
@@ -90,7 +92,9 @@ export async function startTestSink(options: TestSinkOptions = {}): Promise<Test
           hang(res);
           return;
         }
-        res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
+        const answer = () => res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
+        if (reply.delayMs === undefined) answer();
+        else clock.setTimeout(answer, reply.delayMs);
       });
       return;
     }
