@@ -1,5 +1,5 @@
 import { DeliveryStatus } from '@switchboard/contracts';
-import { orderPlaced, useDeliveryService } from './testing/delivery-service-fixture';
+import { orderPlaced, useDeliveryService } from './testing/use-delivery-service';
 import type { TestQueueBackend } from './testing/test-queue-url';
 
 // What a failing sink does to deliveries, through the real work queue: the

@@ -1,5 +1,5 @@
 import { DeliveryStatus } from '@switchboard/contracts';
-import { orderPlaced, useDeliveryService } from './testing/delivery-service-fixture';
+import { orderPlaced, useDeliveryService } from './testing/use-delivery-service';
 import type { TestQueueBackend } from './testing/test-queue-url';
 
 // A 429 with Retry-After through the real queue: the worker hands the sink's

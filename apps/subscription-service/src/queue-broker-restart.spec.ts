@@ -14,7 +14,7 @@ import {
   orderPlaced,
   useDeliveryService,
   type DeliveryServiceFixture,
-} from './testing/delivery-service-fixture';
+} from './testing/use-delivery-service';
 import type { TestSink } from './testing/test-sink';
 
 // The queue's broker goes away while deliveries are in flight, on a broker of

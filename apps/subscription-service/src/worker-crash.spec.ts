@@ -7,7 +7,7 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@switchboard/testing';
-import { ORDER_PLACED, orderPlaced, useDeliveryService } from './testing/delivery-service-fixture';
+import { ORDER_PLACED, orderPlaced, useDeliveryService } from './testing/use-delivery-service';
 import { testQueueUrl, type TestQueueBackend } from './testing/test-queue-url';
 
 // A worker killed with SIGKILL while the sink holds its POST: the service runs

@@ -33,7 +33,7 @@ import { testQueueUrl, type TestQueueBackend } from './test-queue-url';
 import { startTestSink, type TestSink, type TestSinkOptions } from './test-sink';
 
 export const ORDER_PLACED = 'switchboard.order.v1.OrderPlaced';
-export const admin = bearer('admin-token');
+const admin = bearer('admin-token');
 const authenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin'] },
 });
