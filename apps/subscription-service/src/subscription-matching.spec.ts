@@ -103,7 +103,7 @@ describe('matching events to subscriptions', () => {
     });
     await bus.ensureTopics(allTopics);
     producer = bus.createProducer();
-    sink = await startTestSink({ kind: 'agree' });
+    sink = await startTestSink();
     service = await start();
   }, 120_000);
 

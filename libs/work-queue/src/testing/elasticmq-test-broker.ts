@@ -4,9 +4,18 @@ import { join } from 'node:path';
 import { freePort } from './free-port';
 import { startLauncher } from './start-launcher';
 
+export interface ElasticMqTestBrokerOptions {
+  /**
+   * The port of a stopped broker, to bring one back at the same address.
+   * ElasticMQ keeps queues and messages in memory: what comes back is empty.
+   */
+  readonly port?: number;
+}
+
 export interface ElasticMqTestBroker {
   /** http://127.0.0.1:<port>; queue URLs are <endpoint>/000000000000/<name>. */
   readonly endpoint: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +41,7 @@ export async function startElasticMqTestBroker(
   });
   return {
     endpoint: launched.address,
+    port,
     stop: async () => {
       await launched.stop();
       await rm(dataDir, { recursive: true, force: true });
