@@ -17,13 +17,19 @@ const OPEN_ATTEMPT_MS = 5_000;
  */
 export function openWorkQueue(
   queueUrl: string,
-  options: { logger: Logger; deliveryAttempts: number; signal?: AbortSignal },
+  options: {
+    logger: Logger;
+    deliveryAttempts: number;
+    visibilityTimeoutSeconds: number;
+    signal?: AbortSignal;
+  },
 ): Promise<WorkQueue> {
   return createWorkQueue(queueUrl, {
     logger: options.logger,
     queueName: 'subscription-deliveries',
     maxDeliveries: options.deliveryAttempts + 4,
     openTimeoutMs: OPEN_ATTEMPT_MS,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     signal: options.signal,
   });
 }

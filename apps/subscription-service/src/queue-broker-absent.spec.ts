@@ -128,7 +128,7 @@ describe('subscription service started before its queue broker', () => {
       const absent = await later(queueName);
       const service = await startService(absent.queueUrl, clock);
       services.push(service);
-      const sink = await startTestSink({ kind: 'agree' });
+      const sink = await startTestSink();
       sinks.push(sink);
       const transport = createGrpcJsTransport({ address: service.address });
       transports.push(transport);

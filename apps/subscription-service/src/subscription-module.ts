@@ -97,6 +97,7 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
             openWorkQueue(config.queueUrl, {
               logger,
               deliveryAttempts: config.delivery.maxAttempts,
+              visibilityTimeoutSeconds: config.delivery.visibilityTimeoutSeconds,
               signal,
             }),
           use: (queue) => startDelivering(queue),

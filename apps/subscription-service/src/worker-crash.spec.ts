@@ -14,7 +14,7 @@ import { testQueueUrl, type TestQueueBackend } from './testing/test-queue-url';
 // as `npm start` runs it, in a process of its own, and a second process on the
 // same database and queue takes over. The job was never acknowledged, so the
 // broker hands it out again (RabbitMQ at once, when the dead connection
-// closes; SQS once its visibility timeout, 30 s, has passed) and the sink sees
+// closes; SQS once its visibility timeout, 20 s here, has passed) and the sink sees
 // the same delivery id twice: a receiver that deduplicates by webhook-id sees
 // one delivery.
 //
@@ -52,8 +52,15 @@ describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])(
             SUBSCRIPTION_DATABASE_URL: database!.url,
             QUEUE_URL: queueUrl,
             SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
-            // Far above the time the sink holds the POST: only the kill ends it.
-            SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '120000',
+            // Far above the time the sink holds the POST: only the kill ends
+            // it. On SQS the job comes back once the visibility timeout, which
+            // must exceed the delivery timeout, has run out.
+            ...(backend === 'sqs'
+              ? {
+                  SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '15000',
+                  SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: '20',
+                }
+              : { SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '120000' }),
             AWS_ACCESS_KEY_ID: 'elasticmq',
             AWS_SECRET_ACCESS_KEY: 'elasticmq',
             AWS_REGION: 'elasticmq',

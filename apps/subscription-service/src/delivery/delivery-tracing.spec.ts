@@ -6,7 +6,7 @@ import { createManualClock } from '@switchboard/timing';
 import type { JobHandler } from '@switchboard/work-queue';
 import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
-import { startTestSink, type TestSink } from './testing/start-test-sink';
+import { startTestSink, type TestSink } from '../testing/test-sink';
 
 // Each attempt is a consumer span in the event's trace, its POST a client
 // span whose context the sink receives as traceparent: checked against spans
@@ -73,7 +73,7 @@ describe('delivery spans', () => {
     telemetry.spans().filter((s) => s.spanContext().traceId === traceId && s.name !== 'matched');
 
   it("an attempt is a consumer span under the job's context, its POST a client span the sink continues", async () => {
-    sink = await startTestSink([{ status: 503 }, { status: 204 }]);
+    sink = await startTestSink({ replies: [{ status: 503 }, { status: 204 }] });
     const { handler, deliveryId, subscriptionId } = handlerFor(sink.url);
     const matched = trace.getTracer('test').startSpan('matched');
     matched.end();
@@ -119,13 +119,13 @@ describe('delivery spans', () => {
     expect(posts[0]!.attributes['url.path']).toBe('/hooks');
 
     // Each request names its own POST span: the receiver's tracing joins the trace there.
-    expect(sink.received.map((r) => r.headers['traceparent'])).toEqual(
+    expect(sink.posts.map((r) => r.headers['traceparent'])).toEqual(
       posts.map((s) => `00-${traceId}-${s.spanContext().spanId}-01`),
     );
   });
 
   it('a job without a usable trace context is still delivered, in a trace of its own', async () => {
-    sink = await startTestSink([{ status: 200 }]);
+    sink = await startTestSink({ replies: [{ status: 200 }] });
     const { handler, deliveryId, subscriptionId } = handlerFor(sink.url);
     const job = { deliveryId, subscriptionId, event, traceContext: { traceparent: 42 } };
 
@@ -140,7 +140,7 @@ describe('delivery spans', () => {
       );
     expect(attempt).toBeDefined();
     expect(attempt!.parentSpanContext).toBeUndefined();
-    expect(sink.received).toHaveLength(1);
-    expect(sink.received[0]!.headers['traceparent']).toContain(attempt!.spanContext().traceId);
+    expect(sink.posts).toHaveLength(1);
+    expect(sink.posts[0]!.headers['traceparent']).toContain(attempt!.spanContext().traceId);
   });
 });
