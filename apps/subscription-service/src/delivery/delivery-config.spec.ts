@@ -53,6 +53,8 @@ describe('deliveryConfig', () => {
         SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: '15',
       }).visibilityTimeoutSeconds,
     ).toBe(15);
+    // Unset, it follows a long delivery timeout.
+    expect(load({ SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '120000' }).visibilityTimeoutSeconds).toBe(125);
   });
 
   it('names every bad variable', () => {

@@ -60,10 +60,14 @@ export function deliveryConfig(): ConfigGroup<DeliveryConfig> {
         }),
       );
       // SQS hides a received job for this long, then hands it to another
-      // worker: after a crash that is the wait before it is tried again.
+      // worker: after a crash that is the wait before it is tried again. It
+      // must outlast a POST to a slow sink, or the job is sent twice; unset,
+      // it is 30 s or the delivery timeout plus the margin, whichever is longer.
+      const visibilityVariable = 'SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS';
+      const smallestVisibility = Math.ceil(((timeoutMs ?? 0) + VISIBILITY_MARGIN_MS) / 1_000);
       const visibilityTimeoutSeconds = read(
-        env.int('SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS', {
-          default: 30,
+        env.int(visibilityVariable, {
+          default: Math.max(30, smallestVisibility),
           min: 1,
           max: 43_200,
         }),
@@ -71,12 +75,10 @@ export function deliveryConfig(): ConfigGroup<DeliveryConfig> {
       if (
         visibilityTimeoutSeconds !== undefined &&
         timeoutMs !== undefined &&
-        visibilityTimeoutSeconds * 1_000 < timeoutMs + VISIBILITY_MARGIN_MS
+        visibilityTimeoutSeconds < smallestVisibility
       ) {
-        // Shorter, and a job still being POSTed to a slow sink would be given
-        // to a second worker and sent twice.
         problems.push(
-          `SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: must exceed SUBSCRIPTION_DELIVERY_TIMEOUT_MS by ${VISIBILITY_MARGIN_MS / 1_000} s (${visibilityTimeoutSeconds} s for a ${timeoutMs} ms timeout)`,
+          `${visibilityVariable}: must exceed SUBSCRIPTION_DELIVERY_TIMEOUT_MS by ${VISIBILITY_MARGIN_MS / 1_000} s (${visibilityTimeoutSeconds} s for a ${timeoutMs} ms timeout)`,
         );
       }
       if (initialMs !== undefined && maxMs !== undefined && initialMs > maxMs) {
