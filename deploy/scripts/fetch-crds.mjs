@@ -13,7 +13,15 @@
 //
 // Usage: node deploy/scripts/fetch-crds.mjs  (prints the cached files)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,7 +61,8 @@ function ensureCnpgCrds() {
   const info = JSON.parse(out);
   if (!info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? out}`);
   mkdirSync(dir, { recursive: true });
-  for (const f of CNPG_FILES) copyFileSync(join(info.Dir, 'config', 'crd', 'bases', f), join(dir, f));
+  for (const f of CNPG_FILES)
+    copyFileSync(join(info.Dir, 'config', 'crd', 'bases', f), join(dir, f));
   return files;
 }
 
@@ -80,7 +89,11 @@ function ensureStrimziCrds() {
   const out = join(work, 'out');
   mkdirSync(out);
   const pairs = Object.entries(STRIMZI_KINDS).map(([file, cls]) => `${cls}=${join(out, file)}`);
-  run(findJava(21), ['-cp', join(work, 'lib', '*'), 'io.strimzi.crdgenerator.CrdGenerator', '--yaml', ...pairs], work);
+  run(
+    findJava(21),
+    ['-cp', join(work, 'lib', '*'), 'io.strimzi.crdgenerator.CrdGenerator', '--yaml', ...pairs],
+    work,
+  );
   rmSync(dir, { recursive: true, force: true });
   renameSync(out, dir);
   rmSync(work, { recursive: true, force: true });
@@ -95,7 +108,9 @@ function crdCacheDirCreated() {
 function run(command, args, cwd) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed:\n${result.stderr || result.stdout || result.error}`);
+    throw new Error(
+      `${command} ${args.slice(0, 3).join(' ')} failed:\n${result.stderr || result.stdout || result.error}`,
+    );
   }
 }
 
@@ -104,14 +119,17 @@ export function findJava(major) {
   const candidates = ['java'];
   if (process.env.JAVA_HOME) candidates.push(join(process.env.JAVA_HOME, 'bin', 'java'));
   if (existsSync('/usr/lib/jvm')) {
-    for (const jdk of readdirSync('/usr/lib/jvm')) candidates.push(join('/usr/lib/jvm', jdk, 'bin', 'java'));
+    for (const jdk of readdirSync('/usr/lib/jvm'))
+      candidates.push(join('/usr/lib/jvm', jdk, 'bin', 'java'));
   }
   for (const java of candidates) {
     const probe = spawnSync(java, ['-XshowSettings:properties', '-version'], { encoding: 'utf8' });
     const version = /java\.specification\.version = (\d+)/.exec(probe.stderr ?? '');
     if (version && Number(version[1]) >= major) return java;
   }
-  throw new Error(`no Java ${major} or newer found (PATH, JAVA_HOME, /usr/lib/jvm): Strimzi's CRD generator needs it`);
+  throw new Error(
+    `no Java ${major} or newer found (PATH, JAVA_HOME, /usr/lib/jvm): Strimzi's CRD generator needs it`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

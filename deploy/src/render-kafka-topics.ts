@@ -21,11 +21,7 @@ export function renderKafkaTopics(topics: readonly TopicSpec[]): string {
   ];
   const documents = topics.flatMap((topic) => [
     kafkaTopic(topic.name, topic.partitions, topic.description),
-    kafkaTopic(
-      deadLetterTopicOf(topic.name),
-      topic.partitions,
-      `Dead letters of ${topic.name}.`,
-    ),
+    kafkaTopic(deadLetterTopicOf(topic.name), topic.partitions, `Dead letters of ${topic.name}.`),
   ]);
   return `${header.join('\n')}\n${documents.join('---\n')}`;
 }
