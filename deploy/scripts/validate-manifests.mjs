@@ -303,6 +303,11 @@ function checkServicePods(objects) {
             );
           }
         }
+        // "" follows the database and Kafka; a liveness probe on it would restart every
+        // replica during a dependency's outage (libs/rpc LIVENESS_SERVICE).
+        if (c.livenessProbe?.grpc !== undefined && c.livenessProbe.grpc.service !== 'liveness') {
+          problems.push(`${id}: ${c.name}'s gRPC livenessProbe must ask for service "liveness"`);
+        }
       }
       const preStopMs = (c.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
       const terminationMs = (spec.terminationGracePeriodSeconds ?? 30) * 1000;

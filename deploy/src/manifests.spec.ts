@@ -103,7 +103,9 @@ describe('Kubernetes manifests', () => {
         valueFrom: { secretKeyRef: { name: 'nowhere', key: 'x' } },
       });
       delete inventory.containers[0].securityContext.readOnlyRootFilesystem;
-      find('Deployment', 'post-service').spec.template.spec.terminationGracePeriodSeconds = 5;
+      const post = find('Deployment', 'post-service').spec.template.spec;
+      post.terminationGracePeriodSeconds = 5;
+      delete post.containers[0].livenessProbe.grpc.service;
       const file = join(tmp, 'broken.yaml');
       writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
 
@@ -123,7 +125,10 @@ describe('Kubernetes manifests', () => {
       expect(problems).toMatch(
         /Deployment\/post-service: terminationGracePeriodSeconds 5 leaves no margin/,
       );
-      expect(result!.problems).toHaveLength(6);
+      expect(problems).toContain(
+        `Deployment/post-service: post-service's gRPC livenessProbe must ask for service "liveness"`,
+      );
+      expect(result!.problems).toHaveLength(7);
     },
     SLOW,
   );
