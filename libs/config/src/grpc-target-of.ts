@@ -44,7 +44,8 @@ function parseIpEntry(entry: string): { family: 4 | 6; entry: string } {
   const plain = /^([^:[\]]+):(\d+)$/.exec(entry);
   const match = bracketed ?? plain;
   if (match === null) return refuse('is not ip:port ([ip]:port for IPv6)');
-  const [, host, portText] = match;
+  const host = match[1] ?? '';
+  const portText = match[2] ?? '';
   const port = Number(portText);
   if (port < 1 || port > 65535) refuse('has a port outside 1-65535');
   const family = isIP(host);
