@@ -17,6 +17,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -70,9 +71,8 @@ function ensureStrimziCrds() {
   const dir = join(crdCacheDir(), `strimzi-${STRIMZI_VERSION}`);
   const files = Object.keys(STRIMZI_KINDS).map((f) => join(dir, f));
   if (files.every((f) => existsSync(f))) return files;
-  const work = join(crdCacheDir(), `strimzi-${STRIMZI_VERSION}.work`);
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  // A folder of its own: test runs in other worktrees may fetch at the same time.
+  const work = mkdtempSync(join(crdCacheDirCreated(), `strimzi-${STRIMZI_VERSION}.work-`));
   writeFileSync(
     join(work, 'pom.xml'),
     `<project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -94,9 +94,14 @@ function ensureStrimziCrds() {
     ['-cp', join(work, 'lib', '*'), 'io.strimzi.crdgenerator.CrdGenerator', '--yaml', ...pairs],
     work,
   );
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(out, dir);
-  rmSync(work, { recursive: true, force: true });
+  try {
+    renameSync(out, dir);
+  } catch (err) {
+    // Another run got there first with the same files; anything else is a real failure.
+    if (!files.every((f) => existsSync(f))) throw err;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
   return files;
 }
 
