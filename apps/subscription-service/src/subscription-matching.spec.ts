@@ -1,23 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { type Message } from '@bufbuild/protobuf';
 import { SpanKind } from '@opentelemetry/api';
-import {
-  DeliveryMode,
-  DeliveryStatus,
-  OrderPlacedSchema,
-  allTopics,
-  type OrderPlaced,
-} from '@switchboard/contracts';
-import {
-  createEventBus,
-  encodeEvent,
-  type BatchHandlerContext,
-  type BatchItem,
-  type EventBus,
-  type HandlerContext,
-  type Subscription,
-} from '@switchboard/event-bus';
+import { DeliveryMode, DeliveryStatus, allTopics } from '@switchboard/contracts';
+import { createEventBus, encodeEvent, type EventBus } from '@switchboard/event-bus';
 import {
   bearer,
   createTestAuthenticator,
@@ -27,9 +12,10 @@ import {
   startServiceUnderTest,
 } from '@switchboard/testing';
 import type { DeliveryJob } from './delivery-job';
-import type { SubscriptionDatabase } from './subscription-schema';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
+import { onlyPublished } from './testing/only-published';
 import { startTestSink, type TestSink } from './testing/test-sink';
+import { orderPlaced } from './testing/use-delivery-service';
 
 // Real events on the real broker, through the real inbox consumer, into the
 // deliveries table of a real PostgreSQL database. This spec is about matching,
@@ -43,16 +29,6 @@ const authenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin'] },
 });
 
-function orderPlaced(amountMinor: bigint): OrderPlaced {
-  return create(OrderPlacedSchema, {
-    orderId: randomUUID(),
-    customerId: randomUUID(),
-    lines: [{ sku: 'COF-ETH-250', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor } }],
-    total: { currencyCode: 'EUR', amountMinor },
-    placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
-  });
-}
-
 describe('matching events to subscriptions', () => {
   let bus: EventBus;
   let producer: ReturnType<EventBus['createProducer']>;
@@ -60,26 +36,6 @@ describe('matching events to subscriptions', () => {
   let service: Awaited<ReturnType<typeof start>>;
   /** The events this spec published: the service handles only these. */
   const published = new Set<string>();
-
-  const onlyPublished = (
-    subscriptions: readonly Subscription<SubscriptionDatabase>[],
-  ): Subscription<SubscriptionDatabase>[] =>
-    subscriptions.map(({ schema, handle, handleBatch }) => ({
-      schema,
-      handle: async (message: Message, ctx: HandlerContext<SubscriptionDatabase>) => {
-        if (published.has(ctx.event.id)) await handle(message, ctx);
-      },
-      // Runs go through the batch handler, as in production.
-      handleBatch:
-        handleBatch &&
-        (async (
-          items: readonly BatchItem<DescMessage>[],
-          ctx: BatchHandlerContext<SubscriptionDatabase>,
-        ) => {
-          const mine = items.filter((item) => published.has(item.event.id));
-          if (mine.length > 0) await handleBatch(mine, ctx);
-        }),
-    }));
 
   function start() {
     return startServiceUnderTest(subscriptionServiceDefinition, {
@@ -89,7 +45,7 @@ describe('matching events to subscriptions', () => {
         consumerGroupId: `subscription-service-spec-${randomUUID()}`,
         // Matching only: the rows stay as the matcher wrote them, with no worker on them.
         deliver: false,
-        wrapSubscriptions: onlyPublished,
+        wrapSubscriptions: onlyPublished(published),
       },
     });
   }

@@ -2,7 +2,7 @@
 // a real work queue to real sinks on loopback, for specs that follow one event
 // from Kafka to a sink. Not shipped.
 import { randomUUID } from 'node:crypto';
-import { create, type DescMessage, type Message, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, type Message, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   DeliveryStatus,
@@ -12,14 +12,7 @@ import {
   type Delivery,
   type OrderPlaced,
 } from '@switchboard/contracts';
-import {
-  createEventBus,
-  type BatchHandlerContext,
-  type BatchItem,
-  type EventBus,
-  type HandlerContext,
-  type Subscription,
-} from '@switchboard/event-bus';
+import { createEventBus, type EventBus, type Subscription } from '@switchboard/event-bus';
 import {
   bearer,
   createTestAuthenticator,
@@ -30,6 +23,7 @@ import {
 import type { SubscriptionDatabase } from '../subscription-schema';
 import { subscriptionServiceDefinition } from '../subscription-service-definition';
 import { testQueueUrl, type TestQueueBackend } from './test-queue-url';
+import { onlyPublished } from './only-published';
 import { startTestSink, type TestSink, type TestSinkOptions } from './test-sink';
 
 export const ORDER_PLACED = 'switchboard.order.v1.OrderPlaced';
@@ -117,23 +111,6 @@ export function useDeliveryService(options: DeliveryServiceFixtureOptions): Deli
   const published = new Set<string>();
   const sinks: TestSink[] = [];
 
-  const onlyPublished: Wrap = (subscriptions) =>
-    subscriptions.map(({ schema, handle, handleBatch }) => ({
-      schema,
-      handle: async (message: Message, ctx: HandlerContext<SubscriptionDatabase>) => {
-        if (published.has(ctx.event.id)) await handle(message, ctx);
-      },
-      handleBatch:
-        handleBatch &&
-        (async (
-          items: readonly BatchItem<DescMessage>[],
-          ctx: BatchHandlerContext<SubscriptionDatabase>,
-        ) => {
-          const mine = items.filter((item) => published.has(item.event.id));
-          if (mine.length > 0) await handleBatch(mine, ctx);
-        }),
-    }));
-
   // The AWS SDK reads the standard variables from the process, as in
   // production; ElasticMQ accepts any credentials.
   const savedAws = { ...process.env };
@@ -156,7 +133,7 @@ export function useDeliveryService(options: DeliveryServiceFixtureOptions): Deli
         ...(options.role === 'api-only' ? { KAFKA_BROKERS: '127.0.0.1:1' } : {}),
         ...options.env,
       },
-      onlyPublished,
+      onlyPublished(published),
       options.databaseUrl?.(),
       options.role !== 'api-only',
     );
