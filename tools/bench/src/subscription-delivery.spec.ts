@@ -67,7 +67,8 @@ describe('measureSubscriptionDelivery, quick', () => {
     // The raw queue baseline handled each of its jobs once too.
     expect(raws.map(([v]) => variantName(v))).toEqual(DELIVERY_VARIANTS.map(variantName));
     for (const [, raw] of raws) {
-      expect(raw.handled.size).toBe(QUICK_SIZES.burst);
+      expect(raw.handled.size).toBe(QUICK_SIZES.burst + QUICK_SIZES.atRest);
+      expect(raw.atRestLatencies).toHaveLength(QUICK_SIZES.atRest);
       expect([...raw.handled.values()].every((n) => n === 1)).toBe(true);
     }
 
@@ -83,6 +84,8 @@ describe('measureSubscriptionDelivery, quick', () => {
         'burst: matched → sink p50',
         'at rest: event → sink p50',
         'at rest: event → sink p99',
+        'at rest: event → matched p50',
+        'at rest: matched → queued p50',
         'CPU per delivery, all processes',
         'CPU per delivery, subscription-service',
         'CPU per delivery, postgres',

@@ -103,6 +103,10 @@ export interface DeliveryRun {
   /** ms from each burst event's creation to its (first) arrival. */
   readonly latencies: readonly number[];
   readonly atRestLatencies: readonly number[];
+  /** At rest, p50 ms: creation → deliveries row. */
+  readonly atRestToMatchedP50: number;
+  /** At rest, p50 ms: deliveries row → marked sent. */
+  readonly atRestMatchedToQueuedP50: number;
   /** Burst, p50 ms: creation → deliveries row (the inbox transaction's start). */
   readonly toMatchedP50: number;
   /** Burst, p50 ms: deliveries row → marked sent (after the broker's confirm of its batch). */
@@ -116,6 +120,8 @@ export interface DeliveryRun {
 /** The raw work queue: N jobs sent and consumed with acks, nothing else. */
 export interface RawQueueRun {
   readonly jobsPerSec: number;
+  /** ms from send to the handler, one job at a time. */
+  readonly atRestLatencies: readonly number[];
   /** Jobs handled per id: every one exactly once on a healthy broker. */
   readonly handled: ReadonlyMap<string, number>;
 }
@@ -248,9 +254,11 @@ async function runDeliveries(
     }
 
     const atRestLatencies: number[] = [];
+    const atRest = new Map<string, number>();
     for (let i = 0; i < sizes.atRest; i++) {
       const [id, at] = [...(await publishOrders(rig, 1, producer))][0]!;
       published.push(id);
+      atRest.set(id, at);
       if ((await sink.waitFor([id], 30_000)) !== 1) {
         throw new Error(`${variantName(variant)}: an event sent at rest did not arrive in 30 s`);
       }
@@ -277,7 +285,11 @@ async function runDeliveries(
       latencies.push(arrival - at);
       lastArrival = Math.max(lastArrival, arrival);
     }
-    const stages = await readStages(stack.databaseUrl('subscription-service'), ids);
+    const rows = await readStages(stack.databaseUrl('subscription-service'), [
+      ...ids,
+      ...atRest.keys(),
+    ]);
+    const stages = rows.filter((r) => burst.has(r.event_id));
     const toMatched: number[] = [];
     const matchedToQueued: number[] = [];
     const matchedToSink: number[] = [];
@@ -287,6 +299,15 @@ async function runDeliveries(
       toMatched.push(matchedAt - burst.get(row.event_id)!);
       if (row.sent_at !== null) matchedToQueued.push(fromEpoch(row.sent_at.getTime()) - matchedAt);
       if (arrival !== undefined) matchedToSink.push(arrival - matchedAt);
+    }
+    const atRestToMatched: number[] = [];
+    const atRestMatchedToQueued: number[] = [];
+    for (const row of rows.filter((r) => atRest.has(r.event_id))) {
+      const matchedAt = fromEpoch(row.created_at.getTime());
+      atRestToMatched.push(matchedAt - atRest.get(row.event_id)!);
+      if (row.sent_at !== null) {
+        atRestMatchedToQueued.push(fromEpoch(row.sent_at.getTime()) - matchedAt);
+      }
     }
 
     const arrivals = new Map(published.map((id) => [id, sink.arrivalsOf(id).length]));
@@ -302,6 +323,8 @@ async function runDeliveries(
       retried: stages.filter((r) => r.attempts > 1).length,
       latencies,
       atRestLatencies,
+      atRestToMatchedP50: percentile(atRestToMatched, 50),
+      atRestMatchedToQueuedP50: percentile(atRestMatchedToQueued, 50),
       toMatchedP50: percentile(toMatched, 50),
       matchedToQueuedP50: percentile(matchedToQueued, 50),
       matchedToSinkP50: percentile(matchedToSink, 50),
@@ -316,7 +339,8 @@ async function runDeliveries(
 /**
  * The raw work queue at the variant's concurrency: N jobs the size of a real
  * delivery job, sent in batches of 100 at once (as the dispatcher sends) while
- * a consumer takes them and acks each; timed from the first send to the last ack.
+ * a consumer takes them and acks each; timed from the first send to the last
+ * handled. Then a few jobs one at a time, timed from send to handler.
  */
 async function runRawQueue(rig: Rig, variant: DeliveryVariant): Promise<RawQueueRun> {
   const count = rig.sizes.burst;
@@ -326,6 +350,7 @@ async function runRawQueue(rig: Rig, variant: DeliveryVariant): Promise<RawQueue
   return withElasticMqCredentials(async () => {
     const queue = await createWorkQueue(url, { logger });
     const handled = new Map<string, number>();
+    const waiters = new Map<string, (at: number) => void>();
     let lastAt = 0;
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -334,6 +359,7 @@ async function runRawQueue(rig: Rig, variant: DeliveryVariant): Promise<RawQueue
         async (job: ReceivedJob) => {
           handled.set(job.id, (handled.get(job.id) ?? 0) + 1);
           lastAt = now();
+          waiters.get(job.id)?.(lastAt);
           if (handled.size >= count) done();
           return { kind: 'ack' };
         },
@@ -353,9 +379,29 @@ async function runRawQueue(rig: Rig, variant: DeliveryVariant): Promise<RawQueue
         new Promise((resolve) => (bound = setTimeout(resolve, rig.sizes.boundMs))),
       ]);
       clearTimeout(bound);
-      await consumer.stop();
       const seconds = (lastAt - firstSend) / 1000;
-      return { jobsPerSec: seconds > 0 ? handled.size / seconds : 0, handled };
+      const jobsPerSec = seconds > 0 ? handled.size / seconds : 0;
+      // At rest, as the service's at-rest events go: one job at a time, each after the last was handled.
+      const atRestLatencies: number[] = [];
+      for (let i = 0; i < rig.sizes.atRest; i++) {
+        const id = randomUUID();
+        const handledAt = new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`raw job ${id} not handled in 30 s`)),
+            30_000,
+          );
+          waiters.set(id, (at) => {
+            clearTimeout(timer);
+            resolve(at);
+          });
+        });
+        const t0 = now();
+        await queue.send({ id, body });
+        atRestLatencies.push((await handledAt) - t0);
+        waiters.delete(id);
+      }
+      await consumer.stop();
+      return { jobsPerSec, atRestLatencies, handled };
     } finally {
       await queue.close();
     }
@@ -548,13 +594,25 @@ export async function measureSubscriptionDelivery(
         'burst: matched → sink p50',
         runs.map((r) => r.matchedToSinkP50),
       );
-      ms(
-        'at rest: event → sink p50',
-        runs.map((r) => percentile(r.atRestLatencies, 50)),
-      );
+      rows.push({
+        subject: name,
+        metric: 'at rest: event → sink p50',
+        unit: 'ms',
+        value: summarize(runs.map((r) => percentile(r.atRestLatencies, 50))),
+        baseline: summarize(raws.map((r) => percentile(r.atRestLatencies, 50))),
+        baselineName: `raw ${variant.backend} queue at rest: send → handler`,
+      });
       ms(
         'at rest: event → sink p99',
         runs.map((r) => percentile(r.atRestLatencies, 99)),
+      );
+      ms(
+        'at rest: event → matched p50',
+        runs.map((r) => r.atRestToMatchedP50),
+      );
+      ms(
+        'at rest: matched → queued p50',
+        runs.map((r) => r.atRestMatchedToQueuedP50),
       );
       const broker = variant.backend === 'RabbitMQ' ? 'rabbitmq' : 'elasticmq';
       const cpu = (role: string | undefined) =>
@@ -622,8 +680,9 @@ export async function measureSubscriptionDelivery(
         "deliveries row's created_at (start of the inbox transaction); queued: its sent_at (set " +
         'after the broker confirmed the batch, so it can fall after the arrival). Baselines in ' +
         'the same rounds: the raw queue (WorkQueue send in batches of 100 + consume + ack of ' +
-        'jobs the size of a delivery job, at the same concurrency, no HTTP, no database) and plain ' +
-        'POSTs of that body to the same sink over kept-alive connections. CPU per delivery: ' +
+        'jobs the size of a delivery job, at the same concurrency, no HTTP, no database; then ' +
+        `${sizes.atRest} jobs one at a time, send → handler) and plain POSTs of that body to ` +
+        'the same sink over kept-alive connections. CPU per delivery: ' +
         'user + system from /proc over the burst, per process role; all processes includes the ' +
         `bench process (sink, producer). ${ctx.rounds} alternating rounds.`,
       rows,
