@@ -132,7 +132,6 @@ export interface DeliveryObserver {
 }
 
 interface Rig {
-  readonly ctx: BenchContext;
   readonly sizes: DeliverySizes;
   readonly brokers: string[];
   readonly bus: EventBus;
@@ -479,10 +478,17 @@ export async function measureSubscriptionDelivery(
   const loadBefore = loadavg()[0]!;
   const brokers = await ctx.sharedBroker();
   ctx.log('  starting a RabbitMQ node and an ElasticMQ');
-  const [rabbit, elastic] = await Promise.all([
-    startRabbitTestBroker(),
-    withElasticMqCredentials(() => startElasticMqTestBroker()),
-  ]);
+  const started = await Promise.allSettled([startRabbitTestBroker(), startElasticMqTestBroker()]);
+  const [rabbitStart, elasticStart] = started;
+  if (rabbitStart.status === 'rejected' || elasticStart.status === 'rejected') {
+    // The one that did start must not outlive the failure.
+    for (const result of started) if (result.status === 'fulfilled') await result.value.stop();
+    throw rabbitStart.status === 'rejected'
+      ? rabbitStart.reason
+      : (elasticStart as PromiseRejectedResult).reason;
+  }
+  const rabbit = rabbitStart.value;
+  const elastic = elasticStart.value;
   const stopBrokers = once(async () => {
     await Promise.all([rabbit.stop(), elastic.stop()]);
   });
@@ -502,7 +508,6 @@ export async function measureSubscriptionDelivery(
     stacks.push(auth);
     await auth.start();
     const rig: Rig = {
-      ctx,
       sizes,
       brokers,
       bus,
