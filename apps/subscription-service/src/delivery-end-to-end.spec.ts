@@ -113,7 +113,7 @@ describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])('delivery end to end on %s'
     });
     await bus.ensureTopics(allTopics);
     producer = bus.createProducer();
-    sink = await startTestSink({ kind: 'agree' });
+    sink = await startTestSink();
     service = await start();
   }, 120_000);
 

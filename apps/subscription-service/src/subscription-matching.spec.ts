@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { SpanKind } from '@opentelemetry/api';
 import {
   DeliveryMode,
   DeliveryStatus,
@@ -22,6 +23,7 @@ import {
   createTestAuthenticator,
   createTestLogger,
   eventually,
+  registerTestTelemetry,
   startServiceUnderTest,
 } from '@switchboard/testing';
 import type { DeliveryJob } from './delivery-job';
@@ -101,7 +103,7 @@ describe('matching events to subscriptions', () => {
     });
     await bus.ensureTopics(allTopics);
     producer = bus.createProducer();
-    sink = await startTestSink({ kind: 'agree' });
+    sink = await startTestSink();
     service = await start();
   }, 120_000);
 
@@ -295,5 +297,50 @@ describe('matching events to subscriptions', () => {
       .execute();
     // 1000, 1100, 1200, 1300 and 1400.
     expect(rows.map((r) => r.event_id).sort()).toEqual(ids.slice(10, 15).sort());
+  });
+
+  // Last: it registers a tracer globally, and the tests above check the job
+  // as it is when nothing is traced (no traceContext at all).
+  it("the job carries the context of the event's process span, so deliveries join the event's trace", async () => {
+    const telemetry = registerTestTelemetry();
+    try {
+      const sub = await subscribe({ filter: { types: [PLACED] } });
+      // The headers order-service's outbox writes: the W3C context of its producer span.
+      const traceId = randomBytes(16).toString('hex');
+      const producerSpanId = randomBytes(8).toString('hex');
+      const id = randomUUID();
+      published.add(id);
+      await producer.publishRaw([
+        encodeEvent(orderPlaced(700n), {
+          registry: bus.registry,
+          source: bus.registry.byType(PLACED)!.event.source,
+          id,
+          headers: { traceparent: `00-${traceId}-${producerSpanId}-01` },
+        }),
+      ]);
+      await handled([id]);
+      const row = await service.running.storage.db
+        .selectFrom('deliveries')
+        .select('job')
+        .where('subscription_id', '=', sub.id)
+        .where('event_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const carried = (row.job as DeliveryJob).traceContext;
+      const [, carriedTraceId, spanId] = carried?.traceparent.split('-') ?? [];
+      expect(carriedTraceId).toBe(traceId);
+      // The matcher's own span for the event when it handled it in the
+      // event's trace, else the producer's span the record named.
+      const processSpan = telemetry
+        .spans()
+        .find(
+          (s) =>
+            s.spanContext().spanId === spanId &&
+            s.spanContext().traceId === traceId &&
+            s.kind === SpanKind.CONSUMER,
+        );
+      expect(spanId === producerSpanId || processSpan !== undefined).toBe(true);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { registerTestTelemetry, createTestLogger, type TestTelemetry } from '@sw
 import { createManualClock } from '@switchboard/timing';
 import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
-import { startTestSink, type TestSink } from './testing/start-test-sink';
+import { startTestSink, type SinkAnswer, type TestSink } from '../testing/test-sink';
 
 describe('delivery metrics', () => {
   let telemetry: TestTelemetry;
@@ -29,8 +29,8 @@ describe('delivery metrics', () => {
       backoff: { initialMs: 1_000, maxMs: 60_000 },
       logger: createTestLogger(),
     });
-    const job = async (replies: Parameters<typeof startTestSink>[0], attempts: number[]) => {
-      const sink = await startTestSink(replies);
+    const job = async (replies: SinkAnswer[], attempts: number[]) => {
+      const sink = await startTestSink({ replies });
       sinks.push(sink);
       const deliveryId = randomUUID();
       const subscriptionId = randomUUID();
