@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliveryMode } from '@switchboard/contracts';
-import { createTestLogger } from '@switchboard/testing';
 import { createManualClock, type ManualClock } from '@switchboard/timing';
 import { verifyWebhook } from '@switchboard/webhook-receiver';
 import type { JobHandler, JobOutcome, ReceivedJob } from '@switchboard/work-queue';
-import { createDeliveryHandler, type DeliveryHandlerOptions } from './create-delivery-handler';
+import type { DeliveryHandlerOptions } from './create-delivery-handler';
 import {
   createRecordingDeliveryStore,
   type RecordingDeliveryStore,
 } from './testing/create-recording-delivery-store';
 import { startTestSink, type SinkAnswer, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 const event = {
   specversion: '1.0',
@@ -60,17 +60,7 @@ function setup(
     paused: false,
     deleted: false,
   });
-  const handler = createDeliveryHandler({
-    store,
-    clock,
-    allowLoopbackSinks: true,
-    timeoutMs: 5_000,
-    maxAttempts: 3,
-    backoff: { initialMs: 1_000, maxMs: 60_000 },
-    random: () => 0.5,
-    logger: createTestLogger(),
-    ...options,
-  });
+  const handler = createTestDeliveryHandler({ store, clock, ...options });
   const job = (attempt: number, body: unknown = { deliveryId, subscriptionId, event }) => ({
     id: deliveryId,
     attempt,

@@ -8,8 +8,8 @@ import { createPostgresDeliveryStore } from '../postgres/create-postgres-deliver
 import { createSecretSealer } from '../secrets/aes-gcm/create-secret-sealer';
 import { createSigningSecret } from '../secrets/create-signing-secret';
 import type { SubscriptionDatabase } from '../subscription-schema';
-import { createDeliveryHandler } from './create-delivery-handler';
 import { startTestSink, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 // The handler against the service's own PostgreSQL store: what it records is
 // what ListDeliveries shows.
@@ -82,15 +82,9 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
   }
 
   function handler(clock = createManualClock()) {
-    return createDeliveryHandler({
+    return createTestDeliveryHandler({
       store: createPostgresDeliveryStore(storage.db, sealer),
       clock,
-      allowLoopbackSinks: true,
-      timeoutMs: 5_000,
-      maxAttempts: 3,
-      backoff: { initialMs: 1_000, maxMs: 60_000 },
-      random: () => 0.5,
-      logger: createTestLogger(),
     });
   }
 

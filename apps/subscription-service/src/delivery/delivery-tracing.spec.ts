@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DeliveryMode } from '@switchboard/contracts';
-import { createTestLogger, registerTestTelemetry, type TestTelemetry } from '@switchboard/testing';
-import { createManualClock } from '@switchboard/timing';
+import { registerTestTelemetry, type TestTelemetry } from '@switchboard/testing';
 import type { JobHandler } from '@switchboard/work-queue';
-import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
 import { startTestSink, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 // Each attempt is a consumer span in the event's trace, its POST a client
 // span whose context the sink receives as traceparent: checked against spans
@@ -53,16 +52,7 @@ describe('delivery spans', () => {
       paused: false,
       deleted: false,
     });
-    const handler = createDeliveryHandler({
-      store,
-      clock: createManualClock(),
-      allowLoopbackSinks: true,
-      timeoutMs: 5_000,
-      maxAttempts: 3,
-      backoff: { initialMs: 1_000, maxMs: 60_000 },
-      random: () => 0.5,
-      logger: createTestLogger(),
-    });
+    const handler = createTestDeliveryHandler({ store });
     return { handler, deliveryId, subscriptionId };
   }
 
