@@ -92,9 +92,9 @@ export async function buildImages(apps) {
     rows.push({ app, size, compressed, seconds: (Date.now() - t0) / 1000 });
     console.log(`${tags.join(', ')}: ${mb(size)} MB, ${mb(compressed)} MB compressed (${rows.at(-1).seconds.toFixed(0)} s)`);
   }
-  console.log(`\n${'image'.padEnd(34)} ${'size'.padStart(9)} ${'gzip'.padStart(9)}`);
+  console.log(`\n${'image'.padEnd(40)} ${'size'.padStart(9)} ${'gzip'.padStart(9)}`);
   for (const { app, size, compressed } of rows) {
-    console.log(`${`switchboard/${app}:${version}`.padEnd(34)} ${`${mb(size)} MB`.padStart(9)} ${`${mb(compressed)} MB`.padStart(9)}`);
+    console.log(`${`switchboard/${app}:${version}`.padEnd(40)} ${`${mb(size)} MB`.padStart(9)} ${`${mb(compressed)} MB`.padStart(9)}`);
   }
   console.log(`${rows.length} images with ${engine} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const over = rows.filter((row) => row.compressed > MAX_COMPRESSED_BYTES);
