@@ -70,7 +70,8 @@ function startLocal(script, args, env) {
     const child = spawn(process.execPath, [join(workspaceRoot, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     let out = '';
-    const onData = (d) => { out += d; if (/\bready\b/.test(out)) resolvePromise(child); };
+    // "[local-kafka] ready: ..." once it answers (not "jars ready", printed before it starts).
+    const onData = (d) => { out += d; if (/\] ready: /.test(out)) resolvePromise(child); };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`${script} exited ${code}:\n${out.slice(-2000)}`)));
