@@ -14,7 +14,9 @@ export const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '.
 /** Every app that gets an image: the directories of apps/ with a src/main.ts. */
 export async function imageApps() {
   const names = await readdir(join(workspaceRoot, 'apps'));
-  return names.filter((name) => existsSync(join(workspaceRoot, 'apps', name, 'src/main.ts'))).sort();
+  return names
+    .filter((name) => existsSync(join(workspaceRoot, 'apps', name, 'src/main.ts')))
+    .sort();
 }
 
 // Packages loaded from node_modules at run time instead of being inlined:
@@ -89,7 +91,9 @@ export async function buildAppBundle(app) {
     metafile: true,
   });
   // The reflection protocol's own .proto files (server reflection lists itself).
-  await cp(join(workspaceRoot, 'node_modules/@grpc/reflection/build/proto'), join(out, 'proto'), { recursive: true });
+  await cp(join(workspaceRoot, 'node_modules/@grpc/reflection/build/proto'), join(out, 'proto'), {
+    recursive: true,
+  });
   // The runtime packages, each at the path Node will look for it from main.cjs.
   // Only those this app's bundle really requires (auth-service alone hashes passwords).
   const required = new Set(
@@ -98,7 +102,8 @@ export async function buildAppBundle(app) {
     ),
   );
   const seen = new Map();
-  for (const name of RUNTIME_PACKAGES.filter((pkg) => required.has(pkg))) await packageClosure(name, workspaceRoot, seen);
+  for (const name of RUNTIME_PACKAGES.filter((pkg) => required.has(pkg)))
+    await packageClosure(name, workspaceRoot, seen);
   for (const [dir, name] of seen) {
     await cp(dir, join(out, 'node_modules', name), {
       recursive: true,
@@ -111,7 +116,10 @@ export async function buildAppBundle(app) {
     const { buildConsoleUi } = await import('../../apps/console/ui/build.mjs');
     await buildConsoleUi(join(out, 'ui'));
   }
-  await writeFile(join(out, 'package.json'), JSON.stringify({ name: app, private: true, type: 'commonjs' }, null, 2) + '\n');
+  await writeFile(
+    join(out, 'package.json'),
+    JSON.stringify({ name: app, private: true, type: 'commonjs' }, null, 2) + '\n',
+  );
   const inputs = Object.keys(result.metafile.inputs).length;
   return { app, out, inputs, runtimePackages: [...seen.values()] };
 }
@@ -121,6 +129,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const app of apps.length ? apps : await imageApps()) {
     const started = Date.now();
     const { out, inputs, runtimePackages } = await buildAppBundle(app);
-    console.log(`${app}: ${inputs} inputs -> ${out} (+ ${runtimePackages.join(', ')}) in ${Date.now() - started} ms`);
+    console.log(
+      `${app}: ${inputs} inputs -> ${out} (+ ${runtimePackages.join(', ')}) in ${Date.now() - started} ms`,
+    );
   }
 }

@@ -26,9 +26,15 @@ export function containerEngine() {
 /** The port each app serves, for EXPOSE. */
 function appPort(app) {
   const ports = {
-    'auth-service': 50051, 'inventory-service': 50052, 'order-service': 50053, 'post-service': 50054,
-    'notification-service': 50055, 'reporting-service': 50056, 'subscription-service': 50057,
-    'edge-gateway': 8080, console: 8088,
+    'auth-service': 50051,
+    'inventory-service': 50052,
+    'order-service': 50053,
+    'post-service': 50054,
+    'notification-service': 50055,
+    'reporting-service': 50056,
+    'subscription-service': 50057,
+    'edge-gateway': 8080,
+    console: 8088,
   };
   return ports[app] ?? '';
 }
@@ -53,10 +59,14 @@ export function compressedSize(engine, image) {
     gzip.on('end', () => resolvePromise(bytes));
     save.stdout.pipe(gzip);
     save.on('error', reject);
-    save.on('exit', (code) => code !== 0 && reject(new Error(`${engine} save ${image} exited ${code}`)));
+    save.on(
+      'exit',
+      (code) => code !== 0 && reject(new Error(`${engine} save ${image} exited ${code}`)),
+    );
   });
 }
 
+// Sizes in MiB (note: `podman images` prints decimal MB).
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 
 export async function buildImages(apps) {
@@ -76,29 +86,52 @@ export async function buildImages(apps) {
     await buildAppBundle(app);
     const tags = [`switchboard/${app}:dev`, `switchboard/${app}:${version}`];
     run(engine, [
-      'build', '--quiet', '-f', 'Containerfile',
-      '--build-arg', `BASE=${BASE_IMAGE}`,
-      '--build-arg', `APP=${app}`,
-      '--build-arg', `PORT=${appPort(app)}`,
-      '--build-arg', `VERSION=${version}`,
-      '--build-arg', `REVISION=${revision}${dirty}`,
-      '--build-arg', `CREATED=${created}`,
-      '--build-arg', `SOURCE=${source}`,
+      'build',
+      '--quiet',
+      '-f',
+      'Containerfile',
+      '--build-arg',
+      `BASE=${BASE_IMAGE}`,
+      '--build-arg',
+      `APP=${app}`,
+      '--build-arg',
+      `PORT=${appPort(app)}`,
+      '--build-arg',
+      `VERSION=${version}`,
+      '--build-arg',
+      `REVISION=${revision}${dirty}`,
+      '--build-arg',
+      `CREATED=${created}`,
+      '--build-arg',
+      `SOURCE=${source}`,
       ...tags.flatMap((tag) => ['-t', tag]),
       '.',
     ]);
-    const size = Number(execFileSync(engine, ['image', 'inspect', '--format', '{{.Size}}', tags[0]], { encoding: 'utf8' }).trim());
+    const size = Number(
+      execFileSync(engine, ['image', 'inspect', '--format', '{{.Size}}', tags[0]], {
+        encoding: 'utf8',
+      }).trim(),
+    );
     const compressed = await compressedSize(engine, tags[0]);
     rows.push({ app, size, compressed, seconds: (Date.now() - t0) / 1000 });
-    console.log(`${tags.join(', ')}: ${mb(size)} MB, ${mb(compressed)} MB compressed (${rows.at(-1).seconds.toFixed(0)} s)`);
+    console.log(
+      `${tags.join(', ')}: ${mb(size)} MiB, ${mb(compressed)} MiB compressed (${rows.at(-1).seconds.toFixed(0)} s)`,
+    );
   }
-  console.log(`\n${'image'.padEnd(40)} ${'size'.padStart(9)} ${'gzip'.padStart(9)}`);
+  console.log(`\n${'image'.padEnd(40)} ${'size'.padStart(10)} ${'gzip'.padStart(10)}`);
   for (const { app, size, compressed } of rows) {
-    console.log(`${`switchboard/${app}:${version}`.padEnd(40)} ${`${mb(size)} MB`.padStart(9)} ${`${mb(compressed)} MB`.padStart(9)}`);
+    console.log(
+      `${`switchboard/${app}:${version}`.padEnd(40)} ${`${mb(size)} MiB`.padStart(10)} ${`${mb(compressed)} MiB`.padStart(10)}`,
+    );
   }
-  console.log(`${rows.length} images with ${engine} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `${rows.length} images with ${engine} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   const over = rows.filter((row) => row.compressed > MAX_COMPRESSED_BYTES);
-  if (over.length) throw new Error(`over ${mb(MAX_COMPRESSED_BYTES)} MB compressed: ${over.map((r) => r.app).join(', ')}`);
+  if (over.length)
+    throw new Error(
+      `over ${mb(MAX_COMPRESSED_BYTES)} MiB compressed: ${over.map((r) => r.app).join(', ')}`,
+    );
   return rows;
 }
 

@@ -44,40 +44,71 @@ const apps = process.argv.slice(2).length ? process.argv.slice(2) : await imageA
 for (const app of apps) {
   const image = `switchboard/${app}:dev`;
   const report = JSON.parse(
-    execFileSync(engine, ['run', '--rm', '--network', 'none', '--entrypoint', 'node', image, '-e', inspectScript], { encoding: 'utf8' }),
+    execFileSync(
+      engine,
+      ['run', '--rm', '--network', 'none', '--entrypoint', 'node', image, '-e', inspectScript],
+      { encoding: 'utf8' },
+    ),
   );
-  check(report.uid === 1000 && report.gid === 1000, `${image}: runs as 1000:1000 (got ${report.uid}:${report.gid})`);
+  check(
+    report.uid === 1000 && report.gid === 1000,
+    `${image}: runs as 1000:1000 (got ${report.uid}:${report.gid})`,
+  );
   check(!report.writable, `${image}: /app is not writable by the app's user`);
   const source = report.files.filter((f) => /\/src\//.test(f) || /\.(ts|tsx|mts|cts)$/.test(f));
   check(source.length === 0, `${image}: no source (${source.slice(0, 3).join(', ') || 'none'})`);
   const dev = report.packages.filter((p) => devDeps.includes(p));
   check(dev.length === 0, `${image}: no dev dependency (${dev.join(', ') || 'none'})`);
-  check(report.files.includes('/app/main.cjs') && report.files.includes('/app/main.cjs.map'), `${image}: bundle and source map`);
-  check(report.files.includes('/app/proto/grpc/reflection/v1/reflection.proto'), `${image}: reflection .proto files`);
-  const labels = JSON.parse(execFileSync(engine, ['image', 'inspect', '--format', '{{json .Config.Labels}}', image], { encoding: 'utf8' }));
+  check(
+    report.files.includes('/app/main.cjs') && report.files.includes('/app/main.cjs.map'),
+    `${image}: bundle and source map`,
+  );
+  check(
+    report.files.includes('/app/proto/grpc/reflection/v1/reflection.proto'),
+    `${image}: reflection .proto files`,
+  );
+  const labels = JSON.parse(
+    execFileSync(engine, ['image', 'inspect', '--format', '{{json .Config.Labels}}', image], {
+      encoding: 'utf8',
+    }),
+  );
   // source is empty in a clone without an origin remote; the others always have a value.
   for (const key of ['title', 'version', 'revision', 'licenses', 'source']) {
     const label = `org.opencontainers.image.${key}`;
-    check(label in labels && (key === 'source' || labels[label] !== ''), `${image}: label ${label}=${labels[label]}`);
+    check(
+      label in labels && (key === 'source' || labels[label] !== ''),
+      `${image}: label ${label}=${labels[label]}`,
+    );
   }
-  check(labels['org.opencontainers.image.version'] === rootPkg.version, `${image}: version label ${rootPkg.version}`);
+  check(
+    labels['org.opencontainers.image.version'] === rootPkg.version,
+    `${image}: version label ${rootPkg.version}`,
+  );
 }
 
 // --- One service started from its image against real PostgreSQL and Kafka.
 const started = [];
 function startLocal(script, args, env) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(workspaceRoot, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(workspaceRoot, script), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started.push(child);
     let out = '';
     // "[local-kafka] ready: ..." once it answers (not "jars ready", printed before it starts).
-    const onData = (d) => { out += d; if (/\] ready: /.test(out)) resolvePromise(child); };
+    const onData = (d) => {
+      out += d;
+      if (/\] ready: /.test(out)) resolvePromise(child);
+    };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`${script} exited ${code}:\n${out.slice(-2000)}`)));
   });
 }
-const grpcurl = [join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin/grpcurl'), 'grpcurl'].find((g) => g === 'grpcurl' || existsSync(g));
+const grpcurl = [join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin/grpcurl'), 'grpcurl'].find(
+  (g) => g === 'grpcurl' || existsSync(g),
+);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let containerId;
@@ -86,43 +117,104 @@ try {
   let brokers = process.env.IMAGES_CHECK_KAFKA_BROKERS;
   if (!databaseUrl) {
     rmSync('/tmp/switchboard-images-check-pg', { recursive: true, force: true });
-    await startLocal('tools/postgres/local-postgres.mjs', ['--data-dir', '/tmp/switchboard-images-check-pg', '--port', String(PG_PORT)], {});
+    await startLocal(
+      'tools/postgres/local-postgres.mjs',
+      ['--data-dir', '/tmp/switchboard-images-check-pg', '--port', String(PG_PORT)],
+      {},
+    );
     databaseUrl = `postgres://postgres:postgres@127.0.0.1:${PG_PORT}/postgres`;
   }
   if (!brokers) {
     brokers = `127.0.0.1:${KAFKA_PORT}`;
     rmSync('/tmp/switchboard-images-check-kafka', { recursive: true, force: true });
-    await startLocal('tools/kafka/local-kafka.mjs', ['--data-dir', '/tmp/switchboard-images-check-kafka'], { KAFKA_BROKERS: brokers });
+    await startLocal(
+      'tools/kafka/local-kafka.mjs',
+      ['--data-dir', '/tmp/switchboard-images-check-kafka'],
+      { KAFKA_BROKERS: brokers },
+    );
   }
   const image = `switchboard/${RUN_APP}:dev`;
-  containerId = execFileSync(engine, [
-    'run', '-d', '--network', 'host', '--read-only', '--tmpfs', '/tmp',
-    '-e', 'SWITCHBOARD_ENV=development', '-e', 'GRPC_PLAINTEXT=true', '-e', 'SHUTDOWN_GRACE_MS=5000',
-    '-e', `DATABASE_URL=${databaseUrl}`, '-e', `KAFKA_BROKERS=${brokers}`,
-    '-e', 'INVENTORY_HOST=127.0.0.1', '-e', `INVENTORY_PORT=${GRPC_PORT}`, '-e', `INVENTORY_METRICS_PORT=${GRPC_PORT + 10}`,
-    '-e', `AUTH_ADDR=127.0.0.1:${GRPC_PORT - 1}`,
-    image,
-  ], { encoding: 'utf8' }).trim();
+  containerId = execFileSync(
+    engine,
+    [
+      'run',
+      '-d',
+      '--network',
+      'host',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '-e',
+      'SWITCHBOARD_ENV=development',
+      '-e',
+      'GRPC_PLAINTEXT=true',
+      '-e',
+      'SHUTDOWN_GRACE_MS=5000',
+      '-e',
+      `DATABASE_URL=${databaseUrl}`,
+      '-e',
+      `KAFKA_BROKERS=${brokers}`,
+      '-e',
+      'INVENTORY_HOST=127.0.0.1',
+      '-e',
+      `INVENTORY_PORT=${GRPC_PORT}`,
+      '-e',
+      `INVENTORY_METRICS_PORT=${GRPC_PORT + 10}`,
+      '-e',
+      `AUTH_ADDR=127.0.0.1:${GRPC_PORT - 1}`,
+      image,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
   let health = '';
   for (let i = 0; i < 60 && !health.includes('SERVING'); i++) {
     await sleep(1000);
-    health = spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'grpc.health.v1.Health/Check'], { encoding: 'utf8' }).stdout ?? '';
+    health =
+      spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'grpc.health.v1.Health/Check'], {
+        encoding: 'utf8',
+      }).stdout ?? '';
   }
   check(/"SERVING"/.test(health), `${image}: grpc health SERVING (read-only root, tmpfs /tmp)`);
-  const list = spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'list'], { encoding: 'utf8' }).stdout ?? '';
-  check(list.includes('switchboard.inventory.v1.InventoryService') && list.includes('grpc.reflection.v1.ServerReflection'), `${image}: reflection lists its services`);
-  const describe = spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'describe', 'switchboard.inventory.v1.InventoryService'], { encoding: 'utf8' }).stdout ?? '';
+  const list =
+    spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'list'], { encoding: 'utf8' })
+      .stdout ?? '';
+  check(
+    list.includes('switchboard.inventory.v1.InventoryService') &&
+      list.includes('grpc.reflection.v1.ServerReflection'),
+    `${image}: reflection lists its services`,
+  );
+  const describe =
+    spawnSync(
+      grpcurl,
+      [
+        '-plaintext',
+        `127.0.0.1:${GRPC_PORT}`,
+        'describe',
+        'switchboard.inventory.v1.InventoryService',
+      ],
+      { encoding: 'utf8' },
+    ).stdout ?? '';
   check(/rpc \w+/.test(describe), `${image}: reflection describes its methods`);
   const t0 = Date.now();
   execFileSync(engine, ['stop', '-t', '20', containerId], { stdio: 'ignore' });
-  const exitCode = execFileSync(engine, ['inspect', '--format', '{{.State.ExitCode}}', containerId], { encoding: 'utf8' }).trim();
-  check(exitCode === '0' && Date.now() - t0 < 15_000, `${image}: SIGTERM stops it cleanly (exit ${exitCode} in ${Date.now() - t0} ms)`);
-  if (exitCode !== '0' || failures.length) console.log(execFileSync(engine, ['logs', containerId], { encoding: 'utf8' }).slice(-3000));
+  const exitCode = execFileSync(
+    engine,
+    ['inspect', '--format', '{{.State.ExitCode}}', containerId],
+    { encoding: 'utf8' },
+  ).trim();
+  check(
+    exitCode === '0' && Date.now() - t0 < 15_000,
+    `${image}: SIGTERM stops it cleanly (exit ${exitCode} in ${Date.now() - t0} ms)`,
+  );
+  if (exitCode !== '0' || failures.length)
+    console.log(execFileSync(engine, ['logs', containerId], { encoding: 'utf8' }).slice(-3000));
 } catch (error) {
   check(false, `running ${RUN_APP}: ${error.message}`);
 } finally {
   if (containerId) spawnSync(engine, ['rm', '-f', containerId], { stdio: 'ignore' });
   for (const child of started) child.kill('SIGTERM');
 }
-console.log(failures.length ? `\n${failures.length} image check(s) failed` : '\nall image checks passed');
+console.log(
+  failures.length ? `\n${failures.length} image check(s) failed` : '\nall image checks passed',
+);
 process.exitCode = failures.length ? 1 : 0;
