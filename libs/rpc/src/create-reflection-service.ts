@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { create, toBinary, type DescFile } from '@bufbuild/protobuf';
 import {
   FileDescriptorProtoSchema,
@@ -24,7 +25,12 @@ function collectFiles(files: readonly DescFile[]): FileDescriptorProto[] {
 
 /** The reflection protocol's own .proto files, shipped inside @grpc/reflection. */
 function reflectionProtoFiles(): string[] {
-  const root = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
+  // A container image's bundle inlines @grpc/reflection and carries these files in proto/
+  // next to itself (tools/images/build-bundles.mjs); elsewhere they are in node_modules.
+  const bundled = join(__dirname, 'proto');
+  const root = existsSync(join(bundled, 'grpc/reflection/v1/reflection.proto'))
+    ? bundled
+    : join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
   return [
     join(root, 'grpc/reflection/v1/reflection.proto'),
     join(root, 'grpc/reflection/v1alpha/reflection.proto'),
