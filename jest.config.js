@@ -9,6 +9,8 @@ module.exports = {
     // The console's browser app is a project of its own inside apps/console.
     '<rootDir>/apps/console/ui/jest.config.js',
     '<rootDir>/libs/*/jest.config.js',
+    // The Kubernetes manifests: rendered and validated offline.
+    '<rootDir>/deploy/jest.config.js',
     '<rootDir>/tools/events/jest.config.js',
     '<rootDir>/tools/bench/jest.config.js',
     '<rootDir>/tools/postgres/jest.config.js',

@@ -10,9 +10,11 @@
 //   2. rabbitmq-server installed: start it, print "ready:", stop it (and the
 //      epmd this script started) on SIGINT/SIGTERM or when the parent goes;
 //   3. otherwise say how to install it and exit with NOT_INSTALLED (3).
+// With --check it stops before starting anything: 0 for cases 1 and 2, 3 (with
+// the advice) for case 3, so `npm start` can plan without RabbitMQ.
 //
 // Usage: node tools/rabbitmq/local-rabbitmq.mjs [--port N] [--dist-port N]
-//                                                [--epmd-port N] [--data-dir DIR] [--quiet]
+//                                                [--epmd-port N] [--data-dir DIR] [--quiet] [--check]
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -46,6 +48,7 @@ options:
   --epmd-port N   Erlang port mapper port (default: ERL_EPMD_PORT or 4369); started here if none answers
   --data-dir DIR  parent of the broker's state, <DIR>/rabbitmq (default: DATA_DIR or ./.data)
   --quiet         keep the broker's output out of the console (it still goes to <DIR>/rabbitmq/broker.log)
+  --check         start nothing: exit 0 if a broker answers or rabbitmq-server is installed, else ${NOT_INSTALLED} with advice
 
 env: RABBITMQ_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT, DATA_DIR, RABBITMQ_SERVER (the rabbitmq-server script to run,
      instead of looking in /usr/lib/rabbitmq/bin and /usr/local/lib/rabbitmq/bin),
@@ -61,6 +64,7 @@ try {
       'epmd-port': { type: 'string' },
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -88,6 +92,7 @@ const brokerDir = join(dataDir, 'rabbitmq');
 const url = `amqp://guest:guest@${HOST}:${port}`;
 
 if (await amqpAnswers(port)) {
+  if (flags.check) process.exit(0);
   console.log(
     `${PREFIX} ready: ${url} (reusing the broker that already answers there; idle until stopped)`,
   );
@@ -104,6 +109,7 @@ if (!server) {
     NOT_INSTALLED,
   );
 }
+if (flags.check) process.exit(0);
 
 await runBroker(server);
 

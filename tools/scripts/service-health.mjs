@@ -61,11 +61,16 @@ export function serviceAddress(service, env = process.env) {
   return env[`${service.env}_ADDR`] ?? `127.0.0.1:${env[`${service.env}_PORT`] ?? service.port}`;
 }
 
-/** Polls until every service is SERVING; returns the last statuses either way. */
-export async function waitForServing({ timeoutMs, intervalMs = 500, isCancelled = () => false }) {
+/** Polls until every one of `services` is SERVING; returns the last statuses either way. */
+export async function waitForServing({
+  timeoutMs,
+  intervalMs = 500,
+  isCancelled = () => false,
+  services = SERVICES,
+}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const statuses = await Promise.all(SERVICES.map((s) => checkHealth(serviceAddress(s))));
+    const statuses = await Promise.all(services.map((s) => checkHealth(serviceAddress(s))));
     const ready = statuses.every((s) => s === 'SERVING');
     if (ready || Date.now() > deadline || isCancelled()) return { ready, statuses };
     await new Promise((r) => setTimeout(r, intervalMs));

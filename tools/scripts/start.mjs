@@ -1,8 +1,11 @@
 // `npm start`: installs what is missing, then runs `nx run-many -t serve`
-// (the Kafka broker, the PostgreSQL server, all seven services, the edge gateway and the console), waits until every
-// service reports SERVING and the gateway and the console answer, and prints where to find them. Every process it
-// starts sends its traces, metrics and logs to the console, unless the user set an OTLP endpoint of their own.
-// Ctrl-C stops the whole process group.
+// (the Kafka broker, the PostgreSQL server, RabbitMQ and ElasticMQ, all seven services, the edge gateway and the
+// console), waits until every service reports SERVING and the gateway and the console answer, and prints where to
+// find them. Every process it starts sends its traces, metrics and logs to the console, unless the user set an OTLP
+// endpoint of their own. Ctrl-C stops the whole process group.
+// Without RabbitMQ installed, everything else runs: its advice is printed once, and the banner lists the
+// subscription service as waiting for RabbitMQ rather than waiting for it (the service serves its API and keeps
+// matched deliveries until a broker answers; the banner says when it does).
 import './require-node.mjs';
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -12,7 +15,9 @@ import { ensureWorkspace } from './ensure-workspace.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 ensureWorkspace(root);
-const { SERVICES, serviceAddress, waitForServing } = await import('./service-health.mjs');
+const { SERVICES, checkHealth, serviceAddress, waitForServing } =
+  await import('./service-health.mjs');
+const { planRabbitMq } = await import('./rabbitmq-plan.mjs');
 
 const started = Date.now();
 // The nx daemon would outlive Ctrl-C; a one-shot run leaves nothing behind.
@@ -36,8 +41,22 @@ console.log(
     ? `[switchboard] telemetry (traces, metrics, logs) goes to the console at ${consoleBase}`
     : '[switchboard] telemetry goes to the OTLP endpoint you set (OTEL_EXPORTER_OTLP_*ENDPOINT)',
 );
+const rabbitMq = await planRabbitMq(root, process.env);
+if (rabbitMq.missing) {
+  // Once, here, instead of from a serve task that could only fail.
+  console.warn(
+    `${rabbitMq.advice}\n[switchboard] starting everything else` +
+      (rabbitMq.waiting.length > 0
+        ? `; ${rabbitMq.waiting.join(', ')} serves its API and keeps matched deliveries until RabbitMQ answers`
+        : ''),
+  );
+}
+const waiting = SERVICES.filter((s) => rabbitMq.waiting.includes(s.name));
+const awaited = SERVICES.filter((s) => !rabbitMq.waiting.includes(s.name));
 // detached: nx and everything it spawns share one process group we can signal as a whole.
-const nx = spawn('npx', ['nx', 'run-many', '-t', 'serve', '--outputStyle=stream'], {
+const serveArgs = ['nx', 'run-many', '-t', 'serve', '--outputStyle=stream'];
+if (rabbitMq.missing) serveArgs.push('--exclude=rabbitmq');
+const nx = spawn('npx', serveArgs, {
   cwd: root,
   env,
   stdio: 'inherit',
@@ -87,12 +106,16 @@ nx.on('exit', async (code, signal) => {
 });
 
 const timeoutMs = Number(process.env.START_TIMEOUT_MS ?? 180_000);
-const { ready, statuses } = await waitForServing({ timeoutMs, isCancelled: () => stopping });
+const { ready, statuses } = await waitForServing({
+  timeoutMs,
+  isCancelled: () => stopping,
+  services: awaited,
+});
 if (stopping) {
   // Ctrl-C during start-up: the exit handler above finishes the job.
 } else if (!ready) {
   console.error('[switchboard] not every service became SERVING in time:');
-  SERVICES.forEach((s, i) => console.error(`  ${s.name.padEnd(22)} ${statuses[i]}`));
+  awaited.forEach((s, i) => console.error(`  ${s.name.padEnd(22)} ${statuses[i]}`));
 } else {
   // The banner promises a working edge and console too, so curl or a browser right after it works.
   const edge = `http://127.0.0.1:${process.env.EDGE_PORT ?? 8080}`;
@@ -106,15 +129,36 @@ if (stopping) {
   if (!consoleUp && !stopping)
     console.error(`[switchboard] the console did not answer at ${consoleBase}/healthz`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const rows = SERVICES.map((s) => `  ${s.name.padEnd(22)} ${serviceAddress(s)}`).join('\n');
+  const rows = SERVICES.map(
+    (s) =>
+      `  ${s.name.padEnd(22)} ${serviceAddress(s)}` +
+      (waiting.includes(s) ? '  NOT_SERVING: waiting for RabbitMQ (not installed; see above)' : ''),
+  ).join('\n');
+  const headline =
+    waiting.length === 0
+      ? 'all seven services are SERVING'
+      : `${awaited.length} of ${SERVICES.length} services are SERVING, ` +
+        `${waiting.map((s) => s.name).join(', ')} waits for RabbitMQ`;
   console.log(
-    `\n[switchboard] all seven services are SERVING (${seconds}s)\n${rows}\n` +
+    `\n[switchboard] ${headline} (${seconds}s)\n${rows}\n` +
       `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
       `  postgres               ${maskedDatabaseUrl()}\n` +
       `  edge-gateway (HTTP)    ${edge}  (REST, Connect, gRPC-Web)${edgeUp ? '' : '  NOT ANSWERING'}\n` +
       `  console                ${consoleBase}${consoleUp ? '' : '  NOT ANSWERING'}\n` +
       `Try: grpcurl -plaintext 127.0.0.1:50052 list   ·   Ctrl-C stops everything.\n`,
   );
+  for (const service of waiting) void announceWhenServing(service);
+}
+
+/** A service left waiting (for RabbitMQ) becomes SERVING by itself once its broker answers: say so. */
+async function announceWhenServing(service) {
+  while (!stopping) {
+    if ((await checkHealth(serviceAddress(service))) === 'SERVING') {
+      if (!stopping) console.log(`[switchboard] ${service.name} is SERVING now`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2_000).unref());
+  }
 }
 
 /**

@@ -1,20 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import {
-  DeliveryStatus,
-  OrderPlacedSchema,
-  allTopics,
-  type OrderPlaced,
-} from '@switchboard/contracts';
-import {
-  createEventBus,
-  type BatchHandlerContext,
-  type BatchItem,
-  type EventBus,
-  type HandlerContext,
-  type Subscription,
-} from '@switchboard/event-bus';
+import { type Message } from '@bufbuild/protobuf';
+import { DeliveryStatus, allTopics } from '@switchboard/contracts';
+import { createEventBus, type EventBus } from '@switchboard/event-bus';
 import {
   bearer,
   createTestAuthenticator,
@@ -23,10 +10,11 @@ import {
   startServiceUnderTest,
 } from '@switchboard/testing';
 import { verifyWebhook } from '@switchboard/webhook-receiver';
-import type { SubscriptionDatabase } from './subscription-schema';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
 import { testQueueUrl, type TestQueueBackend } from './testing/test-queue-url';
+import { onlyPublished } from './testing/only-published';
 import { startTestSink, type TestSink } from './testing/test-sink';
+import { orderPlaced } from './testing/use-delivery-service';
 
 // The whole path on real brokers: an OrderPlaced on Kafka, matched by the
 // inbox consumer, dispatched to the work queue (RabbitMQ, then SQS on
@@ -39,42 +27,12 @@ const authenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin'] },
 });
 
-function orderPlaced(amountMinor: bigint): OrderPlaced {
-  return create(OrderPlacedSchema, {
-    orderId: randomUUID(),
-    customerId: randomUUID(),
-    lines: [{ sku: 'COF-ETH-250', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor } }],
-    total: { currencyCode: 'EUR', amountMinor },
-    placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
-  });
-}
-
 describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])('delivery end to end on %s', (backend) => {
   let bus: EventBus;
   let producer: ReturnType<EventBus['createProducer']>;
   let sink: TestSink;
   let service: Awaited<ReturnType<typeof start>>;
   const published = new Set<string>();
-
-  // The run's broker is shared: this service handles only the events this spec published.
-  const onlyPublished = (
-    subscriptions: readonly Subscription<SubscriptionDatabase>[],
-  ): Subscription<SubscriptionDatabase>[] =>
-    subscriptions.map(({ schema, handle, handleBatch }) => ({
-      schema,
-      handle: async (message: Message, ctx: HandlerContext<SubscriptionDatabase>) => {
-        if (published.has(ctx.event.id)) await handle(message, ctx);
-      },
-      handleBatch:
-        handleBatch &&
-        (async (
-          items: readonly BatchItem<DescMessage>[],
-          ctx: BatchHandlerContext<SubscriptionDatabase>,
-        ) => {
-          const mine = items.filter((item) => published.has(item.event.id));
-          if (mine.length > 0) await handleBatch(mine, ctx);
-        }),
-    }));
 
   function start() {
     return startServiceUnderTest(subscriptionServiceDefinition, {
@@ -85,7 +43,7 @@ describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])('delivery end to end on %s'
       authenticate,
       overrides: {
         consumerGroupId: `subscription-e2e-spec-${randomUUID()}`,
-        wrapSubscriptions: onlyPublished,
+        wrapSubscriptions: onlyPublished(published),
       },
     });
   }
@@ -113,7 +71,7 @@ describe.each<TestQueueBackend>(['rabbitmq', 'sqs'])('delivery end to end on %s'
     });
     await bus.ensureTopics(allTopics);
     producer = bus.createProducer();
-    sink = await startTestSink({ kind: 'agree' });
+    sink = await startTestSink();
     service = await start();
   }, 120_000);
 

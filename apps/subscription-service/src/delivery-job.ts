@@ -22,11 +22,26 @@ export interface CloudEventJson {
   readonly data: JsonValue;
 }
 
+/**
+ * The W3C trace context of the event's own work (its process span in the
+ * matcher), so every attempt to deliver it is a span in the event's trace.
+ */
+export interface DeliveryTraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string;
+}
+
 /** The job body agreed between the service and its workers, as JSON. */
 export interface DeliveryJob {
   readonly deliveryId: string;
   readonly subscriptionId: string;
   readonly event: CloudEventJson;
+  /**
+   * Beside the event rather than a CloudEvents extension attribute in it: the
+   * sink gets the trace as the POST's own traceparent header, and the event
+   * it receives stays exactly the one that was published.
+   */
+  readonly traceContext?: DeliveryTraceContext;
 }
 
 /**

@@ -56,4 +56,18 @@ describe('loadSubscriptionConfig', () => {
       'SUBSCRIPTION_SECRET_KEY: must be at least 32 characters (value hidden)',
     ]);
   });
+
+  it("keeps the matcher's attempts (SUBSCRIPTION_INBOX_MAX_ATTEMPTS) apart from the sink's", () => {
+    const dev = { SWITCHBOARD_ENV: 'development' };
+    expect(loadSubscriptionConfig(dev).inboxMaxAttempts).toBe(5);
+    const config = loadSubscriptionConfig({
+      ...dev,
+      SUBSCRIPTION_INBOX_MAX_ATTEMPTS: '7',
+      SUBSCRIPTION_DELIVERY_MAX_ATTEMPTS: '3',
+    });
+    expect([config.inboxMaxAttempts, config.delivery.maxAttempts]).toEqual([7, 3]);
+    expect(problems({ ...dev, SUBSCRIPTION_INBOX_MAX_ATTEMPTS: '0' })).toEqual([
+      expect.stringMatching(/^SUBSCRIPTION_INBOX_MAX_ATTEMPTS: /),
+    ]);
+  });
 });

@@ -62,8 +62,12 @@ const subscriptionSchema = {
     min: 100,
     max: 60_000,
   }),
-  /** Deliveries of one Kafka event to the matcher before it goes to the dead-letter topic. */
-  maxAttempts: env.int('SUBSCRIPTION_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
+  /**
+   * Tries of the matcher (the inbox consumer) on one Kafka event before it
+   * goes to the dead-letter topic; not the sink's, which are
+   * SUBSCRIPTION_DELIVERY_MAX_ATTEMPTS.
+   */
+  inboxMaxAttempts: env.int('SUBSCRIPTION_INBOX_MAX_ATTEMPTS', { default: 5, min: 1, max: 100 }),
   /** How often the dispatcher looks for unsent deliveries when no commit woke it. */
   dispatchPollMs: env.int('SUBSCRIPTION_DISPATCH_POLL_MS', {
     default: 5_000,

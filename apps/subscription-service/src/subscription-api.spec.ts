@@ -11,7 +11,7 @@ import { MAX_SUBSCRIPTIONS } from './subscription-service-handlers';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
 import { startRealAuth, type RealAuth } from './testing/real-auth';
 import { testQueueUrl } from './testing/test-queue-url';
-import { startTestSink, type TestSink } from './testing/test-sink';
+import { startTestSink, type HandshakeAnswer, type TestSink } from './testing/test-sink';
 
 // SubscriptionService over real gRPC, checking real tokens with the real auth
 // service, on a real PostgreSQL database, against real HTTP sinks on loopback.
@@ -53,7 +53,7 @@ describe('SubscriptionService API', () => {
   beforeAll(async () => {
     auth = await startRealAuth();
     service = await startSubscriptionService(auth);
-    agreeing = await startTestSink({ kind: 'agree' });
+    agreeing = await startTestSink();
     sinks.push(agreeing);
   }, 120_000);
 
@@ -289,14 +289,14 @@ describe('SubscriptionService API', () => {
 
   describe('the CloudEvents Web Hooks handshake', () => {
     it('accepts a sink that allows any origin', async () => {
-      const any = await startTestSink({ kind: 'agree-any' });
+      const any = await startTestSink({ handshake: { kind: 'agree-any' } });
       sinks.push(any);
       const created = await service.client.createSubscription(request(any.url), auth.admin);
       expect(created.subscription!.sinkUrl).toBe(any.url);
     });
 
     it('refuses with FAILED_PRECONDITION a sink that says no, names another origin, or never answers', async () => {
-      const cases: [Parameters<typeof startTestSink>[0], RegExp][] = [
+      const cases: [HandshakeAnswer, RegExp][] = [
         [{ kind: 'status', status: 403 }, /OPTIONS answered 403, not 200/],
         [{ kind: 'status', status: 404 }, /OPTIONS answered 404, not 200/],
         [
@@ -306,7 +306,7 @@ describe('SubscriptionService API', () => {
         [{ kind: 'hang' }, /no answer within 1000 ms/],
       ];
       for (const [answer, why] of cases) {
-        const sink = await startTestSink(answer);
+        const sink = await startTestSink({ handshake: answer });
         sinks.push(sink);
         const err = await failure(service.client.createSubscription(request(sink.url), auth.admin));
         expect(err.code).toBe(Code.FailedPrecondition);

@@ -1,33 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { create, type DescMessage, type Message } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import {
-  DeliveryMode,
-  DeliveryStatus,
-  OrderPlacedSchema,
-  allTopics,
-  type OrderPlaced,
-} from '@switchboard/contracts';
-import {
-  createEventBus,
-  encodeEvent,
-  type BatchHandlerContext,
-  type BatchItem,
-  type EventBus,
-  type HandlerContext,
-  type Subscription,
-} from '@switchboard/event-bus';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type Message } from '@bufbuild/protobuf';
+import { SpanKind } from '@opentelemetry/api';
+import { DeliveryMode, DeliveryStatus, allTopics } from '@switchboard/contracts';
+import { createEventBus, encodeEvent, type EventBus } from '@switchboard/event-bus';
 import {
   bearer,
   createTestAuthenticator,
   createTestLogger,
   eventually,
+  registerTestTelemetry,
   startServiceUnderTest,
 } from '@switchboard/testing';
 import type { DeliveryJob } from './delivery-job';
-import type { SubscriptionDatabase } from './subscription-schema';
 import { subscriptionServiceDefinition } from './subscription-service-definition';
+import { onlyPublished } from './testing/only-published';
 import { startTestSink, type TestSink } from './testing/test-sink';
+import { orderPlaced } from './testing/use-delivery-service';
 
 // Real events on the real broker, through the real inbox consumer, into the
 // deliveries table of a real PostgreSQL database. This spec is about matching,
@@ -41,16 +29,6 @@ const authenticate = createTestAuthenticator({
   'admin-token': { userId: 'u-admin', roles: ['admin'] },
 });
 
-function orderPlaced(amountMinor: bigint): OrderPlaced {
-  return create(OrderPlacedSchema, {
-    orderId: randomUUID(),
-    customerId: randomUUID(),
-    lines: [{ sku: 'COF-ETH-250', quantity: 1, unitPrice: { currencyCode: 'EUR', amountMinor } }],
-    total: { currencyCode: 'EUR', amountMinor },
-    placedAt: timestampFromDate(new Date('2031-03-01T10:00:00Z')),
-  });
-}
-
 describe('matching events to subscriptions', () => {
   let bus: EventBus;
   let producer: ReturnType<EventBus['createProducer']>;
@@ -58,26 +36,6 @@ describe('matching events to subscriptions', () => {
   let service: Awaited<ReturnType<typeof start>>;
   /** The events this spec published: the service handles only these. */
   const published = new Set<string>();
-
-  const onlyPublished = (
-    subscriptions: readonly Subscription<SubscriptionDatabase>[],
-  ): Subscription<SubscriptionDatabase>[] =>
-    subscriptions.map(({ schema, handle, handleBatch }) => ({
-      schema,
-      handle: async (message: Message, ctx: HandlerContext<SubscriptionDatabase>) => {
-        if (published.has(ctx.event.id)) await handle(message, ctx);
-      },
-      // Runs go through the batch handler, as in production.
-      handleBatch:
-        handleBatch &&
-        (async (
-          items: readonly BatchItem<DescMessage>[],
-          ctx: BatchHandlerContext<SubscriptionDatabase>,
-        ) => {
-          const mine = items.filter((item) => published.has(item.event.id));
-          if (mine.length > 0) await handleBatch(mine, ctx);
-        }),
-    }));
 
   function start() {
     return startServiceUnderTest(subscriptionServiceDefinition, {
@@ -87,7 +45,7 @@ describe('matching events to subscriptions', () => {
         consumerGroupId: `subscription-service-spec-${randomUUID()}`,
         // Matching only: the rows stay as the matcher wrote them, with no worker on them.
         deliver: false,
-        wrapSubscriptions: onlyPublished,
+        wrapSubscriptions: onlyPublished(published),
       },
     });
   }
@@ -101,7 +59,7 @@ describe('matching events to subscriptions', () => {
     });
     await bus.ensureTopics(allTopics);
     producer = bus.createProducer();
-    sink = await startTestSink({ kind: 'agree' });
+    sink = await startTestSink();
     service = await start();
   }, 120_000);
 
@@ -295,5 +253,50 @@ describe('matching events to subscriptions', () => {
       .execute();
     // 1000, 1100, 1200, 1300 and 1400.
     expect(rows.map((r) => r.event_id).sort()).toEqual(ids.slice(10, 15).sort());
+  });
+
+  // Last: it registers a tracer globally, and the tests above check the job
+  // as it is when nothing is traced (no traceContext at all).
+  it("the job carries the context of the event's process span, so deliveries join the event's trace", async () => {
+    const telemetry = registerTestTelemetry();
+    try {
+      const sub = await subscribe({ filter: { types: [PLACED] } });
+      // The headers order-service's outbox writes: the W3C context of its producer span.
+      const traceId = randomBytes(16).toString('hex');
+      const producerSpanId = randomBytes(8).toString('hex');
+      const id = randomUUID();
+      published.add(id);
+      await producer.publishRaw([
+        encodeEvent(orderPlaced(700n), {
+          registry: bus.registry,
+          source: bus.registry.byType(PLACED)!.event.source,
+          id,
+          headers: { traceparent: `00-${traceId}-${producerSpanId}-01` },
+        }),
+      ]);
+      await handled([id]);
+      const row = await service.running.storage.db
+        .selectFrom('deliveries')
+        .select('job')
+        .where('subscription_id', '=', sub.id)
+        .where('event_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const carried = (row.job as DeliveryJob).traceContext;
+      const [, carriedTraceId, spanId] = carried?.traceparent.split('-') ?? [];
+      expect(carriedTraceId).toBe(traceId);
+      // The matcher's own span for the event when it handled it in the
+      // event's trace, else the producer's span the record named.
+      const processSpan = telemetry
+        .spans()
+        .find(
+          (s) =>
+            s.spanContext().spanId === spanId &&
+            s.spanContext().traceId === traceId &&
+            s.kind === SpanKind.CONSUMER,
+        );
+      expect(spanId === producerSpanId || processSpan !== undefined).toBe(true);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 });

@@ -6,9 +6,8 @@ import {
   type Subscription,
 } from '@switchboard/event-bus';
 import type { ServiceModule, ServiceModuleOptions } from '@switchboard/service-runtime';
-import type { Unlisten } from '@switchboard/storage';
 import { createPeriodicTask, systemClock, type Clock } from '@switchboard/timing';
-import type { WorkQueue } from '@switchboard/work-queue';
+import { workQueueKind, type WorkQueue } from '@switchboard/work-queue';
 import { createDeliveryHandler } from './delivery/create-delivery-handler';
 import { createDeliveryWorkers, type DeliveryWorkers } from './delivery/create-delivery-workers';
 import type { DeliveryStore } from './delivery-store';
@@ -18,6 +17,8 @@ import { createPostgresDeliveryOutbox } from './dispatch/postgres/create-postgre
 import type { SubscriptionConfig } from './load-subscription-config';
 import { openWorkQueue } from './open-work-queue';
 import { pruneDeliveries } from './prune-deliveries';
+import { createQueueOpener } from './queue/create-queue-opener';
+import type { QueueUser } from './queue/queue-opener';
 import { createPostgresDeliveryStore } from './postgres/create-postgres-delivery-store';
 import { createSecretSealer } from './secrets/aes-gcm/create-secret-sealer';
 import type { ResolveHost } from './sinks/check-sink-url';
@@ -57,7 +58,7 @@ export interface SubscriptionModuleOverrides {
 
 export interface SubscriptionModule extends ServiceModule<typeof SubscriptionService> {
   readonly consumer: InboxConsumer;
-  /** Undefined until start() has reached the queue's broker. */
+  /** Undefined until the queue's broker answered (start() does not wait for it). */
   readonly dispatcher: DeliveryDispatcher | undefined;
   readonly queue: WorkQueue | undefined;
   readonly workers: DeliveryWorkers | undefined;
@@ -65,7 +66,10 @@ export interface SubscriptionModule extends ServiceModule<typeof SubscriptionSer
   readonly deliveryStore: DeliveryStore;
 }
 
-/** The running subscription service: its API, the matcher on every topic, and the dispatcher. */
+/**
+ * The running subscription service: its API, the matcher on every topic, and,
+ * once the work queue's broker answers, the dispatcher and the workers.
+ */
 export function createSubscriptionModule(options: SubscriptionModuleOptions): SubscriptionModule {
   const { config, storage, bus, logger } = options;
   const { overrides = {} } = options;
@@ -78,16 +82,28 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
     logger,
     groupId: overrides.consumerGroupId ?? SUBSCRIPTION_GROUP_ID,
     subscriptions: overrides.wrapSubscriptions?.(subscriptions) ?? subscriptions,
-    maxAttempts: config.maxAttempts,
+    maxAttempts: config.inboxMaxAttempts,
   });
   const deliveryStore = createPostgresDeliveryStore(storage.db, sealer);
-  // Opened in start(): reaching the broker is asynchronous, and a service
-  // whose queue is unreachable should fail its start, not its first event.
-  let queue: WorkQueue | undefined;
-  let dispatcher: DeliveryDispatcher | undefined;
-  let workers: DeliveryWorkers | undefined;
-  let unlisten: Unlisten | undefined;
+  // A malformed QUEUE_URL never becomes reachable: that fails the start at once.
+  workQueueKind(config.queueUrl);
   const clock = overrides.clock ?? systemClock;
+  let running: { dispatcher: DeliveryDispatcher; workers: DeliveryWorkers } | undefined;
+  const opener =
+    overrides.deliver === false
+      ? undefined
+      : createQueueOpener({
+          open: (signal) =>
+            openWorkQueue(config.queueUrl, {
+              logger,
+              deliveryAttempts: config.delivery.maxAttempts,
+              visibilityTimeoutSeconds: config.delivery.visibilityTimeoutSeconds,
+              signal,
+            }),
+          use: (queue) => startDelivering(queue),
+          logger,
+          clock,
+        });
   const retentionMs = config.deliveryRetentionHours * 3_600_000;
   const pruner = createPeriodicTask({
     intervalMs: 10 * 60_000,
@@ -116,76 +132,89 @@ export function createSubscriptionModule(options: SubscriptionModuleOptions): Su
     access: subscriptionAccessPolicy,
     consumer,
     get dispatcher() {
-      return dispatcher;
+      return running?.dispatcher;
     },
     get queue() {
-      return queue;
+      return opener?.queue;
     },
     get workers() {
-      return workers;
+      return running?.workers;
     },
     deliveryStore,
+    probes: opener && { queue: () => opener.probe() },
     async start() {
       if (config.allowLoopbackSinks) {
         logger.warn('SUBSCRIPTION_ALLOW_LOOPBACK_SINKS is on: sinks may be on this machine');
       }
-      if (overrides.deliver === false) {
-        await consumer.start();
-        pruner.start();
-        return;
-      }
-      const opened = await openWorkQueue(config.queueUrl, {
-        logger,
-        deliveryAttempts: config.delivery.maxAttempts,
-      });
-      queue = opened;
-      const started = createDeliveryDispatcher({
-        outbox: createPostgresDeliveryOutbox(storage.db),
-        queue: opened,
-        logger,
-        clock: overrides.clock,
-        pollMs: config.dispatchPollMs,
-      });
-      dispatcher = started;
-      // Woken by each commit that adds deliveries; the poll covers a lost connection.
-      unlisten = await storage
-        .listen(DELIVERIES_CHANNEL, () => started.poke(), {
-          onReconnect: () => started.poke(),
-        })
-        .catch((err: unknown) => {
-          logger.warn({ err }, 'cannot LISTEN for new deliveries; relying on polling');
-          return undefined;
-        });
-      started.start();
+      // The API and the matcher need only PostgreSQL and Kafka; the queue's
+      // broker may come later (health says NOT_SERVING until it does).
+      opener?.start();
       await consumer.start();
-      workers = createDeliveryWorkers({
-        queue: opened,
-        concurrency: config.delivery.workers,
-        logger,
-        handler: createDeliveryHandler({
-          store: deliveryStore,
-          clock,
-          allowLoopbackSinks: config.allowLoopbackSinks,
-          resolve: overrides.resolve,
-          timeoutMs: config.delivery.timeoutMs,
-          maxAttempts: config.delivery.maxAttempts,
-          backoff: config.delivery.backoff,
-          retryAfterMaxMs: config.delivery.retryAfterMaxMs,
-          logger,
-        }),
-      });
-      await workers.start();
       pruner.start();
     },
     async close() {
-      // Workers first: deliveries in flight finish and record their outcome
-      // while the store and the queue are still there.
-      await workers?.close();
+      // The workers first (inside the opener): deliveries in flight finish
+      // and record their outcome while the store and the queue are still there.
+      await opener?.close();
       await pruner.close();
       await consumer.close();
-      await dispatcher?.close();
-      await unlisten?.().catch(() => undefined);
-      await queue?.close();
     },
   };
+
+  /** The dispatcher and the workers on the open queue; stops what it started if a step fails. */
+  async function startDelivering(queue: WorkQueue): Promise<QueueUser> {
+    const dispatcher = createDeliveryDispatcher({
+      outbox: createPostgresDeliveryOutbox(storage.db),
+      queue,
+      logger,
+      clock: overrides.clock,
+      pollMs: config.dispatchPollMs,
+    });
+    // Woken by each commit that adds deliveries; the poll covers a lost connection.
+    const unlisten = await storage
+      .listen(DELIVERIES_CHANNEL, () => dispatcher.poke(), {
+        onReconnect: () => dispatcher.poke(),
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'cannot LISTEN for new deliveries; relying on polling');
+        return undefined;
+      });
+    // Deliveries matched while the queue was away go out at once: the first round runs now.
+    dispatcher.start();
+    const workers = createDeliveryWorkers({
+      queue,
+      concurrency: config.delivery.workers,
+      logger,
+      handler: createDeliveryHandler({
+        store: deliveryStore,
+        clock,
+        allowLoopbackSinks: config.allowLoopbackSinks,
+        resolve: overrides.resolve,
+        timeoutMs: config.delivery.timeoutMs,
+        maxAttempts: config.delivery.maxAttempts,
+        backoff: config.delivery.backoff,
+        retryAfterMaxMs: config.delivery.retryAfterMaxMs,
+        logger,
+      }),
+    });
+    const stopDispatching = async () => {
+      await dispatcher.close();
+      await unlisten?.().catch(() => undefined);
+    };
+    try {
+      await workers.start();
+    } catch (err) {
+      await workers.close().catch(() => undefined);
+      await stopDispatching();
+      throw err;
+    }
+    running = { dispatcher, workers };
+    return {
+      async close() {
+        running = undefined;
+        await workers.close();
+        await stopDispatching();
+      },
+    };
+  }
 }

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import { allTopics } from '@switchboard/contracts';
 import {
+  captureTraceContext,
   createEventRegistry,
+  eventContext,
   onBatch,
   type DecodedEvent,
   type Subscription,
 } from '@switchboard/event-bus';
 import { sql, type Transaction } from '@switchboard/storage';
-import { cloudEventJson, eventDataJson, type DeliveryJob } from './delivery-job';
+import {
+  cloudEventJson,
+  eventDataJson,
+  type DeliveryJob,
+  type DeliveryTraceContext,
+} from './delivery-job';
 import type { FilterRules } from './matching/event-filter-rules';
 import { matchEvent } from './matching/match-event';
 import type { SubscriptionDatabase } from './subscription-schema';
@@ -50,11 +57,13 @@ export function createSubscriptionSubscriptions(): readonly Subscription<Subscri
     );
     if (matched.length === 0) return [];
     const ce = cloudEventJson(event, data);
+    const traceContext = traceContextOf(event);
     return matched.map((s) => {
       const job: DeliveryJob = {
         deliveryId: randomUUID(),
         subscriptionId: s.subscription_id,
         event: ce,
+        ...(traceContext ? { traceContext } : {}),
       };
       return {
         delivery_id: job.deliveryId,
@@ -64,6 +73,14 @@ export function createSubscriptionSubscriptions(): readonly Subscription<Subscri
         job: JSON.stringify(job),
       };
     });
+  }
+
+  /** The context the event's work runs in (see eventContext), for the delivery spans. */
+  function traceContextOf(event: DecodedEvent): DeliveryTraceContext | undefined {
+    const carrier = captureTraceContext(eventContext(event.record));
+    const { traceparent, tracestate } = carrier;
+    if (traceparent === undefined) return undefined;
+    return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
   }
 
   async function record(trx: Transaction<SubscriptionDatabase>, rows: DeliveryRow[]) {

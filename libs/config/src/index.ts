@@ -22,6 +22,7 @@ export {
   type ServiceKey,
 } from './service-config';
 export { grpcLimitsSchema } from './grpc-limits-schema';
+export { grpcTargetOf } from './grpc-target-of';
 export { TLS_CLIENT_AUTH_MODES, tlsSchema, type TlsClientAuth } from './tls-schema';
 export {
   KAFKA_SASL_MECHANISMS,

@@ -1,5 +1,6 @@
 import { serviceNames } from '@switchboard/contracts';
 import { grpcLimitsSchema } from './grpc-limits-schema';
+import { grpcTargetOf } from './grpc-target-of';
 import { kafkaSecurityConfig } from './kafka-security-config';
 import {
   env,
@@ -29,9 +30,24 @@ export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/p
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** `<SERVICE>_ADDR`, the address a client dials, defaulting to the local well-known port. */
-export function serviceAddress(key: ServiceKey) {
-  return env.string(`${key.toUpperCase()}_ADDR`, { default: `127.0.0.1:${services[key].port}` });
+/**
+ * `<SERVICE>_ADDR`, the address a client dials, defaulting to the local
+ * well-known port: one host:port (or dns:///name:port), or a comma-separated
+ * list of ip:port replicas. A list grpc-js could not balance over is refused
+ * here, at start, rather than at the first call.
+ */
+export function serviceAddress(key: ServiceKey): ConfigField<string> {
+  const field = env.string(`${key.toUpperCase()}_ADDR`, {
+    default: `127.0.0.1:${services[key].port}`,
+  });
+  return {
+    ...field,
+    parse(raw, context) {
+      const value = field.parse(raw, context);
+      grpcTargetOf(value);
+      return value;
+    },
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import type { StreamResponse, UnaryResponse } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
+import { grpcTargetOf } from '@switchboard/config';
 import { decodeStatusDetails } from './error-details/decode-status-details';
 import { incomingCall } from './incoming-call';
 import { errorCodeOf, startClientSpan, type RpcSpan } from './rpc-telemetry';
@@ -17,7 +18,10 @@ import { createChannelCredentials } from './tls/create-channel-credentials';
 import type { ClientTls } from './tls/tls-settings';
 
 export interface GrpcJsTransportOptions {
-  /** host:port of the server. */
+  /**
+   * Where the server is: host:port, a target such as dns:///name:port, or a
+   * comma-separated list of ip:port replicas (see grpcTargetOf).
+   */
   address: string;
   /** Applied when the caller gives no timeout, so no call can wait forever. Defaults to 5000. */
   defaultTimeoutMs?: number;
@@ -33,6 +37,13 @@ export interface GrpcJsTransport extends Transport {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * Spread calls over every address the target resolves to. grpc-js's default,
+ * pick_first, sends every call of a channel to one replica: behind a headless
+ * Service, or with a list of replicas, the others would sit idle, and a
+ * stopped one would cost a reconnect instead of being routed around.
+ */
+const ROUND_ROBIN_SERVICE_CONFIG = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 // Set by grpc-js itself; copying them from caller headers would corrupt the call.
 const RESERVED_HEADERS = new Set([
   'content-type',
@@ -132,9 +143,12 @@ function encode(schema: DescMessage, input: unknown): Buffer {
  */
 export function createGrpcJsTransport(options: GrpcJsTransportOptions): GrpcJsTransport {
   const client = new grpc.Client(
-    options.address,
+    grpcTargetOf(options.address),
     createChannelCredentials(options.tls),
-    options.channelOptions,
+    {
+      'grpc.service_config': ROUND_ROBIN_SERVICE_CONFIG,
+      ...options.channelOptions,
+    },
   );
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
 

@@ -7,6 +7,7 @@ import {
 } from '@switchboard/contracts';
 import { createGrpcJsTransport } from './create-grpc-js-transport';
 import { createHealthMonitor } from './create-health-monitor';
+import { LIVENESS_SERVICE } from './create-rpc-server';
 import { createServiceClient } from './create-service-client';
 import { startTestServer } from './start-test-server';
 
@@ -88,6 +89,8 @@ describe('grpc.health.v1 on the server', () => {
     // No token: health checks are public.
     expect((await health.check({ service: '' })).status).toBe(ServingStatus.NOT_SERVING);
     expect((await health.check({ service: INVENTORY })).status).toBe(ServingStatus.NOT_SERVING);
+    // A failing dependency makes the service unready, never "dead": liveness stays SERVING.
+    expect((await health.check({ service: LIVENESS_SERVICE })).status).toBe(ServingStatus.SERVING);
     const unknown = await health.check({ service: 'nope.Service' }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ConnectError);
     expect((unknown as ConnectError).code).toBe(Code.NotFound);

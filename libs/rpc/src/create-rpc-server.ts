@@ -64,6 +64,13 @@ function hostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * The grpc.health.v1 service name that reports SERVING whenever the server
+ * answers at all, unlike "" and the service names, which follow the health
+ * monitor's dependency probes.
+ */
+export const LIVENESS_SERVICE = 'liveness';
+
 export function createRpcServer(options: RpcServerOptions): RpcServer {
   const { logger, health } = options;
   const server = new grpc.Server({
@@ -84,6 +91,10 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
 
   const healthState: HealthState = {
     statusOf(service) {
+      // Liveness says the process still answers, whatever its dependencies do:
+      // an orchestrator that restarts a service because Kafka is down gains
+      // nothing, so its liveness probe asks for this name (deploy/kubernetes).
+      if (service === LIVENESS_SERVICE) return ServingStatus.SERVING;
       if (service !== '' && !serviceNames.has(service)) return ServingStatus.SERVICE_UNKNOWN;
       if (closing) return ServingStatus.NOT_SERVING;
       return (health?.serving ?? true) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;

@@ -3,6 +3,7 @@
 // clients whose calls always carry a deadline.
 export {
   createRpcServer,
+  LIVENESS_SERVICE,
   type AddServiceOptions,
   type RpcServer,
   type RpcServerOptions,

@@ -23,6 +23,12 @@ export interface ServiceModule<Desc extends DescService> {
   readonly access: AccessPolicy<Desc>;
   /** Set by a service that checks tokens itself (auth) instead of calling auth. */
   readonly authenticate?: Authenticate;
+  /**
+   * Health probes of the module's own dependencies (a work queue, say), next
+   * to the database and Kafka probes every service has: while one fails the
+   * service reports NOT_SERVING. A name may not repeat a standard one.
+   */
+  readonly probes?: Readonly<Record<string, () => Promise<void>>>;
   /** Everything that must run before the server serves: seeds, topics, workers. */
   start(): Promise<void>;
   /**

@@ -6,6 +6,7 @@ import { createStorage } from '@switchboard/storage';
 import { cacheProbes } from './cache-probes';
 import type { CloseTarget } from './close-on-signal';
 import type { ServiceModule } from './service-module';
+import { serviceProbes } from './service-probes';
 import type {
   RunningStandardService,
   StandardServiceSpec,
@@ -64,7 +65,9 @@ export async function startStandardService<
       port: options.port ?? config.port,
       logger,
       authenticate,
-      probes: cacheProbes({ database: () => storage.ping(), kafka: createKafkaProbe(bus) }),
+      probes: cacheProbes(
+        serviceProbes({ database: () => storage.ping(), kafka: createKafkaProbe(bus) }, module),
+      ),
       register: (s) => s.addService(spec.service, module.handlers, { access: module.access }),
     });
     const closables = {

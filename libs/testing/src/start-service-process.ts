@@ -196,7 +196,7 @@ export async function startServiceProcess(
 }
 
 /** `npm start`'s well-known ports, which the end-to-end test uses while other tests run. */
-export const isWellKnownServicePort = (port: number) => port >= 50051 && port <= 50056;
+export const isWellKnownServicePort = (port: number) => port >= 50051 && port <= 50057;
 
 /** A free loopback port outside the well-known service ports. */
 async function freeTestPort(): Promise<number> {

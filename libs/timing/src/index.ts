@@ -7,3 +7,7 @@ export { createPeriodicTask } from './create-periodic-task';
 export type { Backoff } from './backoff';
 export { backoffDelay } from './backoff-delay';
 export { sleep } from './sleep';
+export type { Wakeup } from './wakeup';
+export { createWakeup } from './create-wakeup';
+export type { StartRetry } from './start-retry';
+export { createStartRetry } from './create-start-retry';

@@ -33,6 +33,8 @@ export async function createWorkQueue(
       logger: options.logger,
       maxDeliveries: options.maxDeliveries,
       connectTimeoutMs: options.connectTimeoutMs,
+      openTimeoutMs: options.openTimeoutMs,
+      signal: options.signal,
     });
   }
   return createSqsWorkQueue({
@@ -41,6 +43,7 @@ export async function createWorkQueue(
     maxDeliveries: options.maxDeliveries,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     waitTimeSeconds: options.waitTimeSeconds,
+    signal: options.signal,
   });
 }
 

@@ -17,6 +17,14 @@ export interface WorkQueueOptions {
   readonly maxDeliveries?: number;
   /** RabbitMQ: how long sends wait through an outage; default 30 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * RabbitMQ: how long opening waits for the broker; default connectTimeoutMs.
+   * On SQS the SDK's own retries bound opening (a refused connection fails
+   * within a few seconds).
+   */
+  readonly openTimeoutMs?: number;
+  /** Aborts opening (both backends): createWorkQueue rejects promptly and leaves nothing open. */
+  readonly signal?: AbortSignal;
   /** SQS: how long a received job stays hidden from other consumers; default 30 s. */
   readonly visibilityTimeoutSeconds?: number;
   /** SQS: long-polling wait, 0 to 20 s; default 20. */

@@ -281,6 +281,36 @@ describe('a work queue whose broker does not answer', () => {
     );
   });
 
+  it("waits openTimeoutMs for the first connection, not the sends' connectTimeoutMs (RabbitMQ)", async () => {
+    const port = await freePort();
+    const opening = createWorkQueue(`amqp://127.0.0.1:${port}/?queue=jobs`, {
+      connectTimeoutMs: 120_000,
+      openTimeoutMs: 300,
+    });
+    await expect(opening).rejects.toThrow(/is unreachable for queue jobs \(waited 300 ms\)/);
+  });
+
+  it('stops opening when its signal aborts (RabbitMQ)', async () => {
+    const port = await freePort();
+    const abort = new AbortController();
+    // Far beyond the test's own timeout: only the abort can end this open in time.
+    const opening = createWorkQueue(`amqp://127.0.0.1:${port}/?queue=jobs`, {
+      openTimeoutMs: 600_000,
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 200);
+    await expect(opening).rejects.toThrow('opening work queue jobs was aborted');
+  });
+
+  it('does not open with an aborted signal (SQS)', async () => {
+    const port = await freePort();
+    const abort = new AbortController();
+    abort.abort();
+    await expect(
+      createWorkQueue(`http://127.0.0.1:${port}/000000000000/jobs`, { signal: abort.signal }),
+    ).rejects.toThrow(/dead-letter queue: opening was aborted$/);
+  });
+
   it('fails to open with a clear error (SQS)', async () => {
     const port = await freePort();
     await expect(createWorkQueue(`http://127.0.0.1:${port}/000000000000/jobs`)).rejects.toThrow(

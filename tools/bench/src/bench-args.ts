@@ -10,6 +10,7 @@ export const MODULE_NAMES = [
   'edge',
   'telemetry',
   'notification',
+  'subscription-delivery',
   'startup',
 ] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];

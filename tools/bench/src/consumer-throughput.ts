@@ -6,17 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Kafka, logLevel } from 'kafkajs';
-import { OrderPlacedSchema, topics } from '@switchboard/contracts';
-import { createEventBus, encodeEvent, eventSourceOf, type EventBus } from '@switchboard/event-bus';
+import { topics } from '@switchboard/contracts';
+import { createEventBus, type EventBus } from '@switchboard/event-bus';
 import { createLogger } from '@switchboard/logger';
 import { runTool, sleep, type BenchContext } from './bench-context';
 import type { ResultRow, SectionResult } from './bench-result';
 import { deleteGroup, silenceKafkajsTimerWarning, truncateTopics } from './kafka-admin';
 import { kafkaVersion } from './machine-info';
 import { createServiceStack } from './service-stack';
+import { benchOrderPlaced, encodeOrderPlaced } from './order-placed-event';
 import { meterCpu, type CpuMeter } from './process-cpu';
 import { alternate, summarize } from './stats';
 
@@ -34,8 +33,6 @@ interface Drain {
   readonly cpuPerEventUs?: ReadonlyMap<string, number>;
 }
 
-const ORDER_SOURCE = eventSourceOf('order-service');
-
 /** OrderPlaced events shaped like the order service's: 1–3 lines, EUR, a pool of customers and products. */
 async function produceBacklog(bus: EventBus, count: number): Promise<void> {
   const producer = bus.createProducer();
@@ -44,25 +41,7 @@ async function produceBacklog(bus: EventBus, count: number): Promise<void> {
     for (let sent = 0; sent < count; sent += batch) {
       const records = [];
       for (let i = sent; i < Math.min(count, sent + batch); i++) {
-        const lines = Array.from({ length: 1 + (i % 3) }, (_, n) => ({
-          sku: `SKU-${(i * 7 + n) % 50}`,
-          quantity: 1 + (n % 2),
-          unitPrice: { currencyCode: 'EUR', amountMinor: 250n + BigInt(n * 100) },
-        }));
-        const total = lines.reduce(
-          (sum, l) => sum + BigInt(l.quantity) * l.unitPrice.amountMinor,
-          0n,
-        );
-        const event = create(OrderPlacedSchema, {
-          orderId: randomUUID(),
-          // UUIDs, as auth mints them: the reporting service refuses other customer ids.
-          customerId: `00000000-0000-4000-8000-${String(i % 100).padStart(12, '0')}`,
-          lines,
-          total: { currencyCode: 'EUR', amountMinor: total },
-          placedAt: timestampFromDate(new Date()),
-        });
-        // As the order service frames them: reporting dead-letters OrderPlaced from anyone else.
-        records.push(encodeEvent(event, { registry: bus.registry, source: ORDER_SOURCE }));
+        records.push(encodeOrderPlaced(bus.registry, benchOrderPlaced(i)));
       }
       await producer.publishRaw(records);
     }

@@ -22,6 +22,7 @@ import { describeMachine, machineInfo } from './machine-info';
 import { measurePostNotification } from './post-notification';
 import { renderGoalsText, renderText } from './render-table';
 import { measureStartupFootprint } from './startup-footprint';
+import { measureSubscriptionDelivery } from './subscription-delivery';
 import { measureSyncPath } from './sync-path';
 import { measureTelemetryCost } from './telemetry-cost';
 
@@ -41,6 +42,12 @@ const MODULES: Record<ModuleName, BenchModule> = {
   telemetry: { title: 'Telemetry cost', quick: false, run: measureTelemetryCost },
   notification: { title: 'post → notification', quick: false, run: measurePostNotification },
   consumer: { title: 'Consumer throughput', quick: true, run: measureConsumerThroughput },
+  // Two more brokers and four service starts per round: past the quick budget.
+  'subscription-delivery': {
+    title: 'Webhook deliveries',
+    quick: false,
+    run: (ctx) => measureSubscriptionDelivery(ctx),
+  },
   startup: { title: 'Start-up and footprint', quick: false, run: measureStartupFootprint },
 };
 

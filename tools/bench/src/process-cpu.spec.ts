@@ -26,6 +26,16 @@ describe('roleOf', () => {
       'autocannon',
     ],
     ['node tools/scripts/start.mjs', 'other'],
+    ['node /w/tools/rabbitmq/local-rabbitmq.mjs --port 40000 --quiet', 'rabbitmq'],
+    ['/bin/sh /usr/sbin/rabbitmq-server', 'rabbitmq'],
+    [
+      '/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -MBas ageffcbf -- -root /usr/lib/erlang',
+      'rabbitmq',
+    ],
+    ['erl_child_setup 1048576', 'rabbitmq'],
+    ['epmd -port 40002 -address 127.0.0.1', 'rabbitmq'],
+    ['node /w/tools/elasticmq/local-elasticmq.mjs --port 40001 --quiet', 'elasticmq'],
+    ['java -Dconfig.file=/d/elasticmq.conf -cp /c/* org.elasticmq.server.Main', 'elasticmq'],
   ])('%s → %s', (cmdline, role) => {
     expect(roleOf(cmdline)).toBe(role);
   });

@@ -70,12 +70,23 @@ export function descendantsOf(root: number): ProcessInfo[] {
   return found;
 }
 
-/** A short name for what a process is: the app, postgres, kafka, a load tool, or 'other'. */
+/** A short name for what a process is: the app, postgres, a broker, a load tool, or 'other'. */
 export function roleOf(cmdline: string): string {
   // nx runs each serve command through a shell whose command line names the app: not the app.
   if (/^(\S*\/)?(ba|da)?sh -c\b/.test(cmdline)) return 'other';
   if (cmdline.includes('tools/kafka/local-kafka.mjs')) return 'kafka';
   if (cmdline.includes('tools/postgres/local-postgres.mjs')) return 'postgres';
+  // The work queue's brokers: RabbitMQ's Erlang VM and its helpers, ElasticMQ's JVM.
+  if (
+    /tools\/rabbitmq\/local-rabbitmq\.mjs|rabbitmq-server|\bbeam\.smp\b|\berl_child_setup\b|(^|\/)epmd\s/.test(
+      cmdline,
+    )
+  ) {
+    return 'rabbitmq';
+  }
+  if (/tools\/elasticmq\/local-elasticmq\.mjs|\borg\.elasticmq\.server\.Main\b/.test(cmdline)) {
+    return 'elasticmq';
+  }
   // npm start runs dist/apps/<app>/main.cjs; startServiceProcess dist/test-services/<app>-<hash>/main.cjs;
   // the bench its own copy of the gateway, dist/bench/edge-gateway/main.cjs.
   const app = /dist\/(?:apps|test-services|bench)\/(edge-gateway|[a-z]+-service)\b/.exec(cmdline);

@@ -38,6 +38,7 @@ async function traceWith(
   traceId: string,
   wanted: (span: ReceivedSpan) => boolean,
   what: string,
+  logs: () => string,
 ): Promise<ReceivedSpan[]> {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -45,7 +46,11 @@ async function traceWith(
     if (spans.some(wanted)) return spans;
     if (Date.now() > deadline) {
       const seen = spans.map((s) => `${s.service} ${s.kind} ${s.name}`).join('\n  ');
-      throw new Error(`no ${what} in trace ${traceId} within 60 s; it holds:\n  ${seen}`);
+      // The stack's warnings say why a consumer never got there.
+      throw new Error(
+        `no ${what} in trace ${traceId} within 60 s; it holds:\n  ${seen}\n` +
+          `the stack's last output:\n${logs().slice(-6000)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -125,6 +130,7 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
       (s) =>
         s.service === 'reporting-service' && s.kind === 'consumer' && isTopic(s, 'sales.orders.v1'),
       "reporting-service's process span for sales.orders.v1",
+      () => stack.output(),
     );
     const placeOrder = spans.find(
       (s) => s.kind === 'server' && s.name === 'switchboard.order.v1.OrderService/PlaceOrder',
@@ -181,12 +187,14 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
       traceId,
       (s) => s.service === 'edge-gateway' && s.kind === 'server',
       "the edge's server span",
+      () => stack.output(),
     );
     const spans = await traceWith(
       receiver,
       traceId,
       (s) => s.service === 'order-service' && s.kind === 'server',
       "order-service's GetOrder span",
+      () => stack.output(),
     );
     const edge = spans.find((s) => s.service === 'edge-gateway' && s.kind === 'server');
     expect(edge).toMatchObject({
@@ -280,6 +288,7 @@ describe('one trace from a gRPC call through the outbox and Kafka to every consu
         traceId,
         (s) => s.service === 'notification-service' && s.name === 'WatchNotifications push',
         'WatchNotifications push span',
+        () => stack.output(),
       );
       const createPost = spans.find((s) => s.name === 'switchboard.post.v1.PostService/CreatePost');
       expect(createPost).toMatchObject({

@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliveryMode } from '@switchboard/contracts';
-import { createTestLogger } from '@switchboard/testing';
 import { createManualClock, type ManualClock } from '@switchboard/timing';
 import { verifyWebhook } from '@switchboard/webhook-receiver';
 import type { JobHandler, JobOutcome, ReceivedJob } from '@switchboard/work-queue';
-import { createDeliveryHandler, type DeliveryHandlerOptions } from './create-delivery-handler';
+import type { DeliveryHandlerOptions } from './create-delivery-handler';
 import {
   createRecordingDeliveryStore,
   type RecordingDeliveryStore,
 } from './testing/create-recording-delivery-store';
-import { startTestSink, type TestSink } from './testing/start-test-sink';
+import { startTestSink, type SinkAnswer, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 const event = {
   specversion: '1.0',
@@ -22,8 +22,8 @@ const event = {
 };
 
 const sinks: TestSink[] = [];
-async function sink(...replies: Parameters<typeof startTestSink>[0]): Promise<TestSink> {
-  const started = await startTestSink(replies);
+async function sink(...replies: SinkAnswer[]): Promise<TestSink> {
+  const started = await startTestSink({ replies });
   sinks.push(started);
   return started;
 }
@@ -60,17 +60,7 @@ function setup(
     paused: false,
     deleted: false,
   });
-  const handler = createDeliveryHandler({
-    store,
-    clock,
-    allowLoopbackSinks: true,
-    timeoutMs: 5_000,
-    maxAttempts: 3,
-    backoff: { initialMs: 1_000, maxMs: 60_000 },
-    random: () => 0.5,
-    logger: createTestLogger(),
-    ...options,
-  });
+  const handler = createTestDeliveryHandler({ store, clock, ...options });
   const job = (attempt: number, body: unknown = { deliveryId, subscriptionId, event }) => ({
     id: deliveryId,
     attempt,
@@ -79,7 +69,7 @@ function setup(
   return { handler, store, clock, secret, deliveryId, subscriptionId, job };
 }
 
-function verified(s: Setup, received: TestSink['received'][number]) {
+function verified(s: Setup, received: TestSink['posts'][number]) {
   return verifyWebhook({
     secret: s.secret,
     headers: received.headers,
@@ -95,8 +85,8 @@ describe('createDeliveryHandler', () => {
 
     await expect(s.handler(s.job(1))).resolves.toEqual({ kind: 'ack' });
 
-    expect(target.received).toHaveLength(1);
-    const [request] = target.received;
+    expect(target.posts).toHaveLength(1);
+    const [request] = target.posts;
     expect(request!.method).toBe('POST');
     expect(request!.path).toBe('/hooks');
     expect(request!.headers).toMatchObject({
@@ -132,8 +122,8 @@ describe('createDeliveryHandler', () => {
     expect(
       verifyWebhook({
         secret: other,
-        headers: target.received[0]!.headers,
-        body: target.received[0]!.body,
+        headers: target.posts[0]!.headers,
+        body: target.posts[0]!.body,
         nowMs: s.clock.now(),
       }),
     ).toEqual({ ok: false, reason: 'no v1 signature matches' });
@@ -160,20 +150,20 @@ describe('createDeliveryHandler', () => {
     await s.clock.advance(1_000);
     await expect(s.handler(s.job(3))).resolves.toEqual({ kind: 'ack' });
 
-    expect(target.received).toHaveLength(3);
-    expect(target.received.map((r) => r.headers['webhook-id'])).toEqual([
+    expect(target.posts).toHaveLength(3);
+    expect(target.posts.map((r) => r.headers['webhook-id'])).toEqual([
       s.deliveryId,
       s.deliveryId,
       s.deliveryId,
     ]);
     // Each attempt is signed at its own time, so its timestamp stays fresh.
     const start = Math.floor((s.clock.now() - 1_500) / 1_000);
-    expect(target.received.map((r) => Number(r.headers['webhook-timestamp']))).toEqual([
+    expect(target.posts.map((r) => Number(r.headers['webhook-timestamp']))).toEqual([
       start,
       start,
       start + 1,
     ]);
-    for (const r of target.received) {
+    for (const r of target.posts) {
       expect(
         verifyWebhook({ secret: s.secret, headers: r.headers, body: r.body, nowMs: s.clock.now() })
           .ok,
@@ -229,7 +219,7 @@ describe('createDeliveryHandler', () => {
       kind: 'dead-letter',
       reason: 'the sink answered 400: unknown event type; not retried',
     });
-    expect(target.received).toHaveLength(1);
+    expect(target.posts).toHaveLength(1);
     expect(s.store.get(s.deliveryId)).toEqual({
       status: 'DEAD_LETTERED',
       attempts: 1,
@@ -253,7 +243,7 @@ describe('createDeliveryHandler', () => {
   });
 
   it('a sink that is down for good is dead-lettered after maxAttempts', async () => {
-    const gone = await startTestSink([]);
+    const gone = await startTestSink();
     const url = gone.url;
     await gone.close();
     const s = setup(url);
@@ -280,7 +270,7 @@ describe('createDeliveryHandler', () => {
 
     let outcome: JobOutcome | undefined;
     const running = s.handler(s.job(1)).then((o) => (outcome = o));
-    await waitUntil(() => target.received.length === 1);
+    await waitUntil(() => target.posts.length === 1);
     await s.clock.advance(4_999);
     expect(outcome).toBeUndefined();
     await s.clock.advance(1);
@@ -302,7 +292,7 @@ describe('createDeliveryHandler', () => {
 
     await expect(s.handler(s.job(1))).resolves.toEqual({ kind: 'ack' });
 
-    const [request] = target.received;
+    const [request] = target.posts;
     expect(request!.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
     expect(Object.keys(request!.headers).filter((h) => h.startsWith('ce-'))).toEqual([]);
     expect(JSON.parse(request!.body.toString('utf8'))).toEqual(event);
@@ -320,7 +310,7 @@ describe('createDeliveryHandler', () => {
       kind: 'dead-letter',
       reason: `the sink answered 307 (to ${metadata.url}); redirects are not followed`,
     });
-    expect(metadata.received).toHaveLength(0);
+    expect(metadata.posts).toHaveLength(0);
     expect(s.store.get(s.deliveryId)).toMatchObject({
       status: 'DEAD_LETTERED',
       lastHttpStatus: 307,
@@ -335,8 +325,8 @@ describe('createDeliveryHandler', () => {
     // By name, through the guarded lookup: allowed loopback is reached.
     const byName = setup(`http://sink.example:${port}/hooks`, { resolve: resolveTo('127.0.0.1') });
     await expect(byName.handler(byName.job(1))).resolves.toEqual({ kind: 'ack' });
-    expect(target.received).toHaveLength(1);
-    expect(target.received[0]!.headers.host).toBe(`sink.example:${port}`);
+    expect(target.posts).toHaveLength(1);
+    expect(target.posts[0]!.headers.host).toBe(`sink.example:${port}`);
 
     const rebound = setup(`http://sink.example:${port}/hooks`, {
       resolve: resolveTo('169.254.169.254'),
@@ -350,7 +340,7 @@ describe('createDeliveryHandler', () => {
       lastHttpStatus: 0,
       lastError: reason,
     });
-    expect(target.received).toHaveLength(1);
+    expect(target.posts).toHaveLength(1);
   });
 
   it('without SUBSCRIPTION_ALLOW_LOOPBACK_SINKS a loopback sink is refused, by address or by name', async () => {
@@ -367,7 +357,7 @@ describe('createDeliveryHandler', () => {
     expect(outcome.kind === 'dead-letter' && outcome.reason).toMatch(
       /^not sent: localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
     );
-    expect(target.received).toHaveLength(0);
+    expect(target.posts).toHaveLength(0);
   });
 
   it.each([
@@ -406,7 +396,7 @@ describe('createDeliveryHandler', () => {
 
       expect(outcome.kind).toBe('dead-letter');
       expect(outcome.kind === 'dead-letter' && outcome.reason).toMatch(reason);
-      expect(target.received).toHaveLength(0);
+      expect(target.posts).toHaveLength(0);
       // The job id is the delivery id: its row says why.
       expect(s.store.get(s.deliveryId)).toMatchObject({ status: 'DEAD_LETTERED', attempts: 0 });
       expect(s.store.get(s.deliveryId)!.lastError).toMatch(reason);
@@ -431,7 +421,7 @@ describe('createDeliveryHandler', () => {
     expect(paused.store.get(paused.deliveryId)!.lastError).toMatch(
       /^dropped: the subscription is paused/,
     );
-    expect(target.received).toHaveLength(0);
+    expect(target.posts).toHaveLength(0);
   });
 
   it('an unknown delivery, or one for another subscription, is dead-lettered unsent', async () => {
@@ -448,7 +438,7 @@ describe('createDeliveryHandler', () => {
       kind: 'dead-letter',
       reason: `the job names subscription ${other}, but delivery ${s.deliveryId} belongs to ${s.subscriptionId}`,
     });
-    expect(target.received).toHaveLength(0);
+    expect(target.posts).toHaveLength(0);
   });
 
   it('a job redelivered beyond maxAttempts (workers that crashed on it) is dead-lettered unsent', async () => {
@@ -458,7 +448,7 @@ describe('createDeliveryHandler', () => {
       kind: 'dead-letter',
       reason: 'gave up: delivered to workers 3 times already',
     });
-    expect(target.received).toHaveLength(0);
+    expect(target.posts).toHaveLength(0);
   });
 
   it('a store that fails makes the job wait like a failing sink, never acknowledged unrecorded', async () => {
@@ -470,7 +460,7 @@ describe('createDeliveryHandler', () => {
       kind: 'dead-letter',
       reason: 'gave up after 3 attempts: the delivery store failed: connection terminated',
     });
-    expect(target.received).toHaveLength(0);
+    expect(target.posts).toHaveLength(0);
   });
 });
 

@@ -11,6 +11,7 @@ import {
 } from './delivery-metrics';
 import type { DeliveryJob } from '../delivery-job';
 import { parseDeliveryJob } from './parse-delivery-job';
+import { traceDeliveryAttempt, tracePost } from './delivery-tracing';
 import { parseRetryAfter } from './parse-retry-after';
 import { createSinkConnections, postToSink, type SinkAnswer } from './post-to-sink';
 import { signWebhook } from './sign-webhook';
@@ -153,14 +154,19 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       return giveUp(deliveryId, `cannot sign the delivery: ${(err as Error).message}`);
     }
     const sentAt = clock.now();
-    const answer = await postToSink({
-      url: target.sinkUrl,
-      headers: { ...request.headers, ...signature, 'user-agent': USER_AGENT },
-      body: request.body,
-      timeoutMs,
-      clock,
-      connections,
-    });
+    const answer = await tracePost(
+      target.sinkUrl,
+      { ...request.headers, ...signature, 'user-agent': USER_AGENT },
+      (headers) =>
+        postToSink({
+          url: target.sinkUrl,
+          headers,
+          body: request.body,
+          timeoutMs,
+          clock,
+          connections,
+        }),
+    );
 
     const took = (outcome: DeliveryOutcomeName) =>
       meters.attemptDuration.record(clock.now() - sentAt, { outcome });
@@ -220,13 +226,14 @@ export function createDeliveryHandler(options: DeliveryHandlerOptions): JobHandl
       }
       return deadLetter(parsed.problem);
     }
+    const { job } = parsed;
     try {
-      return await deliver(parsed.job, received.attempt);
+      return await traceDeliveryAttempt(job, received, () => deliver(job, received.attempt));
     } catch (err) {
       // The store (PostgreSQL) failed, not the sink: the job waits for it as it
       // would for a sink, and is never acknowledged without its record.
       const error = `the delivery store failed: ${(err as Error).message}`;
-      logger.warn({ deliveryId: parsed.job.deliveryId, err }, 'delivery store failed');
+      logger.warn({ deliveryId: job.deliveryId, err }, 'delivery store failed');
       if (received.attempt >= maxAttempts) {
         count('dead_lettered');
         return deadLetter(`gave up after ${received.attempt} attempts: ${error}`);

@@ -12,6 +12,7 @@ describe('deliveryConfig', () => {
       maxAttempts: 8,
       backoff: { initialMs: 1_000, maxMs: 300_000, jitter: 'full' },
       retryAfterMaxMs: 900_000,
+      visibilityTimeoutSeconds: 30,
     });
     expect(Object.isFrozen(load({}))).toBe(true);
   });
@@ -25,6 +26,7 @@ describe('deliveryConfig', () => {
         SUBSCRIPTION_DELIVERY_RETRY_INITIAL_MS: '100',
         SUBSCRIPTION_DELIVERY_RETRY_MAX_MS: '1000',
         SUBSCRIPTION_DELIVERY_RETRY_AFTER_MAX_MS: '5000',
+        SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: '7',
       }),
     ).toEqual({
       workers: 8,
@@ -32,7 +34,27 @@ describe('deliveryConfig', () => {
       maxAttempts: 3,
       backoff: { initialMs: 100, maxMs: 1_000, jitter: 'full' },
       retryAfterMaxMs: 5_000,
+      visibilityTimeoutSeconds: 7,
     });
+  });
+
+  it('refuses a visibility timeout that a slow sink could outlast (SQS would hand the job to a second worker)', () => {
+    expect(() =>
+      load({
+        SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '10000',
+        SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: '14',
+      }),
+    ).toThrow(
+      'SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: must exceed SUBSCRIPTION_DELIVERY_TIMEOUT_MS by 5 s (14 s for a 10000 ms timeout)',
+    );
+    expect(
+      load({
+        SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '10000',
+        SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS: '15',
+      }).visibilityTimeoutSeconds,
+    ).toBe(15);
+    // Unset, it follows a long delivery timeout.
+    expect(load({ SUBSCRIPTION_DELIVERY_TIMEOUT_MS: '120000' }).visibilityTimeoutSeconds).toBe(125);
   });
 
   it('names every bad variable', () => {

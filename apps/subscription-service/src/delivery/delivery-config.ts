@@ -9,17 +9,21 @@ export interface DeliveryConfig {
   readonly maxAttempts: number;
   readonly backoff: Backoff;
   readonly retryAfterMaxMs: number;
+  /** SQS only: how long a job a worker took stays hidden from the others. */
+  readonly visibilityTimeoutSeconds: number;
 }
 
 // SQS delays a message by 15 minutes at most, and the retry delay travels as one.
 const LONGEST_DELAY_MS = 900_000;
+// A worker records the outcome in PostgreSQL after the POST: room for that.
+const VISIBILITY_MARGIN_MS = 5_000;
 
 /**
  * The delivery workers' variables (SUBSCRIPTION_WORKERS and
  * SUBSCRIPTION_DELIVERY_*), as one group for the service's schema
  * (`delivery: deliveryConfig()`), so a back-off whose first step is longer
- * than its cap fails the start by name. SUBSCRIPTION_MAX_ATTEMPTS is the
- * matcher's (Kafka deliveries of an event), not these HTTP attempts.
+ * than its cap fails the start by name. SUBSCRIPTION_INBOX_MAX_ATTEMPTS is
+ * the matcher's (Kafka deliveries of an event), not these HTTP attempts.
  */
 export function deliveryConfig(): ConfigGroup<DeliveryConfig> {
   return {
@@ -55,6 +59,28 @@ export function deliveryConfig(): ConfigGroup<DeliveryConfig> {
           max: LONGEST_DELAY_MS,
         }),
       );
+      // SQS hides a received job for this long, then hands it to another
+      // worker: after a crash that is the wait before it is tried again. It
+      // must outlast a POST to a slow sink, or the job is sent twice; unset,
+      // it is 30 s or the delivery timeout plus the margin, whichever is longer.
+      const visibilityVariable = 'SUBSCRIPTION_QUEUE_VISIBILITY_TIMEOUT_SECONDS';
+      const smallestVisibility = Math.ceil(((timeoutMs ?? 0) + VISIBILITY_MARGIN_MS) / 1_000);
+      const visibilityTimeoutSeconds = read(
+        env.int(visibilityVariable, {
+          default: Math.max(30, smallestVisibility),
+          min: 1,
+          max: 43_200,
+        }),
+      );
+      if (
+        visibilityTimeoutSeconds !== undefined &&
+        timeoutMs !== undefined &&
+        visibilityTimeoutSeconds < smallestVisibility
+      ) {
+        problems.push(
+          `${visibilityVariable}: must exceed SUBSCRIPTION_DELIVERY_TIMEOUT_MS by ${VISIBILITY_MARGIN_MS / 1_000} s (${visibilityTimeoutSeconds} s for a ${timeoutMs} ms timeout)`,
+        );
+      }
       if (initialMs !== undefined && maxMs !== undefined && initialMs > maxMs) {
         problems.push(
           `SUBSCRIPTION_DELIVERY_RETRY_INITIAL_MS: must not exceed SUBSCRIPTION_DELIVERY_RETRY_MAX_MS (${initialMs} > ${maxMs})`,
@@ -66,6 +92,7 @@ export function deliveryConfig(): ConfigGroup<DeliveryConfig> {
         maxAttempts: maxAttempts!,
         backoff: Object.freeze({ initialMs: initialMs!, maxMs: maxMs!, jitter: 'full' as const }),
         retryAfterMaxMs: retryAfterMaxMs!,
+        visibilityTimeoutSeconds: visibilityTimeoutSeconds!,
       });
     },
   };

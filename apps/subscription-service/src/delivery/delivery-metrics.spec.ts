@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliveryMode } from '@switchboard/contracts';
-import { registerTestTelemetry, createTestLogger, type TestTelemetry } from '@switchboard/testing';
+import { registerTestTelemetry, type TestTelemetry } from '@switchboard/testing';
 import { createManualClock } from '@switchboard/timing';
-import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
-import { startTestSink, type TestSink } from './testing/start-test-sink';
+import { startTestSink, type SinkAnswer, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 describe('delivery metrics', () => {
   let telemetry: TestTelemetry;
@@ -20,17 +20,9 @@ describe('delivery metrics', () => {
   it('counts jobs by outcome, times each POST and measures the lag from the event time', async () => {
     const clock = createManualClock(Date.parse('2026-11-30T15:00:10.000Z'));
     const store = createRecordingDeliveryStore();
-    const handler = createDeliveryHandler({
-      store,
-      clock,
-      allowLoopbackSinks: true,
-      timeoutMs: 5_000,
-      maxAttempts: 3,
-      backoff: { initialMs: 1_000, maxMs: 60_000 },
-      logger: createTestLogger(),
-    });
-    const job = async (replies: Parameters<typeof startTestSink>[0], attempts: number[]) => {
-      const sink = await startTestSink(replies);
+    const handler = createTestDeliveryHandler({ store, clock });
+    const job = async (replies: SinkAnswer[], attempts: number[]) => {
+      const sink = await startTestSink({ replies });
       sinks.push(sink);
       const deliveryId = randomUUID();
       const subscriptionId = randomUUID();

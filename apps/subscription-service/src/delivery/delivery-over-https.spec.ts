@@ -2,15 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DeliveryMode } from '@switchboard/contracts';
-import {
-  createTestCertificates,
-  createTestLogger,
-  type TestCertificateAuthority,
-} from '@switchboard/testing';
+import { createTestCertificates, type TestCertificateAuthority } from '@switchboard/testing';
 import { createManualClock } from '@switchboard/timing';
 import { verifyWebhook } from '@switchboard/webhook-receiver';
-import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 // An https sink by name: the guarded lookup must keep TLS checking the name
 // the subscription gave, and a certificate nobody trusts must fail the attempt.
@@ -55,17 +51,11 @@ describe('delivery to an https sink', () => {
       paused: false,
       deleted: false,
     });
-    const handler = createDeliveryHandler({
+    const handler = createTestDeliveryHandler({
       store,
       clock,
-      allowLoopbackSinks: true,
       resolve: async () => ['127.0.0.1'],
       sinkCa,
-      timeoutMs: 5_000,
-      maxAttempts: 3,
-      backoff: { initialMs: 1_000, maxMs: 60_000 },
-      random: () => 0.5,
-      logger: createTestLogger(),
     });
     const event = {
       specversion: '1.0',

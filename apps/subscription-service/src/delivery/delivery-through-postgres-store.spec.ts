@@ -8,8 +8,8 @@ import { createPostgresDeliveryStore } from '../postgres/create-postgres-deliver
 import { createSecretSealer } from '../secrets/aes-gcm/create-secret-sealer';
 import { createSigningSecret } from '../secrets/create-signing-secret';
 import type { SubscriptionDatabase } from '../subscription-schema';
-import { createDeliveryHandler } from './create-delivery-handler';
-import { startTestSink, type TestSink } from './testing/start-test-sink';
+import { startTestSink, type TestSink } from '../testing/test-sink';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 // The handler against the service's own PostgreSQL store: what it records is
 // what ListDeliveries shows.
@@ -82,20 +82,14 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
   }
 
   function handler(clock = createManualClock()) {
-    return createDeliveryHandler({
+    return createTestDeliveryHandler({
       store: createPostgresDeliveryStore(storage.db, sealer),
       clock,
-      allowLoopbackSinks: true,
-      timeoutMs: 5_000,
-      maxAttempts: 3,
-      backoff: { initialMs: 1_000, maxMs: 60_000 },
-      random: () => 0.5,
-      logger: createTestLogger(),
     });
   }
 
   it('records a failed attempt, then the delivery, signed with the sealed secret', async () => {
-    const sink = await startTestSink([{ status: 503, body: 'busy' }, { status: 200 }]);
+    const sink = await startTestSink({ replies: [{ status: 503, body: 'busy' }, { status: 200 }] });
     sinks.push(sink);
     const clock = createManualClock();
     const deliver = handler(clock);
@@ -115,7 +109,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
       last_http_status: 200,
       last_error: '',
     });
-    for (const request of sink.received) {
+    for (const request of sink.posts) {
       expect(
         verifyWebhook({
           secret: d.secret,
@@ -128,7 +122,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
     // A redelivery after the ack was lost (a worker crash) posts again with the same
     // id and cannot move DELIVERED back.
     await expect(deliver(d.received(3))).resolves.toEqual({ kind: 'ack' });
-    expect(sink.received.map((r) => r.headers['webhook-id'])).toEqual([
+    expect(sink.posts.map((r) => r.headers['webhook-id'])).toEqual([
       d.deliveryId,
       d.deliveryId,
       d.deliveryId,
@@ -137,7 +131,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
   });
 
   it('a refusing sink leaves the delivery DEAD_LETTERED with the reason', async () => {
-    const sink = await startTestSink([{ status: 422, body: 'no thanks' }]);
+    const sink = await startTestSink({ replies: [{ status: 422, body: 'no thanks' }] });
     sinks.push(sink);
     const d = await pendingDelivery(sink.url, 'structured');
 
@@ -145,7 +139,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
       kind: 'dead-letter',
       reason: 'the sink answered 422: no thanks; not retried',
     });
-    expect(sink.received[0]!.headers['content-type']).toBe(
+    expect(sink.posts[0]!.headers['content-type']).toBe(
       'application/cloudevents+json; charset=utf-8',
     );
     expect(await row(d.deliveryId)).toEqual({
@@ -157,7 +151,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
   });
 
   it('a job for a deleted subscription is dropped unsent, and the row says so', async () => {
-    const sink = await startTestSink([{ status: 200 }]);
+    const sink = await startTestSink({ replies: [{ status: 200 }] });
     sinks.push(sink);
     const d = await pendingDelivery(sink.url);
     await sql`update subscriptions set deleted_at = now() where subscription_id = ${d.subscriptionId}`.execute(
@@ -165,7 +159,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
     );
 
     await expect(handler()(d.received(1))).resolves.toEqual({ kind: 'ack' });
-    expect(sink.received).toHaveLength(0);
+    expect(sink.posts).toHaveLength(0);
     expect(await row(d.deliveryId)).toEqual({
       status: 'dead_lettered',
       attempts: 0,

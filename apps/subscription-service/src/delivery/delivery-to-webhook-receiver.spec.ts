@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliveryMode } from '@switchboard/contracts';
-import { createTestLogger } from '@switchboard/testing';
 import { createManualClock } from '@switchboard/timing';
 import {
   startWebhookReceiver,
   type ReceivedRequest,
   type WebhookReceiver,
 } from '@switchboard/webhook-receiver';
-import { createDeliveryHandler } from './create-delivery-handler';
 import { createRecordingDeliveryStore } from './testing/create-recording-delivery-store';
+import { createTestDeliveryHandler } from './testing/create-test-delivery-handler';
 
 // The workers and the receiver the README walks through agree: what one
 // signs and sends, the other verifies and reads back as the same CloudEvent.
@@ -46,15 +45,7 @@ describe('delivery to the webhook receiver', () => {
         paused: false,
         deleted: false,
       });
-      const handler = createDeliveryHandler({
-        store,
-        clock,
-        allowLoopbackSinks: true,
-        timeoutMs: 5_000,
-        maxAttempts: 5,
-        backoff: { initialMs: 1_000, maxMs: 60_000 },
-        logger: createTestLogger(),
-      });
+      const handler = createTestDeliveryHandler({ store, clock, maxAttempts: 5 });
       const event = {
         specversion: '1.0',
         id: 'evt-42',

@@ -29,6 +29,22 @@ describe('parseDeliveryJob', () => {
     });
   });
 
+  it("keeps the event's trace context, and leaves out a damaged one rather than fail the delivery", () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const parsed = (traceContext: unknown) =>
+      parseDeliveryJob(encode({ deliveryId, subscriptionId, event, traceContext }));
+    expect(parsed({ traceparent, tracestate: 'sb=1' })).toEqual({
+      ok: true,
+      job: { deliveryId, subscriptionId, event, traceContext: { traceparent, tracestate: 'sb=1' } },
+    });
+    expect(parsed({ traceparent, tracestate: 7 })).toMatchObject({
+      job: { traceContext: { traceparent } },
+    });
+    for (const damaged of ['00-abc', { traceparent: 42 }, { traceparent: 'x'.repeat(56) }, []]) {
+      expect(parsed(damaged)).toEqual({ ok: true, job: { deliveryId, subscriptionId, event } });
+    }
+  });
+
   it.each([
     [new Uint8Array([0xff, 0xfe]), 'the body is not UTF-8 JSON'],
     [encode(null), 'the body is not a JSON object'],

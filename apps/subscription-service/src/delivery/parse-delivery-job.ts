@@ -1,4 +1,4 @@
-import type { CloudEventJson, DeliveryJob } from '../delivery-job';
+import type { CloudEventJson, DeliveryJob, DeliveryTraceContext } from '../delivery-job';
 
 export type ParsedDeliveryJob =
   | { readonly ok: true; readonly job: DeliveryJob }
@@ -67,6 +67,7 @@ export function parseDeliveryJob(body: Uint8Array): ParsedDeliveryJob {
       return fail(`event.${name} must be a string, number or boolean (got ${shown(attribute)})`);
     }
   }
+  const traceContext = traceContextOf(value.traceContext);
   return {
     ok: true,
     job: {
@@ -74,8 +75,24 @@ export function parseDeliveryJob(body: Uint8Array): ParsedDeliveryJob {
       subscriptionId: (value.subscriptionId as string).toLowerCase(),
       // Extension attributes, checked above, ride along and become ce- headers.
       event: event as unknown as CloudEventJson,
+      ...(traceContext ? { traceContext } : {}),
     },
   };
+}
+
+/**
+ * A damaged trace context costs the delivery its place in the trace, never
+ * the delivery: it is left out instead of failing the job. The lengths are
+ * W3C's (a version-00 traceparent is 55 characters, a tracestate at most 512).
+ */
+function traceContextOf(value: unknown): DeliveryTraceContext | undefined {
+  if (!isObject(value)) return undefined;
+  const { traceparent, tracestate } = value;
+  if (typeof traceparent !== 'string' || traceparent.length > 55) return undefined;
+  if (typeof tracestate === 'string' && tracestate.length <= 512) {
+    return { traceparent, tracestate };
+  }
+  return { traceparent };
 }
 
 function fail(problem: string): ParsedDeliveryJob {

@@ -1,5 +1,5 @@
 import type { Logger } from '@switchboard/logger';
-import { systemClock, type Clock } from '@switchboard/timing';
+import { createWakeup, systemClock, type Clock } from '@switchboard/timing';
 import type { WorkQueue } from '@switchboard/work-queue';
 import type { DeliveryDispatcher } from './delivery-dispatcher';
 import type { DeliveryOutbox } from './delivery-outbox';
@@ -34,30 +34,7 @@ export function createDeliveryDispatcher(options: DeliveryDispatcherOptions): De
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let pendingWake = false;
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (pendingWake) {
-        pendingWake = false;
-        resolve();
-        return;
-      }
-      const timer = clock.setTimeout(done, ms);
-      function done() {
-        timer.cancel();
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
-  function poke() {
-    if (wake) wake();
-    else pendingWake = true;
-  }
+  const { sleep, poke } = createWakeup(clock);
 
   async function dispatchOnce(): Promise<number> {
     const batch = await outbox.claim(batchSize, claimMs);

@@ -1,3 +1,4 @@
+import { createStartRetry } from '@switchboard/timing';
 import type { EventConsumer } from '../event-bus';
 import { createBatchHandler } from './create-batch-handler';
 import { createDatabaseWaiter } from './create-database-waiter';
@@ -9,7 +10,6 @@ import { createPartitionPacer } from './create-partition-pacer';
 import { createRecordHandler } from './create-record-handler';
 import { createRecordRetrier } from './create-record-retrier';
 import { createRunApplier } from './create-run-applier';
-import { createStartRetry } from './create-start-retry';
 import type { InboxConsumer, InboxConsumerOptions, InboxConsumerState } from './inbox-consumer';
 import type { InboxDatabase } from './inbox-migrations';
 import { resolveInboxSettings } from './resolve-inbox-settings';

@@ -1,11 +1,10 @@
 import { sql } from '@switchboard/storage';
-import { systemClock } from '@switchboard/timing';
+import { createWakeup, systemClock } from '@switchboard/timing';
 import { eventBusTelemetry } from '../telemetry/event-bus-telemetry';
 import { OUTBOX_CHANNEL } from './append-to-outbox';
 import { createOutboxLease } from './create-outbox-lease';
 import { createOutboxMetrics } from './create-outbox-metrics';
 import { createOutboxPublisher } from './create-outbox-publisher';
-import { createWakeup } from './create-wakeup';
 import type { OutboxDatabase } from './outbox-migrations';
 import type { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 

@@ -14,6 +14,14 @@ export interface AmqpWorkQueueOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
+   * How long opening waits for the first connection before it rejects;
+   * default connectTimeoutMs. A caller that retries opening on its own
+   * schedule (a service started before its broker) keeps this short.
+   */
+  readonly openTimeoutMs?: number;
+  /** Aborts opening: the returned promise rejects at once and nothing is left connecting. */
+  readonly signal?: AbortSignal;
+  /**
    * Deliveries after which the broker itself dead-letters a job whose handler
    * keeps crashing or throwing (a quorum queue's delivery limit), 2 to 1000;
    * default 25. Retries are new messages and do not count here (they do on

@@ -107,9 +107,14 @@ export async function createAmqpWorkQueue(
       if (closed) throw new Error(`work queue ${queue} is closed`);
       let m: ChannelModel | undefined;
       try {
-        m = await connect(options.url);
+        // amqplib leaves Nagle's algorithm on; a publish then waits for the
+        // broker's delayed ACK of the previous frame, about 40 ms each.
+        m = await connect(options.url, { noDelay: true });
         m.on('error', (err: Error) => logger?.warn({ err, queue }, 'RabbitMQ connection error'));
         await declareTopology(m);
+        // Closed (or the open given up) while this attempt was under way: the
+        // catch below closes this connection instead of keeping it.
+        if (closed) throw new Error(`work queue ${queue} is closed`);
         const current = m;
         m.on('close', () => onConnectionLost(current));
         model = m;
@@ -137,8 +142,8 @@ export async function createAmqpWorkQueue(
     void startConnecting();
   }
 
-  /** The live connection, or the one being made; fails at `deadline`. */
-  async function connection(deadline: number): Promise<ChannelModel> {
+  /** The live connection, or the one being made; fails at `deadline`, after waiting `waitMs`. */
+  async function connection(deadline: number, waitMs = timeoutMs): Promise<ChannelModel> {
     if (model) return model;
     const waiting = startConnecting();
     const left = deadline - Date.now();
@@ -151,7 +156,7 @@ export async function createAmqpWorkQueue(
             () =>
               reject(
                 new Error(
-                  `RabbitMQ at ${where} is unreachable for queue ${queue} (waited ${timeoutMs} ms): ` +
+                  `RabbitMQ at ${where} is unreachable for queue ${queue} (waited ${waitMs} ms): ` +
                     errorText(lastConnectError ?? 'no answer'),
                 ),
               ),
@@ -359,13 +364,22 @@ export async function createAmqpWorkQueue(
     };
   }
 
-  try {
-    await connection(Date.now() + timeoutMs);
-  } catch (err) {
+  const openTimeoutMs = options.openTimeoutMs ?? timeoutMs;
+  const giveUp = () => {
     // Ends the reconnect loop the first attempt started.
     closed = true;
     closing.abort();
+  };
+  options.signal?.addEventListener('abort', giveUp, { once: true });
+  try {
+    if (options.signal?.aborted) giveUp();
+    await connection(Date.now() + openTimeoutMs, openTimeoutMs);
+  } catch (err) {
+    giveUp();
+    if (options.signal?.aborted) throw new Error(`opening work queue ${queue} was aborted`);
     throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', giveUp);
   }
 
   return {

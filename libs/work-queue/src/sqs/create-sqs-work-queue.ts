@@ -75,12 +75,14 @@ export async function createSqsWorkQueue(
   const consumers = new Set<SqsConsumer>();
   let closed = false;
 
+  const setup = { abortSignal: options.signal };
   try {
-    await client.send(new CreateQueueCommand({ QueueName: `${target.name}-dead-letter` }));
+    await client.send(new CreateQueueCommand({ QueueName: `${target.name}-dead-letter` }), setup);
     const dlq = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }),
+      setup,
     );
-    await client.send(new CreateQueueCommand({ QueueName: target.name }));
+    await client.send(new CreateQueueCommand({ QueueName: target.name }), setup);
     await client.send(
       new SetQueueAttributesCommand({
         QueueUrl: queueUrl,
@@ -92,11 +94,13 @@ export async function createSqsWorkQueue(
           }),
         },
       }),
+      setup,
     );
   } catch (err) {
     client.destroy();
+    const why = options.signal?.aborted ? 'opening was aborted' : errorText(err);
     throw new Error(
-      `could not set up SQS queue ${redactUrl(queueUrl)} and its dead-letter queue: ${errorText(err)}`,
+      `could not set up SQS queue ${redactUrl(queueUrl)} and its dead-letter queue: ${why}`,
     );
   }
 

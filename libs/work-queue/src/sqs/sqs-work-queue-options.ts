@@ -24,4 +24,6 @@ export interface SqsWorkQueueOptions {
    * is a receive, so keep it above the handler's own attempt limit.
    */
   readonly maxDeliveries?: number;
+  /** Aborts opening: the returned promise rejects at once and the client is destroyed. */
+  readonly signal?: AbortSignal;
 }

@@ -1,25 +1,21 @@
-import { backoffDelay, sleep, systemClock, type Backoff, type Clock } from '@switchboard/timing';
-
-/**
- * Starting that does not give up: a first attempt, then, while it fails,
- * more in the background with back-off (1 s doubling to 30 s), until one
- * succeeds or the consumer closes.
- */
-export interface StartRetry {
-  /** Makes the first attempt; true when it succeeded, else retrying goes on in the background. */
-  start(): Promise<boolean>;
-  /** Ends the back-off wait at once (closing: the loop then sees it should stop). */
-  wake(): void;
-  /** Resolves once no attempt is in flight and the retry loop has ended. */
-  settled(): Promise<void>;
-}
+import type { Backoff } from './backoff';
+import { backoffDelay } from './backoff-delay';
+import type { Clock } from './clock';
+import { sleep } from './sleep';
+import type { StartRetry } from './start-retry';
+import { systemClock } from './system-clock';
 
 /**
  * No jitter: a few replicas rejoining their broker are no thundering herd,
- * and the waits stay exactly the ones described above.
+ * and the waits stay exactly the ones StartRetry describes. The ceiling is
+ * low because the health probes say SERVING as soon as the broker answers,
+ * while the consumer joins only at its next attempt: with a 30 s ceiling a
+ * stack whose broker booted slowly served for up to half a minute without
+ * consuming. One failed connection every 5 s costs a broker nothing.
  */
-const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
+const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 5_000 };
 
+/** A StartRetry around `tryStart`; `isClosing` tells the loop its owner is closing. */
 export function createStartRetry(
   tryStart: () => Promise<boolean>,
   isClosing: () => boolean,

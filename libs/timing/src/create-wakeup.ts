@@ -1,12 +1,12 @@
-import { systemClock, type Clock } from '@switchboard/timing';
+import type { Clock } from './clock';
+import { systemClock } from './system-clock';
+import type { Wakeup } from './wakeup';
 
-/** A sleep that a poke ends early; a poke while awake makes the next sleep return at once. */
-export interface Wakeup {
-  sleep(ms: number): Promise<void>;
-  poke(): void;
-}
-
-/** `clock` times the sleeps, so a test steps it instead of waiting out a poll. */
+/**
+ * The wait of a polling loop that work arriving can cut short (a LISTEN
+ * notification, a new row). `clock` times the sleeps, so a test steps it
+ * instead of waiting out a poll.
+ */
 export function createWakeup(clock: Clock = systemClock): Wakeup {
   let wake: (() => void) | undefined;
   let pendingWake = false;

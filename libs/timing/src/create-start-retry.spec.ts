@@ -1,4 +1,4 @@
-import { createManualClock } from '@switchboard/timing';
+import { createManualClock } from './create-manual-clock';
 import { createStartRetry } from './create-start-retry';
 
 describe('createStartRetry', () => {
@@ -27,6 +27,33 @@ describe('createStartRetry', () => {
     expect(clock.pending).toBe(0);
     await clock.advance(60_000);
     expect(attempts).toBe(4);
+  });
+
+  it('waits at most 5 s between attempts, however long the broker stays away', async () => {
+    const clock = createManualClock();
+    let attempts = 0;
+    let closing = false;
+    const retry = createStartRetry(
+      async () => {
+        attempts++;
+        return false;
+      },
+      () => closing,
+      clock,
+    );
+
+    expect(await retry.start()).toBe(false);
+    await clock.advance(1_000 + 2_000 + 4_000);
+    expect(attempts).toBe(4);
+    for (let n = 5; n <= 8; n++) {
+      await clock.advance(4_999);
+      expect(attempts).toBe(n - 1);
+      await clock.advance(1);
+      expect(attempts).toBe(n);
+    }
+    closing = true;
+    retry.wake();
+    await retry.settled();
   });
 
   it('stops waiting at once when woken for closing, and makes no further attempt', async () => {
