@@ -69,6 +69,7 @@ describe('the console, composed by main.ts, against a real broker and the real a
       POST_ADDR: DOWN,
       NOTIFICATION_ADDR: DOWN,
       REPORTING_ADDR: DOWN,
+      SUBSCRIPTION_ADDR: DOWN,
       EDGE_URL: `http://${DOWN}`,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       CONSOLE_MAX_OTLP_BODY_BYTES: '4096',
@@ -108,7 +109,7 @@ describe('the console, composed by main.ts, against a real broker and the real a
       'order-service': HealthStatus.UNREACHABLE,
     });
     const kinds = snapshot!.nodes.map((n) => n.kind);
-    expect(kinds.filter((k) => k === NodeKind.SERVICE)).toHaveLength(6);
+    expect(kinds.filter((k) => k === NodeKind.SERVICE)).toHaveLength(7);
     expect(kinds).toEqual(
       expect.arrayContaining([NodeKind.BROKER, NodeKind.DATABASE, NodeKind.EDGE]),
     );

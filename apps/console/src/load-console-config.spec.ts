@@ -26,6 +26,7 @@ describe('loadConsoleConfig', () => {
       postAddr: '127.0.0.1:50054',
       notificationAddr: '127.0.0.1:50055',
       reportingAddr: '127.0.0.1:50056',
+      subscriptionAddr: '127.0.0.1:50057',
       edgeUrl: 'http://127.0.0.1:8080',
       kafkaBrokers: ['127.0.0.1:9092'],
       databaseUrl: 'postgres://postgres:***@127.0.0.1:5432/postgres',

@@ -101,13 +101,14 @@ function consoleSchema(source: Env) {
     /** Prometheus text for the console itself, next to the services' 9461–9467; 0 picks a free port. */
     metricsPort: env.int('CONSOLE_METRICS_PORT', { default: 9468, min: 0, max: 65535 }),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
-    /** The six services, at the same variables and defaults the edge and the services use. */
+    /** The seven services, at the same variables and defaults the edge and the services use. */
     authAddr: serviceAddress('auth'),
     inventoryAddr: serviceAddress('inventory'),
     orderAddr: serviceAddress('order'),
     postAddr: serviceAddress('post'),
     notificationAddr: serviceAddress('notification'),
     reportingAddr: serviceAddress('reporting'),
+    subscriptionAddr: serviceAddress('subscription'),
     edgeUrl,
     /** The broker, as the events CLI reads it: KAFKA_BROKERS and the unprefixed KAFKA_SSL_* / KAFKA_SASL_*. */
     kafkaBrokers: env.list('KAFKA_BROKERS', { default: ['127.0.0.1:9092'] }),

@@ -1,5 +1,5 @@
 /**
- * Something the console watches and calls: one of the six services (gRPC,
+ * Something the console watches and calls: one of the seven services (gRPC,
  * with grpc.health.v1 and server reflection) or the edge gateway (HTTP).
  */
 export interface ConsoleTarget {

@@ -32,3 +32,23 @@ export function runWalkthrough(script: string, env: NodeJS.ProcessEnv = {}): str
     timeout: 120_000,
   }).toString();
 }
+
+/**
+ * The variables a README block sets in front of `npm start`
+ * (`NAME=value … npm start`, lines joined at a trailing backslash), so a test
+ * starts its stack the way that block does. Plain words only: a value with
+ * quotes or `$` would need a shell to mean what the reader's shell makes of it.
+ */
+export function envBeforeNpmStart(block: string): Record<string, string> {
+  const words = block.replace(/\\\n/g, ' ').trim().split(/\s+/);
+  if (words.slice(-2).join(' ') !== 'npm start') {
+    throw new Error(`not a NAME=value … npm start command: ${block}`);
+  }
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, -2)) {
+    const match = /^([A-Z][A-Z0-9_]*)=([^'"$\\`]*)$/.exec(word);
+    if (!match) throw new Error(`not a plain NAME=value word: ${word}`);
+    env[match[1]!] = match[2]!;
+  }
+  return env;
+}

@@ -31,7 +31,7 @@ export type EventFilter = Message<"switchboard.subscription.v1.EventFilter"> & {
   types: string[];
 
   /**
-   * CloudEvents `source`s, e.g. `//switchboard/order-service`.
+   * CloudEvents `source`s, e.g. `/switchboard/order-service`.
    *
    * @generated from field: repeated string sources = 2;
    */
