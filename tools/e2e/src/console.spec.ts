@@ -17,6 +17,7 @@ const services = [
   'post-service',
   'notification-service',
   'reporting-service',
+  'subscription-service',
 ];
 /** Generous: a fresh stack on two cores delivers its first events slowly. */
 const EVENTUALLY = 90_000;
@@ -115,7 +116,7 @@ describe('the console in a browser', () => {
     await stack?.interrupt();
   });
 
-  it('the system map: six services SERVING', async () => {
+  it('the system map: seven services SERVING', async () => {
     await page.goto(`${consoleUrl}/map`);
     for (const service of services) {
       await page

@@ -9,6 +9,7 @@ const services = [
   { port: 50054, service: 'switchboard.post.v1.PostService' },
   { port: 50055, service: 'switchboard.notification.v1.NotificationService' },
   { port: 50056, service: 'switchboard.reporting.v1.ReportingService' },
+  { port: 50057, service: 'switchboard.subscription.v1.SubscriptionService' },
 ];
 
 describe('npm start, as a user runs it', () => {

@@ -74,7 +74,7 @@ const binaryEvent = {
   'content-type': 'application/json',
   'ce-specversion': '1.0',
   'ce-id': 'evt-1',
-  'ce-source': '//switchboard/order-service',
+  'ce-source': '/switchboard/order-service',
   'ce-type': 'switchboard.order.v1.OrderPlaced',
 };
 const data = JSON.stringify({ orderId: 'o-1' });
@@ -158,7 +158,7 @@ describe('npm run webhook-receiver', () => {
       event: {
         specversion: '1.0',
         id: 'evt-1',
-        source: '//switchboard/order-service',
+        source: '/switchboard/order-service',
         type: 'switchboard.order.v1.OrderPlaced',
         datacontenttype: 'application/json',
         data: { orderId: 'o-1' },

@@ -5,7 +5,7 @@ import type { CloudEventJson } from '../delivery-job';
 const event: CloudEventJson = {
   specversion: '1.0',
   id: 'evt-1',
-  source: '//switchboard/order-service',
+  source: '/switchboard/order-service',
   type: 'switchboard.order.v1.OrderPlaced',
   time: '2026-11-30T15:00:00Z',
   datacontenttype: 'application/json',
@@ -20,7 +20,7 @@ describe('buildCloudEventRequest', () => {
           'content-type': 'application/json',
           'ce-specversion': '1.0',
           'ce-id': 'evt-1',
-          'ce-source': '//switchboard/order-service',
+          'ce-source': '/switchboard/order-service',
           'ce-type': 'switchboard.order.v1.OrderPlaced',
           'ce-time': '2026-11-30T15:00:00Z',
         },

@@ -14,7 +14,7 @@ import { createTestDeliveryHandler } from './testing/create-test-delivery-handle
 const event = {
   specversion: '1.0',
   id: 'evt-0001',
-  source: '//switchboard/order-service',
+  source: '/switchboard/order-service',
   type: 'switchboard.order.v1.OrderPlaced',
   time: '2026-11-30T15:00:00.000Z',
   datacontenttype: 'application/json',
@@ -92,7 +92,7 @@ describe('createDeliveryHandler', () => {
     expect(request!.headers).toMatchObject({
       'ce-specversion': '1.0',
       'ce-id': 'evt-0001',
-      'ce-source': '//switchboard/order-service',
+      'ce-source': '/switchboard/order-service',
       'ce-type': 'switchboard.order.v1.OrderPlaced',
       'ce-time': '2026-11-30T15:00:00.000Z',
       'content-type': 'application/json',

@@ -60,7 +60,7 @@ describe('delivery to an https sink', () => {
     const event = {
       specversion: '1.0',
       id: 'evt-tls',
-      source: '//switchboard/order-service',
+      source: '/switchboard/order-service',
       type: 'switchboard.order.v1.OrderPlaced',
       datacontenttype: 'application/json',
       data: { orderId: 'o-tls' },

@@ -44,7 +44,7 @@ describe('delivery handler with the PostgreSQL delivery store', () => {
     const event = {
       specversion: '1.0',
       id: `evt-${deliveryId}`,
-      source: '//switchboard/order-service',
+      source: '/switchboard/order-service',
       type: 'switchboard.order.v1.OrderPlaced',
       datacontenttype: 'application/json',
       data: { orderId: 'o-1' },

@@ -49,7 +49,7 @@ describe('delivery to the webhook receiver', () => {
       const event = {
         specversion: '1.0',
         id: 'evt-42',
-        source: '//switchboard/order-service',
+        source: '/switchboard/order-service',
         type: 'switchboard.order.v1.OrderPlaced',
         time: new Date(clock.now()).toISOString(),
         datacontenttype: 'application/json',

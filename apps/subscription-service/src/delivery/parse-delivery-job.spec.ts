@@ -5,7 +5,7 @@ const subscriptionId = '0b6c9f0a-3f0e-4c5e-8a39-0f2a7e0c9d22';
 const event = {
   specversion: '1.0',
   id: 'evt-1',
-  source: '//switchboard/order-service',
+  source: '/switchboard/order-service',
   type: 'switchboard.order.v1.OrderPlaced',
   time: '2026-11-30T15:00:00Z',
   datacontenttype: 'application/json',
