@@ -167,7 +167,8 @@ try {
     { encoding: 'utf8' },
   ).trim();
   let health = '';
-  for (let i = 0; i < 60 && !health.includes('SERVING'); i++) {
+  // "NOT_SERVING" contains SERVING: wait for the status itself, quoted as grpcurl prints it.
+  for (let i = 0; i < 60 && !/"SERVING"/.test(health); i++) {
     await sleep(1000);
     health =
       spawnSync(grpcurl, ['-plaintext', `127.0.0.1:${GRPC_PORT}`, 'grpc.health.v1.Health/Check'], {
