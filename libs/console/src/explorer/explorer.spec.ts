@@ -18,8 +18,10 @@ import {
   eventually,
   freePort,
   registerTestTelemetry,
+  startLocalBroker,
   startServiceProcess,
   type ServiceProcess,
+  type TestBroker,
   type TestTelemetry,
 } from '@switchboard/testing';
 import type { ConsoleTarget } from '../console-target';
@@ -38,13 +40,17 @@ const ADMIN = {
 
 /**
  * The explorer against real services: auth, inventory and notification as
- * real processes (on PostgreSQL and the broker), exporting their spans over
+ * real processes (on PostgreSQL and a Kafka broker of this file's own: the
+ * notification service joins its production group and reads social.posts.v1
+ * from the beginning, and on the run's shared broker it would first work
+ * through every other test's posts), exporting their spans over
  * OTLP/HTTP to a real receiver, and the explorer's methods served over a real
  * socket with the Connect protocol, as the console serves them. The
  * console's own spans go to this process's in-memory SDK.
  */
 describe('the API explorer', () => {
   let telemetry: TestTelemetry;
+  let broker: TestBroker;
   let receiver: OtlpReceiver;
   let auth: ServiceProcess;
   let inventory: ServiceProcess;
@@ -96,7 +102,9 @@ describe('the API explorer', () => {
   beforeAll(async () => {
     telemetry = registerTestTelemetry();
     receiver = await startOtlpReceiver({ port: 0 });
+    broker = await startLocalBroker();
     const otel = {
+      KAFKA_BROKERS: broker.brokers.join(','),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       // Export each batch quickly, so the test waits for spans, not for a timer.
@@ -141,9 +149,10 @@ describe('the API explorer', () => {
     explorer?.close();
     await Promise.all([notification?.stop(), inventory?.stop()]);
     await auth?.stop();
+    await broker?.stop();
     await receiver?.close();
     await telemetry?.shutdown();
-  });
+  }, 60_000);
 
   describe('ListServices', () => {
     it('lists what each running service describes through reflection, with methods and fields', async () => {
@@ -358,7 +367,7 @@ describe('the API explorer', () => {
 
     it('streams a server-streaming method as messages arrive, and cancels it when the caller goes away', async () => {
       const bus = createEventBus({
-        brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+        brokers: broker.brokers,
         clientId: 'explorer-spec-publisher',
         source: '/switchboard/post-service',
         logger: createLogger({ service: 'publisher', level: 'silent' }),
