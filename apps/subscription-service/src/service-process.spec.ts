@@ -2,8 +2,11 @@ import { startServiceProcess, type ServiceProcess } from '@switchboard/testing';
 import { testQueueUrl } from './testing/test-queue-url';
 
 // main.ts as `npm start` runs it: bundled, in a process of its own, it
-// migrates its database, joins its group and answers SERVING. Without a
-// work-queue backend built in (see open-work-queue.ts) it says so at start.
+// migrates its database, joins its group, opens its work queue and answers
+// SERVING. SERVING needs the queue probe, which passes only once the
+// dispatcher and the delivery workers run on the open queue. No log line is
+// looked for: on the run's shared broker this process may be busy
+// dead-lettering other specs' records, and they crowd the output.
 describe('subscription-service process', () => {
   let service: ServiceProcess | undefined;
 
@@ -11,7 +14,7 @@ describe('subscription-service process', () => {
     await service?.stop();
   });
 
-  it('starts from main.ts, serves, and stops on SIGTERM', async () => {
+  it('starts from main.ts and answers SERVING, its queue open', async () => {
     service = await startServiceProcess({
       app: 'subscription-service',
       // Peers a test does not start are unreachable, never a well-known port.
@@ -19,6 +22,5 @@ describe('subscription-service process', () => {
     });
     expect(service.port).toBeGreaterThan(0);
     await service.stop();
-    expect(service.output()).toMatch(/delivery workers started/);
   });
 });
