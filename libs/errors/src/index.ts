@@ -8,3 +8,4 @@ export {
   type PreconditionViolation,
 } from './domain-error';
 export { requireEachSkuOnce, type SkuLine } from './require-each-sku-once';
+export { isDatabaseUnavailableError } from './is-database-unavailable-error';

@@ -112,7 +112,6 @@ export type {
   InboxConsumerStatus,
 } from './inbox/inbox-consumer';
 export { inboxMigrations, type InboxDatabase, type InboxTable } from './inbox/inbox-migrations';
-export { isStorageUnavailableError } from './inbox/is-storage-unavailable-error';
 export { UnprocessableEventError } from './inbox/unprocessable-event-error';
 
 // Dead letters: what a `.dlq` record carries, and the way back for a redrive.

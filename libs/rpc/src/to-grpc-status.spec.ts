@@ -138,6 +138,21 @@ describe('toGrpcStatus', () => {
     expect(misuse).toMatchObject({ code: Status.INTERNAL, message: 'internal error' });
   });
 
+  it('answers UNAVAILABLE, with a retry delay, while its own database is unreachable', () => {
+    const shutdown = Object.assign(
+      new Error('terminating connection due to administrator command'),
+      { code: '57P01', severity: 'FATAL' },
+    );
+    const lost = toGrpcStatus(new Error('insert failed', { cause: shutdown }));
+    expect([lost.code, lost.errorCode]).toEqual([Status.UNAVAILABLE, 'DEPENDENCY_UNAVAILABLE']);
+    expect(lost.message).toBe('the database is unavailable');
+    expect(retryInfo(lost)).toHaveLength(1);
+    expect(lost.cause).toBeInstanceOf(Error);
+    // A statement the database refused is this service's bug, not an outage.
+    const refused = Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' });
+    expect(toGrpcStatus(refused).code).toBe(Status.INTERNAL);
+  });
+
   it('hides anything else behind INTERNAL and keeps it as the cause for the log', () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'password')");
     const status = toGrpcStatus(bug);

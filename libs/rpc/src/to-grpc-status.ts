@@ -1,6 +1,11 @@
 import { status as Status } from '@grpc/grpc-js';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { DomainError, isDomainError, type ErrorKind } from '@switchboard/errors';
+import {
+  DomainError,
+  isDatabaseUnavailableError,
+  isDomainError,
+  type ErrorKind,
+} from '@switchboard/errors';
 import { statusDetailsOf, type StatusDetail } from './error-details/status-details-of';
 
 /** A status as the server sends it; plain data so the mapping is testable without a socket. */
@@ -80,6 +85,14 @@ export function toGrpcStatus(err: unknown): RpcStatus {
         err,
       );
     }
+  }
+  // The service's own database going away (restarted, failed over) is an
+  // outage, not a bug: the caller may retry, as with a dependency above.
+  if (isDatabaseUnavailableError(err)) {
+    return domainStatus(
+      new DomainError('DEPENDENCY_UNAVAILABLE', 'the database is unavailable'),
+      err,
+    );
   }
   return domainStatus(new DomainError('INTERNAL', 'internal error'), err);
 }

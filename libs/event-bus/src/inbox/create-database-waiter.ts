@@ -3,7 +3,7 @@ import type { Storage } from '@switchboard/storage';
 import { backoffDelay, type Backoff } from '@switchboard/timing';
 import type { BatchControl } from '../event-bus';
 import type { PartitionPacer } from './create-partition-pacer';
-import { isStorageUnavailableError } from './is-storage-unavailable-error';
+import { isDatabaseUnavailableError } from '@switchboard/errors';
 
 /**
  * The database being unreachable is nobody's fault: consumption is held
@@ -35,7 +35,7 @@ export function createDatabaseWaiter(options: DatabaseWaiterOptions): DatabaseWa
     },
 
     async isUnavailable(err) {
-      if (isStorageUnavailableError(err)) return true;
+      if (isDatabaseUnavailableError(err)) return true;
       // The authority for everything else: a handler's own ECONNREFUSED (from
       // calling another service) must count as a failure while the database is fine.
       try {

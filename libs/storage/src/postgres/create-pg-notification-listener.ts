@@ -170,7 +170,8 @@ export function createPgNotificationListener(
           }
         },
         (err: unknown) => {
-          logger.warn({ err: describeCause(err), attempt }, 'notification reconnect failed');
+          // A string under `err` would be serialised character by character: it goes under `reason`.
+          logger.warn({ reason: describeCause(err), attempt }, 'notification reconnect failed');
           scheduleReconnect();
         },
       );

@@ -1,5 +1,3 @@
-import { StorageError } from '@switchboard/storage';
-
 const MAX_DEPTH = 6;
 
 /**
@@ -15,27 +13,36 @@ const UNAVAILABLE_MESSAGE =
   /connection terminated|not queryable|timeout exceeded when trying to connect|driver has already been destroyed/i;
 
 /**
+ * libs/storage's StorageError: it is raised only when the server cannot be
+ * reached. Known by name, so that this lib stays free of storage's driver.
+ */
+const STORAGE_ERROR_NAME = 'StorageError';
+
+/**
  * True when an error means the database could not be reached, rather than
- * that a handler or its statement failed. Looks through `cause` chains and
+ * that a handler or its statement failed: the inbox then waits for the
+ * database instead of counting an attempt, and a call answers UNAVAILABLE
+ * (retry later) instead of INTERNAL. Looks through `cause` chains and
  * AggregateErrors, since the storage layer and Kysely wrap driver errors.
  *
  * Plain socket errors (ECONNRESET, ECONNREFUSED) are deliberately not
- * matched: a handler calling some other service can raise them too. The inbox
+ * matched: code calling some other service can raise them too. The inbox
  * consumer settles those by pinging the database instead.
  */
-export function isStorageUnavailableError(err: unknown): boolean {
+export function isDatabaseUnavailableError(err: unknown): boolean {
   const seen = new Set<unknown>();
   const visit = (current: unknown, depth: number): boolean => {
     if (depth > MAX_DEPTH || typeof current !== 'object' || current === null) return false;
     if (seen.has(current)) return false;
     seen.add(current);
-    if (current instanceof StorageError) return true;
-    const { code, severity, message, cause } = current as {
+    const { name, code, severity, message, cause } = current as {
+      name?: unknown;
       code?: unknown;
       severity?: unknown;
       message?: unknown;
       cause?: unknown;
     };
+    if (current instanceof Error && name === STORAGE_ERROR_NAME) return true;
     if (typeof code === 'string' && typeof severity === 'string' && UNAVAILABLE_SQLSTATE.test(code))
       return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
