@@ -51,7 +51,7 @@ export function clusterBrokers({ nodes, kafkaBrokers, port }) {
   if (port === undefined && listed.length > 1) {
     throw new Error(
       `KAFKA_BROKERS lists ${listed.length} addresses but ${nodes} node(s) were asked for; ` +
-        `list exactly ${nodes}, or one (the first port), or pass --port`,
+        `list exactly ${nodes}, or just the first (the others take the next ports)`,
     );
   }
   const [host, firstPort] = splitHostPort(listed[0] ?? '127.0.0.1:9092');
