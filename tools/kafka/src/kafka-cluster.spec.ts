@@ -134,8 +134,7 @@ async function leaderOf(topic: string): Promise<number> {
 
 /** Every ce_id on the topic, in log order, read back from the beginning. */
 async function readIds(topic: string): Promise<string[]> {
-  const [{ high }] = (await admin.fetchTopicOffsets(topic)) as [{ high: string }];
-  const end = Number(high);
+  const end = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
   const ids: string[] = [];
   if (end === 0) return ids;
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
