@@ -273,8 +273,9 @@ describe('a three-node cluster', () => {
     }
   });
 
-  // With acks 1 in create-kafka-producer.ts, the paused followers do not matter:
-  // the leader acknowledges alone and "not acknowledged while alone" fails.
+  // With acks 1 in create-kafka-producer.ts (kafkajs then insists on
+  // idempotent false too), the paused followers do not matter: the leader
+  // acknowledges alone at once and the first expectation below fails.
   it('does not acknowledge a write the leader alone has, and loses nothing acknowledged', async () => {
     const spec = singlePartitionTopic('acks');
     const bus = newBus([spec]);
@@ -306,7 +307,9 @@ describe('a three-node cluster', () => {
     // Back together, the pending write goes through (kafkajs retries it under
     // the same producer id and sequence) and new ones do too.
     const late = await pending.catch(() => undefined);
-    console.log(`the write sent while alone ${late ? 'was acknowledged after' : 'failed'}`);
+    console.log(
+      `the write sent while alone ${late ? 'was acknowledged once they resumed' : 'failed'}`,
+    );
     if (late) acknowledged.push(late);
     for (let n = 21; n < 30; n++) acknowledged.push(await publishOne(producer, n));
 
@@ -318,7 +321,8 @@ describe('a three-node cluster', () => {
   }, 90_000);
 
   // With idempotent false in create-kafka-producer.ts, the batches carry
-  // producerId -1 and baseSequence -1, and this fails.
+  // producerId -1 and baseSequence -1, and this fails. With a replication
+  // factor of 1 the first test fails (replicas [2], not [1, 2, 3]).
   it('writes batches with a producer id and gapless sequences, and no duplicate across a leader kill', async () => {
     const spec = singlePartitionTopic('idempotent');
     const bus = newBus([spec]);
