@@ -89,7 +89,8 @@ options:
                         --controller-port C (default: first broker port + ${CONTROLLER_PORT_OFFSET}) gives C..C+N-1.
                         Topics get replication factor min(N,3) and min.insync.replicas of one less (at least 1).
                         Ready once every node answers and the cluster lists N brokers; the ready line
-                        gives the KAFKA_BROKERS value. SIGINT/SIGTERM stops every node.
+                        gives the KAFKA_BROKERS value. SIGINT/SIGTERM stops every node; if one node's
+                        JVM dies, the others are stopped too and the command exits 1.
   --node K              with --nodes N: run only node K of that cluster in the foreground (same ports and
                         folder). Writes the JVM's pid to <DIR>/kafka-cluster/node-K/kafka.pid, prints
                         "ready: <address> in <ms> ms (node K of N, pid <pid>, ...)" once that node serves
@@ -97,7 +98,7 @@ options:
                         "node K's JVM exited unexpectedly" if the JVM dies. Restart it with the same command.
 
 env: KAFKA_BROKERS (127.0.0.1:9092), DATA_DIR, SWITCHBOARD_CACHE (~/.cache/switchboard),
-     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT_MS (120000),
+     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m; -Xms128m for cluster nodes), KAFKA_START_TIMEOUT_MS (120000),
      KAFKA_SECURITY (plaintext | sasl_ssl; same as --secure), KAFKA_NODES (same as --nodes)`;
 
 let options;
@@ -826,6 +827,8 @@ async function runCluster() {
     const what = only ? `node ${only.id}` : `${running.length} nodes`;
     console.log(`${PREFIX} stopping ${what} (${reason})`);
     const graceMs = Number(process.env.KAFKA_STOP_TIMEOUT_MS || 20_000);
+    // A node paused with SIGSTOP (as the chaos tests do) would sit on SIGTERM until killed.
+    for (const r of running) safeKill(r.jvm.pid, 'SIGCONT');
     await Promise.all(running.map((r) => stopProcess(r.jvm, r.exited, graceMs)));
     console.log(`${PREFIX} ${what} stopped`);
     process.exit(0);
