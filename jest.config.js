@@ -12,6 +12,8 @@ module.exports = {
     // The Kubernetes manifests: rendered and validated offline.
     '<rootDir>/deploy/jest.config.js',
     '<rootDir>/tools/events/jest.config.js',
+    // The local Kafka tool: its cluster planner, and a real 3-node cluster's guarantees.
+    '<rootDir>/tools/kafka/jest.config.js',
     '<rootDir>/tools/bench/jest.config.js',
     '<rootDir>/tools/postgres/jest.config.js',
     '<rootDir>/tools/scripts/jest.config.js',

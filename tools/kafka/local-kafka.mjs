@@ -12,6 +12,11 @@
 //
 // Usage: node tools/kafka/local-kafka.mjs [jars] [--port N] [--controller-port N]
 //                                          [--data-dir DIR] [--quiet] [--secure]
+//                                          [--nodes N [--node K]]
+//
+// --nodes N (or KAFKA_NODES) with N > 1 runs an N-node KRaft cluster on
+// loopback instead, every node a broker and a controller; --node K runs only
+// node K of it, for tests that stop and restart single nodes (runCluster()).
 //
 // --secure (or KAFKA_SECURITY=sasl_ssl) starts the same broker with a SASL_SSL
 // client listener (SCRAM-SHA-512), KRaft's StandardAuthorizer and the ACLs
@@ -22,6 +27,7 @@ import {
   chmodSync,
   createWriteStream,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -35,6 +41,12 @@ import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { guardAgainstOrphan } from '../scripts/guard-against-orphan.mjs';
 import { followOutput, isLoopback, runCommand, safeKill, timed } from '../scripts/run-command.mjs';
+import {
+  CONTROLLER_PORT_OFFSET,
+  clusterNodeProperties,
+  parseNodeCount,
+  planKafkaCluster,
+} from './src/plan-kafka-cluster.mjs';
 
 const KAFKA_VERSION = '4.3.1';
 const MIN_JAVA = 17;
@@ -69,10 +81,25 @@ options:
   --quiet               keep broker log lines out of the console (they still go to broker.log)
   --secure              SASL_SSL (SCRAM-SHA-512) listener, StandardAuthorizer and the services' ACLs;
                         data in <DIR>/kafka-secure, TLS material and passwords in <DIR>/kafka-secure/secure
+                        (one node only)
+  --nodes N             run an N-node KRaft cluster (N from 1 to 9; 1, the default, is the single broker
+                        above). Node k is broker and controller, node.id k, data in <DIR>/kafka-cluster/node-k.
+                        Broker ports: the N addresses of KAFKA_BROKERS when it lists N, else --port P
+                        (or the first KAFKA_BROKERS port, 9092) gives P..P+N-1. Controller ports:
+                        --controller-port C (default: first broker port + ${CONTROLLER_PORT_OFFSET}) gives C..C+N-1.
+                        Topics get replication factor min(N,3) and min.insync.replicas of one less (at least 1).
+                        Ready once every node answers and the cluster lists N brokers; the ready line
+                        gives the KAFKA_BROKERS value. SIGINT/SIGTERM stops every node; if one node's
+                        JVM dies, the others are stopped too and the command exits 1.
+  --node K              with --nodes N: run only node K of that cluster in the foreground (same ports and
+                        folder). Writes the JVM's pid to <DIR>/kafka-cluster/node-K/kafka.pid, prints
+                        "ready: <address> in <ms> ms (node K of N, pid <pid>, ...)" once that node serves
+                        (which needs a majority of the controllers running), and exits 1 with
+                        "node K's JVM exited unexpectedly" if the JVM dies. Restart it with the same command.
 
 env: KAFKA_BROKERS (127.0.0.1:9092), DATA_DIR, SWITCHBOARD_CACHE (~/.cache/switchboard),
-     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT_MS (120000),
-     KAFKA_SECURITY (plaintext | sasl_ssl; same as --secure)`;
+     KAFKA_CONTROLLER_PORT, KAFKA_HEAP_OPTS (-Xms256m -Xmx512m; -Xms128m for cluster nodes), KAFKA_START_TIMEOUT_MS (120000),
+     KAFKA_SECURITY (plaintext | sasl_ssl; same as --secure), KAFKA_NODES (same as --nodes)`;
 
 let options;
 try {
@@ -84,6 +111,8 @@ try {
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       secure: { type: 'boolean', default: false },
+      nodes: { type: 'string' },
+      node: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -110,6 +139,24 @@ if (command === 'jars') {
   await ensureJars();
   console.log(`${PREFIX} jars ready in ${libsDir}`);
   process.exit(0);
+}
+
+let nodeCount;
+try {
+  nodeCount = parseNodeCount(
+    flags.nodes ?? process.env.KAFKA_NODES,
+    flags.nodes === undefined ? 'KAFKA_NODES' : '--nodes',
+  );
+} catch (err) {
+  fail(err.message, 2);
+}
+if (flags.node !== undefined && nodeCount < 2) {
+  fail(`--node K needs --nodes N (N of 2 or more): it runs node K of that cluster`, 2);
+}
+if (nodeCount > 1) {
+  await runCluster();
+  // runCluster only returns while a stop it started is under way; that stop exits.
+  await new Promise(() => {});
 }
 
 const brokerList = (process.env.KAFKA_BROKERS || '127.0.0.1:9092')
@@ -692,6 +739,351 @@ function printClientHelp() {
       `${PREFIX} all seven services as themselves: set -a; . ${rel(join(secureDir, 'services.env'))}; set +a; npm start`,
     ].join('\n'),
   );
+}
+
+// ---------------------------------------------------------------------------
+// Multi-node cluster (--nodes N, N > 1) and single nodes of it (--node K).
+//
+// Every node is a combined broker+controller with a static voter list, so a
+// node restarted alone on its old data rejoins without any extra step. All
+// nodes share one cluster id, kept in <DIR>/kafka-cluster/cluster.json with
+// the node count it was made for; each node formats its own folder once.
+
+async function runCluster() {
+  const dataRoot = resolve(flags['data-dir'] ?? process.env.DATA_DIR ?? './.data');
+  if (flags.secure || (process.env.KAFKA_SECURITY || '').toLowerCase() === 'sasl_ssl') {
+    fail(
+      '--secure runs one node only; a secured multi-node cluster needs per-node TLS material ' +
+        'and inter-broker SCRAM, which this tool does not set up. Drop --secure or --nodes.',
+      2,
+    );
+  }
+  let plan;
+  try {
+    plan = planKafkaCluster({
+      nodes: nodeCount,
+      kafkaBrokers: process.env.KAFKA_BROKERS,
+      port: flags.port,
+      controllerPort: flags['controller-port'] ?? process.env.KAFKA_CONTROLLER_PORT,
+      dataDir: dataRoot,
+    });
+  } catch (err) {
+    fail(err.message, 2);
+  }
+  let only;
+  if (flags.node !== undefined) {
+    const k = Number(flags.node);
+    if (!/^\d+$/.test(flags.node) || k < 1 || k > nodeCount) {
+      fail(`--node must be a node number from 1 to ${nodeCount} (got "${flags.node}")`, 2);
+    }
+    only = plan.nodes[k - 1];
+  }
+  const remote = plan.nodes.find((n) => !isLoopback(n.host));
+  if (remote) {
+    fail(
+      `a local cluster only listens on loopback, and ${remote.address} is not; fix KAFKA_BROKERS`,
+      2,
+    );
+  }
+  const addresses = plan.nodes.map((n) => n.address);
+
+  if (only) {
+    if (await brokerAnswers([only.address], null)) {
+      fail(`a broker already answers at ${only.address}; is node ${only.id} running already?`);
+    }
+  } else {
+    const size = await clusterSize(addresses);
+    if (size === nodeCount) {
+      console.log(
+        `${PREFIX} ready: ${plan.kafkaBrokers} (reusing the ${nodeCount}-node cluster that already ` +
+          `answers there; idle until stopped) KAFKA_BROKERS=${plan.kafkaBrokers}`,
+      );
+      await idleUntilStopped();
+    }
+    if (size > 0) {
+      fail(
+        `a Kafka cluster of ${size} broker(s) already answers at ${plan.kafkaBrokers}, ` +
+          `not ${nodeCount}; stop it or pick other ports (--port)`,
+      );
+    }
+  }
+
+  const javaMajor = detectJavaMajor();
+  if (javaMajor === undefined || javaMajor < MIN_JAVA) {
+    fail(`a multi-node cluster needs Java ${MIN_JAVA}+ on PATH (Docker is used for one node only)`);
+  }
+  const jarsMs = await timed(ensureJars);
+  const clusterId = ensureClusterId(plan);
+  const selected = only ? [only] : plan.nodes;
+
+  const running = [];
+  let stopping = false;
+  const stopAll = async (reason) => {
+    if (stopping) {
+      for (const r of running) safeKill(r.jvm.pid, 'SIGKILL');
+      return;
+    }
+    stopping = true;
+    const what = only ? `node ${only.id}` : `${running.length} nodes`;
+    console.log(`${PREFIX} stopping ${what} (${reason})`);
+    const graceMs = Number(process.env.KAFKA_STOP_TIMEOUT_MS || 20_000);
+    // A node paused with SIGSTOP (as the chaos tests do) would sit on SIGTERM until killed.
+    for (const r of running) safeKill(r.jvm.pid, 'SIGCONT');
+    await Promise.all(running.map((r) => stopProcess(r.jvm, r.exited, graceMs)));
+    console.log(`${PREFIX} ${what} stopped`);
+    process.exit(0);
+  };
+  onStopRequest(stopAll);
+  process.on('exit', () => {
+    for (const r of running) if (r.alive) safeKill(r.jvm.pid, 'SIGKILL');
+  });
+
+  // Formatting is a JVM start of its own per node: do them side by side.
+  const prepared = await Promise.all(selected.map((node) => prepareNode(plan, node, clusterId)));
+  for (const p of prepared) {
+    if (stopping) return;
+    running.push(launchNode(p));
+  }
+
+  const timeoutMs = Number(process.env.KAFKA_START_TIMEOUT_MS || 120_000);
+  const died = Promise.race(running.map((r) => r.exited.then((how) => ({ r, ...how }))));
+  const readyAll = Promise.all(
+    running.map((r) =>
+      waitForNode(r.node, timeoutMs).then((ok) => {
+        if (ok && !only && !stopping) {
+          console.log(
+            `${PREFIX} node ${r.node.id} up: ${r.node.address} (pid ${r.jvm.pid}) ` +
+              `after ${Date.now() - startedAt} ms`,
+          );
+        }
+        return ok;
+      }),
+    ),
+  ).then(async (oks) => {
+    if (!oks.every(Boolean)) return 'timeout';
+    if (only) return 'ready';
+    // Every node serving is not yet every node registered in the metadata.
+    const deadline = startedAt + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await clusterSize(addresses)) === nodeCount) return 'ready';
+      await sleep(250);
+    }
+    return 'timeout';
+  });
+  const outcome = await Promise.race([readyAll, died.then(() => 'died')]);
+  if (stopping) return;
+  if (outcome !== 'ready') {
+    const failed = outcome === 'died' ? await died : undefined;
+    const why = failed
+      ? `node ${failed.r.node.id}'s JVM exited before the cluster was ready ` +
+        `(code ${failed.code}, signal ${failed.signal})`
+      : only
+        ? `node ${only.id} did not serve within ${timeoutMs} ms; it needs a majority of the ` +
+          `${nodeCount} controllers (${plan.quorumVoters}) running`
+        : `the cluster did not become ready within ${timeoutMs} ms`;
+    const r = failed?.r ?? running[0];
+    await Promise.all(running.map((x) => stopProcess(x.jvm, x.exited, 5_000)));
+    fail(
+      `${why}. Last log lines of node ${r.node.id} (full log: ${r.brokerLog}):\n` +
+        r.tail.map((l) => `  | ${l}`).join('\n'),
+    );
+  }
+  const total = Date.now() - startedAt;
+  const warm = prepared.every((p) => p.formatted) ? 'warm' : 'fresh';
+  const formatMs = Math.max(...prepared.map((p) => p.formatMs));
+  const rel = relative(process.cwd(), plan.clusterDir);
+  const where = rel && !rel.startsWith('..') ? rel : plan.clusterDir;
+  const { factor, minInsync } = plan.replication;
+  if (only) {
+    const r = running[0];
+    console.log(
+      `${PREFIX} ready: ${only.address} in ${total} ms (node ${only.id} of ${nodeCount}, ` +
+        `pid ${r.jvm.pid}, pid file ${r.pidFile}, controller ${only.controllerAddress}, ` +
+        `${warm} data in ${where}/node-${only.id}; jars ${jarsMs} ms, format ${formatMs} ms) ` +
+        `KAFKA_BROKERS=${plan.kafkaBrokers}`,
+    );
+  } else {
+    console.log(
+      `${PREFIX} ready: ${plan.kafkaBrokers} in ${total} ms (${nodeCount} nodes, java, ` +
+        `${warm} data in ${where}; pids ${running.map((r) => r.jvm.pid).join(',')}; ` +
+        `controllers ${plan.nodes.map((n) => n.controllerAddress).join(',')}; ` +
+        `replication factor ${factor}, min.insync.replicas ${minInsync}; ` +
+        `jars ${jarsMs} ms, format ${formatMs} ms) KAFKA_BROKERS=${plan.kafkaBrokers}`,
+    );
+  }
+
+  const { r, code, signal } = await died;
+  // A supervisor that kills the whole process tree may reach a JVM before us;
+  // give our own signal a moment to arrive before judging.
+  await sleep(500);
+  if (stopping) return;
+  if (only && (['SIGTERM', 'SIGINT'].includes(signal) || code === 143 || code === 130)) {
+    console.log(`${PREFIX} node ${only.id} stopped by a signal`);
+    process.exit(0);
+  }
+  const others = running.filter((x) => x !== r);
+  if (others.length > 0) {
+    console.error(`${PREFIX} node ${r.node.id} died; stopping the other nodes`);
+    await Promise.all(others.map((x) => stopProcess(x.jvm, x.exited, 10_000)));
+  }
+  fail(
+    `node ${r.node.id}'s JVM exited unexpectedly (code ${code}, signal ${signal}); see ${r.brokerLog}`,
+  );
+}
+
+/** The cluster id every node of this folder shares, made once (atomically) on first use. */
+function ensureClusterId(plan) {
+  mkdirSync(plan.clusterDir, { recursive: true });
+  const file = join(plan.clusterDir, 'cluster.json');
+  if (!existsSync(file)) {
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-'));
+    const staging = `${file}.${process.pid}`;
+    writeFileSync(staging, JSON.stringify({ clusterId, nodes: nodeCount }) + '\n');
+    // --node processes of one cluster start side by side: link() lets exactly one
+    // of them create the file, and the others read the winner's id.
+    try {
+      linkSync(staging, file);
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    } finally {
+      rmSync(staging, { force: true });
+    }
+  }
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  if (saved.nodes !== nodeCount) {
+    fail(
+      `${plan.clusterDir} holds a ${saved.nodes}-node cluster, not ${nodeCount}; ` +
+        `use --nodes ${saved.nodes}, another --data-dir, or delete that folder`,
+      2,
+    );
+  }
+  return saved.clusterId;
+}
+
+async function prepareNode(plan, node, clusterId) {
+  const logDirs = join(node.dir, 'data');
+  const propsFile = join(node.dir, 'server.properties');
+  mkdirSync(logDirs, { recursive: true });
+  writeFileSync(propsFile, clusterNodeProperties(plan, node.id, logDirs));
+  const metaFile = join(logDirs, 'meta.properties');
+  const formatted = existsSync(metaFile);
+  let formatMs = 0;
+  if (formatted) {
+    const found = /^cluster\.id=(.*)$/m.exec(readFileSync(metaFile, 'utf8'))?.[1]?.trim();
+    if (found !== clusterId) {
+      fail(
+        `${node.dir} belongs to cluster ${found}, not ${clusterId} (${plan.clusterDir}/cluster.json); ` +
+          `delete ${plan.clusterDir} for a fresh cluster`,
+      );
+    }
+  } else {
+    formatMs = await timed(async () => {
+      const result = await runCommand('java', [
+        '-Xmx256m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
+        '-cp',
+        `${libsDir}/*`,
+        'kafka.tools.StorageTool',
+        'format',
+        '--cluster-id',
+        clusterId,
+        '--config',
+        propsFile,
+      ]);
+      if (result.code !== 0) {
+        fail(
+          `formatting node ${node.id}'s storage failed (exit ${result.code}):\n${result.output}`,
+        );
+      }
+    });
+  }
+  return { node, propsFile, formatted, formatMs };
+}
+
+function launchNode({ node, propsFile }) {
+  const brokerLog = join(node.dir, 'broker.log');
+  const pidFile = join(node.dir, 'kafka.pid');
+  const logStream = createWriteStream(brokerLog, { flags: 'a' });
+  logStream.write(
+    `\n==== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} node ${node.id} on ${node.address}\n`,
+  );
+  // Three JVMs share the machine: start small, grow if needed.
+  const heap = (process.env.KAFKA_HEAP_OPTS || '-Xms128m -Xmx512m').split(/\s+/).filter(Boolean);
+  const jvm = spawn(
+    'java',
+    [
+      ...heap,
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
+      `-Dkafka.logs.dir=${node.dir}`,
+      '-cp',
+      `${libsDir}/*`,
+      'kafka.Kafka',
+      propsFile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const r = { node, jvm, brokerLog, pidFile, tail: [], alive: true };
+  writeFileSync(pidFile, `${jvm.pid}\n`);
+  r.exited = new Promise((done) =>
+    jvm.once('exit', (code, signal) => {
+      r.alive = false;
+      // A pid file outliving its JVM could name an unrelated process later.
+      rmSync(pidFile, { force: true });
+      logStream.end();
+      done({ code, signal });
+    }),
+  );
+  guardAgainstOrphan(jvm.pid, { signal: 'SIGTERM', graceMs: 20000 });
+  followOutput(jvm, logStream, (line) => {
+    r.tail.push(line);
+    if (r.tail.length > 40) r.tail.shift();
+    if (!flags.quiet) process.stderr.write(`${PREFIX} [node ${node.id}] ${line}\n`);
+  });
+  return r;
+}
+
+/** Node `node` serves clients and knows itself as a registered broker. */
+async function waitForNode(node, timeoutMs) {
+  const deadline = startedAt + timeoutMs;
+  while (Date.now() < deadline) {
+    const ids = await brokerIds([node.address]);
+    if (ids?.includes(node.id)) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+/** How many brokers the cluster metadata lists, as seen through `addresses`; 0 if none answers. */
+async function clusterSize(addresses) {
+  return (await brokerIds(addresses))?.length ?? 0;
+}
+
+async function brokerIds(addresses) {
+  const kafka = new kafkajs.Kafka({
+    clientId: 'local-kafka-probe',
+    brokers: addresses,
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry: { retries: 0 },
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { brokers } = await admin.describeCluster();
+    return brokers.map((b) => b.nodeId);
+  } catch {
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 // ---------------------------------------------------------------------------

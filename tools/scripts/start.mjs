@@ -6,12 +6,39 @@
 // Without RabbitMQ installed, everything else runs: its advice is printed once, and the banner lists the
 // subscription service as waiting for RabbitMQ rather than waiting for it (the service serves its API and keeps
 // matched deliveries until a broker answers; the banner says when it does).
+// `--kafka-nodes N` (or KAFKA_NODES=N) runs an N-node Kafka cluster instead of one broker and gives every process
+// the whole broker list.
 import './require-node.mjs';
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { clusterBrokers, parseNodeCount } from '../kafka/src/plan-kafka-cluster.mjs';
 import { consoleTelemetryEnv, consoleUrl } from './console-telemetry-env.mjs';
 import { ensureWorkspace } from './ensure-workspace.mjs';
+
+const usage = `usage: npm start [-- --kafka-nodes N]
+
+  --kafka-nodes N   run an N-node KRaft cluster (1 to 9; default KAFKA_NODES or 1) instead of a single
+                    broker; the services get all N addresses in KAFKA_BROKERS (127.0.0.1:9092..9092+N-1
+                    unless KAFKA_BROKERS lists N addresses or names another first port)`;
+let kafka;
+try {
+  const { values } = parseArgs({
+    options: {
+      'kafka-nodes': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  kafka = planKafka(values['kafka-nodes']);
+} catch (err) {
+  console.error(`[switchboard] ${err.message}\n\n${usage}`);
+  process.exit(2);
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 ensureWorkspace(root);
@@ -31,6 +58,9 @@ const env = {
   SUBSCRIPTION_ALLOW_LOOPBACK_SINKS: 'true',
   ...process.env,
   ...telemetryEnv,
+  // kafka:serve and every service read these: one cluster, one broker list for all.
+  KAFKA_NODES: String(kafka.nodes),
+  KAFKA_BROKERS: kafka.brokers,
   NX_DAEMON: 'false',
   NX_NO_CLOUD: 'true',
   FORCE_COLOR: '0',
@@ -141,7 +171,9 @@ if (stopping) {
         `${waiting.map((s) => s.name).join(', ')} waits for RabbitMQ`;
   console.log(
     `\n[switchboard] ${headline} (${seconds}s)\n${rows}\n` +
-      `  kafka                  ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}\n` +
+      `  kafka                  ${kafka.brokers}` +
+      (kafka.nodes > 1 ? `  (${kafka.nodes}-node KRaft cluster)` : '') +
+      '\n' +
       `  postgres               ${maskedDatabaseUrl()}\n` +
       `  edge-gateway (HTTP)    ${edge}  (REST, Connect, gRPC-Web)${edgeUp ? '' : '  NOT ANSWERING'}\n` +
       `  console                ${consoleBase}${consoleUp ? '' : '  NOT ANSWERING'}\n` +
@@ -176,6 +208,20 @@ async function waitForHealthz(base, timeoutMs) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
+}
+
+/**
+ * How many Kafka nodes to run (the flag over KAFKA_NODES) and the broker list
+ * every process gets: the cluster's N addresses, or KAFKA_BROKERS as it was for one node.
+ */
+function planKafka(flag) {
+  const nodes = parseNodeCount(
+    flag ?? process.env.KAFKA_NODES,
+    flag === undefined ? 'KAFKA_NODES' : '--kafka-nodes',
+  );
+  if (nodes === 1) return { nodes, brokers: process.env.KAFKA_BROKERS || '127.0.0.1:9092' };
+  const brokers = clusterBrokers({ nodes, kafkaBrokers: process.env.KAFKA_BROKERS });
+  return { nodes, brokers: brokers.join(',') };
 }
 
 /** Where the services keep their data (switchboard_<service> on this server), password masked. */
