@@ -107,7 +107,7 @@ async function portsFree(ports: number[]): Promise<boolean> {
   return true;
 }
 
-function newBus(specs: readonly TopicSpec[]): EventBus {
+function newBus(specs: readonly TopicSpec[], requestTimeoutMs = 5_000): EventBus {
   // The services' bus as they build it: no replication factor (the broker's
   // default), the producer's own acks and idempotence. Only the request timeout
   // is short, so a stalled write shows within the test's budget.
@@ -117,7 +117,7 @@ function newBus(specs: readonly TopicSpec[]): EventBus {
     logger,
     source: '/switchboard/order-service',
     topics: specs,
-    requestTimeoutMs: 5_000,
+    requestTimeoutMs,
   });
   buses.push(bus);
   return bus;
@@ -355,15 +355,63 @@ describe('a three-node cluster', () => {
     const survivor = [1, 2, 3].find((id) => id !== leader)!;
     const batches = await dumpBatches(survivor, spec.name);
     expect(batches.length).toBeGreaterThan(0);
-    const producerIds = new Set(batches.map((b) => b.producerId));
-    expect(producerIds.size).toBe(1);
-    expect([...producerIds][0]).toBeGreaterThanOrEqual(0);
-    let next = 0;
+    // Each failed send ends its producer session (see the last test), so the
+    // log holds one producer id per session: every one valid, each with
+    // sequences from 0 without a gap, and together every acknowledged record.
+    const sessions = new Map<number, typeof batches>();
     for (const batch of batches) {
-      expect(batch.baseSequence).toBe(next);
-      expect(batch.lastSequence).toBe(batch.baseSequence + batch.count - 1);
-      next = batch.lastSequence + 1;
+      sessions.set(batch.producerId, [...(sessions.get(batch.producerId) ?? []), batch]);
     }
-    expect(next).toBe(acknowledged.length);
+    expect(sessions.size).toBeLessThanOrEqual(failures.length + 1);
+    let total = 0;
+    for (const [producerId, ofSession] of sessions) {
+      expect(producerId).toBeGreaterThanOrEqual(0);
+      let next = 0;
+      for (const batch of ofSession) {
+        expect(batch.baseSequence).toBe(next);
+        expect(batch.lastSequence).toBe(batch.baseSequence + batch.count - 1);
+        next = batch.lastSequence + 1;
+      }
+      total += next;
+    }
+    expect(total).toBe(acknowledged.length);
   }, 90_000);
+  // The chaos suite lost OrderPlaced events while a broker was paused: kafkajs
+  // gives a failed request's sequence numbers back although the leader had
+  // written it, and the next, different record went out under the same
+  // number, so the broker took it for a retry and dropped it. Without the new
+  // producer session in create-kafka-producer.ts, the last expectation fails:
+  // the second record is acknowledged and missing from the log.
+  it('never lets a record sent after an ambiguous failure be taken for a retry of it', async () => {
+    const spec = singlePartitionTopic('ambiguous');
+    // A short request timeout, so that kafkajs's retries give up within the test.
+    const bus = newBus([spec], 1_000);
+    await bus.ensureTopics();
+    const producer = bus.createProducer();
+    const acknowledged = [await publishOne(producer, 0)];
+
+    const leader = await leaderOf(spec.name);
+    const followers = [1, 2, 3].filter((id) => id !== leader);
+    // The leader writes the record but cannot commit it: both followers are
+    // paused, and no controller majority is left to take them out of the ISR.
+    for (const id of followers) signalJvm(id, 'SIGSTOP');
+    const written = create(OrderPlacedSchema, { orderId: 'o-written', customerId: 'c-1' });
+    const writtenId = randomUUID();
+    let failure: unknown;
+    try {
+      await producer.publish(written, { id: writtenId });
+    } catch (err) {
+      failure = err;
+    } finally {
+      for (const id of followers) signalJvm(id, 'SIGCONT');
+    }
+    expect(failure).toBeDefined();
+
+    // Another record, as the outbox's next batch would be once another
+    // replica had published the first one.
+    acknowledged.push(await publishOne(producer, 1));
+    const ids = await readIds(spec.name);
+    expect(ids).toContain(writtenId); // it was written after all, once they resumed
+    for (const id of acknowledged) expect(ids).toContain(id);
+  }, 120_000);
 });
