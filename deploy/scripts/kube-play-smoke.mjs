@@ -124,7 +124,8 @@ function findGrpcurl() {
 /** grpcurl with a time limit; resolves with its outcome, never rejects. */
 async function grpcurl(args) {
   try {
-    const { stdout, stderr } = await run(grpcurlPath, ['-plaintext', '-max-time', '10', ...args]);
+    const limited = args.includes('-max-time') ? args : ['-max-time', '10', ...args];
+    const { stdout, stderr } = await run(grpcurlPath, ['-plaintext', ...limited]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     return {
@@ -183,8 +184,15 @@ async function containerStates(pods) {
   return states;
 }
 
-const healthOf = async (address) => {
-  const result = await grpcurl(['-d', '{}', address, 'grpc.health.v1.Health/Check']);
+const healthOf = async (address, maxSeconds = '10') => {
+  const result = await grpcurl([
+    '-max-time',
+    maxSeconds,
+    '-d',
+    '{}',
+    address,
+    'grpc.health.v1.Health/Check',
+  ]);
   return result.code === 0
     ? JSON.parse(result.stdout).status
     : `unreachable (${result.stderr.trim()})`;
@@ -220,15 +228,22 @@ async function waitUntilServing(plan, started) {
     for (const pod of plan.pods) {
       if (!addresses.has(pod.name)) addresses.set(pod.name, await podAddress(pod.name));
     }
-    const pending = new Map();
-    for (const target of GRPC_SERVICES) {
-      const status = await healthOf(at(target));
-      if (status !== 'SERVING') pending.set(target.pod, `health ${status}`);
-    }
-    const edge = await httpStatus(`http://${at(EDGE)}/healthz`);
-    if (edge !== 200) pending.set(EDGE.pod, `/healthz ${edge}`);
-    if (!(await tcpOpen(addresses.get(CONSOLE.pod), CONSOLE.port)))
-      pending.set(CONSOLE.pod, 'not listening');
+    // All at once and briefly, so one unanswering pod does not stretch a round past the deadline.
+    const probes = await Promise.all([
+      ...GRPC_SERVICES.map(async (target) => {
+        const status = await healthOf(at(target), '3');
+        return [target.pod, status === 'SERVING' ? undefined : `health ${status}`];
+      }),
+      (async () => {
+        const edge = await httpStatus(`http://${at(EDGE)}/healthz`);
+        return [EDGE.pod, edge === 200 ? undefined : `/healthz ${edge}`];
+      })(),
+      (async () => {
+        const open = await tcpOpen(addresses.get(CONSOLE.pod), CONSOLE.port);
+        return [CONSOLE.pod, open ? undefined : 'not listening'];
+      })(),
+    ]);
+    const pending = new Map(probes.filter(([, why]) => why !== undefined));
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
       const states = await containerStates(plan.pods);
