@@ -9,6 +9,15 @@
 // - hostPort and hostIP are dropped unless `publish` is set: the overlay publishes every
 //   service on 127.0.0.1 at its usual port, which would collide with a stack already running
 //   there (npm start); the smoke test reaches the pods on their network instead.
+//
+// As a command, for people on podman 4.3 (README, "Running on Kubernetes"): writes
+// <dir>/kube-play.yaml and <dir>/secrets/<name>.json from the release file and prints the
+// podman commands that play them, with the services published on 127.0.0.1 as the overlay
+// asks, unless --no-publish:
+//   node deploy/scripts/kube-play-manifest.mjs [--no-publish] <dir>
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 
 /**
@@ -73,3 +82,30 @@ function secretData(secret) {
   }
   return data;
 }
+
+function main(argv) {
+  const publish = !argv.includes('--no-publish');
+  const rest = argv.filter((arg) => arg !== '--no-publish');
+  if (rest.length !== 1 || rest[0].startsWith('-')) {
+    console.error('usage: node deploy/scripts/kube-play-manifest.mjs [--no-publish] <dir>');
+    process.exit(2);
+  }
+  const dir = resolve(rest[0]);
+  const release = new URL('../../release/kubernetes-manifests-local.yaml', import.meta.url);
+  const plan = createKubePlayManifest(readFileSync(release, 'utf8'), { publish });
+  mkdirSync(join(dir, 'secrets'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'kube-play.yaml'), plan.yaml);
+  const commands = [];
+  for (const secret of plan.secrets) {
+    const file = join(dir, 'secrets', `${secret.name}.json`);
+    writeFileSync(file, secret.json, { mode: 0o600 });
+    commands.push(`podman secret create ${secret.name} ${file}`);
+  }
+  commands.push(
+    'podman network create switchboard',
+    `podman kube play --network switchboard ${join(dir, 'kube-play.yaml')}`,
+  );
+  console.log(commands.join('\n'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2));
