@@ -30,7 +30,8 @@ import { root } from './render-overlay.mjs';
 
 const run = promisify(execFile);
 
-const config = readConfig(process.env);
+/** Read once, at the start of main, so a bad value ends the run with its message. */
+let config;
 const MANIFEST = 'release/kubernetes-manifests-local.yaml';
 const GRPC_SERVICES = [
   { pod: 'auth-service-pod-0', port: 50051, service: 'switchboard.auth.v1.AuthService' },
@@ -425,6 +426,7 @@ async function checkNothingInTheWay(plan) {
 }
 
 async function main() {
+  config = readConfig(process.env);
   if (process.getuid?.() !== 0)
     throw new SmokeFailure(
       'run as root: podman as root, and the pods are reached on its bridge network',
