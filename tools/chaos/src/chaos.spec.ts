@@ -179,7 +179,12 @@ describe('chaos: faults under load', () => {
       catchUpMs,
     });
     if (problems.length > 0 || load.record.unexpected.length > 0) {
-      console.log(`after "${fault}":\n${await describeSystemState(system)}`);
+      console.log(
+        `after "${fault}":\n${await describeSystemState(
+          system,
+          placed.map((o) => o.orderId),
+        )}`,
+      );
     }
     expect(load.record.unexpected).toEqual([]);
     expect(problems).toEqual([]);

@@ -20,8 +20,38 @@ async function scalar(url: string, text: string): Promise<string> {
  * backlogs, each topic's records against each group's committed offsets, the
  * dead-letter topics, and the tail of every replica's log.
  */
-export async function describeSystemState(system: SystemUnderChaos): Promise<string> {
+export async function describeSystemState(
+  system: SystemUnderChaos,
+  placedOrderIds: readonly string[],
+): Promise<string> {
   const lines: string[] = [];
+  // The OrderPlaced rows of orders reporting never recorded: when and whether the relay sent them.
+  const client = new pg.Client({ connectionString: system.databaseUrlOf('reporting-service') });
+  await client.connect();
+  let missing: string[];
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      'select o from unnest($1::text[]) as o where o not in (select order_id::text from orders)',
+      [placedOrderIds],
+    );
+    missing = rows.map((r) => Object.values(r)[0] as string);
+  } finally {
+    await client.end();
+  }
+  if (missing.length > 0) {
+    const orders = new pg.Client({ connectionString: system.databaseUrlOf('order-service') });
+    await orders.connect();
+    try {
+      const { rows } = await orders.query<Record<string, unknown>>(
+        `select id, key, type, created_at, published_at from outbox where key = any($1::text[]) order by id`,
+        [missing],
+      );
+      lines.push(`outbox rows of ${missing.length} orders missing in reporting:`);
+      for (const row of rows) lines.push(`  ${JSON.stringify(row)}`);
+    } finally {
+      await orders.end();
+    }
+  }
   for (const app of ['order-service', 'inventory-service', 'post-service'] as const) {
     lines.push(
       `${app} outbox unpublished: ${await scalar(system.databaseUrlOf(app), 'select count(*) as v from outbox where published_at is null')}`,
@@ -65,6 +95,15 @@ export async function describeSystemState(system: SystemUnderChaos): Promise<str
   }
   for (const list of Object.values(system.replicas)) {
     for (const replica of list) {
+      // The relay's and the producer's own words first: they explain a missing event.
+      const relay = replica
+        .process()
+        .output()
+        .split('\n')
+        .filter((line) => /outbox|Producer|producer/.test(line))
+        .slice(-20)
+        .map((line) => line.slice(0, 600));
+      if (relay.length > 0) lines.push(`--- ${replica.app} ${replica.address} relay ---`, ...relay);
       const tail = replica.process().output().slice(-3_000);
       lines.push(`--- ${replica.app} ${replica.address} (last lines) ---\n${tail}`);
     }

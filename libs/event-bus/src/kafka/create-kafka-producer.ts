@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { encodeEvent } from '../cloudevents/encode-event';
 import type { EventRegistry } from '../create-event-registry';
 import type { EventProducer } from '../event-bus';
@@ -61,27 +61,56 @@ export function createKafkaProducer(options: KafkaProducerOptions): EventProduce
     failed.disconnect().catch(() => undefined);
   }
 
+  /**
+   * Each partition's records go out in a send of their own. Within one send,
+   * kafkajs 2.2.4 remembers which brokers answered; when a retry finds a failed
+   * partition's new leader among them, it sends nothing for that partition
+   * and still resolves. A send that touches one partition cannot end that way.
+   * The chaos suite lost OrderPlaced events to it while leaders moved.
+   */
   async function send(records: readonly OutgoingRecord[]) {
     if (closeGroup.closed) throw new Error('event bus is closed');
     await connection.open();
     const session = producer;
-    const acks = [];
+    const sendGroup = (group: PartitionGroup) =>
+      session.send({ topic: group.topic, acks: -1, messages: group.messages });
     try {
-      // Runs of one topic go out as one request, in input order, so the
-      // per-partition order of the input survives.
-      for (const group of groupConsecutiveByTopic(records)) {
-        const metadata = await session.send({
-          topic: group.topic,
-          acks: -1,
-          messages: group.records.map(toKafkaMessage),
-        });
-        acks.push(...metadata);
-      }
+      const { partitioned, unpartitioned } = groupByPartition(records);
+      // Partitions are independent: their sends run side by side.
+      const acks = (await Promise.all(partitioned.map(sendGroup))).flat();
+      for (const group of unpartitioned) acks.push(...(await sendGroup(group)));
+      return acks;
     } catch (err) {
       abandonSession(session);
       throw err;
     }
-    return acks;
+  }
+
+  /**
+   * Records by topic and partition, each group in input order (so the order
+   * of one key's records survives). The partition is the one kafkajs's
+   * default partitioner picks for the key from the topic's partition count in
+   * the registry (the count ensureTopics creates it with); a record of a topic
+   * the registry does not know (or without a key) is a group of its own, and
+   * those go out one after another.
+   */
+  function groupByPartition(records: readonly OutgoingRecord[]) {
+    const groups = new Map<string, PartitionGroup>();
+    const unpartitioned: PartitionGroup[] = [];
+    for (const record of records) {
+      const message = toKafkaMessage(record);
+      const partitions = registry.topicByName(record.topic)?.partitions;
+      if (partitions === undefined || message.key === null || message.key === undefined) {
+        unpartitioned.push({ topic: record.topic, messages: [message] });
+        continue;
+      }
+      const partition = partitionOf(record.topic, partitions, message);
+      const id = `${record.topic}\u0000${partition}`;
+      const group = groups.get(id);
+      if (group) group.messages.push({ ...message, partition });
+      else groups.set(id, { topic: record.topic, messages: [{ ...message, partition }] });
+    }
+    return { partitioned: [...groups.values()], unpartitioned };
   }
 
   return {
@@ -108,17 +137,21 @@ export function createKafkaProducer(options: KafkaProducerOptions): EventProduce
   };
 }
 
-interface TopicGroup {
+interface PartitionGroup {
   readonly topic: string;
-  readonly records: OutgoingRecord[];
+  readonly messages: Message[];
 }
 
-function groupConsecutiveByTopic(records: readonly OutgoingRecord[]): TopicGroup[] {
-  const groups: TopicGroup[] = [];
-  for (const record of records) {
-    const last = groups.at(-1);
-    if (last && last.topic === record.topic) last.records.push(record);
-    else groups.push({ topic: record.topic, records: [record] });
-  }
-  return groups;
+const defaultPartitioner = Partitioners.DefaultPartitioner();
+
+/** The partition kafkajs's default (Java-compatible murmur2) partitioner gives a keyed message. */
+function partitionOf(topic: string, partitions: number, message: Message): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [],
+    isr: [],
+    partitionErrorCode: 0,
+  }));
+  return defaultPartitioner({ topic, partitionMetadata, message });
 }
