@@ -46,6 +46,7 @@ import {
   clusterNodeProperties,
   parseNodeCount,
   planKafkaCluster,
+  sharedBrokerProperties,
 } from './src/plan-kafka-cluster.mjs';
 
 const KAFKA_VERSION = '4.3.1';
@@ -375,27 +376,14 @@ function serverProperties(logDirs) {
     'transaction.state.log.min.isr=1',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    // Fewer internal partitions make the first group join and transaction much faster here.
-    'offsets.topic.num.partitions=10',
-    'transaction.state.log.num.partitions=10',
-    // Topics come from the registry via ensureTopics, never from a typo in a producer.
-    'auto.create.topics.enable=false',
-    'num.partitions=1',
-    // Tests start groups constantly; the default 3 s wait for more members only slows them.
-    'group.initial.rebalance.delay.ms=0',
-    'log.retention.hours=168',
-    'log.segment.bytes=67108864',
+    ...sharedBrokerProperties(),
   ];
   return lines.join('\n') + '\n';
 }
 
-async function formatStorage(propsFile) {
-  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding;
-  // one starting with '-' would read as a command-line flag, so avoid it.
-  let clusterId;
-  do clusterId = randomBytes(16).toString('base64url');
-  while (clusterId.startsWith('-'));
-  const result = await runCommand('java', [
+/** Kafka's StorageTool `format` with these arguments, on a small heap. */
+function formatWithStorageTool(args) {
+  return runCommand('java', [
     '-Xmx256m',
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
@@ -404,6 +392,17 @@ async function formatStorage(propsFile) {
     `${libsDir}/*`,
     'kafka.tools.StorageTool',
     'format',
+    ...args,
+  ]);
+}
+
+async function formatStorage(propsFile) {
+  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding;
+  // one starting with '-' would read as a command-line flag, so avoid it.
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
+  const result = await formatWithStorageTool([
     '--standalone',
     '--cluster-id',
     clusterId,
@@ -980,15 +979,7 @@ async function prepareNode(plan, node, clusterId) {
     }
   } else {
     formatMs = await timed(async () => {
-      const result = await runCommand('java', [
-        '-Xmx256m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-        `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
-        '-cp',
-        `${libsDir}/*`,
-        'kafka.tools.StorageTool',
-        'format',
+      const result = await formatWithStorageTool([
         '--cluster-id',
         clusterId,
         '--config',

@@ -39,4 +39,5 @@ export declare function clusterNodeProperties(
   id: number,
   logDirs: string,
 ): string;
+export declare function sharedBrokerProperties(): string[];
 export declare function splitHostPort(address: string): [string, string];

@@ -145,15 +145,25 @@ export function clusterNodeProperties(plan, id, logDirs) {
       // An out-of-sync replica must never become leader: that would drop writes
       // the producer saw acknowledged by the in-sync ones.
       'unclean.leader.election.enable=false',
-      'offsets.topic.num.partitions=10',
-      'transaction.state.log.num.partitions=10',
-      'auto.create.topics.enable=false',
-      'num.partitions=1',
-      'group.initial.rebalance.delay.ms=0',
-      'log.retention.hours=168',
-      'log.segment.bytes=67108864',
+      ...sharedBrokerProperties(),
     ].join('\n') + '\n'
   );
+}
+
+/** The settings every local node has, one broker or a cluster's. */
+export function sharedBrokerProperties() {
+  return [
+    // Fewer internal partitions make the first group join and transaction much faster here.
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.num.partitions=10',
+    // Topics come from the registry via ensureTopics, never from a typo in a producer.
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    // Tests start groups constantly; the default 3 s wait for more members only slows them.
+    'group.initial.rebalance.delay.ms=0',
+    'log.retention.hours=168',
+    'log.segment.bytes=67108864',
+  ];
 }
 
 /** @param {string} address */
