@@ -49,9 +49,10 @@ export function createKafkaProducer(options: KafkaProducerOptions): EventProduce
    * have written it (a timeout, a leader that answered too late). Sending other
    * records under those numbers (the outbox's next batch, once another replica
    * has published these) makes the broker take them for a retry of the written
-   * batch: acknowledged and dropped. The chaos suite lost orders that way while
-   * a broker was paused. A new id starts its numbers afresh; what the failed
-   * request did write arrives twice, which the consumers' inbox absorbs.
+   * batch: acknowledged and dropped (tools/kafka/src/kafka-cluster.spec.ts
+   * shows it with the leader's followers paused). A new id starts its numbers
+   * afresh; what the failed request did write arrives twice, which the
+   * consumers' inbox absorbs.
    */
   function abandonSession(failed: Producer): void {
     if (failed !== producer) return; // another send has replaced it already
