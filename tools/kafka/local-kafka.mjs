@@ -250,25 +250,9 @@ async function runJavaBroker() {
     `\n==== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} on ${host}:${port}\n`,
   );
   const tail = [];
-  const heap = (process.env.KAFKA_HEAP_OPTS || '-Xms256m -Xmx512m').split(/\s+/).filter(Boolean);
-  const jvm = spawn(
-    'java',
-    [
-      ...heap,
-      // A development broker on a small machine: a cheap collector and C1 only
-      // keep start-up CPU low; throughput is not the point here.
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
-      `-Dkafka.logs.dir=${kafkaDir}`,
-      '-cp',
-      `${libsDir}/*`,
-      'kafka.Kafka',
-      propsFile,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const jvm = spawn('java', brokerJvmArgs('-Xms256m -Xmx512m', kafkaDir, propsFile), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const jvmExited = new Promise((done) =>
     jvm.once('exit', (code, signal) => done({ code, signal })),
   );
@@ -379,6 +363,24 @@ function serverProperties(logDirs) {
     ...sharedBrokerProperties(),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The broker JVM's command line; KAFKA_HEAP_OPTS replaces `defaultHeap`. */
+function brokerJvmArgs(defaultHeap, logsDir, propsFile) {
+  return [
+    ...(process.env.KAFKA_HEAP_OPTS || defaultHeap).split(/\s+/).filter(Boolean),
+    // A development broker on a small machine: a cheap collector and C1 only
+    // keep start-up CPU low; throughput is not the point here.
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
+    `-Dkafka.logs.dir=${logsDir}`,
+    '-cp',
+    `${libsDir}/*`,
+    'kafka.Kafka',
+    propsFile,
+  ];
 }
 
 /** Kafka's StorageTool `format` with these arguments, on a small heap. */
@@ -1002,22 +1004,10 @@ function launchNode({ node, propsFile }) {
   logStream.write(
     `\n==== ${new Date().toISOString()} starting kafka ${KAFKA_VERSION} node ${node.id} on ${node.address}\n`,
   );
-  // Three JVMs share the machine: start small, grow if needed.
-  const heap = (process.env.KAFKA_HEAP_OPTS || '-Xms128m -Xmx512m').split(/\s+/).filter(Boolean);
   const jvm = spawn(
     'java',
-    [
-      ...heap,
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`,
-      `-Dkafka.logs.dir=${node.dir}`,
-      '-cp',
-      `${libsDir}/*`,
-      'kafka.Kafka',
-      propsFile,
-    ],
+    // Three JVMs share the machine: start small, grow if needed.
+    brokerJvmArgs('-Xms128m -Xmx512m', node.dir, propsFile),
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const r = { node, jvm, brokerLog, pidFile, tail: [], alive: true };

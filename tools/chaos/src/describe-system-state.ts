@@ -31,10 +31,10 @@ export async function describeSystemState(
   let missing: string[];
   try {
     const { rows } = await client.query<{ id: string }>(
-      'select o from unnest($1::text[]) as o where o not in (select order_id::text from orders)',
+      'select o as id from unnest($1::text[]) as o where o not in (select order_id::text from orders)',
       [placedOrderIds],
     );
-    missing = rows.map((r) => Object.values(r)[0] as string);
+    missing = rows.map((r) => r.id);
   } finally {
     await client.end();
   }
